@@ -1,0 +1,35 @@
+"""traindoctor: finds out why a deep-learning model does not reach its accuracy, and helps fix it.
+
+Command line: ``traindoctor run SCRIPT``, ``traindoctor doctor RUN``. In Python::
+
+    import traindoctor
+    with traindoctor.watch(model, optimizer) as td:
+        ...
+        td.log(val_acc=acc)
+    report = traindoctor.diagnose(td.path)
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+__all__ = ["watch", "diagnose", "open_run", "Session", "__version__"]
+
+
+def __getattr__(name: str):
+    if name in ("watch", "Session"):
+        from . import api
+
+        return getattr(api, name)
+    if name == "diagnose":
+        from .report import diagnose
+
+        return diagnose
+    if name == "open_run":
+        from .record import open_run
+
+        return open_run
+    if name == "preflight":
+        from . import api
+
+        if hasattr(api, "preflight"):
+            return api.preflight
+    raise AttributeError(name)

@@ -1,0 +1,3 @@
+from traindoctor.cli import main
+
+main()

@@ -1,0 +1,61 @@
+"""Run every check over a run and rank what they found."""
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import Iterable
+
+from ..record.run import Run
+from . import ids
+from .base import Context, Finding, Outcome, all_checks
+
+SEVERITY_WEIGHT = {"error": 3.0, "warning": 2.0, "info": 1.0}
+
+
+def run_checks(run: Run, only: Iterable[str] | None = None) -> tuple[list[Finding], dict[str, Outcome], Context]:
+    ctx = Context(run)
+    outcomes: dict[str, Outcome] = {}
+    wanted = set(only) if only else None
+    # Symptoms first: cause checks may read which symptoms showed.
+    checks = sorted(all_checks(), key=lambda c: ids.kind_of(c.id) != "symptom")
+    for cls in checks:
+        if wanted and cls.id not in wanted:
+            continue
+        missing = [n for n in cls.needs if n not in ctx.records]
+        if missing:
+            out = Outcome.not_checked(f"the run has no {', '.join(sorted(missing))} record")
+        else:
+            try:
+                out = cls().run(ctx)
+            except Exception as exc:  # a broken check must not hide the others
+                out = Outcome.not_checked(f"check failed: {type(exc).__name__}: {exc}")
+                if "TRAINDOCTOR_DEBUG" in __import__("os").environ:
+                    traceback.print_exc(file=sys.stderr)
+        prev = outcomes.get(cls.id)
+        outcomes[cls.id] = _merge(prev, out) if prev else out
+        ctx.findings.extend(out.findings)
+    return rank(ctx.findings), outcomes, ctx
+
+
+def _merge(a: Outcome, b: Outcome) -> Outcome:
+    order = {"fail": 3, "warn": 2, "pass": 1, "not_checked": 0}
+    status = a.status if order[a.status] >= order[b.status] else b.status
+    return Outcome(status, a.note if status == a.status else b.note, a.findings + b.findings)
+
+
+def rank(findings: list[Finding]) -> list[Finding]:
+    """Most likely root cause first.
+
+    A finding's score is its severity weight plus its confidence. A cause that
+    explains a symptom which was found is lifted just above the best of those
+    symptoms, so the report reads cause → symptom; among several causes of the
+    same symptom the more confident leads.
+    """
+    present = {f.id: f for f in findings}
+    score = {id(f): SEVERITY_WEIGHT.get(f.severity, 1.0) + f.confidence for f in findings}
+    for f in findings:
+        if f.kind == "cause":
+            explained = [score[id(present[s])] for s in f.explains if s in present and present[s].kind == "symptom"]
+            if explained:
+                score[id(f)] = max(score[id(f)], max(explained) + 0.01 + 0.05 * f.confidence)
+    return sorted(findings, key=lambda f: (-score[id(f)], f.kind != "cause", f.id))

@@ -1,0 +1,101 @@
+"""``traindoctor run``: execute a script exactly as ``python SCRIPT ARGS`` would, recorded.
+
+The script runs in this process as ``__main__`` with its own ``sys.argv``, its
+directory first on ``sys.path``, the caller's working directory, stdin and stdout.
+Its exit code becomes ours; an uncaught exception prints the usual traceback and
+exits 1; SIGTERM flushes the record before the process ends.
+"""
+from __future__ import annotations
+
+import os
+import runpy
+import signal
+import sys
+import traceback
+from typing import Any
+
+from .torch import CollectOptions, Collector
+
+
+def run_script(script: str, args: list[str], run_dir: str, name: str, options: CollectOptions,
+               meta: dict[str, Any] | None = None, module: bool = False) -> tuple[int, str]:
+    """Run ``script`` recorded into ``run_dir``. Returns ``(exit_code, status)``."""
+    collector = Collector(run_dir, name=name, options=options,
+                          meta={"script": os.path.abspath(script) if not module else script,
+                                "script_args": list(args), **(meta or {})})
+    collector.install()
+    _install_sigterm(collector)
+    old_argv, old_path0 = sys.argv, sys.path[0] if sys.path else None
+    sys.argv = [script] + list(args)
+    if not module:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
+    code, status, error = 0, "finished", None
+    try:
+        if module:
+            runpy.run_module(script, run_name="__main__", alter_sys=True)
+        else:
+            runpy.run_path(script, run_name="__main__")
+    except SystemExit as exc:
+        code = _exit_code(exc.code)
+        if code != 0:
+            status = "crashed"
+            error = f"SystemExit({exc.code!r})"
+        if isinstance(exc.code, str):
+            sys.stderr.write(exc.code + "\n")
+    except KeyboardInterrupt:
+        code, status, error = 130, "interrupted", "KeyboardInterrupt"
+        traceback.print_exc()
+    except BaseException:
+        code, status = 1, "crashed"
+        error = traceback.format_exc()
+        _print_user_traceback()
+    finally:
+        sys.argv = old_argv
+        if not module and sys.path and old_path0 is not None and sys.path[0] != old_path0:
+            try:
+                sys.path.remove(os.path.dirname(os.path.abspath(script)))
+            except ValueError:
+                pass
+        collector.close(status=status, exit_code=code, error=error)
+    return code, status
+
+
+def _exit_code(code: Any) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    return 1
+
+
+def _print_user_traceback() -> None:
+    """The traceback as Python prints it, without traindoctor's own frames on top."""
+    etype, value, tb = sys.exc_info()
+    while tb is not None and ("traindoctor" in tb.tb_frame.f_code.co_filename.replace("\\", "/").split("/")[-3:-1]
+                              or tb.tb_frame.f_code.co_filename.endswith("runpy.py")):
+        tb = tb.tb_next
+    traceback.print_exception(etype, value, tb)
+
+
+def _install_sigterm(collector: Collector) -> None:
+    if os.name != "posix":
+        return
+    try:
+        previous = signal.getsignal(signal.SIGTERM)
+    except (ValueError, OSError):
+        return
+
+    def on_sigterm(signum: int, frame: Any) -> None:
+        try:
+            collector.close(status="terminated", exit_code=128 + signum, error="SIGTERM")
+        finally:
+            if callable(previous) and previous not in (signal.SIG_DFL, signal.SIG_IGN):
+                previous(signum, frame)
+            else:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                os.kill(os.getpid(), signal.SIGTERM)
+
+    try:
+        signal.signal(signal.SIGTERM, on_sigterm)
+    except ValueError:
+        pass

@@ -1,0 +1,238 @@
+"""The data side: what each DataLoader is (the seed's "data graph") and what its batches hold."""
+from __future__ import annotations
+
+import math
+import sys
+from typing import Any
+
+import torch
+
+#: Features (columns or channels) summarised one by one in a sampled batch; wider inputs are summarised whole.
+MAX_FEATURES = 256
+#: Input rows kept as examples for the dashboard's data panel, per sampled batch.
+EXAMPLE_ROWS = 8
+
+
+def describe_loader(loader: Any) -> dict[str, Any]:
+    """Batch size, sampler, shuffle, drop_last, workers, and the dataset chain with its transforms."""
+    sampler = getattr(loader, "sampler", None)
+    batch_sampler = getattr(loader, "batch_sampler", None)
+    sampler_name = type(sampler).__name__ if sampler is not None else None
+    shuffle = None
+    if sampler is not None:
+        shuffle = isinstance(sampler, torch.utils.data.RandomSampler) or "Random" in sampler_name \
+            or (sampler_name == "DistributedSampler" and bool(getattr(sampler, "shuffle", False)))
+    info = {
+        "batch_size": getattr(loader, "batch_size", None) or getattr(batch_sampler, "batch_size", None),
+        "sampler": sampler_name,
+        "batch_sampler": type(batch_sampler).__name__ if batch_sampler is not None else None,
+        "shuffle": shuffle,
+        "drop_last": bool(getattr(loader, "drop_last", False)),
+        "num_workers": getattr(loader, "num_workers", 0),
+        "pin_memory": bool(getattr(loader, "pin_memory", False)),
+        "collate_fn": getattr(getattr(loader, "collate_fn", None), "__name__", None),
+        "dataset": describe_dataset(getattr(loader, "dataset", None)),
+    }
+    try:
+        info["batches_per_epoch"] = len(loader)
+    except TypeError:
+        info["batches_per_epoch"] = None
+    return info
+
+
+def describe_dataset(ds: Any, depth: int = 0) -> dict[str, Any] | None:
+    if ds is None or depth > 6:
+        return None
+    out: dict[str, Any] = {"class": type(ds).__name__, "module": type(ds).__module__}
+    try:
+        out["length"] = len(ds)
+    except Exception:
+        out["length"] = None
+    for attr in ("transform", "transforms", "target_transform", "pre_transform"):
+        t = getattr(ds, attr, None)
+        if t is not None and not isinstance(t, (int, float, str)):
+            out[attr] = describe_transform(t)
+    tensors = getattr(ds, "tensors", None)
+    if isinstance(tensors, (tuple, list)) and tensors and all(torch.is_tensor(t) for t in tensors):
+        out["tensors"] = [{"shape": list(t.shape), "dtype": str(t.dtype).replace("torch.", "")} for t in tensors]
+    if hasattr(ds, "indices") and hasattr(ds, "dataset"):
+        out["subset_size"] = len(ds.indices)
+    inner = getattr(ds, "dataset", None)
+    if inner is not None and inner is not ds:
+        out["wraps"] = describe_dataset(inner, depth + 1)
+    parts = getattr(ds, "datasets", None)
+    if isinstance(parts, (list, tuple)):
+        out["parts"] = [describe_dataset(p, depth + 1) for p in parts[:8]]
+    return out
+
+
+def describe_transform(t: Any) -> Any:
+    steps = getattr(t, "transforms", None)
+    if isinstance(steps, (list, tuple)):
+        return [describe_transform(s) for s in steps]
+    name = type(t).__name__ if not callable(t) or hasattr(t, "__dict__") and not _is_function(t) else getattr(t, "__name__", type(t).__name__)
+    params = {}
+    for k, v in list(getattr(t, "__dict__", {}).items())[:12]:
+        if k.startswith("_"):
+            continue
+        if isinstance(v, (int, float, str, bool)) or v is None:
+            params[k] = v
+        elif isinstance(v, (list, tuple)) and len(v) <= 8 and all(isinstance(e, (int, float)) for e in v):
+            params[k] = list(v)
+        elif torch.is_tensor(v) and v.numel() <= 8:
+            params[k] = v.detach().flatten().tolist()
+    return {"name": name, "params": params} if params else {"name": name}
+
+
+def _is_function(obj: Any) -> bool:
+    return type(obj).__name__ in ("function", "builtin_function_or_method", "method")
+
+
+def split_batch(batch: Any) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+    """Find the input tensor and the label tensor in a batch of the usual shapes."""
+    tensors: list[torch.Tensor] = []
+    if torch.is_tensor(batch):
+        return batch, None
+    if isinstance(batch, dict):
+        for key in ("input", "inputs", "x", "image", "images", "pixel_values", "input_ids", "data", "features"):
+            if key in batch and torch.is_tensor(batch[key]):
+                x = batch[key]
+                break
+        else:
+            x = next((v for v in batch.values() if torch.is_tensor(v) and v.dim() >= 2), None)
+        y = next((batch[k] for k in ("label", "labels", "y", "target", "targets")
+                  if k in batch and torch.is_tensor(batch[k])), None)
+        return x, y
+    if isinstance(batch, (list, tuple)):
+        tensors = [b for b in batch if torch.is_tensor(b)]
+        if not tensors:
+            return None, None
+        x = tensors[0]
+        y = tensors[1] if len(tensors) > 1 else None
+        return x, y
+    return None, None
+
+
+def batch_summary(x: torch.Tensor | None, y: torch.Tensor | None, examples: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if x is not None:
+        out["x"] = _input_summary(x, examples)
+    if y is not None:
+        out["y"] = _label_summary(y)
+    return out
+
+
+def _input_summary(x: torch.Tensor, examples: bool) -> dict[str, Any]:
+    x = x.detach()
+    info: dict[str, Any] = {"shape": list(x.shape), "dtype": str(x.dtype).replace("torch.", "")}
+    if x.numel() == 0:
+        return info
+    xf = x.float()
+    finite = torch.isfinite(xf)
+    n_nan = int(torch.isnan(xf).sum())
+    n_inf = int(torch.isinf(xf).sum())
+    fin = xf[finite]
+    info.update(nan=n_nan, inf=n_inf, numel=x.numel())
+    if fin.numel():
+        info.update(mean=float(fin.mean()), std=float(fin.std()) if fin.numel() > 1 else 0.0,
+                    min=float(fin.min()), max=float(fin.max()),
+                    integer_frac=float((fin == fin.round()).float().mean()),
+                    distinct=int(torch.unique(fin[:100000]).numel()))
+    if not x.is_floating_point():
+        info["integer_dtype"] = True
+    # Per feature: columns of a table, channels of an image or sequence.
+    if x.dim() >= 2 and x.is_floating_point():
+        feat = xf.transpose(0, 1).reshape(x.shape[1], -1) if x.dim() > 2 else xf.t()
+        if feat.shape[0] <= MAX_FEATURES:
+            fmask = torch.isfinite(feat)
+            cnt = fmask.sum(1).clamp_min(1)
+            fz = torch.where(fmask, feat, torch.zeros_like(feat))
+            mean = fz.sum(1) / cnt
+            var = (torch.where(fmask, (feat - mean[:, None]) ** 2, torch.zeros_like(feat)).sum(1) / cnt)
+            big = torch.finfo(torch.float32).max
+            info["per_feature"] = {
+                "axis": 1,
+                "mean": _floats(mean), "std": _floats(var.sqrt()),
+                "min": _floats(torch.where(fmask, feat, big).amin(1)),
+                "max": _floats(torch.where(fmask, feat, -big).amax(1)),
+                "missing": (~fmask).sum(1).tolist(),
+                "sentinel": _sentinel_counts(feat),
+            }
+    if examples:
+        info["examples"] = _examples(xf)
+    return info
+
+
+def _sentinel_counts(feat: torch.Tensor) -> list[int]:
+    """Per feature, how many values are a typical missing-value placeholder (-999, -9999, -1e9 ...)."""
+    s = torch.zeros(feat.shape[0], dtype=torch.long)
+    for v in (-999.0, -9999.0, -99999.0, 999999.0, -1e9, 1e9):
+        s += (feat == v).sum(1).cpu()
+    return s.tolist()
+
+
+def _floats(t: torch.Tensor) -> list[float]:
+    return [float(v) if math.isfinite(v) else None for v in t.cpu().tolist()]
+
+
+def _examples(xf: torch.Tensor) -> dict[str, Any]:
+    rows = xf[:EXAMPLE_ROWS].cpu()
+    if rows.dim() == 4 and rows.shape[1] in (1, 3):  # images N, C, H, W
+        h, w = rows.shape[2], rows.shape[3]
+        if h > 64 or w > 64:
+            rows = torch.nn.functional.interpolate(rows, size=(min(h, 64), min(w, 64)), mode="area")
+        return {"type": "image", "data": [[[round(v, 4) for v in r] for r in img.tolist()] for img in
+                                         rows.reshape(rows.shape[0], rows.shape[1], -1)],
+                "shape": list(rows.shape)}
+    if rows.dim() == 3 and rows.shape[1] <= 64 and rows.shape[2] <= 64:  # single-channel images N, H, W
+        return {"type": "image", "data": [[[round(v, 4) for v in img.reshape(-1).tolist()]] for img in rows],
+                "shape": [rows.shape[0], 1, rows.shape[1], rows.shape[2]]}
+    flat = rows.reshape(rows.shape[0], -1)[:, :64]
+    return {"type": "table", "data": [[round(v, 5) if math.isfinite(v) else None for v in r] for r in flat.tolist()]}
+
+
+def _label_summary(y: torch.Tensor) -> dict[str, Any]:
+    y = y.detach()
+    info: dict[str, Any] = {"shape": list(y.shape), "dtype": str(y.dtype).replace("torch.", "")}
+    if y.numel() == 0:
+        return info
+    if not y.is_floating_point() and y.dim() == 1 and int(y.min()) >= 0 and int(y.max()) < 100000:
+        counts = torch.bincount(y.cpu().long())
+        info["counts"] = {str(i): int(c) for i, c in enumerate(counts.tolist()) if c}
+        info["sequence"] = y.cpu().tolist()[:512]
+    else:
+        yf = y.float()
+        info.update(mean=float(yf.mean()), std=float(yf.std()) if yf.numel() > 1 else 0.0,
+                    min=float(yf.min()), max=float(yf.max()),
+                    integer_frac=float((yf == yf.round()).float().mean()))
+    return info
+
+
+def caller_name_of(obj: Any, depth: int = 2) -> str | None:
+    """The variable name a caller's frame binds to ``obj`` (``train_loader``, ``model``), if any."""
+    try:
+        f = sys._getframe(depth)
+    except ValueError:
+        return None
+    for _ in range(6):
+        if f is None:
+            break
+        for scope in (f.f_locals, f.f_globals):
+            for k, v in scope.items():
+                if v is obj and not k.startswith("_"):
+                    return k
+        f = f.f_back
+    return None
+
+
+def role_from_name(name: str | None) -> str | None:
+    if not name:
+        return None
+    n = name.lower()
+    if "test" in n:
+        return "test"
+    if any(s in n for s in ("val", "valid", "dev", "eval", "holdout")):
+        return "eval"
+    if "train" in n:
+        return "train"
+    return None

@@ -1,0 +1,1111 @@
+"""The PyTorch collector: global hooks that record a training run without changing it.
+
+Lifecycle of a step (the unit every signal is indexed by):
+
+* a step *opens* at the first ``backward()`` of a training iteration; the forward
+  passes run since the previous step was complete belong to it;
+* it is *complete* once every optimizer that takes part in training has stepped
+  (or, in a script without ``torch.optim``, after its backward); backward calls
+  inside ``optimizer.step`` (LBFGS closures) stay in the step;
+* the next ``backward()`` after a complete step closes it and opens the next one.
+
+Weights are summarised when a step opens, gradients when their optimizer is about
+to step (after accumulation, before the update), updates as the change between two
+step openings (so hand-written updates count too), activations in each training
+forward pass. Everything stays on the tensors' device until the writer thread
+moves a whole block to the host.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import os
+import platform
+import socket
+import sys
+import threading
+import time
+import traceback
+import weakref
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..record import format as fmt
+from ..record.run import ACTIVATION_FIELDS, TENSOR_FIELDS, UPDATE_FIELDS
+from ..record.writer import StreamWriter
+from . import data as datamod
+from .stats import activation_kind, activation_stats, histogram, input_stats, tensor_stats
+
+_CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
+_LOSS_FUNCTIONS = ("cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
+                   "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "poisson_nll_loss")
+_FUNCTIONAL_ACTIVATIONS = (("relu", F, "relu"), ("relu", torch, "relu"), ("sigmoid", torch, "sigmoid"),
+                           ("tanh", torch, "tanh"), ("sigmoid", F, "sigmoid"), ("tanh", F, "tanh"))
+_ACTIVATION_MODULES = ("ReLU", "ReLU6", "Sigmoid", "Tanh", "Hardtanh", "Softsign", "Hardsigmoid", "LeakyReLU",
+                       "GELU", "SiLU", "ELU")
+
+
+@dataclass
+class CollectOptions:
+    """What to record. The defaults are the full per-step recording the overhead benchmark measures."""
+
+    activations: bool = True
+    weights: bool = True
+    grads: bool = True
+    updates: bool = True
+    #: Fraction of the training time that histograms may take; their interval adapts to it.
+    histogram_budget: float = 0.02
+    histogram_bins: int = 64
+    #: Batches sampled per loader: the first ``batch_head`` of every epoch, then every ``batch_every``-th.
+    batch_head: int = 6
+    batch_every: int = 50
+    #: Fraction of the training time that batch sampling may take.
+    batch_budget: float = 0.01
+    flush_interval: float = 0.5
+    max_steps_buffered: int = 256
+    target: dict[str, float] = field(default_factory=dict)
+
+
+class _ModuleInfo:
+    __slots__ = ("name", "idx", "kind", "record", "cls")
+
+    def __init__(self, name: str, idx: int, kind: str, record: bool, cls: str) -> None:
+        self.name, self.idx, self.kind, self.record, self.cls = name, idx, kind, record, cls
+
+
+class _Loader:
+    __slots__ = ("idx", "name", "role", "epoch", "sampled", "ref")
+
+    def __init__(self, idx: int, name: str | None, role: str | None, ref: Any) -> None:
+        self.idx, self.name, self.role, self.epoch, self.sampled = idx, name, role, -1, 0
+        self.ref = ref
+
+
+class _LoaderIter:
+    """Wraps a DataLoader iterator: the same batches, with a sample of them summarised."""
+
+    def __init__(self, inner: Any, collector: "Collector", loader: _Loader) -> None:
+        self._inner, self._collector, self._loader, self._index = inner, collector, loader, 0
+
+    def __iter__(self) -> "_LoaderIter":
+        return self
+
+    def __next__(self) -> Any:
+        batch = next(self._inner)
+        c = self._collector
+        if c.enabled:
+            c._guarded("data", c._on_batch, self._loader, self._index, batch)
+        self._index += 1
+        return batch
+
+    def __len__(self) -> int:
+        return len(self._inner)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class Collector:
+    """Records one process's training into ``<run_dir>/rank<R>.tdr``.
+
+    Use :meth:`install` for scripts run by ``traindoctor run`` (global hooks), or
+    :func:`traindoctor.watch` for the explicit API; both end with :meth:`close`.
+    """
+
+    def __init__(self, run_dir: str, name: str | None = None, options: CollectOptions | None = None,
+                 meta: dict[str, Any] | None = None) -> None:
+        self.options = options or CollectOptions()
+        self.run_dir = os.path.abspath(run_dir)
+        os.makedirs(self.run_dir, exist_ok=True)
+        self.rank = int(os.environ.get("RANK", os.environ.get("LOCAL_RANK", "0")) or 0)
+        self.writer = StreamWriter(os.path.join(self.run_dir, f"rank{self.rank}{fmt.STREAM_SUFFIX}"),
+                                   flush_interval=self.options.flush_interval, on_error=self._writer_error)
+        self.enabled = True
+        self.closed = False
+        self._lock = threading.RLock()
+        self._disabled: set[str] = set()
+        self._inject = set(filter(None, os.environ.get("TRAINDOCTOR_INJECT_FAULT", "").split(",")))
+        self._handles: list[Any] = []
+        self._patches: list[tuple[Any, str, Any]] = []
+        # model
+        self._roots: list[nn.Module] = []
+        self._mods: dict[int, _ModuleInfo] = {}
+        self._act_keys: list[str] = []
+        self._params: list[torch.Tensor] = []
+        self._param_names: list[str] = []
+        self._param_index: dict[int, int] = {}
+        self._depth = 0
+        self._stack: list[nn.Module] = []
+        self._fn_calls: dict[tuple[int, str], int] = {}
+        # optimizers
+        self._optimizers: list[Any] = []
+        self._opt_index: dict[int, int] = {}
+        self._opt_params: dict[int, list[int]] = {}
+        self._opt_announced: set[int] = set()
+        self._opt_hparams: dict[tuple[int, int], dict] = {}
+        self._active_opts: set[int] = set()
+        self._stepped: set[int] = set()
+        self._in_opt_step = 0
+        self._scaled: dict[int, tuple[Any, Any]] = {}
+        # step state
+        self.step = 0
+        self._step_open = False
+        self._step_t0 = 0.0
+        self._step_time_ema: float | None = None
+        self._losses: list[torch.Tensor] = []
+        self._train_correct: list[tuple[torch.Tensor, int]] = []
+        self._pending_correct: list[tuple[torch.Tensor, int]] = []
+        self._pending_act: list[tuple[int, torch.Tensor]] = []
+        self._step_act: list[tuple[int, torch.Tensor]] = []
+        self._step_grad: dict[int, torch.Tensor] = {}
+        self._grad_seen: set[int] = set()
+        self._missing_grad_reported: frozenset[int] | None = None
+        self._prev_weights: list[torch.Tensor] | None = None
+        self._prev_step_for_update = -1
+        self._origin_step = -1
+        self._modes_dirty = True
+        self._last_modes: dict | None = None
+        # histograms
+        self._hist_every = 1
+        self._hist_next = 0
+        self._hist_cost = 0.0
+        # data
+        self._loaders: dict[int, _Loader] = {}
+        self._current_loader: _Loader | None = None
+        self._batch_cost = 0.0
+        self._t_start = time.perf_counter()
+        # eval phase
+        self._eval: dict[str, Any] | None = None
+        self._loss_calls: dict[tuple[str, str], int] = {}
+        # buffers handed to the writer
+        self._buf_scalars: list[tuple[int, str, Any]] = []
+        self._buf_tables: dict[str, list[tuple[int, list[int], torch.Tensor, list[int] | None]]] = {}
+        self._buf_hist: list[tuple[int, int, str, torch.Tensor, torch.Tensor]] = []
+        self._last_flush = time.monotonic()
+        self._steps_since_flush = 0
+        self._user_step: int | None = None
+        meta_ev = self._meta(name)
+        meta_ev.update(meta or {})
+        meta_ev["target"] = dict(self.options.target)
+        self.writer.put_json(meta_ev)
+
+    # ------------------------------------------------------------------ errors
+    def _writer_error(self, exc: BaseException) -> None:
+        self._report_failure("writer", exc)
+
+    def _report_failure(self, part: str, exc: BaseException) -> None:
+        if part in self._disabled:
+            return
+        self._disabled.add(part)
+        msg = f"traindoctor: internal error in the {part} collector ({type(exc).__name__}: {exc}); " \
+              f"its recording is switched off, the training goes on unaffected"
+        try:
+            sys.stderr.write(msg + "\n")
+            self.writer.put_json({"kind": "internal_error", "part": part, "error": repr(exc),
+                                  "traceback": traceback.format_exc(limit=8), "step": self.step})
+        except BaseException:
+            pass
+
+    def _guarded(self, part: str, fn: Callable, *args: Any) -> Any:
+        if part in self._disabled:
+            return None
+        try:
+            if part in self._inject:
+                raise RuntimeError(f"fault injected into the {part} collector (TRAINDOCTOR_INJECT_FAULT)")
+            return fn(*args)
+        except BaseException as exc:  # no exception from traindoctor reaches the user's script
+            self._report_failure(part, exc)
+            return None
+
+    # ------------------------------------------------------------------ meta
+    def _meta(self, name: str | None) -> dict[str, Any]:
+        cuda = []
+        try:
+            if torch.cuda.is_available():
+                cuda = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+        except Exception:
+            pass
+        return {
+            "kind": "meta", "name": name or os.path.basename(self.run_dir), "start_time": time.time(),
+            "pid": os.getpid(), "hostname": socket.gethostname(), "rank": self.rank,
+            "argv": list(sys.argv), "cwd": os.getcwd(), "python": platform.python_version(),
+            "torch": torch.__version__, "numpy": np.__version__, "platform": platform.platform(),
+            "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(), "cuda": cuda,
+            "seed": int(torch.initial_seed()), "format": 1,
+        }
+
+    # ------------------------------------------------------------------ install
+    def install(self) -> "Collector":
+        """Switch on the global hooks (forward, backward, optimizer, data loader, loss functions)."""
+        from torch.nn.modules import module as modmod
+
+        self._handles.append(modmod.register_module_forward_pre_hook(self._pre_hook))
+        self._handles.append(modmod.register_module_forward_hook(self._post_hook, always_call=True))
+        from torch.optim import optimizer as optmod
+
+        self._handles.append(optmod.register_optimizer_step_pre_hook(self._opt_pre_hook))
+        self._handles.append(optmod.register_optimizer_step_post_hook(self._opt_post_hook))
+        self._patch(torch.autograd, "backward", self._wrap_backward)
+        self._patch(torch.optim.Optimizer, "__init__", self._wrap_opt_init)
+        self._patch(torch.utils.data.DataLoader, "__iter__", self._wrap_loader_iter)
+        self._patch(nn.Module, "train", self._wrap_train)
+        for fn in _LOSS_FUNCTIONS:
+            if hasattr(F, fn):
+                self._patch(F, fn, functools.partial(self._wrap_loss_fn, fn))
+        for label, mod, attr in _FUNCTIONAL_ACTIVATIONS:
+            if hasattr(mod, attr):
+                self._patch(mod, attr, functools.partial(self._wrap_activation_fn, label))
+        try:
+            from torch.amp import grad_scaler as gs
+
+            self._patch(gs.GradScaler, "scale", self._wrap_scaler_scale)
+            self._patch(gs.GradScaler, "step", self._wrap_scaler_step)
+            self._patch(gs.GradScaler, "update", self._wrap_scaler_update)
+        except ImportError:
+            pass
+        return self
+
+    def _patch(self, owner: Any, attr: str, make: Callable[[Callable], Callable]) -> None:
+        orig = getattr(owner, attr)
+        wrapped = make(orig)
+        functools.update_wrapper(wrapped, orig)
+        wrapped.__wrapped_by_traindoctor__ = orig  # type: ignore[attr-defined]
+        setattr(owner, attr, wrapped)
+        self._patches.append((owner, attr, orig))
+
+    def uninstall(self) -> None:
+        for h in self._handles:
+            try:
+                h.remove()
+            except Exception:
+                pass
+        self._handles.clear()
+        for owner, attr, orig in reversed(self._patches):
+            setattr(owner, attr, orig)
+        self._patches.clear()
+
+    # ------------------------------------------------------------------ registration
+    def watch_model(self, model: nn.Module) -> None:
+        self._guarded("graph", self._register_root, model)
+
+    def watch_optimizer(self, opt: Any) -> None:
+        self._guarded("optimizer", self._register_optimizer, opt)
+
+    def _register_root(self, root: nn.Module) -> None:
+        if id(root) in self._mods:
+            return
+        taken = {m.name for m in self._mods.values()}
+        prefix = ""
+        named = list(root.named_modules())
+        if any(n in taken for n, _ in named if n):
+            prefix = type(root).__name__ + "."
+        self._roots.append(root)
+        modules = []
+        for mname, m in named:
+            if id(m) in self._mods:
+                continue
+            cls = type(m).__name__
+            key = (prefix + mname) if mname else (prefix.rstrip(".") or cls)
+            record = not isinstance(m, _CONTAINERS) and not isinstance(m, nn.modules.loss._Loss)
+            kind = activation_kind(cls)
+            info = _ModuleInfo(key, len(self._act_keys), kind, record, cls)
+            self._act_keys.append(key)
+            self._mods[id(m)] = info
+            params = []
+            for pname, p in m.named_parameters(recurse=False, remove_duplicate=False):
+                full = f"{key}.{pname}" if mname else (f"{prefix}{pname}")
+                if id(p) not in self._param_index:
+                    self._add_param(p, (prefix + (mname + "." if mname else "") + pname))
+                params.append({"name": self._param_names[self._param_index[id(p)]], "path": full,
+                               "shape": list(p.shape), "numel": p.numel(), "requires_grad": p.requires_grad,
+                               "dtype": str(p.dtype).replace("torch.", ""), "device": str(p.device)})
+            modules.append({"name": key, "path": mname, "class": cls, "module": type(m).__module__,
+                            "parent": key.rsplit(".", 1)[0] if "." in key else (None if not mname else
+                                                                                 (prefix.rstrip(".") or type(root).__name__)),
+                            "training": m.training, "extra": _extra_repr(m), "params": params,
+                            "activation_kind": kind,
+                            "children": [c for c, _ in m.named_children()]})
+        shared: dict[int, list[str]] = {}
+        for pname, p in root.named_parameters(remove_duplicate=False):
+            shared.setdefault(id(p), []).append(prefix + pname)
+        self.writer.put_json({
+            "kind": "model", "root": prefix.rstrip(".") or type(root).__name__, "class": type(root).__name__,
+            "modules": modules, "step": self._forward_step(),
+            "shared": [v for v in shared.values() if len(v) > 1],
+            "total_params": sum(p.numel() for p in root.parameters()),
+            "trainable_params": sum(p.numel() for p in root.parameters() if p.requires_grad),
+        })
+        self._record_modes("train")
+
+    def _add_param(self, p: torch.Tensor, name: str) -> None:
+        self._param_index[id(p)] = len(self._params)
+        self._params.append(p)
+        self._param_names.append(name)
+        self._prev_weights = None  # the set of watched tensors changed: restart the update baseline
+
+    def _register_optimizer(self, opt: Any) -> None:
+        if id(opt) in self._opt_index:
+            return
+        self._opt_index[id(opt)] = len(self._optimizers)
+        self._optimizers.append(opt)
+
+    def _announce_optimizer(self, opt: Any) -> None:
+        i = self._opt_index[id(opt)]
+        if i in self._opt_announced:
+            return
+        self._opt_announced.add(i)
+        groups = []
+        idxs = []
+        for g in opt.param_groups:
+            names = []
+            for p in g["params"]:
+                if id(p) not in self._param_index:
+                    self._add_param(p, f"opt{i}.param{len(self._params)}")
+                j = self._param_index[id(p)]
+                idxs.append(j)
+                names.append(self._param_names[j])
+            groups.append({"params": names, **_hparams(g)})
+        self._opt_params[i] = idxs
+        self.writer.put_json({"kind": "optimizer", "index": i, "class": type(opt).__name__,
+                              "module": type(opt).__module__, "defaults": _jsonable(getattr(opt, "defaults", {})),
+                              "groups": groups, "step": self.step})
+
+    def _discover_leaves(self, loss: torch.Tensor) -> None:
+        """Scripts with neither nn.Module nor torch.optim: find the trained leaf tensors from the graph."""
+        seen, stack, leaves = set(), [loss.grad_fn], []
+        while stack:
+            fn = stack.pop()
+            if fn is None or id(fn) in seen:
+                continue
+            seen.add(id(fn))
+            var = getattr(fn, "variable", None)
+            if var is not None and var.requires_grad:
+                leaves.append(var)
+            stack.extend(n for n, _ in fn.next_functions)
+        names = {}
+        f = sys._getframe(4)
+        for _ in range(8):
+            if f is None:
+                break
+            for scope in (f.f_locals, f.f_globals):
+                for k, v in scope.items():
+                    if torch.is_tensor(v) and not k.startswith("_"):
+                        names.setdefault(id(v), k)
+            f = f.f_back
+        for t in sorted(leaves, key=lambda t: names.get(id(t), "~")):
+            if id(t) not in self._param_index:
+                self._add_param(t, names.get(id(t), f"leaf{len(self._params)}"))
+        self.writer.put_json({"kind": "model", "root": "(tensors)", "class": "(no nn.Module)", "modules": [
+            {"name": "(tensors)", "class": "(leaf tensors)", "parent": None, "training": True, "extra": "",
+             "children": [], "activation_kind": "other",
+             "params": [{"name": self._param_names[self._param_index[id(t)]], "path":
+                         self._param_names[self._param_index[id(t)]], "shape": list(t.shape), "numel": t.numel(),
+                         "requires_grad": True, "dtype": str(t.dtype).replace("torch.", ""), "device": str(t.device)}
+                        for t in leaves]}], "shared": [], "step": self.step,
+            "total_params": sum(t.numel() for t in leaves), "trainable_params": sum(t.numel() for t in leaves)})
+
+    # ------------------------------------------------------------------ module hooks
+    def _pre_hook(self, module: nn.Module, args: Any) -> None:
+        if not self.enabled:
+            return
+        self._depth += 1
+        self._stack.append(module)
+        if self._depth == 1:
+            self._fn_calls.clear()
+            if id(module) not in self._mods and not isinstance(module, nn.modules.loss._Loss) \
+                    and "graph" not in self._disabled and _has_params(module):
+                self._guarded("graph", self._register_root, module)
+
+    def _post_hook(self, module: nn.Module, args: Any, output: Any) -> None:
+        if not self.enabled:
+            return
+        if self._stack:
+            self._stack.pop()
+            self._depth -= 1
+        info = self._mods.get(id(module))
+        if info is None or not info.record or not self.options.activations or not torch.is_grad_enabled() \
+                or "activation" in self._disabled:
+            return
+        self._guarded("activation", self._record_activation, info.idx, info.kind, module, args, output)
+
+    def _record_activation(self, idx: int, kind: str, module: Any, args: Any, output: Any) -> None:
+        t = _first_float_tensor(output)
+        if t is None:
+            return
+        row = activation_stats(t, kind)
+        self._pending_act.append((idx, row))
+        if len(self._pending_act) > 8192:
+            del self._pending_act[:4096]
+        if t.device.type == "cpu" and row[7] > 0:
+            self._nonfinite_origin(idx, module, args, t)
+
+    def _nonfinite_origin(self, idx: int, module: Any, args: Any, out: torch.Tensor) -> None:
+        step = self._forward_step()
+        if self._origin_step == step:
+            return
+        self._origin_step = step
+        ins = [input_stats(a) for a in (args if isinstance(args, (tuple, list)) else (args,)) if torch.is_tensor(a)]
+        params = {}
+        if isinstance(module, nn.Module):
+            for pname, p in module.named_parameters(recurse=False):
+                params[pname] = input_stats(p)
+        self.writer.put_json({"kind": "nonfinite", "phase": "forward", "step": step, "module": self._act_keys[idx],
+                              "class": type(module).__name__ if isinstance(module, nn.Module) else str(module),
+                              "inputs": ins, "params": params, "output": input_stats(out)})
+
+    def _wrap_activation_fn(self, label: str, orig: Callable) -> Callable:
+        collector = self
+
+        def activation(*args: Any, **kwargs: Any) -> Any:
+            out = orig(*args, **kwargs)
+            if collector.enabled and collector._stack and torch.is_grad_enabled():
+                collector._guarded("activation", collector._record_functional, label, args, out)
+            return out
+
+        return activation
+
+    def _record_functional(self, label: str, args: Any, out: Any) -> None:
+        owner = self._stack[-1]
+        info = self._mods.get(id(owner))
+        if info is None or info.cls in _ACTIVATION_MODULES or not self.options.activations:
+            return
+        k = self._fn_calls.get((id(owner), label), 0)
+        self._fn_calls[(id(owner), label)] = k + 1
+        key = f"{info.name}.{label}[{k}]"
+        idx = self._key_index(key)
+        self._record_activation(idx, activation_kind(label), label, args, out)
+
+    def _key_index(self, key: str) -> int:
+        cache = self.__dict__.setdefault("_fn_keys", {})
+        if key not in cache:
+            cache[key] = len(self._act_keys)
+            self._act_keys.append(key)
+        return cache[key]
+
+    def _wrap_train(self, orig: Callable) -> Callable:
+        collector = self
+
+        def train(module: nn.Module, mode: bool = True) -> nn.Module:
+            collector._modes_dirty = True
+            return orig(module, mode)
+
+        return train
+
+    def _record_modes(self, phase: str) -> None:
+        modes = {}
+        for root in self._roots:
+            for m in root.modules():
+                info = self._mods.get(id(m))
+                if info is not None and isinstance(m, (nn.modules.batchnorm._BatchNorm, nn.modules.dropout._DropoutNd,
+                                                       nn.GroupNorm, nn.LayerNorm, nn.Dropout)):
+                    modes[info.name] = {"class": info.cls, "training": m.training,
+                                        **({"p": m.p} if hasattr(m, "p") else {})}
+        key = (phase, tuple((k, v["training"]) for k, v in sorted(modes.items())))
+        if self._last_modes is not None and self._last_modes.get(phase) == key:
+            return
+        self._last_modes = {**(self._last_modes or {}), phase: key}
+        self.writer.put_json({"kind": "modes", "phase": phase, "step": self._forward_step(), "modules": modes})
+
+    # ------------------------------------------------------------------ backward and steps
+    def _wrap_backward(self, orig: Callable) -> Callable:
+        collector = self
+
+        def backward(tensors: Any, *args: Any, **kwargs: Any) -> Any:
+            loss = tensors if torch.is_tensor(tensors) else (tensors[0] if isinstance(tensors, (list, tuple))
+                                                             and len(tensors) == 1 else None)
+            track = collector.enabled and loss is not None and loss.numel() == 1 and loss.requires_grad
+            if track:
+                collector._guarded("steps", collector._on_backward, loss)
+            result = orig(tensors, *args, **kwargs)
+            if track and not collector._optimizers:
+                collector._guarded("grad", collector._grads_after_backward)
+            return result
+
+        return backward
+
+    def _forward_step(self) -> int:
+        return self.step + 1 if self._step_open and self._step_complete() else self.step
+
+    def _step_complete(self) -> bool:
+        if not self._optimizers:
+            return True
+        if not self._stepped:
+            return False
+        return self._stepped >= self._active_opts
+
+    def _on_backward(self, loss: torch.Tensor) -> None:
+        value = loss.detach()
+        scaled = self._scaled.pop(id(loss), None)
+        if scaled is not None and scaled[0]() is loss:
+            scale = getattr(scaled[1], "_scale", None)
+            if scale is not None:
+                value = value / scale.to(value.device)
+        if self._in_opt_step:  # a closure (LBFGS): the first evaluation is the step's loss
+            if not self._losses:
+                self._losses.append(value.float().reshape(()))
+            return
+        if self._eval is not None:
+            self._close_eval()
+        if self._step_open and self._step_complete():
+            self._end_step()
+        if not self._step_open:
+            if not self._params and not self._roots:
+                self._discover_leaves(loss)
+            self._begin_step()
+        self._losses.append(value.float().reshape(()))
+        self._step_act.extend(self._pending_act)
+        self._pending_act.clear()
+        self._train_correct.extend(self._pending_correct)
+        self._pending_correct.clear()
+        if self._current_loader is not None and self._current_loader.role is None:
+            self._set_role(self._current_loader, "train")
+
+    def _begin_step(self) -> None:
+        self._step_open = True
+        self._step_t0 = time.perf_counter()
+        self._stepped = set()
+        self._grad_seen = set()
+        if self._modes_dirty:
+            self._modes_dirty = False
+            self._record_modes("train")
+        if self._params and (self.options.weights or self.options.updates):
+            self._guarded("weight", self._weights_and_updates)
+        if self._params and self.step >= self._hist_next:
+            self._guarded("histogram", self._histograms, "weight", list(range(len(self._params))))
+
+    def _weights_and_updates(self) -> None:
+        by_dev: dict[torch.device, list[int]] = {}
+        for i, p in enumerate(self._params):
+            if p.is_floating_point():
+                by_dev.setdefault(p.device, []).append(i)
+        cur_all = [p.detach() for p in self._params]
+        for dev, idxs in by_dev.items():
+            cur = [cur_all[i] for i in idxs]
+            if self.options.weights:
+                rows = tensor_stats(cur)
+                self._table("weight", self.step, idxs, rows)
+            else:
+                rows = None
+        if self.options.updates:
+            prev = self._prev_weights
+            if prev is not None and len(prev) == len(cur_all) and self._prev_step_for_update >= 0:
+                for dev, idxs in by_dev.items():
+                    p_prev = [prev[i] for i in idxs]
+                    cur = [cur_all[i] for i in idxs]
+                    torch._foreach_sub_(p_prev, cur)
+                    dn = torch.stack(torch._foreach_norm(p_prev)).float()
+                    wn = torch.stack(torch._foreach_norm(cur)).float()
+                    self._table("update", self._prev_step_for_update, idxs,
+                                torch.stack([dn, dn / wn.clamp_min(1e-12)], 1))
+                    torch._foreach_copy_(p_prev, cur)
+            else:
+                self._prev_weights = [t.clone() for t in cur_all]
+            self._prev_step_for_update = self.step
+
+    def _end_step(self) -> None:
+        step = self.step
+        if self._losses:
+            loss = torch.stack(self._losses).mean() if len(self._losses) > 1 else self._losses[0]
+            self._scalar(step, "train/loss", loss)
+        if self._train_correct:
+            correct = torch.stack([c for c, _ in self._train_correct]).sum()
+            n = sum(k for _, k in self._train_correct)
+            self._scalar(step, "train/acc", correct.float() / max(n, 1))
+        if self._step_act:
+            idxs = [i for i, _ in self._step_act]
+            self._table("activation", step, idxs, torch.stack([r for _, r in self._step_act]),
+                        seq=list(range(len(idxs))))
+        if not self._optimizers and self._step_grad:
+            idxs = sorted(self._step_grad)
+            self._table("grad", step, idxs, torch.cat([self._step_grad[i] for i in idxs]))
+        self._check_missing_grads()
+        dt = time.perf_counter() - self._step_t0
+        self._step_time_ema = dt if self._step_time_ema is None else 0.9 * self._step_time_ema + 0.1 * dt
+        self._scalar(step, "perf/step_time", dt)
+        self._losses, self._train_correct, self._step_act, self._step_grad = [], [], [], {}
+        self._active_opts |= self._stepped
+        self.step += 1
+        self._step_open = False
+        self._steps_since_flush += 1
+        if self._steps_since_flush >= self.options.max_steps_buffered or \
+                time.monotonic() - self._last_flush >= self.options.flush_interval:
+            self.flush()
+
+    def _check_missing_grads(self) -> None:
+        if not self._params:
+            return
+        trainable = {i for i, p in enumerate(self._params) if p.requires_grad}
+        missing = frozenset(trainable - self._grad_seen) if self._grad_seen or not self._optimizers else frozenset()
+        if self._grad_seen and missing != self._missing_grad_reported:
+            self._missing_grad_reported = missing
+            self.writer.put_json({"kind": "grad_missing", "step": self.step,
+                                  "params": [self._param_names[i] for i in sorted(missing)]})
+
+    def _grads_after_backward(self) -> None:
+        idxs = [i for i, p in enumerate(self._params) if p.grad is not None and p.grad.is_floating_point()]
+        if not idxs or not self.options.grads:
+            return
+        for dev, group in _by_device(idxs, self._params).items():
+            rows = tensor_stats([self._params[i].grad for i in group])
+            for k, i in enumerate(group):
+                self._step_grad[i] = rows[k:k + 1]
+        self._grad_seen = set(idxs)
+
+    # ------------------------------------------------------------------ optimizers
+    def _wrap_opt_init(self, orig: Callable) -> Callable:
+        collector = self
+
+        def __init__(opt: Any, *args: Any, **kwargs: Any) -> None:
+            orig(opt, *args, **kwargs)
+            if collector.enabled:
+                collector._guarded("optimizer", collector._register_optimizer, opt)
+
+        return __init__
+
+    def _opt_pre_hook(self, opt: Any, args: Any, kwargs: Any) -> None:
+        if not self.enabled:
+            return
+        self._in_opt_step += 1
+        self._guarded("optimizer", self._before_opt_step, opt)
+
+    def _before_opt_step(self, opt: Any) -> None:
+        self._register_optimizer(opt)
+        self._announce_optimizer(opt)
+        i = self._opt_index[id(opt)]
+        if not self._step_open:  # an optimizer step with no backward seen (e.g. LBFGS calling the closure first)
+            self._begin_step()
+        for j, g in enumerate(opt.param_groups):
+            hp = _hparams(g)
+            if "lr" in hp and isinstance(hp["lr"], (int, float)):
+                self._scalar(self.step, f"opt{i}/group{j}/lr", float(hp["lr"]))
+            if self._opt_hparams.get((i, j)) != hp:
+                self._opt_hparams[(i, j)] = hp
+                self.writer.put_json({"kind": "hparams", "optimizer": i, "group": j, "step": self.step, **hp})
+        if self.options.grads and "grad" not in self._disabled:
+            self._guarded("grad", self._grads_for, opt, i)
+
+    def _grads_for(self, opt: Any, i: int) -> None:
+        idxs = [j for j in self._opt_params.get(i, []) if self._params[j].grad is not None
+                and self._params[j].grad.is_floating_point() and not self._params[j].grad.is_sparse]
+        self._grad_seen.update(idxs)
+        for dev, group in _by_device(idxs, self._params).items():
+            rows = tensor_stats([self._params[j].grad for j in group])
+            self._table("grad", self.step, group, rows)
+        if self.step >= self._hist_next and idxs:
+            self._histograms("grad", idxs, advance=False)
+
+    def _opt_post_hook(self, opt: Any, args: Any, kwargs: Any) -> None:
+        if not self.enabled:
+            return
+        self._in_opt_step = max(0, self._in_opt_step - 1)
+        self._stepped.add(id(opt))
+
+    # ------------------------------------------------------------------ AMP
+    def _wrap_scaler_scale(self, orig: Callable) -> Callable:
+        collector = self
+
+        def scale(scaler: Any, outputs: Any) -> Any:
+            out = orig(scaler, outputs)
+            if collector.enabled and torch.is_tensor(out) and out.numel() == 1:
+                collector._scaled[id(out)] = (weakref.ref(out), scaler)
+                if len(collector._scaled) > 64:
+                    collector._scaled.pop(next(iter(collector._scaled)))
+            return out
+
+        return scale
+
+    def _wrap_scaler_step(self, orig: Callable) -> Callable:
+        collector = self
+
+        def step(scaler: Any, optimizer: Any, *args: Any, **kwargs: Any) -> Any:
+            result = orig(scaler, optimizer, *args, **kwargs)
+            if collector.enabled:
+                collector._guarded("amp", collector._after_scaler_step, scaler, optimizer)
+            return result
+
+        return step
+
+    def _after_scaler_step(self, scaler: Any, optimizer: Any) -> None:
+        self._stepped.add(id(optimizer))
+        state = getattr(scaler, "_per_optimizer_states", {}).get(id(optimizer), {})
+        found = state.get("found_inf_per_device", {})
+        if found:
+            skipped = torch.stack([v.reshape(()).float().to(self._scalar_device(v)) for v in found.values()]).sum()
+            self._scalar(self.step, "amp/skipped", (skipped > 0).float())
+
+    def _scalar_device(self, v: torch.Tensor) -> torch.device:
+        return v.device
+
+    def _wrap_scaler_update(self, orig: Callable) -> Callable:
+        collector = self
+
+        def update(scaler: Any, *args: Any, **kwargs: Any) -> Any:
+            result = orig(scaler, *args, **kwargs)
+            if collector.enabled and getattr(scaler, "_scale", None) is not None:
+                collector._guarded("amp", lambda: collector._scalar(collector.step, "amp/scale",
+                                                                    scaler._scale.detach().reshape(()).float().clone()))
+            return result
+
+        return update
+
+    # ------------------------------------------------------------------ losses and evaluation
+    def _wrap_loss_fn(self, fname: str, orig: Callable) -> Callable:
+        collector = self
+
+        def loss_fn(input: Any, target: Any, *args: Any, **kwargs: Any) -> Any:
+            out = orig(input, target, *args, **kwargs)
+            if collector.enabled and collector._depth_ok():
+                collector._guarded("loss", collector._on_loss_call, fname, input, target, out, kwargs)
+            return out
+
+        return loss_fn
+
+    def _depth_ok(self) -> bool:
+        return True
+
+    def _on_loss_call(self, fname: str, inp: Any, target: Any, out: Any, kwargs: dict) -> None:
+        if not (torch.is_tensor(inp) and torch.is_tensor(target) and torch.is_tensor(out)):
+            return
+        training = torch.is_grad_enabled() and out.requires_grad
+        mode = "train" if training else "eval"
+        n_calls = self._loss_calls.get((fname, mode), 0)
+        self._loss_calls[(fname, mode)] = n_calls + 1
+        if n_calls < 3:
+            self.writer.put_json({"kind": "loss_call", "function": fname, "mode": mode, "step": self._forward_step(),
+                                  "call": n_calls, "reduction": kwargs.get("reduction", "mean"),
+                                  "input": _loss_input_summary(inp), "target": _loss_input_summary(target),
+                                  "module": self._stack[-1].__class__.__name__ if self._stack else None})
+        correct, count, preds = _classification(fname, inp, target)
+        if training:
+            if correct is not None:
+                self._pending_correct.append((correct, count))
+            return
+        if out.numel() != 1:
+            return
+        loader = self._current_loader
+        role = (loader.role if loader is not None and loader.role in ("eval", "test") else "eval")
+        if loader is not None and loader.role is None:
+            self._set_role(loader, "eval")
+        if self._eval is not None and self._eval["role"] != role:
+            self._close_eval()
+        if self._eval is None:
+            self._eval = {"role": role, "step": self._forward_step(), "loss": [], "n": 0, "correct": [],
+                          "conf": None, "classes": None, "function": fname,
+                          "loader": loader.idx if loader is not None else None}
+            if self._modes_dirty or True:
+                self._record_modes("eval")
+        bs = int(target.shape[0]) if target.dim() > 0 else 1
+        self._eval["loss"].append(out.detach().float().reshape(()) * bs)
+        self._eval["n"] += bs
+        if correct is not None:
+            self._eval["correct"].append(correct)
+            if preds is not None and inp.dim() == 2 and inp.shape[1] <= 1000:
+                c = inp.shape[1]
+                conf = torch.bincount(target.reshape(-1).long() * c + preds.reshape(-1), minlength=c * c)[: c * c]
+                self._eval["conf"] = conf if self._eval["conf"] is None else self._eval["conf"] + conf
+                self._eval["classes"] = c
+
+    def _close_eval(self) -> None:
+        ev, self._eval = self._eval, None
+        if ev is None or not ev["n"]:
+            return
+        role, step, n = ev["role"], ev["step"], ev["n"]
+        self._scalar(step, f"{role}/loss", torch.stack(ev["loss"]).sum() / n)
+        if ev["correct"]:
+            self._scalar(step, f"{role}/acc", torch.stack(ev["correct"]).sum().float() / n)
+        conf = ev["conf"]
+        self.writer.put_json({"kind": "eval", "role": role, "step": step, "n": n, "function": ev["function"],
+                              "loader": ev["loader"], "classes": ev["classes"],
+                              "confusion": conf.reshape(ev["classes"], ev["classes"]).cpu().tolist()
+                              if conf is not None else None})
+
+    # ------------------------------------------------------------------ data
+    def _wrap_loader_iter(self, orig: Callable) -> Callable:
+        collector = self
+
+        def __iter__(loader: Any) -> Any:
+            it = orig(loader)
+            if not collector.enabled:
+                return it
+            info = collector._guarded("data", collector._on_loader_iter, loader)
+            return _LoaderIter(it, collector, info) if info is not None else it
+
+        return __iter__
+
+    def _on_loader_iter(self, loader: Any) -> _Loader:
+        info = self._loaders.get(id(loader))
+        if info is None or info.ref() is not loader:
+            name = datamod.caller_name_of(loader, depth=4)
+            info = _Loader(len(self._loaders), name, datamod.role_from_name(name), weakref.ref(loader))
+            self._loaders[id(loader)] = info
+            self.writer.put_json({"kind": "dataloader", "loader": info.idx, "name": name, "role": info.role,
+                                  "step": self._forward_step(), **datamod.describe_loader(loader)})
+        info.epoch += 1
+        self.writer.put_json({"kind": "epoch", "loader": info.idx, "epoch": info.epoch, "step": self._forward_step()})
+        if self._eval is not None and info.role != "train":
+            self._close_eval()
+        return info
+
+    def _set_role(self, info: _Loader, role: str) -> None:
+        info.role = role
+        self.writer.put_json({"kind": "loader_role", "loader": info.idx, "role": role})
+
+    def _on_batch(self, info: _Loader, index: int, batch: Any) -> None:
+        self._current_loader = info
+        if not (index < self.options.batch_head or index % self.options.batch_every == 0):
+            return
+        elapsed = time.perf_counter() - self._t_start
+        if info.sampled > 20 and self._batch_cost > self.options.batch_budget * elapsed:
+            return
+        t0 = time.perf_counter()
+        x, y = datamod.split_batch(batch)
+        summary = datamod.batch_summary(x, y, examples=info.sampled < 2)
+        self.writer.put_json({"kind": "batch", "loader": info.idx, "role": info.role, "epoch": info.epoch,
+                              "index": index, "step": self._forward_step(), **summary})
+        info.sampled += 1
+        self._batch_cost += time.perf_counter() - t0
+
+    # ------------------------------------------------------------------ histograms
+    def _histograms(self, kind: str, idxs: list[int], advance: bool = True) -> None:
+        t0 = time.perf_counter()
+        for i in idxs:
+            p = self._params[i]
+            t = p.detach() if kind == "weight" else p.grad
+            if t is None or not t.is_floating_point() or t.is_sparse:
+                continue
+            edges, counts = histogram(t, self.options.histogram_bins)
+            self._buf_hist.append((self.step, i, kind, edges, counts))
+        self._hist_cost = time.perf_counter() - t0 + (0.0 if advance else self._hist_cost)
+        if advance or kind == "grad":
+            step_time = self._step_time_ema or 0.0
+            if step_time > 0:
+                self._hist_every = max(1, math.ceil(self._hist_cost * 2 / (self.options.histogram_budget * step_time)))
+            else:
+                self._hist_every = 10
+        if not advance or kind == "grad":
+            self._hist_next = self.step + self._hist_every
+
+    # ------------------------------------------------------------------ buffers
+    def _scalar(self, step: int, tag: str, value: Any) -> None:
+        self._buf_scalars.append((step, tag, value, time.time()))
+
+    def _table(self, name: str, step: int, idxs: list[int], rows: torch.Tensor, seq: list[int] | None = None) -> None:
+        self._buf_tables.setdefault(name, []).append((step, list(idxs), rows, seq))
+
+    def log(self, step: int | None = None, **scalars: Any) -> None:
+        """Record user scalars (metrics) at ``step`` (default: the current training step)."""
+        s = self._forward_step() if step is None else int(step)
+        for k, v in scalars.items():
+            if torch.is_tensor(v):
+                v = v.detach().float().reshape(())
+            self._scalar(s, k, v)
+
+    def flush(self) -> None:
+        """Hand everything buffered to the writer thread (no host sync here)."""
+        with self._lock:
+            self._last_flush = time.monotonic()
+            self._steps_since_flush = 0
+            self._guarded("writer", self._flush_scalars)
+            self._guarded("writer", self._flush_tables)
+            self._guarded("writer", self._flush_hist)
+
+    def _flush_scalars(self) -> None:
+        buf, self._buf_scalars = self._buf_scalars, []
+        if not buf:
+            return
+        tags: dict[str, int] = {}
+        steps = np.array([b[0] for b in buf], np.int64)
+        tag = np.array([tags.setdefault(b[1], len(tags)) for b in buf], np.int32)
+        wall = np.array([b[3] for b in buf], np.float64)
+        tensor_pos = [i for i, b in enumerate(buf) if torch.is_tensor(b[2])]
+        plain = np.array([float(b[2]) if not torch.is_tensor(b[2]) else np.nan for b in buf], np.float64)
+        stacked = None
+        if tensor_pos:
+            devs = {buf[i][2].device for i in tensor_pos}
+            dev = next(iter(devs))
+            stacked = torch.stack([buf[i][2].to(dev).reshape(()).float() for i in tensor_pos])
+
+        def values() -> np.ndarray:
+            out = plain.copy()
+            if stacked is not None:
+                out[tensor_pos] = stacked.cpu().double().numpy()
+            return out
+
+        self.writer.put_block("scalars", {"step": steps, "tag": tag, "value": values, "wall": wall},
+                              {"tags": list(tags)})
+
+    def _flush_tables(self) -> None:
+        tables, self._buf_tables = self._buf_tables, {}
+        for name, items in tables.items():
+            if name == "activation":
+                keys, fields = list(self._act_keys), ACTIVATION_FIELDS
+            else:
+                keys, fields = list(self._param_names), (UPDATE_FIELDS if name == "update" else TENSOR_FIELDS)
+            steps = np.concatenate([np.full(len(ix), st, np.int64) for st, ix, _, _ in items])
+            key = np.concatenate([np.asarray(ix, np.int32) for _, ix, _, _ in items])
+            seq = np.concatenate([np.asarray(sq if sq is not None else range(len(ix)), np.int32)
+                                  for _, ix, _, sq in items])
+            by_dev: dict[torch.device, list[torch.Tensor]] = {}
+            order = []
+            for _, _, rows, _ in items:
+                order.append((rows.device, len(by_dev.setdefault(rows.device, []))))
+                by_dev[rows.device].append(rows)
+            cat = {d: torch.cat(v) for d, v in by_dev.items()}
+
+            def values(cat=cat, items=items, order=order) -> np.ndarray:
+                host = {d: t.float().cpu().numpy() for d, t in cat.items()}
+                if len(host) == 1:
+                    return next(iter(host.values()))
+                offsets = {d: 0 for d in host}
+                parts = []
+                for (dev, _), (_, _, rows, _) in zip(order, items):
+                    n = rows.shape[0]
+                    parts.append(host[dev][offsets[dev]:offsets[dev] + n])
+                    offsets[dev] += n
+                return np.concatenate(parts)
+
+            self.writer.put_block(name, {"step": steps, "key": key, "seq": seq, "values": values},
+                                  {"keys": keys, "fields": list(fields)})
+
+    def _flush_hist(self) -> None:
+        buf, self._buf_hist = self._buf_hist, []
+        if not buf:
+            return
+        kinds = ["weight", "grad"]
+        steps = np.array([b[0] for b in buf], np.int64)
+        key = np.array([b[1] for b in buf], np.int32)
+        kind = np.array([kinds.index(b[2]) for b in buf], np.int8)
+        edges = torch.stack([b[3].float().cpu() for b in buf]) if buf[0][3].device.type == "cpu" else None
+        e_dev = [b[3] for b in buf]
+        c_dev = [b[4] for b in buf]
+        self.writer.put_block("hist", {"step": steps, "key": key, "kind": kind,
+                                       "edges": (lambda: torch.stack([e.float().cpu() for e in e_dev]).numpy())
+                                       if edges is None else edges.numpy(),
+                                       "counts": lambda: torch.stack([c.float().cpu() for c in c_dev]).numpy()},
+                              {"keys": list(self._param_names), "kinds": kinds})
+
+    # ------------------------------------------------------------------ close
+    def close(self, status: str = "finished", exit_code: int | None = 0, error: str | None = None) -> None:
+        """Finish the run: close the open step and evaluation, write the end record, flush to disk."""
+        with self._lock:
+            if self.closed:
+                return
+            self.closed = True
+        self.uninstall()
+        self._guarded("steps", self._finish)
+        self.enabled = False
+        try:
+            self.flush()
+            self.writer.put_json({"kind": "end", "status": status, "exit_code": exit_code, "time": time.time(),
+                                  "steps": self.step, "error": error, "dropped": self.writer.dropped,
+                                  "disabled": sorted(self._disabled)})
+        finally:
+            self.writer.close()
+
+    def _finish(self) -> None:
+        if self._eval is not None:
+            self._close_eval()
+        if self._step_open:
+            self._end_step()
+            if self._params and self.options.updates and self._prev_weights is not None:
+                self._begin_step_updates_only()
+
+    def _begin_step_updates_only(self) -> None:
+        weights, self.options.weights = self.options.weights, False
+        try:
+            self._weights_and_updates()
+        finally:
+            self.options.weights = weights
+
+
+# ---------------------------------------------------------------------- helpers
+def _has_params(m: nn.Module) -> bool:
+    return next(m.parameters(), None) is not None
+
+
+def _by_device(idxs: list[int], params: list[torch.Tensor]) -> dict[torch.device, list[int]]:
+    out: dict[torch.device, list[int]] = {}
+    for i in idxs:
+        out.setdefault(params[i].device, []).append(i)
+    return out
+
+
+def _first_float_tensor(out: Any) -> torch.Tensor | None:
+    if torch.is_tensor(out):
+        return out if out.is_floating_point() else None
+    if isinstance(out, (tuple, list)):
+        for o in out:
+            t = _first_float_tensor(o)
+            if t is not None:
+                return t
+    if isinstance(out, dict):
+        for o in out.values():
+            t = _first_float_tensor(o)
+            if t is not None:
+                return t
+    for attr in ("logits", "last_hidden_state"):
+        t = getattr(out, attr, None)
+        if torch.is_tensor(t):
+            return t
+    return None
+
+
+def _extra_repr(m: nn.Module) -> str:
+    try:
+        return m.extra_repr()[:200]
+    except Exception:
+        return ""
+
+
+def _hparams(group: dict) -> dict[str, Any]:
+    out = {}
+    for k, v in group.items():
+        if k == "params":
+            continue
+        if torch.is_tensor(v) and v.numel() == 1:
+            v = float(v)
+        if isinstance(v, (int, float, bool, str)) or v is None:
+            out[k] = v
+        elif isinstance(v, (tuple, list)) and all(isinstance(e, (int, float)) for e in v):
+            out[k] = list(v)
+    return out
+
+
+def _jsonable(d: dict) -> dict:
+    return _hparams(d)
+
+
+def _loss_input_summary(t: torch.Tensor) -> dict[str, Any]:
+    t = t.detach()
+    out: dict[str, Any] = {"shape": list(t.shape), "dtype": str(t.dtype).replace("torch.", "")}
+    if t.numel() == 0:
+        return out
+    tf = t.float()
+    fin = tf[torch.isfinite(tf)]
+    if fin.numel():
+        out.update(min=float(fin.min()), max=float(fin.max()), mean=float(fin.mean()),
+                   integer_frac=float((fin == fin.round()).float().mean()),
+                   distinct=int(torch.unique(fin.reshape(-1)[:20000]).numel()))
+    if t.is_floating_point() and t.dim() == 2 and t.shape[1] > 1:
+        rs = tf.sum(1)
+        out["rows_sum_to_one"] = float(((rs - 1).abs() < 1e-3).float().mean())
+        out["rows_logsumexp_zero"] = float((torch.logsumexp(tf, 1).abs() < 1e-3).float().mean())
+    return out
+
+
+def _classification(fname: str, inp: torch.Tensor, target: torch.Tensor):
+    if fname in ("cross_entropy", "nll_loss") and inp.dim() == 2 and target.dim() == 1 \
+            and not target.is_floating_point() and inp.shape[0] == target.shape[0]:
+        preds = inp.detach().argmax(1)
+        return (preds == target).sum(), int(target.shape[0]), preds
+    if fname in ("binary_cross_entropy_with_logits", "binary_cross_entropy") and inp.shape == target.shape \
+            and inp.dim() <= 2:
+        thresh = 0.0 if fname.endswith("logits") else 0.5
+        preds = (inp.detach() > thresh).float()
+        return (preds == target).float().sum(), int(target.numel()), None
+    return None, 0, None

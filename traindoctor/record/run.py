@@ -1,0 +1,192 @@
+"""The one reader interface: everything downstream (checks, report, server) reads a
+:class:`Run`, whatever wrote it (traindoctor's collectors, TensorBoard, MindSpore).
+
+Signals are exposed in a small vocabulary:
+
+* scalars: ``run.scalar(tag) -> Series`` with tags such as ``train/loss``,
+  ``eval/loss``, ``train/acc``, ``eval/acc``, ``opt0/group0/lr`` and anything the user logs;
+* per-step statistics tables: ``run.table(name) -> Table`` where name is one of
+  ``weight``, ``grad``, ``update`` (per parameter), ``activation`` (per module output);
+* histograms: ``run.histograms(kind) -> list[Histogram]`` (kind ``weight`` or ``grad``);
+* events: ``run.events(kind)`` for everything structured (module tree, data loaders,
+  sampled batches, optimizer hyperparameters, loss-function calls, static findings).
+
+A source that does not record a signal returns an empty value; checks then mark their
+checklist item ``not_checked``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import numpy as np
+
+#: Fields of the per-parameter tables ``weight`` and ``grad``.
+TENSOR_FIELDS = ("mean", "std", "min", "max", "norm", "zero_frac", "nonfinite", "numel")
+#: Fields of the ``update`` table: the norm of the change over one step and its ratio to the weight norm.
+UPDATE_FIELDS = ("norm", "ratio")
+#: Fields of the ``activation`` table (one row per module call in a training forward pass).
+ACTIVATION_FIELDS = ("mean", "std", "min", "max", "zero_frac", "sat_frac", "dead_frac", "nonfinite", "numel")
+
+
+@dataclass
+class Series:
+    step: np.ndarray
+    value: np.ndarray
+    wall: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.step)
+
+    @classmethod
+    def empty(cls) -> "Series":
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.float64), np.zeros(0, np.float64))
+
+
+@dataclass
+class Table:
+    """Per-step statistics in long form: one row per (step, key[, call])."""
+
+    name: str
+    fields: tuple[str, ...]
+    keys: list[str]
+    step: np.ndarray  # int64 [n]
+    key: np.ndarray  # int32 [n], index into keys
+    seq: np.ndarray  # int32 [n], order within the step (forward order for activations)
+    values: np.ndarray  # float32 [n, len(fields)]
+
+    @classmethod
+    def empty(cls, name: str, fields: tuple[str, ...]) -> "Table":
+        return cls(name, fields, [], np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32),
+                   np.zeros((0, len(fields)), np.float32))
+
+    def __len__(self) -> int:
+        return len(self.step)
+
+    def col(self, field_name: str) -> np.ndarray:
+        return self.values[:, self.fields.index(field_name)]
+
+    def key_index(self, key: str) -> int:
+        return self.keys.index(key)
+
+    def series(self, key: str, field_name: str) -> Series:
+        if key not in self.keys:
+            return Series.empty()
+        m = self.key == self.keys.index(key)
+        return Series(self.step[m], self.col(field_name)[m].astype(np.float64))
+
+    def rows_at(self, step: int) -> np.ndarray:
+        return np.nonzero(self.step == step)[0]
+
+    def steps(self) -> np.ndarray:
+        return np.unique(self.step)
+
+    def pivot(self, field_name: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(steps, matrix[steps, keys])`` of one field; the last call of a key in a step wins; NaN where absent."""
+        steps, inv = np.unique(self.step, return_inverse=True)
+        out = np.full((len(steps), len(self.keys)), np.nan, np.float64)
+        out[inv, self.key] = self.col(field_name)
+        return steps, out
+
+
+@dataclass
+class Histogram:
+    key: str
+    kind: str
+    step: int
+    edges: np.ndarray
+    counts: np.ndarray
+
+
+@dataclass
+class RunInfo:
+    name: str
+    path: str
+    source: str
+    status: str
+    steps: int
+    start_time: float | None = None
+    end_time: float | None = None
+    exit_code: int | None = None
+
+
+class Run:
+    """Base class of the readers. Subclasses fill the protected attributes in ``refresh``."""
+
+    source = "traindoctor"
+
+    def __init__(self, path: str, name: str | None = None) -> None:
+        self.path = path
+        self.name = name or path.rstrip("/").split("/")[-1]
+        self.warnings: list[str] = []
+
+    # -- to implement -------------------------------------------------------
+    def refresh(self) -> bool:
+        """Read what was appended since the last call. Returns whether anything new came."""
+        return False
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return {}
+
+    @property
+    def status(self) -> str:
+        return "finished"
+
+    def scalar_tags(self) -> list[str]:
+        return []
+
+    def scalar(self, tag: str) -> Series:
+        return Series.empty()
+
+    def table(self, name: str) -> Table:
+        fields = {"update": UPDATE_FIELDS, "activation": ACTIVATION_FIELDS}.get(name, TENSOR_FIELDS)
+        return Table.empty(name, fields)
+
+    def histograms(self, kind: str | None = None, key: str | None = None) -> list[Histogram]:
+        return []
+
+    def events(self, kind: str | None = None) -> list[dict[str, Any]]:
+        return []
+
+    def records(self) -> set[str]:
+        """Which signal families this run holds (``loss``, ``weight``, ``grad``, ``update``,
+        ``activation``, ``histogram``, ``batch``, ``graph``, ``dataloader``, ``eval``, ``optimizer``).
+        Checks use it to answer ``not_checked`` rather than guess."""
+        return set()
+
+    # -- derived, shared by all sources ------------------------------------
+    def event(self, kind: str) -> dict[str, Any] | None:
+        ev = self.events(kind)
+        return ev[-1] if ev else None
+
+    @property
+    def steps(self) -> int:
+        loss = self.scalar("train/loss")
+        last = int(loss.step[-1]) + 1 if len(loss) else 0
+        for t in ("weight", "grad"):
+            tab = self.table(t)
+            if len(tab):
+                last = max(last, int(tab.step.max()) + 1)
+        return last
+
+    def info(self) -> RunInfo:
+        meta = self.meta
+        end = self.event("end") or {}
+        return RunInfo(self.name, self.path, self.source, self.status, self.steps,
+                       meta.get("start_time"), end.get("time"), end.get("exit_code"))
+
+    def first_scalar(self, *tags: str) -> tuple[str, Series]:
+        for t in tags:
+            s = self.scalar(t)
+            if len(s):
+                return t, s
+        return tags[0] if tags else "", Series.empty()
+
+
+def concat_series(parts: Iterable[Series]) -> Series:
+    parts = list(parts)
+    if not parts:
+        return Series.empty()
+    return Series(np.concatenate([p.step for p in parts]), np.concatenate([p.value for p in parts]),
+                  np.concatenate([p.wall if p.wall is not None else np.full(len(p), np.nan) for p in parts]))

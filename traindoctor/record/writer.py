@@ -1,0 +1,138 @@
+"""The background writer: the training thread enqueues, one thread does the I/O.
+
+The queue is bounded so that a stalled disk can never grow the training
+process's memory without limit. When it is full the item is dropped, counted,
+and the count is written into the stream (and so shows in the report): data is
+never lost silently.
+"""
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from . import format as fmt
+
+_STOP = object()
+
+
+class StreamWriter:
+    """Appends framed records to one stream file from a background thread.
+
+    ``put_json`` and ``put_block`` never block and never raise. Values in a block
+    may be ``numpy`` arrays or callables returning them (for example a closure
+    that copies a device tensor to the host), so that conversions happen on the
+    writer thread, not the training thread.
+    """
+
+    def __init__(self, path: str, *, max_queue: int = 4096, flush_interval: float = 0.5,
+                 on_error: Callable[[BaseException], None] | None = None) -> None:
+        self.path = path
+        self.flush_interval = flush_interval
+        self.dropped = 0
+        self.written_records = 0
+        self._reported_dropped = 0
+        self._on_error = on_error
+        self._queue: queue.Queue = queue.Queue(maxsize=max_queue)
+        new = not os.path.exists(path) or os.path.getsize(path) == 0
+        self._file = open(path, "ab", buffering=1 << 20)
+        if new:
+            self._file.write(fmt.MAGIC)
+            self._file.flush()
+        self._closed = False
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="traindoctor-writer", daemon=True)
+        self._thread.start()
+
+    # -- producer side (training thread) ---------------------------------
+    def put_json(self, obj: Mapping[str, Any]) -> None:
+        self._put(("json", obj))
+
+    def put_block(self, table: str, columns: Mapping[str, Any], attrs: Mapping[str, Any] | None = None) -> None:
+        self._put(("block", table, columns, attrs))
+
+    def _put(self, item: tuple) -> None:
+        if self._closed:
+            return
+        try:
+            self._queue.put_nowait(item)
+        except queue.Full:
+            self.dropped += 1
+
+    # -- consumer side ----------------------------------------------------
+    def _run(self) -> None:
+        last_flush = time.monotonic()
+        while True:
+            try:
+                item = self._queue.get(timeout=self.flush_interval)
+            except queue.Empty:
+                item = None
+            if item is _STOP:
+                self._queue.task_done()
+                self._write_dropped()
+                self._flush()
+                return
+            if item is not None:
+                self._write(item)
+                self._queue.task_done()
+            now = time.monotonic()
+            if now - last_flush >= self.flush_interval or item is None:
+                self._write_dropped()
+                self._flush()
+                last_flush = now
+
+    def _write(self, item: tuple) -> None:
+        try:
+            if item[0] == "json":
+                data = fmt.encode_json(item[1])
+            else:
+                _, table, columns, attrs = item
+                cols = {k: np.asarray(v() if callable(v) else v) for k, v in columns.items()}
+                data = fmt.encode_block(table, cols, attrs)
+            self._file.write(data)
+            self.written_records += 1
+        except BaseException as exc:  # never let one bad item stop the writer
+            if self._on_error is not None:
+                try:
+                    self._on_error(exc)
+                except BaseException:
+                    pass
+
+    def _write_dropped(self) -> None:
+        if self.dropped != self._reported_dropped:
+            self._reported_dropped = self.dropped
+            self._file.write(fmt.encode_json({"kind": "dropped", "count": self.dropped, "time": time.time()}))
+
+    def _flush(self) -> None:
+        try:
+            self._file.flush()
+        except OSError:
+            pass
+
+    def flush(self, timeout: float = 10.0) -> None:
+        """Block until everything queued so far is written to the OS (or the timeout passes)."""
+        deadline = time.monotonic() + timeout
+        while self._queue.unfinished_tasks and time.monotonic() < deadline and self._thread.is_alive():
+            time.sleep(0.002)
+        self._flush()
+
+    def close(self, timeout: float = 30.0) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        try:
+            self._queue.put(_STOP, timeout=timeout)
+        except queue.Full:
+            pass
+        self._thread.join(timeout)
+        try:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        except OSError:
+            pass
+        self._file.close()

@@ -1,0 +1,91 @@
+"""The seed's last step: does accuracy meet the expectation, on train, validation and test, in that order?"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..checks.base import Context, Finding
+
+_ALIASES = {"val_acc": ["val_acc", "eval/acc", "val/acc"], "train_acc": ["train_acc", "train/acc"],
+            "test_acc": ["test_acc", "test/acc"], "val_loss": ["val_loss", "eval/loss"],
+            "train_loss": ["train_loss", "train/loss"], "test_loss": ["test_loss", "test/loss"]}
+
+
+def metric_series(ctx: Context, name: str):
+    for tag in _ALIASES.get(name, [name]):
+        s = ctx.run.scalar(tag)
+        if len(s):
+            return tag, s
+    return None, None
+
+
+def assess_accuracy(ctx: Context, findings: list[Finding]) -> dict[str, Any]:
+    """Targets stated by the user (``--target``), else a trivial baseline, walked train → val → test."""
+    targets = dict(ctx.meta.get("target") or {})
+    out: dict[str, Any] = {"targets": {}, "stages": []}
+    for name, goal in targets.items():
+        tag, s = metric_series(ctx, name)
+        if s is None:
+            out["targets"][name] = {"target": goal, "met": None, "note": f"no metric {name} was recorded"}
+            continue
+        lower_better = "loss" in name
+        final = float(s.value[-1])
+        best = float(np.nanmin(s.value) if lower_better else np.nanmax(s.value))
+        met = final <= goal if lower_better else final >= goal
+        out["targets"][name] = {"target": goal, "final": final, "best": best, "met": bool(met), "tag": tag,
+                                "step": int(s.step[-1])}
+    baseline = _baseline(ctx)
+    if baseline is not None:
+        out["baseline"] = baseline
+    for stage in ("train", "val", "test"):
+        tag, s = metric_series(ctx, f"{stage}_acc")
+        if s is None:
+            continue
+        final = float(s.value[-1])
+        goal = targets.get(f"{stage}_acc")
+        ref = goal if goal is not None else (baseline or {}).get("acc")
+        entry = {"stage": stage, "metric": tag, "final": final, "best": float(np.nanmax(s.value))}
+        if ref is not None:
+            entry["reference"] = ref
+            entry["reference_kind"] = "target" if goal is not None else "majority-class baseline"
+            entry["met"] = bool(final >= ref) if goal is not None else bool(final > ref + 0.02)
+        out["stages"].append(entry)
+    out["verdict"] = _verdict(out["stages"], findings)
+    return out if (out["targets"] or out["stages"]) else {}
+
+
+def _baseline(ctx: Context) -> dict[str, Any] | None:
+    counts: dict[str, int] = {}
+    for ev in ctx.run.events("batch"):
+        if ev.get("role") in (None, "train") and "counts" in (ev.get("y") or {}):
+            for k, v in ev["y"]["counts"].items():
+                counts[k] = counts.get(k, 0) + int(v)
+    total = sum(counts.values())
+    if not total:
+        return None
+    major = max(counts, key=counts.get)
+    return {"acc": counts[major] / total, "class": major, "samples": total}
+
+
+def _verdict(stages: list[dict[str, Any]], findings: list[Finding]) -> str:
+    by = {s["stage"]: s for s in stages}
+    tr, va, te = by.get("train"), by.get("val"), by.get("test")
+    if tr and tr.get("met") is False:
+        causes = [f.id for f in findings if f.kind == "cause"][:3]
+        return ("training accuracy is below the " + tr.get("reference_kind", "target") +
+                f" ({tr['final']:.3f} < {tr['reference']:.3f}): fix training first" +
+                (f"; the likely causes are {', '.join(causes)}" if causes else
+                 "; check the code, the hyperparameters, the model structure, the data and the loss curve"))
+    if tr and va and va.get("met") is False:
+        gap = tr["final"] - va["final"]
+        return (f"training accuracy {tr['final']:.3f} is fine but validation is {va['final']:.3f} (gap {gap:.3f}): "
+                "overfitting (more data, augmentation, regularisation, a smaller model, early stopping) or an "
+                "evaluation script that processes data differently or loads the wrong checkpoint")
+    if va and te and te.get("met") is False and va.get("met") is not False:
+        return (f"validation accuracy {va['final']:.3f} is fine but test is {te['final']:.3f}: the test data "
+                "come from a different distribution, or the test script is wrong")
+    if stages and all(s.get("met") is not False for s in stages):
+        return "accuracy meets the expectation on every stage recorded"
+    return ""
