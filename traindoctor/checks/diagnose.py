@@ -51,11 +51,20 @@ def rank(findings: list[Finding]) -> list[Finding]:
     symptoms, so the report reads cause → symptom; among several causes of the
     same symptom the more confident leads.
     """
-    present = {f.id: f for f in findings}
-    score = {id(f): SEVERITY_WEIGHT.get(f.severity, 1.0) + f.confidence for f in findings}
+    present: dict[str, Finding] = {}
     for f in findings:
-        if f.kind == "cause":
-            explained = [score[id(present[s])] for s in f.explains if s in present and present[s].kind == "symptom"]
-            if explained:
-                score[id(f)] = max(score[id(f)], max(explained) + 0.01 + 0.05 * f.confidence)
+        if f.id not in present or f.confidence > present[f.id].confidence:
+            present[f.id] = f
+    score = {id(f): SEVERITY_WEIGHT.get(f.severity, 1.0) + f.confidence for f in findings}
+    # Symptoms may explain symptoms too (dead ReLUs → weights not updating), so lift along the
+    # chains, causes last so that they end above every symptom they explain.
+    for kind in ("symptom", "cause"):
+        for _ in range(3):
+            for f in findings:
+                if f.kind != kind or f.severity == "info":
+                    continue
+                explained = [score[id(present[s])] for s in f.explains if s in present and s != f.id
+                             and present[s].severity != "info"]
+                if explained:
+                    score[id(f)] = max(score[id(f)], max(explained) + 0.01 + 0.05 * f.confidence)
     return sorted(findings, key=lambda f: (-score[id(f)], f.kind != "cause", f.id))

@@ -1,0 +1,173 @@
+"""Derived signals shared by several checks: robust windows over the loss, module order, the NaN origin."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..record.run import Series
+from .base import Context
+
+
+def finite(s: Series) -> Series:
+    m = np.isfinite(s.value)
+    return Series(s.step[m], s.value[m], None if s.wall is None else s.wall[m])
+
+
+def windows(values: np.ndarray, n: int) -> np.ndarray:
+    """Medians of ``n`` consecutive, equal windows (robust to minibatch noise)."""
+    if len(values) < n:
+        return values.astype(np.float64)
+    return np.array([np.median(w) for w in np.array_split(values.astype(np.float64), n)])
+
+
+def head_tail(values: np.ndarray, frac: float = 0.1, min_n: int = 3) -> tuple[float, float]:
+    k = max(min_n, int(len(values) * frac))
+    return float(np.median(values[:k])), float(np.median(values[-k:]))
+
+
+def first_nonfinite_step(s: Series) -> int | None:
+    bad = np.nonzero(~np.isfinite(s.value))[0]
+    return int(s.step[bad[0]]) if len(bad) else None
+
+
+def module_forward_order(ctx: Context) -> list[str]:
+    """Module keys in the order of their first call in a training forward pass."""
+    def compute() -> list[str]:
+        act = ctx.run.table("activation")
+        if not len(act):
+            return [m["name"] for m in ctx.modules()]
+        first = act.step.min()
+        rows = act.rows_at(int(first))
+        order = [act.keys[int(act.key[i])] for i in rows[np.argsort(act.seq[rows], kind="stable")]]
+        seen, out = set(), []
+        for k in order:
+            if k not in seen:
+                seen.add(k)
+                out.append(k)
+        return out
+    return ctx.cached("module_order", compute)
+
+
+def param_module(ctx: Context) -> dict[str, str]:
+    return ctx.cached("param_module", lambda: {p: info["module"] for p, info in ctx.trainable_params().items()})
+
+
+def nonfinite_origin(ctx: Context) -> dict[str, Any] | None:
+    """Where NaN/Inf first appeared: step, phase (forward/backward/update), module, parameter, input statistics."""
+    return ctx.cached("nonfinite_origin", lambda: _nonfinite_origin(ctx))
+
+
+def _nonfinite_origin(ctx: Context) -> dict[str, Any] | None:
+    run = ctx.run
+    candidates: list[tuple[int, int, dict[str, Any]]] = []  # (step, phase order, info)
+    act = run.table("activation")
+    if len(act):
+        bad = np.nonzero(act.col("nonfinite") > 0)[0]
+        if len(bad):
+            step = int(act.step[bad].min())
+            rows = bad[act.step[bad] == step]
+            first = rows[np.argmin(act.seq[rows])]
+            candidates.append((step, 1, {"phase": "forward", "module": act.keys[int(act.key[first])],
+                                         "stats": _row(act, first)}))
+    w = run.table("weight")
+    if len(w):
+        bad = np.nonzero(w.col("nonfinite") > 0)[0]
+        if len(bad):
+            step = int(w.step[bad].min())
+            rows = bad[w.step[bad] == step]
+            first = rows[0]
+            candidates.append((step, 0, {"phase": "weights", "param": w.keys[int(w.key[first])],
+                                         "params": sorted({w.keys[int(w.key[r])] for r in rows}),
+                                         "stats": _row(w, first)}))
+    g = run.table("grad")
+    if len(g):
+        bad = np.nonzero(g.col("nonfinite") > 0)[0]
+        if len(bad):
+            step = int(g.step[bad].min())
+            rows = bad[g.step[bad] == step]
+            # backward order: the last parameter (in registration ~ forward order) gets its gradient first
+            first = rows[np.argmax(g.key[rows])]
+            candidates.append((step, 2, {"phase": "backward", "param": g.keys[int(g.key[first])],
+                                         "params": sorted({g.keys[int(g.key[r])] for r in rows}),
+                                         "stats": _row(g, first)}))
+    loss = run.scalar("train/loss")
+    lstep = first_nonfinite_step(loss)
+    if lstep is not None:
+        candidates.append((lstep, 3, {"phase": "loss"}))
+    if not candidates:
+        return None
+    step, _, info = min(candidates, key=lambda c: (c[0], c[1]))
+    info["step"] = step
+    if info["phase"] == "backward":
+        info["module"] = param_module(ctx).get(info["param"], info["param"].rsplit(".", 1)[0])
+    if info["phase"] == "weights":
+        info["module"] = param_module(ctx).get(info["param"], info["param"].rsplit(".", 1)[0])
+        # weights went bad in the update of the step before: what did that step's gradients and update look like?
+        prev = step - 1
+        if len(g):
+            rows = g.rows_at(prev)
+            if len(rows):
+                norms = g.col("norm")[rows]
+                info["previous_step_grad_norm_max"] = float(np.nanmax(norms)) if np.isfinite(norms).any() else math.inf
+    if info["phase"] == "loss":
+        # the network's outputs were finite: the loss function produced it
+        info["module"] = "(loss function)"
+    ev = [e for e in run.events("nonfinite") if e.get("step") == step]
+    if ev:
+        info["event"] = ev[0]
+        if info["phase"] == "forward":
+            info["module"] = ev[0].get("module", info.get("module"))
+    return info
+
+
+def _row(table, i: int) -> dict[str, float]:
+    return {f: float(table.values[i, j]) for j, f in enumerate(table.fields)}
+
+
+def loss_blown(ctx: Context) -> bool:
+    return any(f.id in ("loss.nan_inf", "loss.blowup") for f in ctx.findings)
+
+
+def weight_params(ctx: Context, min_numel: int = 16) -> list[str]:
+    """Parameters that are weight matrices/kernels (not biases or norms), for ratio checks."""
+    def compute() -> list[str]:
+        out = []
+        for name, info in ctx.trainable_params().items():
+            if len(info.get("shape", [])) >= 2 and info.get("numel", 0) >= min_numel and info.get("requires_grad", True):
+                out.append(name)
+        if not out:  # leaf-tensor scripts: every recorded tensor
+            w = ctx.run.table("weight")
+            for i, k in enumerate(w.keys):
+                rows = np.nonzero(w.key == i)[0]
+                if len(rows) and w.values[rows[0], w.fields.index("numel")] >= min_numel:
+                    out.append(k)
+        return out
+    return ctx.cached("weight_params", compute)
+
+
+def loaders(ctx: Context) -> dict[int, dict[str, Any]]:
+    """The data loaders of the run with their role (train/eval/test) resolved from later ``loader_role`` events."""
+    def compute() -> dict[int, dict[str, Any]]:
+        out = {int(ev["loader"]): dict(ev) for ev in ctx.run.events("dataloader")}
+        for ev in ctx.run.events("loader_role"):
+            if int(ev["loader"]) in out and not out[int(ev["loader"])].get("role"):
+                out[int(ev["loader"])]["role"] = ev["role"]
+        return out
+    return ctx.cached("loaders", compute)
+
+
+def train_loader(ctx: Context) -> dict[str, Any] | None:
+    ls = loaders(ctx)
+    for ev in ls.values():
+        if ev.get("role") == "train":
+            return ev
+    return None
+
+
+def steps_per_epoch(ctx: Context) -> int | None:
+    ev = train_loader(ctx)
+    if ev and ev.get("batches_per_epoch"):
+        return int(ev["batches_per_epoch"])
+    return None

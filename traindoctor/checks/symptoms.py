@@ -1,0 +1,805 @@
+"""Symptom checks: what the loss, the metrics, the gradients, weights and activations show.
+
+Thresholds start from the literature (AutoTrainer, DeepDiagnosis, SageMaker
+Debugger's rules) and were set on the zoo of fault and healthy scripts under
+``benchmarks/zoo/`` (``make zoo``), never on a single script.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .base import Check, Context, Finding, Outcome, register, sig
+from .signals import (finite, first_nonfinite_step, head_tail, loss_blown, module_forward_order, nonfinite_origin,
+                      param_module, weight_params, windows)
+
+
+def _origin_text(o: dict) -> tuple[str, str | None]:
+    phase = o.get("phase")
+    if phase == "forward":
+        return f"first non-finite output in the forward pass: module {o.get('module')}", o.get("module")
+    if phase == "backward":
+        return (f"forward pass finite; first non-finite gradient (backward order): {o.get('param')}",
+                o.get("param"))
+    if phase == "weights":
+        return (f"weights {', '.join(o.get('params', [])[:3])} became non-finite in the update of step "
+                f"{o['step'] - 1}", o.get("param"))
+    return "the network's outputs were finite; the loss computation itself produced it", "(loss function)"
+
+
+@register
+class LossNanInf(Check):
+    """``loss.nan_inf``: the first step whose training loss is NaN or ±Inf, and where it came from."""
+
+    id = "loss.nan_inf"
+    needs = frozenset({"loss"})
+
+    def run(self, ctx: Context) -> Outcome:
+        loss = ctx.loss
+        step = first_nonfinite_step(loss)
+        if step is None:
+            return Outcome.passed(f"all {len(loss)} training losses are finite")
+        fin = finite(loss)
+        before = fin.value[fin.step < step]
+        ev = {"first_nonfinite_step": step, "value": float(loss.value[np.searchsorted(loss.step, step)]),
+              "nonfinite_steps": int((~np.isfinite(loss.value)).sum()), "steps": len(loss)}
+        if len(before):
+            ev.update(last_finite_loss=sig(float(before[-1])), initial_loss=sig(float(before[0])),
+                      max_finite_loss=sig(float(before.max())))
+        origin = nonfinite_origin(ctx)
+        where, location = None, None
+        if origin:
+            where, location = _origin_text(origin)
+            ev["origin"] = where
+            ev["origin_step"] = origin["step"]
+            inputs = (origin.get("event") or {}).get("inputs")
+            if inputs:
+                ev["origin_inputs"] = inputs[:2]
+        return Outcome.found(Finding(
+            self.id, f"training loss became non-finite at step {step}" + (f" ({where})" if where else ""),
+            "error", 0.95, location, step, ev,
+            "Look at the first non-finite module and its inputs: a division by zero, a log of 0 or of a negative "
+            "number, or an overflow from a learning rate that is too large. Lower the learning rate, add an epsilon "
+            "to divisions and logs, or clip gradients (torch.nn.utils.clip_grad_norm_).",
+            plots={"train/loss": "train/loss", "_log": True}))
+
+
+@register
+class LossBlowup(Check):
+    """``loss.blowup``: the finite loss grows far above its start.
+
+    ``GROWTH`` = 10: a cross-entropy or MSE that ends (median of its last 10%) ten
+    times above where it started is diverging; healthy runs end below their start.
+    ``SPIKE`` = 1e3: a single value a thousand times the start is a blow-up even if
+    the loss comes back (NaN runs usually pass through such spikes first).
+    """
+
+    id = "loss.blowup"
+    needs = frozenset({"loss"})
+    GROWTH = 10.0
+    SPIKE = 1e3
+    MIN_STEPS = 8
+
+    def run(self, ctx: Context) -> Outcome:
+        fin = finite(ctx.loss)
+        if len(fin) < self.MIN_STEPS:
+            return Outcome.not_checked(f"only {len(fin)} finite loss values")
+        start, end = head_tail(fin.value, 0.1, 2)
+        base = max(abs(start), 1e-8)
+        peak_i = int(np.argmax(fin.value))
+        peak = float(fin.value[peak_i])
+        grew = end > self.GROWTH * base and end > start
+        spiked = peak > self.SPIKE * base
+        if not (grew or spiked):
+            return Outcome.passed(f"loss went from {sig(start)} to {sig(end)} (peak {sig(peak)})")
+        over = np.nonzero(fin.value > self.GROWTH * base)[0]
+        step = int(fin.step[over[0]]) if len(over) else int(fin.step[peak_i])
+        return Outcome.found(Finding(
+            self.id, f"training loss grew from {sig(start)} to {sig(end)} (peak {sig(peak)} at step {fin.step[peak_i]})",
+            "error", 0.85, None, step,
+            {"initial_loss": sig(start), "final_loss": sig(end), "peak_loss": sig(peak),
+             "peak_step": int(fin.step[peak_i]), "growth": sig(end / base)},
+            "The optimisation diverges: lower the learning rate (by 10x to start with), check the loss function, "
+            "and clip gradients.", explains=["loss.oscillating", "loss.not_converging", "fit.underfitting"], plots={"train/loss": "train/loss", "_log": True}))
+
+
+@register
+class LossNotConverging(Check):
+    """``loss.not_converging``: the loss does not go down, or very slowly.
+
+    Compares the median of the first and last 10% of the training losses.
+    ``MIN_DECREASE`` = 0.1: on the zoo's healthy runs the loss falls by 40-99% within
+    the recorded steps; faulty ones (tiny learning rate, frozen or dead layers) by
+    under 5%. A run shorter than ``MIN_STEPS`` is not judged.
+    """
+
+    id = "loss.not_converging"
+    needs = frozenset({"loss"})
+    MIN_DECREASE = 0.10
+    MIN_STEPS = 30
+
+    def run(self, ctx: Context) -> Outcome:
+        fin = finite(ctx.loss)
+        if len(fin) < self.MIN_STEPS:
+            return Outcome.not_checked(f"only {len(fin)} finite loss values (needs {self.MIN_STEPS})")
+        if loss_blown(ctx):
+            return Outcome.passed("the loss diverges (see loss.blowup / loss.nan_inf), it is not merely flat")
+        start, end = head_tail(fin.value)
+        if abs(start) < 1e-3:
+            return Outcome.passed(f"the loss starts near zero ({sig(start)})")
+        decrease = (start - end) / abs(start)
+        if decrease >= self.MIN_DECREASE:
+            return Outcome.passed(f"loss fell by {decrease:.0%} ({sig(start)} → {sig(end)})")
+        w = windows(fin.value, 10)
+        return Outcome.found(Finding(
+            self.id, f"training loss barely moves: {sig(start)} → {sig(end)} over {len(fin)} steps "
+                     f"({decrease:+.1%})",
+            "warning", 0.7 if decrease < 0.03 else 0.55, None, int(fin.step[0]),
+            {"initial_loss": sig(start), "final_loss": sig(end), "relative_decrease": sig(decrease),
+             "steps": len(fin), "window_medians": [sig(float(v)) for v in w]},
+            "A flat loss has many causes: a learning rate too small, frozen or disconnected weights, dead ReLUs or "
+            "saturated activations, vanishing gradients, unnormalised inputs, or a wrong loss. The causes below (if "
+            "any) are ranked by evidence.", plots={"train/loss": "train/loss"}))
+
+
+@register
+class LossOscillating(Check):
+    """``loss.oscillating``: the loss swings up and down without settling.
+
+    Looks at the medians of 20 equal windows of the run (minibatch noise is absorbed
+    by the medians) and counts the windows that climb back above the best window so
+    far by more than ``SWING`` = 15% of the initial loss. A healthy run's windows
+    stay near their running best (0 such windows on the zoo's healthy runs, whose
+    noise is a few percent of the initial loss); ``MIN_SWINGS`` = 3 make it oscillate.
+    Normalising by the initial loss, not the local level, keeps small, noisy late
+    losses from counting.
+    """
+
+    id = "loss.oscillating"
+    needs = frozenset({"loss"})
+    WINDOWS = 20
+    SWING = 0.15
+    MIN_SWINGS = 3
+    MIN_STEPS = 40
+
+    def run(self, ctx: Context) -> Outcome:
+        fin = finite(ctx.loss)
+        if len(fin) < self.MIN_STEPS:
+            return Outcome.not_checked(f"only {len(fin)} finite loss values (needs {self.MIN_STEPS})")
+        w = windows(fin.value, self.WINDOWS)
+        scale = max(abs(float(w[0])), 1e-8)
+        running_best = np.minimum.accumulate(w)[:-1]
+        excess = (w[1:] - running_best) / scale
+        above = np.nonzero(excess > self.SWING)[0]
+        swings = len(above)
+        best = float(w.min())
+        if swings < self.MIN_SWINGS:
+            return Outcome.passed(f"{swings} windows climbed back above the running best; end {sig(float(w[-1]))} "
+                                  f"vs best {sig(best)}")
+        step = int(fin.step[min(len(fin) - 1, (int(above[0]) + 1) * len(fin) // self.WINDOWS)])
+        return Outcome.found(Finding(
+            self.id, f"training loss oscillates: {swings} of {self.WINDOWS - 1} windows climb back above the best "
+                     f"so far (up to {sig(float(excess.max()) * scale)} above it)",
+            "warning", min(0.9, 0.5 + 0.05 * swings), None, step,
+            {"swinging_windows": swings, "max_excess_over_best": sig(float(excess.max()) * scale),
+             "best_window_loss": sig(best), "final_window_loss": sig(float(w[-1])), "initial_loss": sig(scale),
+             "window_medians": [sig(float(v)) for v in w]},
+            "Oscillation usually means the learning rate is too large for this batch size: lower it (by 3-10x) or "
+            "use a schedule that decays it; also check that the data are shuffled.",
+            explains=["loss.not_converging"], plots={"train/loss": "train/loss"}))
+
+
+@register
+class LossZero(Check):
+    """``loss.zero``: the training loss at (or near) zero.
+
+    The median of the last 10% of steps below ``ZERO`` = 5e-3 and below ``RELATIVE`` = 1%
+    of the initial loss (healthy digits/cancer runs of the zoo end at 2-5% of their
+    start). A warning when there is no validation to show otherwise or the validation
+    loss sits ``GAP`` (5) times above it (memorisation); a note when validation agrees.
+    """
+
+    id = "loss.zero"
+    needs = frozenset({"loss"})
+    ZERO = 5e-3
+    RELATIVE = 0.01
+    GAP = 5.0
+
+    def run(self, ctx: Context) -> Outcome:
+        fin = finite(ctx.loss)
+        if len(fin) < 5:
+            return Outcome.not_checked("too few loss values")
+        start, end = head_tail(fin.value)
+        if end > self.ZERO or end > self.RELATIVE * abs(start):
+            return Outcome.passed(f"final training loss {sig(end)} (started at {sig(start)})")
+        limit = min(self.ZERO, self.RELATIVE * abs(start))
+        step = int(fin.step[np.nonzero(fin.value <= limit)[0][0]])
+        ev = ctx.eval_series("loss")
+        evidence = {"final_train_loss": sig(end), "initial_loss": sig(start), "first_step_at_zero": step}
+        severity, conf = "warning", 0.6
+        if len(ev):
+            evf = finite(ev)
+            if len(evf):
+                evidence["final_eval_loss"] = sig(float(evf.value[-1]))
+                if evf.value[-1] > self.GAP * max(end, 1e-6):
+                    severity, conf = "warning", 0.85
+                else:
+                    severity, conf = "info", 0.4
+        return Outcome.found(Finding(
+            self.id, f"training loss reaches {sig(end)}: the model memorises the training set", severity, conf,
+            None, step, evidence,
+            "A near-zero training loss usually means memorisation: compare with the validation loss; add data or "
+            "augmentation, regularise (weight decay, dropout), or stop earlier.", explains=["fit.overfitting"],
+            plots={"train/loss": "train/loss", "eval/loss": "eval/loss", "_log": True}))
+
+
+def _ratio_matrix(ctx: Context, table: str, field: str, denom_table: str = "weight"):
+    """``(steps, names, ratio[steps, params])`` of ``table.field / weight.norm`` for weight matrices."""
+    t = ctx.run.table(table)
+    w = ctx.run.table(denom_table)
+    names = [n for n in weight_params(ctx) if n in t.keys and n in w.keys]
+    if not names or not len(t) or not len(w):
+        return None
+    steps_t, mt = t.pivot(field)
+    steps_w, mw = w.pivot("norm")
+    common, it, iw = np.intersect1d(steps_t, steps_w, return_indices=True)
+    if not len(common):
+        return None
+    ti = [t.keys.index(n) for n in names]
+    wi = [w.keys.index(n) for n in names]
+    num = mt[it][:, ti]
+    den = mw[iw][:, wi]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return common, names, num / np.maximum(den, 1e-12)
+
+
+@register
+class GradVanishing(Check):
+    """``grad.vanishing``: gradients too small to move the weights.
+
+    Uses ‖g‖/‖w‖ per weight matrix, median over the steps after the first 10%.
+    ``ABS_RATIO`` = 1e-6: below it an SGD step with any sensible learning rate changes
+    the weight by less than 1e-7 of itself. ``DEPTH_RATIO`` = 1e-3: the earliest layer's
+    ratio a thousand times below the last layer's is the classic vanishing profile of
+    deep sigmoid/tanh stacks (healthy nets in the zoo stay within 10-100x).
+    """
+
+    id = "grad.vanishing"
+    needs = frozenset({"grad", "weight"})
+    ABS_RATIO = 1e-6
+    DEPTH_RATIO = 1e-3
+    MIN_LAYERS_FOR_DEPTH = 3
+
+    def run(self, ctx: Context) -> Outcome:
+        m = _ratio_matrix(ctx, "grad", "norm")
+        if m is None:
+            return Outcome.not_checked("no gradient statistics of weight matrices")
+        steps, names, r = m
+        start = len(steps) // 10
+        med = np.nanmedian(r[start:], axis=0) if len(steps) > 1 else r[0]
+        if np.all(~np.isfinite(med)):
+            return Outcome.passed("no finite gradient ratio (see loss.nan_inf)")
+        order = module_forward_order(ctx)
+        pm = param_module(ctx)
+        pos = {n: (order.index(pm[n]) if pm.get(n) in order else i) for i, n in enumerate(names)}
+        ranked = sorted(range(len(names)), key=lambda i: pos[names[i]])
+        tiny = [names[i] for i in ranked if np.isfinite(med[i]) and 0 < med[i] < self.ABS_RATIO]
+        first, last = ranked[0], ranked[-1]
+        depth = med[first] / med[last] if med[last] > 0 else math.inf
+        findings = []
+        if len(tiny) >= max(1, len(names) // 2) or (tiny and tiny[0] == names[first]):
+            loc = tiny[0]
+            findings.append(Finding(
+                self.id, f"gradients vanish: ‖grad‖/‖weight‖ of {loc} is {sig(float(med[names.index(loc)]))}",
+                "warning", 0.75, loc, int(steps[start]),
+                {"grad_to_weight_ratio": {n: sig(float(med[names.index(n)])) for n in names[:8]},
+                 "threshold": self.ABS_RATIO, "vanishing_params": tiny[:8]},
+                "Gradients this small cannot train the layer. Check for saturated sigmoid/tanh units, dead ReLUs, a "
+                "too-deep stack without normalisation or residual connections, or an initialisation scale too small.",
+                explains=["weight.change_too_small", "loss.not_converging", "fit.underfitting"],
+                plots={f"{loc} grad norm": {"table": "grad", "key": loc, "field": "norm"}, "_log": True}))
+        elif len(names) >= self.MIN_LAYERS_FOR_DEPTH and depth < self.DEPTH_RATIO and med[first] > 0:
+            loc = names[first]
+            findings.append(Finding(
+                self.id, f"gradients vanish towards the input: {loc} gets {sig(float(depth))}x the gradient ratio of "
+                         f"{names[last]}", "warning", 0.7, loc, int(steps[start]),
+                {"first_layer_ratio": sig(float(med[first])), "last_layer_ratio": sig(float(med[last])),
+                 "depth_ratio": sig(float(depth)), "threshold": self.DEPTH_RATIO},
+                "The early layers barely learn: use ReLU-family activations, normalisation layers, residual "
+                "connections, or a better-scaled initialisation (Kaiming/Xavier).",
+                explains=["weight.change_too_small", "loss.not_converging", "fit.underfitting"],
+                plots={f"{loc} grad norm": {"table": "grad", "key": loc, "field": "norm"},
+                       f"{names[last]} grad norm": {"table": "grad", "key": names[last], "field": "norm"}, "_log": True}))
+        if not findings:
+            return Outcome.passed(f"gradient ratios {sig(float(np.nanmin(med)))}..{sig(float(np.nanmax(med)))}; "
+                                  f"first/last layer {sig(float(depth))}")
+        return Outcome.found(*findings)
+
+
+@register
+class GradExploding(Check):
+    """``grad.exploding``: gradients very large or growing.
+
+    ``GROWTH`` = 100: the global gradient norm rising a hundredfold over its median of
+    the first steps (healthy runs of the zoo: the norm shrinks or stays within 10x).
+    ``RATIO`` = 1.0: a gradient as large as the weight itself means one SGD step with
+    lr 0.1 moves the weight by 10%, far above the healthy band.
+    """
+
+    id = "grad.exploding"
+    needs = frozenset({"grad"})
+    GROWTH = 100.0
+    RATIO = 1.0
+    #: a gradient ten times the weight: one SGD step at lr 0.01 already moves it by 10%
+    HUGE_RATIO = 10.0
+
+    def run(self, ctx: Context) -> Outcome:
+        g = ctx.run.table("grad")
+        steps, norms = g.pivot("norm")
+        if not len(steps):
+            return Outcome.not_checked("no gradient statistics")
+        with np.errstate(invalid="ignore"):
+            total = np.sqrt(np.nansum(np.where(np.isfinite(norms), norms, np.nan) ** 2, axis=1))
+        k = max(2, len(total) // 20)
+        base = float(np.median(total[:k]))
+        peak_i = int(np.nanargmax(total)) if np.isfinite(total).any() else 0
+        peak = float(total[peak_i])
+        m = _ratio_matrix(ctx, "grad", "norm")
+        ratio_peak, ratio_loc, ratio_step = 0.0, None, None
+        if m is not None:
+            rs, names, r = m
+            rr = np.where(np.isfinite(r), r, np.nan)
+            if np.isfinite(rr).any():
+                med = np.nanmedian(rr[len(rs) // 10:], axis=0) if len(rs) > 1 else rr[0]
+                j = int(np.nanargmax(med))
+                ratio_peak, ratio_loc = float(med[j]), names[j]
+                over = np.nonzero(rr[:, j] > self.RATIO)[0]
+                ratio_step = int(rs[over[0]]) if len(over) else None
+        grew = base > 0 and peak > self.GROWTH * base
+        big = ratio_peak > self.RATIO
+        huge = ratio_peak > self.HUGE_RATIO
+        if not (grew or big):
+            return Outcome.passed(f"global gradient norm {sig(base)} at start, peak {sig(peak)}")
+        loc = ratio_loc
+        if grew:
+            per = norms[peak_i]
+            if np.isfinite(per).any():
+                loc = g.keys[int(np.nanargmax(per))]
+        step = int(steps[np.nonzero(total > self.GROWTH * base)[0][0]]) if grew else ratio_step
+        return Outcome.found(Finding(
+            self.id, f"gradients explode: global norm {sig(base)} → {sig(peak)}" if grew else
+            f"gradients as large as the weights: median ‖grad‖/‖weight‖ {sig(ratio_peak)} at {ratio_loc}",
+            "error" if grew or huge else "warning", 0.8 if grew or huge else 0.6, loc, step,
+            {"initial_grad_norm": sig(base), "peak_grad_norm": sig(peak), "peak_step": int(steps[peak_i]),
+             "max_grad_to_weight_ratio": sig(ratio_peak)},
+            "Clip gradients (torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)), lower the learning rate, "
+            "and check the initialisation scale and the inputs' scale.",
+            explains=["loss.blowup", "weight.change_too_large", "loss.oscillating"],
+            plots={"grad norm (largest layer)": {"table": "grad", "key": loc, "field": "norm"}, "_log": True}))
+
+
+@register
+class WeightNotUpdating(Check):
+    """``weight.not_updating``: trainable weights that never change.
+
+    A parameter with ``requires_grad`` whose update norm is exactly zero on at least
+    ``MIN_FRACTION`` (90%) of the recorded steps: floating-point updates are never
+    exactly zero by chance, so this has no healthy counterpart.
+    """
+
+    id = "weight.not_updating"
+    needs = frozenset({"update"})
+    MIN_FRACTION = 0.9
+    MIN_STEPS = 3
+
+    def run(self, ctx: Context) -> Outcome:
+        u = ctx.run.table("update")
+        steps, norms = u.pivot("norm")
+        if len(steps) < self.MIN_STEPS:
+            return Outcome.not_checked(f"only {len(steps)} steps of updates")
+        params = ctx.trainable_params()
+        stuck = []
+        for j, name in enumerate(u.keys):
+            info = params.get(name, {})
+            if info and not info.get("requires_grad", True):
+                continue
+            col = norms[:, j]
+            col = col[~np.isnan(col)]
+            if len(col) >= self.MIN_STEPS and (col == 0).mean() >= self.MIN_FRACTION:
+                stuck.append(name)
+        if not stuck:
+            return Outcome.passed(f"all {len(u.keys)} trainable tensors change")
+        total = sum(params.get(n, {}).get("numel", 0) for n in stuck)
+        return Outcome.found(Finding(
+            self.id, f"{len(stuck)} trainable tensor(s) never change: {', '.join(stuck[:4])}"
+                     + ("…" if len(stuck) > 4 else ""),
+            "warning", 0.85, stuck[0], int(steps[0]),
+            {"params": stuck[:20], "count": len(stuck), "numel": total, "steps_checked": len(steps)},
+            "These weights are trainable but nothing updates them: are they in the optimizer's param groups, do they "
+            "receive a gradient (is their output used in the loss), and is the learning rate of their group > 0?",
+            explains=["loss.not_converging", "fit.underfitting"],
+            plots={f"{stuck[0]} update norm": {"table": "update", "key": stuck[0], "field": "norm"}}))
+
+
+class _UpdateRatio(Check):
+    needs = frozenset({"update", "weight"})
+
+    def ratios(self, ctx: Context):
+        u = ctx.run.table("update")
+        names = [n for n in weight_params(ctx) if n in u.keys]
+        if not names:
+            return None
+        steps, r = u.pivot("ratio")
+        cols = [u.keys.index(n) for n in names]
+        r = r[:, cols]
+        params = ctx.trainable_params()
+        size = np.array([params.get(n, {}).get("numel", 1) for n in names], dtype=np.float64)
+        return steps, names, r, size
+
+
+@register
+class WeightChangeTooSmall(_UpdateRatio):
+    """``weight.change_too_small``: ‖Δw‖/‖w‖ far below the healthy band (1e-4..1e-2).
+
+    ``RATIO`` = 1e-5, ten times below the band's floor, for the median over steps of
+    the weight matrices holding most of the parameters (``MIN_SHARE`` = 50%).
+    Exactly-zero updates are ``weight.not_updating``'s, not counted here.
+    """
+
+    id = "weight.change_too_small"
+    RATIO = 1e-5
+    MIN_SHARE = 0.5
+    MIN_STEPS = 5
+
+    def run(self, ctx: Context) -> Outcome:
+        got = self.ratios(ctx)
+        if got is None or len(got[0]) < self.MIN_STEPS:
+            return Outcome.not_checked("too few update statistics")
+        steps, names, r, size = got
+        rr = np.where(r > 0, r, np.nan)
+        with np.errstate(all="ignore"):
+            med = np.nanmedian(rr, axis=0)
+        ok = np.isfinite(med)
+        if not ok.any():
+            return Outcome.passed("no non-zero updates to judge (see weight.not_updating)")
+        small = ok & (med < self.RATIO)
+        share = size[small].sum() / size[ok].sum()
+        if share < self.MIN_SHARE:
+            return Outcome.passed(f"median update/weight ratios {sig(float(np.nanmin(med)))}..{sig(float(np.nanmax(med)))}")
+        j = int(np.nanargmin(np.where(small, med, np.nan)))
+        return Outcome.found(Finding(
+            self.id, f"weights change too little: median ‖Δw‖/‖w‖ {sig(float(med[j]))} at {names[j]} "
+                     f"(healthy 1e-4..1e-2)", "warning", 0.75, names[j], int(steps[0]),
+            {"median_update_ratio": {names[i]: sig(float(med[i])) for i in range(len(names)) if ok[i]},
+             "threshold": self.RATIO, "share_of_parameters": sig(float(share))},
+            "Updates are tiny relative to the weights: raise the learning rate (often 10-100x), check that it is "
+            "not scaled down by a scheduler or a huge weight decay, and that gradients are not vanishing.",
+            explains=["loss.not_converging", "fit.underfitting"],
+            plots={f"{names[j]} update ratio": {"table": "update", "key": names[j], "field": "ratio"}, "_log": True}))
+
+
+@register
+class WeightChangeTooLarge(_UpdateRatio):
+    """``weight.change_too_large``: ‖Δw‖/‖w‖ far above the healthy band.
+
+    ``RATIO`` = 0.1 for the median over steps (ten times the band's top; MindInsight's
+    ``weight_change_too_large`` default), or any step above ``SPIKE`` = 1 (a step that
+    changes a weight by more than its own size).
+    """
+
+    id = "weight.change_too_large"
+    RATIO = 0.1
+    SPIKE = 1.0
+    MIN_STEPS = 3
+
+    def run(self, ctx: Context) -> Outcome:
+        got = self.ratios(ctx)
+        if got is None or len(got[0]) < self.MIN_STEPS:
+            return Outcome.not_checked("too few update statistics")
+        steps, names, r, size = got
+        rr = np.where(np.isfinite(r), r, np.nan)
+        with np.errstate(all="ignore"):
+            med = np.nanmedian(rr, axis=0)
+            peak = np.nanmax(rr, axis=0)
+        big = np.isfinite(med) & (med > self.RATIO)
+        spikes = np.isfinite(peak) & (peak > self.SPIKE)
+        if not (big.any() or spikes.any()):
+            return Outcome.passed(f"median update/weight ratios up to {sig(float(np.nanmax(med)))}")
+        j = int(np.nanargmax(np.where(big | spikes, med, np.nan)))
+        over = np.nonzero(rr[:, j] > (self.RATIO if big[j] else self.SPIKE))[0]
+        step = int(steps[over[0]]) if len(over) else int(steps[0])
+        return Outcome.found(Finding(
+            self.id, f"weights change too much per step: median ‖Δw‖/‖w‖ {sig(float(med[j]))}, peak "
+                     f"{sig(float(peak[j]))} at {names[j]}", "warning", 0.75 if big[j] else 0.6, names[j], step,
+            {"median_update_ratio": {names[i]: sig(float(med[i])) for i in range(len(names)) if np.isfinite(med[i])},
+             "peak_update_ratio": sig(float(peak[j])), "threshold": self.RATIO},
+            "Each step rewrites a large part of the weights: lower the learning rate, add warm-up, or clip gradients.",
+            explains=["loss.oscillating"],
+            plots={f"{names[j]} update ratio": {"table": "update", "key": names[j], "field": "ratio"}, "_log": True}))
+
+
+def _act_matrix(ctx: Context, field: str):
+    act = ctx.run.table("activation")
+    if not len(act):
+        return None
+    steps, m = act.pivot(field)
+    return act, steps, m
+
+
+@register
+class ActivationSaturated(Check):
+    """``activation.saturated``: sigmoid/tanh outputs stuck within 1e-3 of their bounds.
+
+    ``FRACTION`` = 0.5 of the units saturated, median over the second half of the run,
+    in a hidden activation (the network's last module is excluded: a confident
+    classifier's output sigmoid is meant to sit at its bounds).
+    """
+
+    id = "activation.saturated"
+    needs = frozenset({"activation"})
+    FRACTION = 0.5
+
+    def run(self, ctx: Context) -> Outcome:
+        got = _act_matrix(ctx, "sat_frac")
+        if got is None:
+            return Outcome.not_checked("no activation statistics")
+        act, steps, m = got
+        order = module_forward_order(ctx)
+        last = order[-1:]  # the network's output: a confident classifier's sigmoid belongs at its bounds
+        worst, worst_v = None, 0.0
+        checked = 0
+        for j, key in enumerate(act.keys):
+            col = m[len(m) // 2:, j]
+            col = col[np.isfinite(col)]
+            if not len(col) or key in last:
+                continue
+            checked += 1
+            v = float(np.median(col))
+            if v > worst_v:
+                worst, worst_v = key, v
+        if not checked:
+            return Outcome.passed("no hidden sigmoid/tanh activation")
+        if worst is None or worst_v < self.FRACTION:
+            return Outcome.passed(f"largest saturated fraction {sig(worst_v)}")
+        j = act.keys.index(worst)
+        first = np.nonzero(m[:, j] >= self.FRACTION)[0]
+        return Outcome.found(Finding(
+            self.id, f"{worst} is saturated: {worst_v:.0%} of its outputs sit at the bounds",
+            "warning", 0.75, worst, int(steps[first[0]]) if len(first) else None,
+            {"saturated_fraction": sig(worst_v), "threshold": self.FRACTION},
+            "Saturated sigmoid/tanh units pass almost no gradient: normalise the inputs, lower the initial weight "
+            "scale, use ReLU-family activations in hidden layers, or add normalisation layers.",
+            explains=["grad.vanishing", "weight.change_too_small", "loss.not_converging", "fit.underfitting"],
+            plots={f"{worst} saturated fraction": {"table": "activation", "key": worst, "field": "sat_frac"}}))
+
+
+@register
+class ActivationDeadRelu(Check):
+    """``activation.dead_relu``: ReLU units never active over a batch.
+
+    ``FRACTION`` = 0.7 of a ReLU's units (features or channels) never positive over the
+    sampled batch rows, median over the second half of the run. Healthy nets of the zoo
+    stay below 0.35; a ReLU fed only negatives, or killed by a large step, goes to 0.9+.
+    """
+
+    id = "activation.dead_relu"
+    needs = frozenset({"activation"})
+    FRACTION = 0.7
+
+    def run(self, ctx: Context) -> Outcome:
+        got = _act_matrix(ctx, "dead_frac")
+        if got is None:
+            return Outcome.not_checked("no activation statistics")
+        act, steps, m = got
+        worst, worst_v, checked = None, 0.0, 0
+        order = module_forward_order(ctx)
+        for j, key in enumerate(act.keys):
+            col = m[len(m) // 2:, j]
+            col = col[np.isfinite(col)]
+            if not len(col):
+                continue
+            checked += 1
+            v = float(np.median(col))
+            if v > worst_v or (v == worst_v and worst is not None and key in order and worst in order
+                               and order.index(key) < order.index(worst)):
+                worst, worst_v = key, v
+        if not checked:
+            return Outcome.passed("no ReLU activation recorded")
+        if worst is None or worst_v < self.FRACTION:
+            return Outcome.passed(f"largest dead-unit fraction {sig(worst_v)}")
+        j = act.keys.index(worst)
+        first = np.nonzero(m[:, j] >= self.FRACTION)[0]
+        return Outcome.found(Finding(
+            self.id, f"{worst}: {worst_v:.0%} of the ReLU units never activate", "warning", 0.8, worst,
+            int(steps[first[0]]) if len(first) else None,
+            {"dead_fraction": sig(worst_v), "threshold": self.FRACTION,
+             "zero_fraction": sig(float(np.nanmedian(ctx.run.table('activation').series(worst, 'zero_frac').value)))},
+            "Dead ReLUs output zero and get no gradient: check what feeds them (inputs all negative? a large negative "
+            "bias?), lower the learning rate, or use LeakyReLU/GELU.",
+            explains=["weight.not_updating", "grad.vanishing", "weight.change_too_small", "loss.not_converging",
+                      "fit.underfitting"],
+            plots={f"{worst} dead fraction": {"table": "activation", "key": worst, "field": "dead_frac"}}))
+
+
+@register
+class TensorOverflow(Check):
+    """``tensor.overflow``: NaN/Inf (or values at float16's limit) inside the network.
+
+    Under dynamic loss scaling a few skipped steps are harmless (the scaler lowers its
+    scale and goes on): if the loss stays finite and fewer than ``SKIP_TOLERANCE``
+    (10%) of the steps were skipped, it is reported as information only.
+    """
+
+    id = "tensor.overflow"
+    needs = frozenset({"activation"})
+    SKIP_TOLERANCE = 0.1
+    FP16_LIMIT = 65504.0
+
+    def run(self, ctx: Context) -> Outcome:
+        origin = nonfinite_origin(ctx)
+        act = ctx.run.table("activation")
+        if origin is None or origin.get("phase") == "loss":
+            big = np.abs(np.concatenate([act.col("max"), act.col("min")])) if len(act) else np.zeros(0)
+            half = any(p.get("dtype") == "float16" for p in ctx.trainable_params().values())
+            if half and len(big) and np.nanmax(big) >= 0.5 * self.FP16_LIMIT:
+                i = int(np.nanargmax(np.abs(act.col("max"))))
+                return Outcome.found(Finding(
+                    self.id, f"float16 activations at the dtype's limit in {act.keys[int(act.key[i])]}", "warning",
+                    0.6, act.keys[int(act.key[i])], int(act.step[i]), {"max_abs": sig(float(np.nanmax(big)))},
+                    "Values near 65504 overflow in float16: use bfloat16 or float32 for this part, or rescale."))
+            note = "no non-finite tensor inside the network"
+            if origin is not None:
+                note += " (the loss function produced the NaN/Inf)"
+            return Outcome.passed(note)
+        skipped = ctx.run.scalar("amp/skipped")
+        loss_ok = first_nonfinite_step(ctx.loss) is None
+        text, location = _origin_text(origin)
+        ev = {"step": origin["step"], "phase": origin["phase"], "origin": text, "stats": origin.get("stats")}
+        event = origin.get("event") or {}
+        if event.get("inputs"):
+            ev["inputs"] = event["inputs"][:3]
+        if len(skipped) and loss_ok and float(np.mean(skipped.value)) < self.SKIP_TOLERANCE:
+            return Outcome.found(Finding(
+                self.id, f"transient overflow under dynamic loss scaling ({int(skipped.value.sum())} skipped steps)",
+                "info", 0.5, location, origin["step"], {**ev, "skipped_steps": int(skipped.value.sum())},
+                "Harmless: the GradScaler skipped those steps and lowered its scale."))
+        # An op inside the forward pass that turns finite inputs into NaN/Inf is the origin of the
+        # non-finite loss; weights destroyed by an update are a consequence of the loss diverging.
+        inside = origin["phase"] == "forward"
+        return Outcome.found(Finding(
+            self.id, f"NaN/Inf inside the network from step {origin['step']}: {text}", "error",
+            0.97 if inside else 0.8, location, origin["step"], ev,
+            "Inspect the named module's inputs at that step: a zero divisor, the log of zero or a negative, the sqrt "
+            "of a negative, an exp overflow, or weights already destroyed by a too-large update.",
+            explains=["loss.nan_inf"] if inside else [], plots={"train/loss": "train/loss", "_log": True}))
+
+
+def _acc_series(ctx: Context, stage: str):
+    from ..report.accuracy import metric_series
+
+    return metric_series(ctx, f"{stage}_acc")
+
+
+@register
+class FitOverfitting(Check):
+    """``fit.overfitting``: train metric good, validation bad or worsening.
+
+    ``GAP`` = 0.15 between final train and validation accuracy (healthy runs of the zoo
+    stay within 0.08), or the validation loss ending ``RISE`` (25%) above its best while
+    the training loss keeps falling.
+    """
+
+    id = "fit.overfitting"
+    needs = frozenset({"eval"})
+    GAP = 0.15
+    RISE = 0.25
+
+    def run(self, ctx: Context) -> Outcome:
+        _, tr = _acc_series(ctx, "train")
+        _, va = _acc_series(ctx, "val")
+        vl = finite(ctx.eval_series("loss"))
+        tl = finite(ctx.loss)
+        findings = []
+        if tr is not None and va is not None and len(va) >= 1:
+            k = max(1, len(tr) // 10)
+            tr_end = float(np.mean(tr.value[-k:]))
+            va_end = float(va.value[-1])
+            gap = tr_end - va_end
+            if gap > self.GAP:
+                findings.append(Finding(
+                    self.id, f"train accuracy {tr_end:.3f} vs validation {va_end:.3f} (gap {gap:.3f})", "warning",
+                    min(0.9, 0.5 + gap), None, int(va.step[-1]),
+                    {"train_acc": sig(tr_end), "val_acc": sig(va_end), "gap": sig(gap), "threshold": self.GAP},
+                    "The model fits the training data but does not generalise: more data or augmentation, "
+                    "regularisation (weight decay, dropout), a smaller model, or early stopping; also check that the "
+                    "evaluation data are processed like the training data.",
+                    plots={"train/acc": "train/acc", "eval/acc": "eval/acc"}))
+        if not findings and len(vl) >= 3 and len(tl) >= 10:
+            best_i = int(np.argmin(vl.value))
+            best, end = float(vl.value[best_i]), float(vl.value[-1])
+            tl_after = tl.value[tl.step >= vl.step[best_i]]
+            if best > 0 and end > (1 + self.RISE) * best and best_i < len(vl) - 1 and len(tl_after) > 2 \
+                    and np.median(tl_after[-max(1, len(tl_after) // 5):]) < np.median(tl_after[:max(1, len(tl_after) // 5)]):
+                findings.append(Finding(
+                    self.id, f"validation loss rose from {sig(best)} (step {int(vl.step[best_i])}) to {sig(end)} while "
+                             "the training loss kept falling", "warning", 0.7, None, int(vl.step[best_i]),
+                    {"best_val_loss": sig(best), "best_step": int(vl.step[best_i]), "final_val_loss": sig(end)},
+                    "Stop at the best validation step (early stopping) and regularise.",
+                    plots={"train/loss": "train/loss", "eval/loss": "eval/loss"}))
+        if not findings:
+            return Outcome.passed("train and validation agree")
+        return Outcome.found(*findings)
+
+
+@register
+class FitUnderfitting(Check):
+    """``fit.underfitting``: train (and validation) metrics poor.
+
+    Against the user's ``--target`` when given, else a trivial baseline: accuracy not
+    ``MARGIN`` (0.05) above the majority class share of the sampled training labels.
+    For regression losses (MSE), a final training MSE above ``MSE_BASELINE`` (80%) of the
+    targets' variance is no better than predicting the mean.
+    """
+
+    id = "fit.underfitting"
+    needs = frozenset({"loss"})
+    MARGIN = 0.05
+    MSE_BASELINE = 0.8
+
+    def run(self, ctx: Context) -> Outcome:
+        from ..report.accuracy import _baseline
+
+        targets = ctx.meta.get("target") or {}
+        _, tr = _acc_series(ctx, "train")
+        _, va = _acc_series(ctx, "val")
+        if tr is not None and len(tr):
+            k = max(1, len(tr) // 10)
+            tr_end = float(np.mean(tr.value[-k:]))
+            goal = targets.get("train_acc")
+            base = _baseline(ctx)
+            ref, kind = (goal, "target") if goal is not None else ((base["acc"] + self.MARGIN, "baseline")
+                                                                   if base else (None, None))
+            if ref is None:
+                return Outcome.not_checked("no target and no label counts for a baseline")
+            if tr_end < ref:
+                ev = {"train_acc": sig(tr_end), "reference": sig(ref), "reference_kind": kind}
+                if base:
+                    ev["majority_class_acc"] = sig(base["acc"])
+                if va is not None and len(va):
+                    ev["val_acc"] = sig(float(va.value[-1]))
+                return Outcome.found(Finding(
+                    self.id, f"train accuracy {tr_end:.3f} is no better than the {kind} {ref:.3f}", "warning", 0.65,
+                    None, int(tr.step[-1]), ev,
+                    "The model does not fit even the training data: see the causes ranked above (learning rate, "
+                    "frozen or dead layers, data), then a larger model or longer training.",
+                    plots={"train/acc": "train/acc", "eval/acc": "eval/acc"}))
+            return Outcome.passed(f"train accuracy {tr_end:.3f} above the {kind} {ref:.3f}")
+        calls = [e for e in ctx.run.events("loss_call") if e.get("function") == "mse_loss" and e.get("mode") == "train"]
+        fin = finite(ctx.loss)
+        if calls and len(fin) >= 10:
+            var = _target_variance(ctx)
+            _, end = head_tail(fin.value)
+            if var and end > self.MSE_BASELINE * var:
+                return Outcome.found(Finding(
+                    self.id, f"training MSE {sig(end)} is no better than predicting the mean (variance {sig(var)})",
+                    "warning", 0.6, None, int(fin.step[-1]), {"final_mse": sig(end), "target_variance": sig(var)},
+                    "The model does not fit the training data: see the causes ranked above.",
+                    plots={"train/loss": "train/loss"}))
+            return Outcome.passed("training MSE below the mean predictor's")
+        return Outcome.not_checked("no accuracy metric and no regression loss to compare with a baseline")
+
+
+def _target_variance(ctx: Context) -> float | None:
+    vals = []
+    for ev in ctx.run.events("batch"):
+        y = ev.get("y") or {}
+        if "std" in y and ev.get("role") in (None, "train"):
+            vals.append(y["std"] ** 2 + 0.0)
+    if vals:
+        return float(np.median(vals))
+    for ev in ctx.run.events("loss_call"):
+        t = ev.get("target") or {}
+        if ev.get("function") == "mse_loss" and "min" in t:
+            return None
+    return None
