@@ -177,6 +177,7 @@ class Collector:
         # data
         self._loaders: dict[int, _Loader] = {}
         self._current_loader: _Loader | None = None
+        self._last_y: torch.Tensor | None = None
         self._batch_cost = 0.0
         self._t_start = time.perf_counter()
         # eval phase
@@ -427,11 +428,26 @@ class Collector:
         if self._stack:
             self._stack.pop()
             self._depth -= 1
+        if self._depth == 0 and self._last_y is not None and not (torch.is_grad_enabled() and module.training):
+            self._guarded("eval", self._eval_forward, module, output)
         info = self._mods.get(id(module))
         if info is None or not info.record or not self.options.activations or not torch.is_grad_enabled() \
                 or "activation" in self._disabled:
             return
         self._guarded("activation", self._record_activation, info.idx, info.cls, module, args, output)
+
+    def _eval_forward(self, module: nn.Module, output: Any) -> None:
+        """Evaluation accuracy from the model's output and the current batch's labels, for scripts
+        that compute their metric by hand (no loss function called in evaluation)."""
+        if id(module) not in self._mods or isinstance(module, nn.modules.loss._Loss):
+            return
+        y, out = self._last_y, _first_float_tensor(output)
+        self._last_y = None  # one batch, one forward
+        if out is None or out.dim() != 2 or out.shape[0] != y.shape[0] or out.shape[1] < 2 or out.device != y.device:
+            return
+        self._open_eval(self._current_loader)
+        self._eval["fwd_correct"].append((out.detach().argmax(1) == y).sum())
+        self._eval["fwd_n"] += int(y.shape[0])
 
     def _record_activation(self, idx: int, act_name: str, module: Any, args: Any, output: Any) -> None:
         t = _first_float_tensor(output)
@@ -787,18 +803,7 @@ class Collector:
             return
         if out.numel() != 1:
             return
-        loader = self._current_loader
-        role = (loader.role if loader is not None and loader.role in ("eval", "test") else "eval")
-        if loader is not None and loader.role is None:
-            self._set_role(loader, "eval")
-        if self._eval is not None and self._eval["role"] != role:
-            self._close_eval()
-        if self._eval is None:
-            self._eval = {"role": role, "step": self._forward_step(), "loss": [], "n": 0, "correct": [],
-                          "conf": None, "classes": None, "function": fname,
-                          "loader": loader.idx if loader is not None else None}
-            if self._modes_dirty or True:
-                self._record_modes("eval")
+        self._open_eval(self._current_loader, fname)
         bs = int(target.shape[0]) if target.dim() > 0 else 1
         self._eval["loss"].append(out.detach().float().reshape(()) * bs)
         self._eval["n"] += bs
@@ -810,14 +815,32 @@ class Collector:
                 self._eval["conf"] = conf if self._eval["conf"] is None else self._eval["conf"] + conf
                 self._eval["classes"] = c
 
+    def _open_eval(self, loader: _Loader | None, fname: str | None = None) -> None:
+        role = (loader.role if loader is not None and loader.role in ("eval", "test") else "eval")
+        if loader is not None and loader.role is None:
+            self._set_role(loader, "eval")
+        if self._eval is not None and self._eval["role"] != role:
+            self._close_eval()
+        if self._eval is None:
+            self._eval = {"role": role, "step": self._forward_step(), "loss": [], "n": 0, "correct": [],
+                          "conf": None, "classes": None, "function": fname, "fwd_correct": [], "fwd_n": 0,
+                          "loader": loader.idx if loader is not None else None}
+            self._record_modes("eval")
+        elif fname and not self._eval["function"]:
+            self._eval["function"] = fname
+
     def _close_eval(self) -> None:
         ev, self._eval = self._eval, None
-        if ev is None or not ev["n"]:
+        if ev is None or not (ev["n"] or ev["fwd_n"]):
             return
         role, step, n = ev["role"], ev["step"], ev["n"]
-        self._scalar(step, f"{role}/loss", torch.stack(ev["loss"]).sum() / n)
+        if n:
+            self._scalar(step, f"{role}/loss", torch.stack(ev["loss"]).sum() / n)
         if ev["correct"]:
             self._scalar(step, f"{role}/acc", torch.stack(ev["correct"]).sum().float() / n)
+        elif ev["fwd_n"]:
+            self._scalar(step, f"{role}/acc", torch.stack(ev["fwd_correct"]).sum().float() / ev["fwd_n"])
+            n = ev["fwd_n"]
         conf = ev["conf"]
         self.writer.put_json({"kind": "eval", "role": role, "step": step, "n": n, "function": ev["function"],
                               "loader": ev["loader"], "classes": ev["classes"],
@@ -857,6 +880,7 @@ class Collector:
 
     def _on_batch(self, info: _Loader, index: int, batch: Any) -> None:
         self._current_loader = info
+        self._last_y = _labels_of(batch)
         if not (index < self.options.batch_head or index % self.options.batch_every == 0):
             return
         elapsed = time.perf_counter() - self._t_start
@@ -1024,6 +1048,18 @@ class Collector:
 
 
 # ---------------------------------------------------------------------- helpers
+def _labels_of(batch: Any) -> torch.Tensor | None:
+    if isinstance(batch, (list, tuple)) and len(batch) >= 2:
+        y = batch[1]
+    elif isinstance(batch, dict):
+        y = next((batch[k] for k in ("label", "labels", "y", "target", "targets") if k in batch), None)
+    else:
+        return None
+    if torch.is_tensor(y) and y.dim() == 1 and not y.is_floating_point() and y.dtype != torch.bool:
+        return y
+    return None
+
+
 def _has_params(m: nn.Module) -> bool:
     return next(m.parameters(), None) is not None
 

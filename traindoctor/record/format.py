@@ -19,6 +19,7 @@ Two kinds of payload:
 from __future__ import annotations
 
 import json
+import math
 import struct
 import zlib
 from typing import Any, Mapping
@@ -80,7 +81,7 @@ def decode_block(payload: memoryview) -> tuple[str, dict[str, Any], dict[str, np
     cols: dict[str, np.ndarray] = {}
     for spec in header["columns"]:
         dtype = np.dtype(spec["dtype"])
-        count = int(np.prod(spec["shape"])) if spec["shape"] else 1
+        count = math.prod(spec["shape"]) if spec["shape"] else 1
         arr = np.frombuffer(payload, dtype=dtype, count=count, offset=base + spec["offset"])
         cols[spec["name"]] = arr.reshape(spec["shape"])
     return header["table"], header["attrs"], cols

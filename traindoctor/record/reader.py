@@ -116,7 +116,6 @@ class TDRun(Run):
                 self._add_event(ev, rank)
             else:
                 table, attrs, cols = fmt.decode_block(payload)
-                cols = {k: np.array(v) for k, v in cols.items()}  # detach from the mmap
                 self._add_block(table, attrs, cols, rank)
         return changed
 
@@ -247,11 +246,15 @@ class TDRun(Run):
             fields = blocks[0][2] if len(blocks[0]) > 2 else default_fields
             names: dict[str, int] = {}
             steps, keys, seqs, vals = [], [], [], []
+            last_keys, last_remap = None, None
             for blk in blocks:
                 bkeys, cols = blk[0], blk[1]
-                remap = np.array([names.setdefault(k, len(names)) for k in bkeys], np.int32)
+                if bkeys is not last_keys and bkeys != last_keys:
+                    last_remap = np.array([names.setdefault(k, len(names)) for k in bkeys], np.int32)
+                    identity = np.array_equal(last_remap, np.arange(len(bkeys)))
+                last_keys = bkeys
                 steps.append(cols["step"])
-                keys.append(remap[cols["key"]] if len(remap) else cols["key"])
+                keys.append(cols["key"] if identity or not len(last_remap) else last_remap[cols["key"]])
                 seqs.append(cols["seq"])
                 vals.append(cols["values"].reshape(len(cols["step"]), -1))
             t = Table(name, tuple(fields), list(names), np.concatenate(steps), np.concatenate(keys),

@@ -81,12 +81,29 @@ class Table:
     def steps(self) -> np.ndarray:
         return np.unique(self.step)
 
+    def _step_index(self) -> tuple[np.ndarray, np.ndarray]:
+        cache = self.__dict__.setdefault("_cache", {})
+        if "step_index" not in cache:
+            step = self.step
+            if len(step) and np.all(step[1:] >= step[:-1]):  # written in order: a linear pass, no sort
+                change = np.empty(len(step), bool)
+                change[0] = True
+                np.not_equal(step[1:], step[:-1], out=change[1:])
+                cache["step_index"] = (step[change], np.cumsum(change) - 1)
+            else:
+                cache["step_index"] = np.unique(step, return_inverse=True)
+        return cache["step_index"]
+
     def pivot(self, field_name: str) -> tuple[np.ndarray, np.ndarray]:
         """``(steps, matrix[steps, keys])`` of one field; the last call of a key in a step wins; NaN where absent."""
-        steps, inv = np.unique(self.step, return_inverse=True)
-        out = np.full((len(steps), len(self.keys)), np.nan, np.float64)
-        out[inv, self.key] = self.col(field_name)
-        return steps, out
+        cache = self.__dict__.setdefault("_cache", {})
+        key = ("pivot", field_name)
+        if key not in cache:
+            steps, inv = self._step_index()
+            out = np.full((len(steps), len(self.keys)), np.nan, np.float64)
+            out[inv, self.key] = self.col(field_name)
+            cache[key] = (steps, out)
+        return cache[key]
 
 
 @dataclass

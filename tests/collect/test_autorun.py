@@ -1,0 +1,212 @@
+"""``traindoctor run`` runs the script exactly as ``python SCRIPT ARGS`` would, and records it."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from traindoctor.record import TDRun
+
+from ..conftest import TD, doctor_json
+
+TRAIN = """
+import sys, torch
+from torch import nn
+torch.manual_seed(0)
+X = torch.randn(256, 8); Y = (X[:, 0] > 0).long()
+loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, Y), batch_size=32, shuffle=True)
+model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 2))
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+for epoch in range(2):
+    for x, y in loader:
+        opt.zero_grad(); loss = nn.functional.cross_entropy(model(x), y); loss.backward(); opt.step()
+"""
+
+
+def test_argv_main_cwd_stdin_stdout_and_exit_code(run_script, tmp_path):
+    body = TRAIN + """
+import os
+print("argv", sys.argv[1:], __name__, os.getcwd() == sys.argv[3], sys.stdin.readline().strip())
+sys.exit(3)
+"""
+    proc, run_dir = run_script(body, "--lr", "0.1", str(tmp_path), input="hello\n")
+    assert proc.returncode == 3
+    assert "argv ['--lr', '0.1', '" in proc.stdout and "__main__ True hello" in proc.stdout
+    run = TDRun(str(run_dir))
+    assert run.status == "crashed" and run.event("end")["exit_code"] == 3
+    assert run.steps == 16
+
+
+def test_crashing_script_keeps_its_traceback_exit_code_and_record(run_script):
+    proc, run_dir = run_script(TRAIN + "\nraise ValueError('loss is nan, giving up')\n")
+    assert proc.returncode == 1
+    assert "ValueError: loss is nan, giving up" in proc.stderr
+    assert "traindoctor/collect" not in proc.stderr.split("Traceback")[1].split("ValueError")[0]
+    report = doctor_json(run_dir)
+    assert report["run"]["status"] == "crashed" and report["run"]["steps"] == 16
+
+
+def test_no_torch_optim_manual_update_is_recorded(run_script):
+    body = """
+import torch
+torch.manual_seed(0)
+X = torch.randn(128, 4); y = X @ torch.tensor([1.0, -2.0, 0.5, 3.0]) + 1
+W = torch.zeros(4, requires_grad=True); b = torch.zeros(1, requires_grad=True)
+for step in range(30):
+    loss = ((X @ W + b - y) ** 2).mean()
+    loss.backward()
+    with torch.no_grad():
+        W -= 0.05 * W.grad; b -= 0.05 * b.grad
+        W.grad.zero_(); b.grad.zero_()
+"""
+    proc, run_dir = run_script(body)
+    assert proc.returncode == 0, proc.stderr
+    run = TDRun(str(run_dir))
+    assert run.steps == 30
+    assert set(run.table("weight").keys) == {"W", "b"}  # names found in the script's own variables
+    upd = run.table("update").series("W", "norm")
+    assert len(upd) == 30 and (upd.value > 0).all()
+    loss = run.scalar("train/loss").value
+    assert loss[-1] < loss[0] / 10
+
+
+def test_lbfgs_closure_counts_one_step_per_optimizer_step(run_script):
+    body = """
+import torch
+from torch import nn
+torch.manual_seed(0)
+X = torch.randn(64, 3); y = X.sum(1, keepdim=True)
+model = nn.Linear(3, 1)
+opt = torch.optim.LBFGS(model.parameters(), lr=0.5, max_iter=5)
+for step in range(6):
+    def closure():
+        opt.zero_grad()
+        loss = nn.functional.mse_loss(model(X), y)
+        loss.backward()
+        return loss
+    opt.step(closure)
+"""
+    proc, run_dir = run_script(body)
+    assert proc.returncode == 0, proc.stderr
+    run = TDRun(str(run_dir))
+    assert run.steps == 6
+    assert len(run.scalar("train/loss")) == 6
+    assert len(run.table("grad").series("weight", "norm")) == 6
+
+
+def test_two_optimizers_scheduler_and_gradient_accumulation(run_script):
+    body = """
+import torch
+from torch import nn
+torch.manual_seed(0)
+G = nn.Linear(4, 4); D = nn.Linear(4, 1)
+og = torch.optim.Adam(G.parameters(), lr=1e-3); od = torch.optim.SGD(D.parameters(), lr=0.1)
+sched = torch.optim.lr_scheduler.StepLR(od, step_size=5, gamma=0.1)
+for it in range(10):
+    for micro in range(2):  # accumulation: two backward calls per optimizer step
+        z = torch.randn(8, 4)
+        d_loss = D(z).pow(2).mean() + D(G(z).detach()).mean()
+        (d_loss / 2).backward()
+    od.step(); od.zero_grad()
+    g_loss = -D(G(torch.randn(8, 4))).mean()
+    og.zero_grad(); g_loss.backward(); og.step()
+    sched.step()
+"""
+    proc, run_dir = run_script(body)
+    assert proc.returncode == 0, proc.stderr
+    run = TDRun(str(run_dir))
+    assert 10 <= run.steps <= 11  # the first iteration may split before both optimizers are known
+    lr = run.scalar("opt1/group0/lr")
+    assert lr.value[0] == 0.1 and abs(lr.value[-1] - 0.01) < 1e-9
+    opts = run.events("optimizer")
+    assert {o["class"] for o in opts} == {"Adam", "SGD"}
+
+
+def test_amp_grad_scaler_records_unscaled_loss_and_scale(run_script):
+    body = """
+import torch
+from torch import nn
+torch.manual_seed(0)
+model = nn.Linear(8, 2)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+scaler = torch.amp.GradScaler("cpu", init_scale=1024.0)
+X = torch.randn(64, 8); y = torch.randint(0, 2, (64,))
+for step in range(8):
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss = nn.functional.cross_entropy(model(X), y)
+    opt.zero_grad()
+    scaler.scale(loss).backward()
+    scaler.step(opt)
+    scaler.update()
+"""
+    proc, run_dir = run_script(body)
+    assert proc.returncode == 0, proc.stderr
+    run = TDRun(str(run_dir))
+    assert run.steps == 8
+    loss = run.scalar("train/loss").value
+    assert 0.3 < loss[0] < 2.0  # the unscaled cross-entropy, not 1024 times it
+    assert len(run.scalar("amp/scale")) == 8
+
+
+def test_collector_failure_never_reaches_the_script(run_script):
+    proc, run_dir = run_script(TRAIN + "\nprint('done', loss.item() > 0)\n",
+                               env={"TRAINDOCTOR_INJECT_FAULT": "activation,grad"})
+    assert proc.returncode == 0
+    assert "done True" in proc.stdout
+    assert proc.stderr.count("internal error in the activation collector") == 1
+    report = doctor_json(run_dir)
+    assert any("activation collector failed" in w for w in report["warnings"])
+    run = TDRun(str(run_dir))
+    assert len(run.scalar("train/loss")) == 16 and len(run.table("activation")) == 0
+
+
+def test_sigterm_flushes_the_record(tmp_path):
+    script = tmp_path / "loop.py"
+    script.write_text(TRAIN.replace("range(2)", "range(100000)").replace("opt.step()", "opt.step(); print('s', flush=True)"))
+    proc = subprocess.Popen(TD + ["run", "--logdir", str(tmp_path / "runs"), "--name", "t", "--no-summary", str(script)],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for _ in range(40):
+        proc.stdout.readline()
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(60)
+    assert proc.returncode == -signal.SIGTERM
+    run = TDRun(str(tmp_path / "runs" / "t"))
+    assert run.status == "terminated"
+    assert run.steps >= 40 and run.warnings == []
+
+
+def test_kill_9_keeps_everything_flushed_before(tmp_path):
+    script = tmp_path / "loop.py"
+    script.write_text(TRAIN.replace("range(2)", "range(100000)"))
+    proc = subprocess.Popen(TD + ["run", "--logdir", str(tmp_path / "runs"), "--name", "k", "--no-summary", str(script)],
+                            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    stream = tmp_path / "runs" / "k" / "rank0.tdr"
+    deadline = time.time() + 60
+    while time.time() < deadline and (not stream.exists() or stream.stat().st_size < 200_000):
+        time.sleep(0.2)
+    size_before_kill = stream.stat().st_size
+    proc.kill()
+    proc.wait()
+    run = TDRun(str(tmp_path / "runs" / "k"))
+    assert run.status == "crashed"
+    assert run.steps > 50
+    # every complete record on disk was read: at most the torn last record is lost
+    assert sum(1 for w in run.warnings if "truncated" in w) <= 1
+    assert all("\n" not in w for w in run.warnings)
+    assert stream.stat().st_size >= size_before_kill
+    loss = run.scalar("train/loss")
+    assert np.all(np.diff(loss.step) == 1)  # no gap inside what was read
+
+
+def test_missing_script_and_bad_run_are_one_line_errors(tmp_path):
+    r = subprocess.run(TD + ["run", str(tmp_path / "nope.py")], capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.strip().count("\n") == 0 and "nope.py: no such script" in r.stderr
+    r = subprocess.run(TD + ["doctor", str(tmp_path / "missing")], capture_output=True, text=True)
+    assert r.returncode == 2 and "no such file or directory" in r.stderr and "Traceback" not in r.stderr
+    (tmp_path / "empty").mkdir()
+    r = subprocess.run(TD + ["doctor", str(tmp_path / "empty")], capture_output=True, text=True)
+    assert r.returncode == 2 and "not a run directory" in r.stderr and "Traceback" not in r.stderr
