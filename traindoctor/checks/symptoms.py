@@ -15,6 +15,19 @@ from .signals import (finite, first_nonfinite_step, head_tail, loss_blown, modul
                       param_module, weight_params, windows)
 
 
+def _window_median_noise(values: np.ndarray, k: int) -> float:
+    """Standard error of the median of ``k`` consecutive losses due to step-to-step noise alone.
+
+    The noise is estimated from first differences (robust: MAD), which a slow trend or a
+    few large swings barely affect: sigma = 1.4826 * MAD(diff) / sqrt(2).
+    """
+    d = np.diff(values.astype(np.float64))
+    if len(d) < 4:
+        return 0.0
+    sigma = 1.4826 * float(np.median(np.abs(d - np.median(d)))) / math.sqrt(2)
+    return 1.2533 * sigma / math.sqrt(k)
+
+
 def _origin_text(o: dict) -> tuple[str, str | None]:
     phase = o.get("phase")
     if phase == "forward":
@@ -149,7 +162,8 @@ class LossOscillating(Check):
 
     Looks at the medians of 20 equal windows of the run (minibatch noise is absorbed
     by the medians) and counts the windows that climb back above the best window so
-    far by more than ``SWING`` = 15% of the initial loss. A healthy run's windows
+    far by more than ``SWING`` = 15% of the initial loss (and by more than minibatch
+    noise explains, ``NOISE_SIGMAS`` standard errors of a window median). A healthy run's windows
     stay near their running best (0 such windows on the zoo's healthy runs, whose
     noise is a few percent of the initial loss); ``MIN_SWINGS`` = 3 make it oscillate.
     Normalising by the initial loss, not the local level, keeps small, noisy late
@@ -164,6 +178,12 @@ class LossOscillating(Check):
     MIN_STEPS = 40
     #: a window's median needs this many steps to be robust to minibatch noise
     MIN_WINDOW_STEPS = 8
+    #: a swing must also exceed this many standard errors of a window median (minibatch noise)
+    NOISE_SIGMAS = 4.0
+    #: spiky form: the second half's 90th percentile above the initial loss (healthy runs of the
+    #: zoo: at most 0.22 of it) with a p90-p10 spread above 1.5x its median (a flat noisy loss: ~0.5)
+    SPIKE_LEVEL = 1.0
+    SPIKE_SPREAD = 1.5
 
     def run(self, ctx: Context) -> Outcome:
         fin = finite(ctx.loss)
@@ -174,9 +194,31 @@ class LossOscillating(Check):
         scale = max(abs(float(w[0])), 1e-8)
         running_best = np.minimum.accumulate(w)[:-1]
         excess = (w[1:] - running_best) / scale
-        above = np.nonzero(excess > self.SWING)[0]
+        # What minibatch noise alone moves a window median by: a flat but noisy loss is not oscillating.
+        k = max(1, len(fin) // n_windows)
+        noise = _window_median_noise(fin.value, k) / scale
+        threshold = max(self.SWING, self.NOISE_SIGMAS * noise)
+        above = np.nonzero(excess > threshold)[0]
         swings = len(above)
         best = float(w.min())
+        # Spiky form: single steps shoot far up and come back, which window medians smooth away.
+        half = fin.value[len(fin) // 2:]
+        p10, p50, p90 = (float(v) for v in np.percentile(half, [10, 50, 90]))
+        initial = float(np.median(fin.value[:5]))
+        spiky = p90 > self.SPIKE_LEVEL * abs(initial) and (p90 - p10) > self.SPIKE_SPREAD * max(abs(p50), 1e-8)
+        if spiky and swings < self.MIN_SWINGS:
+            start = len(fin) // 2
+            over = np.nonzero(fin.value[start:] > abs(initial))[0]
+            first_spike = start + int(over[0]) if len(over) else start
+            return Outcome.found(Finding(
+                self.id, f"training loss keeps spiking: in the second half, 10% of the steps exceed the initial loss "
+                         f"({sig(p90)} vs {sig(initial)}) while the median is {sig(p50)}",
+                "warning", 0.75, None, int(fin.step[first_spike]),
+                {"second_half_p10": sig(p10), "second_half_median": sig(p50), "second_half_p90": sig(p90),
+                 "initial_loss": sig(initial)},
+                "Oscillation usually means the learning rate is too large for this batch size: lower it (by 3-10x) or "
+                "use a schedule that decays it; also check that the data are shuffled.",
+                explains=["loss.not_converging"], plots={"train/loss": "train/loss"}))
         if swings < self.MIN_SWINGS:
             return Outcome.passed(f"{swings} windows climbed back above the running best; end {sig(float(w[-1]))} "
                                   f"vs best {sig(best)}")
@@ -184,8 +226,8 @@ class LossOscillating(Check):
         return Outcome.found(Finding(
             self.id, f"training loss oscillates: {swings} of {n_windows - 1} windows climb back above the best "
                      f"so far (up to {sig(float(excess.max()) * scale)} above it)",
-            "warning", min(0.9, 0.5 + 0.05 * swings), None, step,
-            {"swinging_windows": swings, "max_excess_over_best": sig(float(excess.max()) * scale),
+            "warning", min(0.9, 0.6 + 0.05 * swings), None, step,
+            {"swinging_windows": swings, "noise_threshold": sig(float(threshold * scale)), "max_excess_over_best": sig(float(excess.max()) * scale),
              "best_window_loss": sig(best), "final_window_loss": sig(float(w[-1])), "initial_loss": sig(scale),
              "window_medians": [sig(float(v)) for v in w]},
             "Oscillation usually means the learning rate is too large for this batch size: lower it (by 3-10x) or "
@@ -543,7 +585,6 @@ class WeightChangeTooLarge(_UpdateRatio):
              "flagged_params": [names[i] for i in np.nonzero(flagged)[0][:8]],
              "thresholds": {"median": self.RATIO, "p90": self.P90_RATIO, "step": self.SPIKE}},
             "Each step rewrites a large part of the weights: lower the learning rate, add warm-up, or clip gradients.",
-            explains=["loss.oscillating"],
             plots={f"{names[j]} update ratio": {"table": "update", "key": names[j], "field": "ratio"}, "_log": True}))
 
 
