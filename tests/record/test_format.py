@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import socket
 
 import numpy as np
 
@@ -11,7 +12,8 @@ from traindoctor.record import format as fmt
 
 def _write(path, n_blocks=5, per_block=100):
     w = StreamWriter(str(path))
-    w.put_json({"kind": "meta", "name": "t", "pid": 0, "hostname": "elsewhere", "start_time": 0})
+    # a writer on this host that is gone (no pid can be above pid_max)
+    w.put_json({"kind": "meta", "name": "t", "pid": 2 ** 22 + 1, "hostname": socket.gethostname(), "start_time": 0})
     for b in range(n_blocks):
         steps = np.arange(b * per_block, (b + 1) * per_block, dtype=np.int64)
         w.put_block("scalars", {"step": steps, "tag": np.zeros(per_block, np.int32),

@@ -320,8 +320,12 @@ class Collector:
             params = []
             for pname, p in m.named_parameters(recurse=False, remove_duplicate=False):
                 full = f"{key}.{pname}" if mname else (f"{prefix}{pname}")
+                real = prefix + (mname + "." if mname else "") + pname
                 if id(p) not in self._param_index:
-                    self._add_param(p, (prefix + (mname + "." if mname else "") + pname))
+                    self._add_param(p, real)
+                elif self._param_names[self._param_index[id(p)]].startswith("opt"):
+                    # first seen through an optimizer (e.g. LBFGS runs the forward inside step): use the real name
+                    self._param_names[self._param_index[id(p)]] = real
                 params.append({"name": self._param_names[self._param_index[id(p)]], "path": full,
                                "shape": list(p.shape), "numel": p.numel(), "requires_grad": p.requires_grad,
                                "dtype": str(p.dtype).replace("torch.", ""), "device": str(p.device)})
@@ -693,7 +697,9 @@ class Collector:
         self._register_optimizer(opt)
         self._announce_optimizer(opt)
         i = self._opt_index[id(opt)]
-        if not self._step_open:  # an optimizer step with no backward seen (e.g. LBFGS calling the closure first)
+        if self._step_open and self._step_complete():  # LBFGS: every backward runs inside step(closure)
+            self._end_step()
+        if not self._step_open:  # an optimizer step with no backward before it
             self._begin_step()
         for j, g in enumerate(opt.param_groups):
             hp = _hparams(g)
