@@ -1,0 +1,225 @@
+"""TensorBoard event files (``events.out.tfevents.*``) as a traindoctor run.
+
+Reads what ``torch.utils.tensorboard``, ``tensorboardX`` and TensorFlow write:
+scalars (``simple_value`` and TF2 scalar tensors), histograms (``HistogramProto``
+and TF2 ``[k, 3]`` histogram tensors), images, text and the hparams plugin's
+session start. As in TensorBoard, every directory that holds event files is one
+run; its files are read in name (= creation time) order.
+
+Our own framing and message classes are used rather than TensorBoard's loader:
+it verifies every CRC, reports damage with the file and offset, and
+``benchmarks/import_bench.py`` measures it against ``EventAccumulator``.
+"""
+from __future__ import annotations
+
+import base64
+import glob
+import os
+from typing import Any
+
+import numpy as np
+
+from . import _proto
+from ._imported import ImportedRun, array_summary, canonical_tag
+from ._tfrecord import RecordFile
+
+SOURCE = "tensorboard"
+_TF_DTYPES = {1: np.float32, 2: np.float64, 3: np.int32, 4: np.uint8, 5: np.int16, 6: np.int8, 9: np.int64,
+              10: np.bool_, 17: np.uint16, 19: np.float16, 22: np.uint32, 23: np.uint64}
+_VAL_FIELDS = ("float_val", "double_val", "int_val", "int64_val", "bool_val", "half_val", "uint32_val", "uint64_val")
+#: Encoded images kept per tag (for the dashboard); later ones are described, not stored.
+IMAGES_KEPT_PER_TAG = 4
+
+
+def _is_event_file(name: str) -> bool:
+    return "tfevents" in name and not name.endswith((".tmp", ".lock"))
+
+
+def event_files(path: str) -> list[str]:
+    if os.path.isfile(path):
+        return [path] if _is_event_file(os.path.basename(path)) else []
+    return sorted(p for p in glob.glob(os.path.join(glob.escape(path), "*tfevents*"))
+                  if os.path.isfile(p) and _is_event_file(os.path.basename(p)))
+
+
+def probe(path: str) -> bool:
+    return bool(event_files(path))
+
+
+def list_runs(logdir: str) -> list[str]:
+    out = []
+    for root, dirs, files in os.walk(logdir):
+        dirs.sort()
+        if any(_is_event_file(f) for f in files):
+            out.append(root)
+    return out
+
+
+def tensor_to_array(t: Any) -> np.ndarray:
+    """A TF ``TensorProto`` as a numpy array (strings as a list of bytes in an object array)."""
+    shape = [d.size for d in t.tensor_shape.dim]
+    if t.dtype == 7:  # DT_STRING
+        return np.array(list(t.string_val), dtype=object).reshape(shape or ())
+    dtype = _TF_DTYPES.get(t.dtype)
+    if dtype is None:
+        raise ValueError(f"tensor dtype {t.dtype} not supported")
+    if t.tensor_content:
+        arr = np.frombuffer(t.tensor_content, dtype=dtype)
+    else:
+        vals: Any = []
+        for f in _VAL_FIELDS:
+            vals = getattr(t, f)
+            if len(vals):
+                break
+        arr = np.asarray(vals, dtype=np.uint16).view(np.float16) if t.dtype == 19 else np.asarray(vals, dtype)
+        n = int(np.prod(shape)) if shape else 1
+        if len(arr) == 1 and n > 1:  # TF stores a splat of one repeated value
+            arr = np.repeat(arr, n)
+    return arr.reshape(shape or ())
+
+
+class TensorBoardRun(ImportedRun):
+    """One directory of TensorBoard event files."""
+
+    source = SOURCE
+
+    def __init__(self, path: str, name: str | None = None) -> None:
+        path = os.path.abspath(path)
+        super().__init__(path, name or os.path.basename(path.rstrip("/")))
+        m = _proto.load("tensorboard.proto")
+        self._Event, self._HParams = m["Event"], m["HParamsPluginData"]
+        self._files: dict[str, RecordFile] = {}
+        self._plugin: dict[str, str] = {}  # TF2 writes a tag's metadata only with its first value
+        self._images: dict[str, int] = {}
+        self.refresh()
+
+    def refresh(self) -> bool:
+        new = False
+        for p in event_files(self.path):
+            rf = self._files.get(p)
+            if rf is None:
+                rf = self._files[p] = RecordFile(p, self.warnings.append)
+            for payload in rf.read():
+                new = True
+                self._event(payload, rf)
+        if new:
+            self.changed()
+        return new
+
+    def _event(self, payload: bytes, rf: RecordFile) -> None:
+        try:
+            ev = self._Event.FromString(payload)
+        except Exception as exc:  # a record that verified but does not parse: say so, go on
+            self.warnings.append(f"{rf.path}: record before offset {rf.offset} is not an Event ({exc})")
+            return
+        what = ev.WhichOneof("what")
+        if what != "summary":
+            if what == "file_version":
+                self._meta.setdefault("start_time", ev.wall_time)
+                self._meta.setdefault("file_version", ev.file_version)
+            elif what == "graph_def":
+                self._meta["graph_def_bytes"] = len(ev.graph_def)
+            return
+        step, wall = ev.step, ev.wall_time
+        for v in ev.summary.value:
+            kind = v.WhichOneof("value")
+            if kind == "simple_value":
+                self.add_scalar(v.tag, step, v.simple_value, wall)
+                continue
+            tag = v.tag
+            if v.HasField("metadata") and v.metadata.plugin_data.plugin_name:
+                self._plugin[tag] = v.metadata.plugin_data.plugin_name
+            try:
+                if kind == "histo":
+                    self._histo(tag, step, v.histo)
+                elif kind == "tensor":
+                    self._tensor(tag, step, wall, v)
+                elif kind == "image":
+                    self._image(tag, step, v.image.width, v.image.height, v.image.colorspace,
+                                v.image.encoded_image_string)
+            except Exception as exc:
+                self.warnings.append(f"{rf.path}: value {tag!r} at step {step} could not be read ({exc})")
+
+    def _histo(self, tag: str, step: int, h: Any) -> None:
+        limits = np.asarray(h.bucket_limit, np.float64)
+        counts = np.asarray(h.bucket, np.float64)
+        if len(limits) == 0:
+            return
+        # bucket i holds (limit[i-1], limit[i]]; the first one's left edge is the minimum
+        edges = np.concatenate([[min(h.min, limits[0])], limits])
+        edges[-1] = max(edges[-2], min(edges[-1], h.max)) if np.isfinite(h.max) else edges[-1]
+        self.add_histogram(tag, step, edges, counts, numel=h.num, vmin=h.min, vmax=h.max, vsum=h.sum,
+                           sum_sq=h.sum_squares, nonfinite=0.0 if np.isfinite(h.sum) else float("nan"))
+
+    def _tensor(self, tag: str, step: int, wall: float, v: Any) -> None:
+        plugin = self._plugin.get(tag, "")
+        if plugin == "hparams":
+            self._hparams(v.metadata.plugin_data.content, step)
+            return
+        arr = tensor_to_array(v.tensor)
+        if plugin == "scalars" or (not plugin and arr.size == 1 and arr.dtype != object):
+            self.add_scalar(tag, step, float(arr.reshape(-1)[0]), wall)
+        elif plugin == "histograms" and arr.ndim == 2 and arr.shape[1] == 3:
+            a = arr.astype(np.float64)
+            if len(a) == 0:
+                return
+            edges = np.concatenate([a[:, 0], a[-1:, 1]])
+            counts = a[:, 2]
+            self.add_histogram(tag, step, edges, counts, numel=float(counts.sum()), vmin=float(a[0, 0]),
+                               vmax=float(a[-1, 1]), vsum=None, sum_sq=None, nonfinite=0.0)
+        elif plugin == "text" or arr.dtype == object:
+            text = "\n".join(x.decode("utf-8", "replace") if isinstance(x, bytes) else str(x)
+                             for x in arr.reshape(-1))
+            self.add_event({"kind": "text", "tag": tag, "step": step, "text": text})
+        elif plugin == "images" and arr.dtype == object and arr.size >= 3:
+            flat = arr.reshape(-1)
+            self._image(tag, step, int(flat[0]), int(flat[1]), 0, flat[2])
+        else:
+            self.add_event({"kind": "tensor", "tag": tag, "step": step, "plugin": plugin, "shape": list(arr.shape),
+                            "dtype": str(arr.dtype), **array_summary(arr)})
+
+    def _image(self, tag: str, step: int, width: int, height: int, colorspace: int, data: bytes) -> None:
+        n = self._images.get(tag, 0)
+        self._images[tag] = n + 1
+        ev = {"kind": "image", "tag": tag, "step": step, "width": width, "height": height,
+              "colorspace": colorspace, "bytes": len(data)}
+        if n < IMAGES_KEPT_PER_TAG:
+            ev["png_base64"] = base64.b64encode(data).decode()
+        self.add_event(ev)
+
+    def _hparams(self, content: bytes, step: int) -> None:
+        data = self._HParams.FromString(content)
+        if data.WhichOneof("data") != "session_start_info":
+            return
+        hp: dict[str, Any] = {}
+        for k, val in data.session_start_info.hparams.items():
+            which = val.WhichOneof("kind")
+            hp[k] = getattr(val, which) if which in ("number_value", "string_value", "bool_value") else None
+        ev: dict[str, Any] = {"kind": "hparams", "optimizer": 0, "group": 0, "step": step, "source": SOURCE, **hp}
+        for k, val in hp.items():
+            if canonical_tag(k) == "opt0/group0/lr" and isinstance(val, (int, float)):
+                ev["lr"] = float(val)
+        self._meta["hparams"] = {**self._meta.get("hparams", {}), **hp}
+        self.add_event(ev)
+
+
+def open_run(path: str) -> TensorBoardRun:
+    if os.path.isfile(path):
+        return _SingleFileRun(path)
+    return TensorBoardRun(path)
+
+
+class _SingleFileRun(TensorBoardRun):
+    """A run given as one event file rather than its directory."""
+
+    def __init__(self, path: str) -> None:
+        self._single = os.path.abspath(path)
+        super().__init__(os.path.dirname(self._single), os.path.basename(os.path.dirname(self._single)))
+
+    def refresh(self) -> bool:
+        saved = self.path
+        self.path = self._single
+        try:
+            return super().refresh()
+        finally:
+            self.path = saved
