@@ -29,6 +29,8 @@ _TF_DTYPES = {1: np.float32, 2: np.float64, 3: np.int32, 4: np.uint8, 5: np.int1
 _VAL_FIELDS = ("float_val", "double_val", "int_val", "int64_val", "bool_val", "half_val", "uint32_val", "uint64_val")
 #: Encoded images kept per tag (for the dashboard); later ones are described, not stored.
 IMAGES_KEPT_PER_TAG = 4
+#: A sub-directory this small may be an ``add_hparams`` run whose hparams belong to the parent.
+HPARAMS_CHILD_MAX_BYTES = 1 << 20
 
 
 def _is_event_file(name: str) -> bool:
@@ -102,9 +104,26 @@ class TensorBoardRun(ImportedRun):
             for payload in rf.read():
                 new = True
                 self._event(payload, rf)
+        if new and not self.events("hparams"):
+            self._hparams_from_children()
         if new:
             self.changed()
         return new
+
+    def _hparams_from_children(self) -> None:
+        """``SummaryWriter.add_hparams`` writes into a new sub-directory: take the hparams from there."""
+        if not os.path.isdir(self.path):
+            return
+        for entry in sorted(os.scandir(self.path), key=lambda e: e.name):
+            if not entry.is_dir():
+                continue
+            files = event_files(entry.path)
+            if not files or sum(os.path.getsize(f) for f in files) > HPARAMS_CHILD_MAX_BYTES:
+                continue
+            child = TensorBoardRun(entry.path)
+            for ev in child.events("hparams"):
+                self.add_event({**ev, "from_run": entry.name})
+                self._meta["hparams"] = {**self._meta.get("hparams", {}), **child.meta.get("hparams", {})}
 
     def _event(self, payload: bytes, rf: RecordFile) -> None:
         try:
@@ -130,7 +149,9 @@ class TensorBoardRun(ImportedRun):
             if v.HasField("metadata") and v.metadata.plugin_data.plugin_name:
                 self._plugin[tag] = v.metadata.plugin_data.plugin_name
             try:
-                if kind == "histo":
+                if self._plugin.get(tag) == "hparams":  # metadata only, no value (torch, tensorboardX)
+                    self._hparams(v.metadata.plugin_data.content, step)
+                elif kind == "histo":
                     self._histo(tag, step, v.histo)
                 elif kind == "tensor":
                     self._tensor(tag, step, wall, v)
@@ -153,9 +174,6 @@ class TensorBoardRun(ImportedRun):
 
     def _tensor(self, tag: str, step: int, wall: float, v: Any) -> None:
         plugin = self._plugin.get(tag, "")
-        if plugin == "hparams":
-            self._hparams(v.metadata.plugin_data.content, step)
-            return
         arr = tensor_to_array(v.tensor)
         if plugin == "scalars" or (not plugin and arr.size == 1 and arr.dtype != object):
             self.add_scalar(tag, step, float(arr.reshape(-1)[0]), wall)
@@ -195,7 +213,9 @@ class TensorBoardRun(ImportedRun):
         for k, val in data.session_start_info.hparams.items():
             which = val.WhichOneof("kind")
             hp[k] = getattr(val, which) if which in ("number_value", "string_value", "bool_value") else None
-        ev: dict[str, Any] = {"kind": "hparams", "optimizer": 0, "group": 0, "step": step, "source": SOURCE, **hp}
+        ev: dict[str, Any] = {"kind": "hparams", "optimizer": 0, "group": 0, "step": step, "source": SOURCE}
+        for k, val in hp.items():  # the user's names must not overwrite the event's own keys
+            ev[("optimizer_class" if k == "optimizer" else f"hparam_{k}") if k in ev else k] = val
         for k, val in hp.items():
             if canonical_tag(k) == "opt0/group0/lr" and isinstance(val, (int, float)):
                 ev["lr"] = float(val)
