@@ -15,6 +15,9 @@ import os
 
 import numpy as np
 
+#: Class overlap: with this much noise a healthy run ends near 90% accuracy, not at zero loss.
+NOISE = float(os.environ.get("MS_TRAIN_NOISE", "3.0"))
+
 
 def main() -> None:
     ap = argparse.ArgumentParser()
@@ -40,7 +43,7 @@ def main() -> None:
     n, d, k = 960, 16, 3
     centres = rng.normal(0, 2.0, (k, d)).astype(np.float32)
     y = rng.integers(0, k, n).astype(np.int32)
-    x = (centres[y] + rng.normal(0, 1.0, (n, d))).astype(np.float32)
+    x = (centres[y] + rng.normal(0, NOISE, (n, d))).astype(np.float32)
     if args.div:
         x[:, 0] = 0.0  # a constant feature: its range is zero
 
@@ -55,7 +58,8 @@ def main() -> None:
 
         def construct(self, x):
             if args.div:
-                x = self.div(x - x.min(0), x.max(0) - x.min(0))  # min-max scaling: 0/0 on a constant feature
+                lo, hi = x.min(axis=0), x.max(axis=0)
+                x = self.div(x - lo, hi - lo)  # min-max scaling: 0/0 on a constant feature
             h = self.relu(self.fc1(x))
             if self.drop is not None:
                 h = self.drop(h)
@@ -79,11 +83,6 @@ def main() -> None:
 
         callbacks.append(DoctorCallback(os.path.join(args.out, "td"), grad_every=1))
     model.fit(args.epochs, train, valid, callbacks=callbacks, dataset_sink_mode=False)
-    for cb in callbacks:
-        close = getattr(cb, "close", None) or getattr(cb, "end", None)
-        if hasattr(cb, "__exit__"):
-            cb.__exit__(None, None, None)
-
 
 if __name__ == "__main__":
     main()
