@@ -91,13 +91,15 @@ class RecordFile:
         pos = 0
         unpack = _HEADER.unpack_from
         u32 = _U32.unpack_from
-        crc = masked_crc
+        crc32c = _crc32c
+        # masked_crc inlined: this loop runs once per record (a million times for a million scalars)
         while pos < n:
             if n - pos < 12:
                 self._report(base + pos, f"truncated record ({n - pos} bytes of a 12-byte header); reading stops")
                 break
             length, len_crc = unpack(buf, pos)
-            if crc(buf[pos:pos + 8]) != len_crc or length > MAX_RECORD:
+            c = crc32c(buf[pos:pos + 8])
+            if (((c >> 15) | (c << 17)) + _MASK_DELTA) & 0xFFFFFFFF != len_crc or length > MAX_RECORD:
                 nxt = self._resync(buf, pos + 1)
                 self._report(base + pos, f"damaged record (length checksum mismatch), skipped {nxt - pos} bytes")
                 pos = nxt
@@ -108,7 +110,8 @@ class RecordFile:
                                          "reading stops")
                 break
             payload = buf[pos + 12:end]
-            if crc(payload) != u32(buf, end)[0]:
+            c = crc32c(payload)
+            if (((c >> 15) | (c << 17)) + _MASK_DELTA) & 0xFFFFFFFF != u32(buf, end)[0]:
                 self._report(base + pos, f"damaged record (payload checksum mismatch), skipped {length + 16} bytes")
             else:
                 yield payload

@@ -142,8 +142,14 @@ class TensorBoardRun(ImportedRun):
         step, wall = ev.step, ev.wall_time
         for v in ev.summary.value:
             kind = v.WhichOneof("value")
-            if kind == "simple_value":
-                self.add_scalar(v.tag, step, v.simple_value, wall)
+            if kind == "simple_value":  # add_scalar inlined: the hot path, once per scalar
+                idx = self._scalar_tags.get(v.tag)
+                if idx is None:
+                    idx = self._scalar_tags[v.tag] = len(self._scalar_tags)
+                self._s_tag.append(idx)
+                self._s_step.append(step)
+                self._s_value.append(v.simple_value)
+                self._s_wall.append(wall)
                 continue
             tag = v.tag
             if v.HasField("metadata") and v.metadata.plugin_data.plugin_name:
