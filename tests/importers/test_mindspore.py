@@ -101,7 +101,10 @@ def test_callback_records_what_the_torch_collector_records(ms_runs):
     run = open_run(os.path.join(ms_runs["healthy"], "td"))
     assert run.source == "traindoctor" and run.status == "finished" and run.warnings == []
     assert run.meta["framework"] == "mindspore" and run.meta["mode"] == "pynative"
-    assert {"loss", "eval", "weight", "grad", "activation", "histogram", "graph", "optimizer"} <= run.records()
+    assert {"loss", "eval", "weight", "grad", "update", "activation", "histogram", "graph",
+            "optimizer"} <= run.records()
+    ratio = run.table("update").series("fc1.weight", "ratio").value
+    assert len(ratio) == 71 and 1e-5 < np.median(ratio) < 1e-1  # a healthy learning rate
     loss = run.scalar("train/loss")
     assert loss.step.tolist() == list(range(72))
     # the same loss MindSpore's SummaryCollector saw, one step apart (it counts from 1)
@@ -118,6 +121,12 @@ def test_callback_records_what_the_torch_collector_records(ms_runs):
                                                                          "fc2.bias"]
     hp = run.event("hparams")
     assert (hp["batch_size"], hp["epochs"], hp["momentum"]) == (32, 3, pytest.approx(0.9))
+
+
+def test_callback_update_ratio_separates_the_learning_rates(ms_runs):
+    healthy = open_run(os.path.join(ms_runs["healthy"], "td")).table("update").series("fc2.weight", "ratio").value
+    big = open_run(os.path.join(ms_runs["nan"], "td")).table("update").series("fc2.weight", "ratio").value
+    assert np.nanmax(big[:2]) > 10 * np.median(healthy)
 
 
 def test_callback_gradients_are_the_step_gradients(ms_runs):

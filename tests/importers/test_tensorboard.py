@@ -71,7 +71,7 @@ def test_histogram_stats_are_exact(tmp_path):
 
 
 def test_tensorboardx_text_image_and_tf2_style_tensors(tmp_path):
-    tbx = pytest.importorskip("tensorboardX")
+    import tensorboardX as tbx
     w = tbx.SummaryWriter(str(tmp_path))
     w.add_text("notes", "lr=0.1, batch 64", 0)
     w.add_image("input", np.random.default_rng(0).random((3, 8, 8)), 0)
@@ -238,3 +238,15 @@ def test_lr_too_large_run_shows_the_symptom_in_its_signals(lr_big_tb, healthy_tb
     ok = open_run(healthy_tb).scalar("train/loss").value
     assert not np.isfinite(big).all() or np.nanmean(big[-50:]) > 5 * np.mean(ok[-50:])
     assert np.isfinite(ok).all() and ok[-50:].mean() < 0.5 * ok[:10].mean()
+
+
+def test_tensorflow_style_buckets_get_finite_edges(tmp_path):
+    """tensorboardX writes TensorFlow's default buckets, whose outer limits are ±DBL_MAX."""
+    import tensorboardX as tbx
+    values = np.random.default_rng(2).normal(0, 1, 5000)
+    w = tbx.SummaryWriter(str(tmp_path))
+    w.add_histogram("fc/weight", values, 0, bins="tensorflow")
+    w.close()
+    (h,) = open_run(str(tmp_path)).histograms("weight")
+    assert np.isfinite(h.edges).all() and h.counts.sum() == 5000
+    assert h.edges[0] == pytest.approx(values.min()) and h.edges[-1] <= values.max() + 1e-9

@@ -17,7 +17,8 @@ What it records, per step ``cur_step_num - 1``:
   scale as ``amp/skipped``/``amp/scale``), ``opt0/group0/lr`` from ``optimizer.get_lr()``;
   evaluation metrics (``Model.fit``'s validation or ``model.eval(..., callbacks=[cb])``)
   as ``eval/<metric>``;
-* weight statistics at each step's start; gradient statistics every ``grad_every``
+* weight statistics at each step's start and the update of the step before
+  (``update`` table: ‖Δw‖ and ‖Δw‖/‖w‖, so hand-written updates count too); gradient statistics every ``grad_every``
   steps, from a separate gradient computation on the step's own batch before the
   update (``mindspore.value_and_grad`` over the loss cell: the training cell does
   not expose its gradients). That probe costs one forward and backward; parameters
@@ -55,7 +56,7 @@ except ImportError as _exc:  # pragma: no cover - only without MindSpore
 
 from ..importers._imported import activation_kind
 from ..record import format as fmt
-from ..record.run import ACTIVATION_FIELDS, TENSOR_FIELDS
+from ..record.run import ACTIVATION_FIELDS, TENSOR_FIELDS, UPDATE_FIELDS
 from ..record.writer import StreamWriter
 
 #: Primitives whose inputs can make NaN/Inf: the seed's "use DivNoNan where the divisor can be zero".
@@ -165,6 +166,8 @@ class DoctorCallback(_Callback):
         self._origin_reported = -1
         self._grad_fn: Callable | None = None
         self._state_params: list[Any] = []
+        self._prev_weights: dict[int, np.ndarray] = {}
+        self._prev_step = -2
         self._buf_scalars: list[tuple[int, str, float, float]] = []
         self._buf_tables: dict[str, list[tuple[int, int, int, list[float]]]] = {}
         self._buf_hist: list[tuple[int, int, int, np.ndarray, np.ndarray]] = []
@@ -323,12 +326,22 @@ class DoctorCallback(_Callback):
 
     # ------------------------------------------------------------------ per step
     def _weights(self) -> None:
+        """Weight statistics at the step's start, and the previous step's update ‖Δw‖ and ‖Δw‖/‖w‖."""
         hist = self.hist_every and self.step % self.hist_every == 0
+        prev, self._prev_weights = self._prev_weights, {}
         for i, p in enumerate(self._params):
             a = _np(p)
             self._buf_tables.setdefault("weight", []).append((self.step, i, i, tensor_stats(a)))
             if hist:
                 self._histogram(i, 0, a)
+            if p.requires_grad:
+                before = prev.get(i)
+                if before is not None and self._prev_step == self.step - 1:
+                    dn = float(np.linalg.norm((a - before).astype(np.float64)))
+                    wn = float(np.linalg.norm(a.astype(np.float64)))
+                    self._buf_tables.setdefault("update", []).append((self.step - 1, i, i, [dn, dn / max(wn, 1e-12)]))
+                self._prev_weights[i] = a.copy()
+        self._prev_step = self.step
 
     def _grads(self, cb: Any) -> None:
         from mindspore import Tensor
@@ -467,7 +480,7 @@ class DoctorCallback(_Callback):
         tables, self._buf_tables = self._buf_tables, {}
         for name, rows in tables.items():
             keys = self._cell_keys if name == "activation" else self._param_names
-            fields = ACTIVATION_FIELDS if name == "activation" else TENSOR_FIELDS
+            fields = {"activation": ACTIVATION_FIELDS, "update": UPDATE_FIELDS}.get(name, TENSOR_FIELDS)
             self.writer.put_block(name, {
                 "step": np.array([r[0] for r in rows], np.int64), "key": np.array([r[1] for r in rows], np.int32),
                 "seq": np.array([r[2] for r in rows], np.int32),

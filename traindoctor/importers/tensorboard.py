@@ -170,11 +170,16 @@ class TensorBoardRun(ImportedRun):
     def _histo(self, tag: str, step: int, h: Any) -> None:
         limits = np.asarray(h.bucket_limit, np.float64)
         counts = np.asarray(h.bucket, np.float64)
-        if len(limits) == 0:
+        nonzero = np.nonzero(counts)[0]
+        if len(nonzero) == 0:
             return
-        # bucket i holds (limit[i-1], limit[i]]; the first one's left edge is the minimum
+        # Bucket i holds (limit[i-1], limit[i]]. TensorFlow's default limits run from -DBL_MAX to
+        # DBL_MAX, so the empty outer buckets are dropped and the outer edges are the min and max.
+        lo, hi = nonzero[0], nonzero[-1] + 1
+        limits, counts = limits[lo:hi].copy(), counts[lo:hi]
+        if np.isfinite(h.max):
+            limits[-1] = max(min(limits[-1], h.max), limits[-2] if len(limits) > 1 else h.min)
         edges = np.concatenate([[min(h.min, limits[0])], limits])
-        edges[-1] = max(edges[-2], min(edges[-1], h.max)) if np.isfinite(h.max) else edges[-1]
         self.add_histogram(tag, step, edges, counts, numel=h.num, vmin=h.min, vmax=h.max, vsum=h.sum,
                            sum_sq=h.sum_squares, nonfinite=0.0 if np.isfinite(h.sum) else float("nan"))
 
@@ -191,13 +196,13 @@ class TensorBoardRun(ImportedRun):
             counts = a[:, 2]
             self.add_histogram(tag, step, edges, counts, numel=float(counts.sum()), vmin=float(a[0, 0]),
                                vmax=float(a[-1, 1]), vsum=None, sum_sq=None, nonfinite=0.0)
+        elif plugin == "images" and arr.dtype == object and arr.size >= 3:  # [width, height, png...]
+            flat = arr.reshape(-1)
+            self._image(tag, step, int(flat[0]), int(flat[1]), 0, flat[2])
         elif plugin == "text" or arr.dtype == object:
             text = "\n".join(x.decode("utf-8", "replace") if isinstance(x, bytes) else str(x)
                              for x in arr.reshape(-1))
             self.add_event({"kind": "text", "tag": tag, "step": step, "text": text})
-        elif plugin == "images" and arr.dtype == object and arr.size >= 3:
-            flat = arr.reshape(-1)
-            self._image(tag, step, int(flat[0]), int(flat[1]), 0, flat[2])
         else:
             self.add_event({"kind": "tensor", "tag": tag, "step": step, "plugin": plugin, "shape": list(arr.shape),
                             "dtype": str(arr.dtype), **array_summary(arr)})
