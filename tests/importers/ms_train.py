@@ -79,7 +79,7 @@ def main() -> None:
                                           keep_default_action=True,
                                           collect_specified_data={"histogram_regular": "fc"}))
     if args.doctor:
-        from traindoctor.collect.mindspore import DoctorCallback
+        from traindoctor.mindspore import DoctorCallback
 
         callbacks.append(DoctorCallback(os.path.join(args.out, "td"), grad_every=1))
     model.fit(args.epochs, train, valid, callbacks=callbacks, dataset_sink_mode=False)
