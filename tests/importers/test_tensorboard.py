@@ -250,3 +250,36 @@ def test_tensorflow_style_buckets_get_finite_edges(tmp_path):
     (h,) = open_run(str(tmp_path)).histograms("weight")
     assert np.isfinite(h.edges).all() and h.counts.sum() == 5000
     assert h.edges[0] == pytest.approx(values.min()) and h.edges[-1] <= values.max() + 1e-9
+
+
+def test_fast_scalar_path_agrees_with_protobuf(tmp_path):
+    """The direct decoding of one-scalar events gives what the message classes give, or declines."""
+    from traindoctor.importers import _proto
+    from traindoctor.importers.tensorboard import simple_scalar
+
+    Event = _proto.load("tensorboard.proto")["Event"]
+    rng = np.random.default_rng(3)
+    tags = ["loss", "Loss/train", "ünïcode/λ", "x" * 120, "y" * 200]
+    steps = [0, 1, 127, 128, 300, 2 ** 31, 2 ** 40, -1, -(2 ** 40)]
+    values = [0.0, -1.5, 3.4e38, float("nan"), float("inf"), float("-inf"), 1e-45]
+    declined = 0
+    for _ in range(500):
+        ev = Event(wall_time=float(rng.uniform(0, 2e9)), step=int(rng.choice(steps)))
+        v = ev.summary.value.add(tag=str(rng.choice(tags)), simple_value=float(rng.choice(values)))
+        if rng.random() < 0.1:
+            v.metadata.plugin_data.plugin_name = "scalars"  # metadata: must decline
+        if rng.random() < 0.1:
+            ev.summary.value.add(tag="second", simple_value=1.0)  # two values: must decline
+        payload = ev.SerializeToString()
+        fast = simple_scalar(payload)
+        ref = Event.FromString(payload)
+        if fast is None:
+            declined += 1
+            continue
+        assert len(ref.summary.value) == 1 and not ref.summary.value[0].HasField("metadata")
+        tag, step, value, wall = fast
+        assert tag.decode() == ref.summary.value[0].tag and step == ref.step and wall == ref.wall_time
+        assert value == ref.summary.value[0].simple_value or (np.isnan(value) and np.isnan(ref.summary.value[0].simple_value))
+    assert 50 < declined < 300  # the long tags, metadata and two-value events went the slow way
+    for payload in (b"", b"\x09", b"\x09" + b"\x00" * 8 + b"\x10\xff\xff", b"\x0a\x00"):
+        assert simple_scalar(payload) is None
