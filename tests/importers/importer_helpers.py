@@ -4,9 +4,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import subprocess
-import sys
 
-import numpy as np
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -252,9 +252,10 @@ class MindSporeRun(ImportedRun):
             lineage = {k: v for k, v in lineage.items() if v is not None}
             self._meta["hparams"] = {**self._meta.get("hparams", {}), **lineage}
             self._meta["end_time"] = ev.wall_time
+            # "optimizer" in an hparams event is the optimizer's index (as the PyTorch collector writes it)
+            named = {("optimizer_class" if k == "optimizer" else k): v for k, v in lineage.items()}
             ev_hp = {"kind": "hparams", "optimizer": 0, "group": 0, "step": ev.step, "source": "train lineage",
-                     "optimizer_class": lineage.get("optimizer"), **lineage}
-            ev_hp["optimizer"] = 0
+                     **named}
             if "learning_rate" in lineage:
                 ev_hp["lr"] = lineage["learning_rate"]
             self.add_event(ev_hp)

@@ -130,6 +130,9 @@ class TensorBoardRun(ImportedRun):
 
     def __init__(self, path: str, name: str | None = None) -> None:
         path = os.path.abspath(path)
+        self._source_path = path  # a directory, or a single event file
+        if os.path.isfile(path):
+            path = os.path.dirname(path)
         super().__init__(path, name or os.path.basename(path.rstrip("/")))
         m = _proto.load("tensorboard.proto")
         self._Event, self._HParams = m["Event"], m["HParamsPluginData"]
@@ -141,7 +144,7 @@ class TensorBoardRun(ImportedRun):
 
     def refresh(self) -> bool:
         new = False
-        for p in event_files(self.path):
+        for p in event_files(self._source_path):
             rf = self._files.get(p)
             if rf is None:
                 rf = self._files[p] = RecordFile(p, self.warnings.append)
@@ -171,7 +174,7 @@ class TensorBoardRun(ImportedRun):
 
     def _hparams_from_children(self) -> None:
         """``SummaryWriter.add_hparams`` writes into a new sub-directory: take the hparams from there."""
-        if not os.path.isdir(self.path):
+        if not os.path.isdir(self._source_path):
             return
         for entry in sorted(os.scandir(self.path), key=lambda e: e.name):
             if not entry.is_dir():
@@ -288,22 +291,5 @@ class TensorBoardRun(ImportedRun):
 
 
 def open_run(path: str) -> TensorBoardRun:
-    if os.path.isfile(path):
-        return _SingleFileRun(path)
+    """A directory of event files, or one event file (then only that file is read)."""
     return TensorBoardRun(path)
-
-
-class _SingleFileRun(TensorBoardRun):
-    """A run given as one event file rather than its directory."""
-
-    def __init__(self, path: str) -> None:
-        self._single = os.path.abspath(path)
-        super().__init__(os.path.dirname(self._single), os.path.basename(os.path.dirname(self._single)))
-
-    def refresh(self) -> bool:
-        saved = self.path
-        self.path = self._single
-        try:
-            return super().refresh()
-        finally:
-            self.path = saved
