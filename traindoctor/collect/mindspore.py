@@ -71,6 +71,7 @@ def _np(x: Any) -> np.ndarray:
     return x.asnumpy() if hasattr(x, "asnumpy") else np.asarray(x)
 
 
+@np.errstate(all="ignore")  # a diverging run overflows float64 sums: that is data, not a warning
 def tensor_stats(a: np.ndarray) -> list[float]:
     """One row of ``TENSOR_FIELDS`` (the PyTorch collector's statistics, in numpy)."""
     a = np.asarray(a, np.float64).reshape(-1)
@@ -86,6 +87,7 @@ def tensor_stats(a: np.ndarray) -> list[float]:
             float((a == 0).sum() / n), nonfinite, float(n)]
 
 
+@np.errstate(all="ignore")
 def activation_stats(a: np.ndarray, kind: str, bounds: tuple[float, float] | None) -> list[float]:
     """One row of ``ACTIVATION_FIELDS``."""
     a = np.asarray(a, np.float32)
@@ -109,6 +111,7 @@ def activation_stats(a: np.ndarray, kind: str, bounds: tuple[float, float] | Non
             nonfinite, float(n)]
 
 
+@np.errstate(all="ignore")
 def input_stats(a: np.ndarray) -> dict[str, Any]:
     """Host-side summary of a cell input or output for the non-finite origin report."""
     dtype = str(np.asarray(a).dtype)
@@ -325,6 +328,7 @@ class DoctorCallback(_Callback):
                               **{k: v for k, v in extra.items() if v is not None}})
 
     # ------------------------------------------------------------------ per step
+    @np.errstate(all="ignore")
     def _weights(self) -> None:
         """Weight statistics at the step's start, and the previous step's update ‖Δw‖ and ‖Δw‖/‖w‖."""
         hist = self.hist_every and self.step % self.hist_every == 0
@@ -374,6 +378,8 @@ class DoctorCallback(_Callback):
         if a.size == 0:
             return
         lo, hi = float(a.min()), float(a.max())
+        if not np.isfinite(hi - lo):  # a diverged tensor spans more than float64: no bins to draw
+            return
         counts, edges = np.histogram(a, bins=HIST_BINS, range=(lo, max(hi, lo + 1e-12)))
         self._buf_hist.append((self.step, key, kind, edges.astype(np.float32), counts.astype(np.float32)))
 

@@ -63,6 +63,7 @@ def activation_kind(cls: str) -> str:
     return "saturating" if cls in _SATURATING else "rectifier" if cls in _RECTIFIER else "other"
 
 
+@np.errstate(all="ignore")
 def array_summary(arr: np.ndarray) -> dict[str, Any]:
     """Mean, std, min and max of the finite values, and the count of the others."""
     if arr.size == 0 or arr.dtype == object:
