@@ -83,6 +83,8 @@ def main() -> None:
 
         callbacks.append(DoctorCallback(os.path.join(args.out, "td"), grad_every=1))
     model.fit(args.epochs, train, valid, callbacks=callbacks, dataset_sink_mode=False)
+    if callbacks:  # the seed's pattern: the same collector in model.train and model.eval
+        model.eval(valid, callbacks=callbacks, dataset_sink_mode=False)
 
 if __name__ == "__main__":
     main()

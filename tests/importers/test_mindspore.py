@@ -53,7 +53,10 @@ def test_summary_collector_dir_becomes_our_signals(ms_runs):
     assert hp["lr"] == pytest.approx(0.05) and hp["optimizer_class"] == "Momentum"
     assert (hp["batch_size"], hp["epochs"], hp["train_dataset_size"]) == (32, 3, 768)
     assert hp["loss_function"] == "SoftmaxCrossEntropyWithLogits"
-    assert {"loss", "weight", "histogram"} <= run.records() and "grad" not in run.records()
+    acc = run.scalar("eval/acc")  # model.eval with the same SummaryCollector: the evaluation lineage
+    assert len(acc) == 1 and acc.value[0] > 0.8 and run.meta["hparams"]["valid_dataset_size"] == 192
+    assert acc.step[0] == loss.step[-1]  # placed after training, not at step 0
+    assert {"loss", "eval", "weight", "histogram"} <= run.records() and "grad" not in run.records()
     assert "graph" not in run.records()  # PyNative: SummaryCollector writes no graph
 
 
@@ -111,7 +114,9 @@ def test_callback_records_what_the_torch_collector_records(ms_runs):
     ms_loss = open_run(os.path.join(ms_runs["healthy"], "summary")).scalar("train/loss")
     assert np.allclose(loss.value[:10], ms_loss.value[:10], rtol=1e-5)
     assert np.allclose(run.scalar("opt0/group0/lr").value, 0.05)
-    assert run.scalar("eval/acc").value[-1] > 0.8
+    acc = run.scalar("eval/acc")  # three from fit's validation, one from model.eval after training
+    assert acc.step.tolist() == [24, 48, 72, 72] and acc.value[-1] > 0.8 and acc.value[-1] == acc.value[-2]
+    assert [e["status"] for e in run.events("end")] == ["finished", "finished"]
     assert set(run.table("grad").keys) == {"fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"}
     assert run.table("activation").keys == ["Net", "fc1", "relu", "fc2"]
     relu_zero = run.table("activation").series("relu", "zero_frac").value

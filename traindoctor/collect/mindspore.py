@@ -212,7 +212,15 @@ class DoctorCallback(_Callback):
         self._guarded("steps", self._step_end, run_context.original_args())
 
     def on_eval_end(self, run_context: Any) -> None:
-        self._guarded("eval", self._eval_end, run_context.original_args())
+        cb = run_context.original_args()
+        if self.closed and self.writer is not None:
+            # model.eval(..., callbacks=[cb]) after model.train: append to the finished run, end it again
+            self.writer = StreamWriter(self.writer.path, flush_interval=self.flush_interval)
+            self.closed = False
+            self._guarded("eval", self._eval_end, cb)
+            self.close()
+        else:
+            self._guarded("eval", self._eval_end, cb)
 
     def on_train_end(self, run_context: Any) -> None:
         self.close()

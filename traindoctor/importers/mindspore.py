@@ -267,14 +267,16 @@ class MindSporeRun(ImportedRun):
                     metrics = json.loads(el.metric)
                 except ValueError:
                     self.warnings.append(f"{self.path}: evaluation lineage metric is not JSON: {el.metric[:80]!r}")
+            # SummaryCollector leaves the step of a model.eval after training at 0: it belongs after the last step
+            step = ev.step or (max(self._s_step) if self._s_step else 0)
             for k, v in metrics.items():
                 if isinstance(v, (int, float)):
                     canon = canonical_tag(f"eval/{k}")
-                    self.add_scalar(canon or f"eval/{k}", ev.step, float(v), ev.wall_time)
+                    self.add_scalar(canon or f"eval/{k}", step, float(v), ev.wall_time)
             info = {"metrics": metrics, "valid_dataset_size": el.valid_dataset.valid_dataset_size
                     if el.valid_dataset.HasField("valid_dataset_size") else None}
             self._meta.setdefault("hparams", {})["valid_dataset_size"] = info["valid_dataset_size"]
-            self.add_event({"kind": "eval_lineage", "step": ev.step, **info})
+            self.add_event({"kind": "eval_lineage", "step": step, **info})
         elif what == "dataset_graph":
             from google.protobuf.json_format import MessageToDict
 
