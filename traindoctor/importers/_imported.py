@@ -14,9 +14,11 @@ into traindoctor's signals.
 """
 from __future__ import annotations
 
+import base64
 import math
+import os
 import re
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -33,6 +35,8 @@ _NEUTRAL = {"step", "epoch", "epochs", "avg", "mean", "total", "auto", "scalar",
 #: MindSpore; ``collect/stats.py`` holds the same table but imports torch).
 _SATURATING = {"Sigmoid", "Tanh", "Hardtanh", "Softsign", "HSigmoid", "Hardsigmoid"}
 _RECTIFIER = {"ReLU", "ReLU6"}
+#: Encoded images kept per tag (for the dashboard); later ones are described, not stored.
+IMAGES_KEPT_PER_TAG = 4
 _GRAD_TOKENS = {"grad", "grads", "gradient", "gradients"}
 _WEIGHT_TOKENS = {"weights", "param", "params", "parameters"}
 
@@ -76,6 +80,16 @@ def array_summary(arr: np.ndarray) -> dict[str, Any]:
     return out
 
 
+def dirs_with(logdir: str, is_log_file: Callable[[str], bool]) -> list[str]:
+    """Every directory under ``logdir`` (itself included) holding a file ``is_log_file`` accepts: one run each."""
+    out = []
+    for root, dirs, files in os.walk(logdir):
+        dirs.sort()
+        if any(is_log_file(f) for f in files):
+            out.append(root)
+    return out
+
+
 def histogram_target(tag: str) -> tuple[str, str]:
     """``(parameter name, kind)`` of a histogram tag: ``fc1.weight.grad`` → ``("fc1.weight", "grad")``."""
     parts = [p for p in re.split(r"([/.])", tag)]
@@ -100,6 +114,7 @@ class ImportedRun(Run):
         self._events: list[dict[str, Any]] = []
         self._meta: dict[str, Any] = {"kind": "meta", "source": self.source}
         self._estimated: set[str] = set()
+        self._images_per_tag: dict[str, int] = {}
         self._cache: dict[Any, Any] = {}
 
     # -- filling -------------------------------------------------------------
@@ -139,6 +154,16 @@ class ImportedRun(Run):
         self._hists.append((Histogram(key, kind, int(step), edges, counts), row))
 
     def add_event(self, ev: dict[str, Any]) -> None:
+        self._events.append(ev)
+
+    def add_image(self, tag: str, step: int, width: int, height: int, colorspace: int, data: bytes) -> None:
+        """An ``image`` event; the first ``IMAGES_KEPT_PER_TAG`` of a tag keep their encoded bytes."""
+        seen = self._images_per_tag.get(tag, 0)
+        self._images_per_tag[tag] = seen + 1
+        ev = {"kind": "image", "tag": tag, "step": step, "width": width, "height": height,
+              "colorspace": colorspace, "bytes": len(data)}
+        if seen < IMAGES_KEPT_PER_TAG:
+            ev["png_base64"] = base64.b64encode(data).decode()
         self._events.append(ev)
 
     def changed(self) -> None:

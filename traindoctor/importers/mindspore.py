@@ -19,7 +19,6 @@ images, tensors, histograms, the computational graph), ``..._lineage``
 """
 from __future__ import annotations
 
-import base64
 import glob
 import json
 import os
@@ -29,8 +28,9 @@ from typing import Any
 
 import numpy as np
 
+from ..record.reader import STALE_AFTER
 from . import _proto
-from ._imported import ImportedRun, activation_kind, array_summary, canonical_tag
+from ._imported import ImportedRun, activation_kind, array_summary, canonical_tag, dirs_with
 from ._tfrecord import RecordFile
 
 SOURCE = "mindspore"
@@ -39,9 +39,6 @@ _SUFFIXES = ("_MS", "_lineage", "_explain")
 #: MindSpore anf_ir DataType → numpy.
 _MS_DTYPES = {1: np.bool_, 2: np.int8, 3: np.int16, 4: np.int32, 5: np.int64, 6: np.uint8, 7: np.uint16,
               8: np.uint32, 9: np.uint64, 10: np.float16, 11: np.float32, 12: np.float64}
-#: Seconds without a write after which a run with no train lineage counts as crashed.
-STALE_AFTER = 120.0
-IMAGES_KEPT_PER_TAG = 4
 
 
 def summary_files(path: str) -> list[str]:
@@ -60,12 +57,7 @@ def probe(path: str) -> bool:
 
 
 def list_runs(logdir: str) -> list[str]:
-    out = []
-    for root, dirs, files in os.walk(logdir):
-        dirs.sort()
-        if any(_is_summary(f) for f in files):
-            out.append(root)
-    return out
+    return dirs_with(logdir, _is_summary)
 
 
 def open_run(path: str) -> "MindSporeRun":
@@ -98,7 +90,6 @@ class MindSporeRun(ImportedRun):
         super().__init__(path, name or os.path.basename(path.rstrip("/")))
         self._m = _proto.load("mindspore.proto")
         self._files: dict[str, RecordFile] = {}
-        self._images: Counter = Counter()
         self._trained = False
         self._explain = 0
         self.refresh()
@@ -128,6 +119,7 @@ class MindSporeRun(ImportedRun):
         if self._trained:
             return "finished"
         mtime = max((os.path.getmtime(p) for p in self._files if os.path.exists(p)), default=0.0)
+        # no train lineage yet: still being written, or the training died (as TDRun decides it)
         return "running" if time.time() - mtime < STALE_AFTER else "crashed"
 
     # -- summary events ------------------------------------------------------
@@ -149,7 +141,8 @@ class MindSporeRun(ImportedRun):
                 elif kind == "histogram":
                     self._histogram(v.tag, ev.step, v.histogram)
                 elif kind == "image":
-                    self._image(v.tag, ev.step, v.image)
+                    img = v.image
+                    self.add_image(v.tag, ev.step, img.width, img.height, img.colorspace, img.encoded_image)
                 elif kind == "tensor":
                     arr = tensor_to_array(v.tensor)
                     self.add_event({"kind": "tensor", "tag": v.tag, "step": ev.step, "shape": list(arr.shape),
@@ -166,14 +159,6 @@ class MindSporeRun(ImportedRun):
         finite = float(h.count) - nonfinite
         self.add_histogram(tag, step, edges, counts, numel=float(h.count), vmin=h.min, vmax=h.max,
                            vsum=h.sum if finite > 0 else 0.0, sum_sq=None, nonfinite=nonfinite)
-
-    def _image(self, tag: str, step: int, img: Any) -> None:
-        self._images[tag] += 1
-        ev = {"kind": "image", "tag": tag, "step": step, "width": img.width, "height": img.height,
-              "colorspace": img.colorspace, "bytes": len(img.encoded_image)}
-        if self._images[tag] <= IMAGES_KEPT_PER_TAG:
-            ev["png_base64"] = base64.b64encode(img.encoded_image).decode()
-        self.add_event(ev)
 
     def _graph(self, g: Any, step: int) -> None:
         cells: dict[str, str] = {}  # cell path in the backbone → class

@@ -12,7 +12,6 @@ it verifies every CRC, reports damage with the file and offset, and
 """
 from __future__ import annotations
 
-import base64
 import glob
 import os
 import struct
@@ -21,15 +20,13 @@ from typing import Any
 import numpy as np
 
 from . import _proto
-from ._imported import ImportedRun, array_summary, canonical_tag
+from ._imported import ImportedRun, array_summary, canonical_tag, dirs_with
 from ._tfrecord import RecordFile
 
 SOURCE = "tensorboard"
 _TF_DTYPES = {1: np.float32, 2: np.float64, 3: np.int32, 4: np.uint8, 5: np.int16, 6: np.int8, 9: np.int64,
               10: np.bool_, 17: np.uint16, 19: np.float16, 22: np.uint32, 23: np.uint64}
 _VAL_FIELDS = ("float_val", "double_val", "int_val", "int64_val", "bool_val", "half_val", "uint32_val", "uint64_val")
-#: Encoded images kept per tag (for the dashboard); later ones are described, not stored.
-IMAGES_KEPT_PER_TAG = 4
 #: A sub-directory this small may be an ``add_hparams`` run whose hparams belong to the parent.
 HPARAMS_CHILD_MAX_BYTES = 1 << 20
 
@@ -92,12 +89,7 @@ def probe(path: str) -> bool:
 
 
 def list_runs(logdir: str) -> list[str]:
-    out = []
-    for root, dirs, files in os.walk(logdir):
-        dirs.sort()
-        if any(_is_event_file(f) for f in files):
-            out.append(root)
-    return out
+    return dirs_with(logdir, _is_event_file)
 
 
 def tensor_to_array(t: Any) -> np.ndarray:
@@ -138,7 +130,6 @@ class TensorBoardRun(ImportedRun):
         self._Event, self._HParams = m["Event"], m["HParamsPluginData"]
         self._files: dict[str, RecordFile] = {}
         self._plugin: dict[str, str] = {}  # TF2 writes a tag's metadata only with its first value
-        self._images: dict[str, int] = {}
         self._tag_bytes: dict[bytes, int] = {}  # the fast path's tag → index, without decoding each time
         self.refresh()
 
@@ -218,8 +209,8 @@ class TensorBoardRun(ImportedRun):
                 elif kind == "tensor":
                     self._tensor(tag, step, wall, v)
                 elif kind == "image":
-                    self._image(tag, step, v.image.width, v.image.height, v.image.colorspace,
-                                v.image.encoded_image_string)
+                    self.add_image(tag, step, v.image.width, v.image.height, v.image.colorspace,
+                                   v.image.encoded_image_string)
             except Exception as exc:
                 self.warnings.append(f"{rf.path}: value {tag!r} at step {step} could not be read ({exc})")
 
@@ -254,7 +245,7 @@ class TensorBoardRun(ImportedRun):
                                vmax=float(a[-1, 1]), vsum=None, sum_sq=None, nonfinite=0.0)
         elif plugin == "images" and arr.dtype == object and arr.size >= 3:  # [width, height, png...]
             flat = arr.reshape(-1)
-            self._image(tag, step, int(flat[0]), int(flat[1]), 0, flat[2])
+            self.add_image(tag, step, int(flat[0]), int(flat[1]), 0, flat[2])
         elif plugin == "text" or arr.dtype == object:
             text = "\n".join(x.decode("utf-8", "replace") if isinstance(x, bytes) else str(x)
                              for x in arr.reshape(-1))
@@ -262,15 +253,6 @@ class TensorBoardRun(ImportedRun):
         else:
             self.add_event({"kind": "tensor", "tag": tag, "step": step, "plugin": plugin, "shape": list(arr.shape),
                             "dtype": str(arr.dtype), **array_summary(arr)})
-
-    def _image(self, tag: str, step: int, width: int, height: int, colorspace: int, data: bytes) -> None:
-        n = self._images.get(tag, 0)
-        self._images[tag] = n + 1
-        ev = {"kind": "image", "tag": tag, "step": step, "width": width, "height": height,
-              "colorspace": colorspace, "bytes": len(data)}
-        if n < IMAGES_KEPT_PER_TAG:
-            ev["png_base64"] = base64.b64encode(data).decode()
-        self.add_event(ev)
 
     def _hparams(self, content: bytes, step: int) -> None:
         data = self._HParams.FromString(content)
