@@ -118,7 +118,9 @@ def test_callback_records_what_the_torch_collector_records(ms_runs):
     assert acc.step.tolist() == [24, 48, 72, 72] and acc.value[-1] > 0.8 and acc.value[-1] == acc.value[-2]
     assert [e["status"] for e in run.events("end")] == ["finished", "finished"]
     assert set(run.table("grad").keys) == {"fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"}
-    assert run.table("activation").keys == ["Net", "fc1", "relu", "fc2"]
+    act = run.table("activation")
+    assert act.keys == ["Net", "fc1", "relu", "fc2"]
+    assert len(act) == 72 * 4  # one row per cell per training step: evaluation passes are not recorded
     relu_zero = run.table("activation").series("relu", "zero_frac").value
     assert 0.2 < relu_zero.mean() < 0.8
     opt = run.event("optimizer")

@@ -199,6 +199,8 @@ class DoctorCallback(_Callback):
         self._guarded("setup", self._begin, run_context.original_args())
 
     def on_train_step_begin(self, run_context: Any) -> None:
+        if self.writer is None:  # setup failed (reported once): record nothing rather than buffer forever
+            return
         cb = run_context.original_args()
         self.step = int(cb.cur_step_num) - 1
         self._t_step = time.perf_counter()
@@ -209,6 +211,8 @@ class DoctorCallback(_Callback):
             self._guarded("grad", self._grads, cb)
 
     def on_train_step_end(self, run_context: Any) -> None:
+        if self.writer is None:
+            return
         self._guarded("steps", self._step_end, run_context.original_args())
 
     def on_eval_end(self, run_context: Any) -> None:
@@ -258,7 +262,7 @@ class DoctorCallback(_Callback):
         self._model_event(net)
         self._optimizer_event(cb)
         if self._pynative and self.activations:
-            for cell_name, cell in net.cells_and_names():
+            for _, cell in net.cells_and_names():
                 if id(cell) in self._cells:
                     self._hooks.append(cell.register_forward_pre_hook(self._on_enter))
                     self._hooks.append(cell.register_forward_hook(self._on_forward))
@@ -392,12 +396,13 @@ class DoctorCallback(_Callback):
         self._buf_hist.append((self.step, key, kind, edges.astype(np.float32), counts.astype(np.float32)))
 
     def _on_enter(self, cell: Any, inputs: Any) -> None:
-        if self._probing or self.closed or "activation" in self._disabled:
+        # evaluation passes (cell.training off) and the gradient probe are not training activations
+        if self._probing or self.closed or not cell.training or "activation" in self._disabled:
             return
         self._guarded("activation", self._enter, cell, inputs)
 
     def _on_forward(self, cell: Any, inputs: Any, output: Any) -> None:
-        if self._probing or self.closed or "activation" in self._disabled:
+        if self._probing or self.closed or not cell.training or "activation" in self._disabled:
             return
         self._guarded("activation", self._record_activation, cell, output)
 
