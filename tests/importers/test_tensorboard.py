@@ -173,8 +173,8 @@ def test_flipped_payload_byte_skips_one_record_and_keeps_the_rest(tmp_path):
     run = open_run(str(tmp_path))
     steps = run.scalar("train/loss").step.tolist()
     assert steps == [i for i in range(50) if i != 19]
-    assert run.warnings == [f"{path}: damaged record (payload checksum mismatch), skipped {size} bytes "
-                            f"at offset {off}"]
+    assert run.warnings == [f"{path}: damaged record at offset {off} (payload checksum mismatch; skipped {size} "
+                            "bytes)"]
 
 
 def test_flipped_length_byte_resynchronises_on_the_next_record(tmp_path):
@@ -283,3 +283,24 @@ def test_fast_scalar_path_agrees_with_protobuf(tmp_path):
     assert 50 < declined < 300  # the long tags, metadata and two-value events went the slow way
     for payload in (b"", b"\x09", b"\x09" + b"\x00" * 8 + b"\x10\xff\xff", b"\x0a\x00"):
         assert simple_scalar(payload) is None
+
+
+@needs_symptoms
+def test_doctor_cli_reads_a_damaged_tensorboard_dir(tmp_path):
+    """``traindoctor doctor DIR --format json`` on a TensorBoard log: the source, and the damage as a warning."""
+    import json
+    import subprocess
+    import sys
+
+    path = _scalar_file(tmp_path)
+    off, size = _records(path)[20]
+    data = bytearray(open(path, "rb").read())
+    data[off + 14] ^= 0x01
+    open(path, "wb").write(bytes(data))
+    proc = subprocess.run([sys.executable, "-m", "traindoctor", "doctor", str(tmp_path), "--format", "json"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["run"]["source"] == "tensorboard" and report["run"]["steps"] == 50
+    assert report["warnings"] == [f"{path}: damaged record at offset {off} (payload checksum mismatch; "
+                                  f"skipped {size} bytes)"]

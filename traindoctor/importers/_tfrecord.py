@@ -67,10 +67,11 @@ class RecordFile:
         self._warn = warn
         self._reported: set[int] = set()
 
-    def _report(self, offset: int, what: str) -> None:
+    def _report(self, offset: int, what: str, detail: str) -> None:
+        """One line per damaged place: ``FILE: WHAT at offset N (DETAIL)``."""
         if offset not in self._reported:
             self._reported.add(offset)
-            self._warn(f"{self.path}: {what} at offset {offset}")
+            self._warn(f"{self.path}: {what} at offset {offset} ({detail})")
 
     def read(self) -> Iterator[bytes]:
         """Every intact record appended since the last call, in file order."""
@@ -95,24 +96,24 @@ class RecordFile:
         # masked_crc inlined: this loop runs once per record (a million times for a million scalars)
         while pos < n:
             if n - pos < 12:
-                self._report(base + pos, f"truncated record ({n - pos} bytes of a 12-byte header); reading stops")
+                self._report(base + pos, "truncated record", f"{n - pos} bytes of a 12-byte header; reading stops")
                 break
             length, len_crc = unpack(buf, pos)
             c = crc32c(buf[pos:pos + 8])
             if (((c >> 15) | (c << 17)) + _MASK_DELTA) & 0xFFFFFFFF != len_crc or length > MAX_RECORD:
                 nxt = self._resync(buf, pos + 1)
-                self._report(base + pos, f"damaged record (length checksum mismatch), skipped {nxt - pos} bytes")
+                self._report(base + pos, "damaged record", f"length checksum mismatch; skipped {nxt - pos} bytes")
                 pos = nxt
                 continue
             end = pos + 12 + length
             if end + 4 > n:
-                self._report(base + pos, f"truncated record (needs {length + 16} bytes, {n - pos} present); "
-                                         "reading stops")
+                self._report(base + pos, "truncated record",
+                             f"needs {length + 16} bytes, {n - pos} present; reading stops")
                 break
             payload = buf[pos + 12:end]
             c = crc32c(payload)
             if (((c >> 15) | (c << 17)) + _MASK_DELTA) & 0xFFFFFFFF != u32(buf, end)[0]:
-                self._report(base + pos, f"damaged record (payload checksum mismatch), skipped {length + 16} bytes")
+                self._report(base + pos, "damaged record", f"payload checksum mismatch; skipped {length + 16} bytes")
             else:
                 yield payload
             pos = end + 4
