@@ -167,6 +167,7 @@ class MindSporeRun(ImportedRun):
         divisions = []
         optimizer = loss_fn = None
         updated: set[str] = set()
+        used: set[str] = set()  # what the forward pass reads: the network's parameters, not optimizer state
         for node in g.node:
             segs = node.scope.split("/")
             if segs and segs[0] == "Gradients":
@@ -181,6 +182,7 @@ class MindSporeRun(ImportedRun):
                     if node.input:
                         updated.add(node.input[0].name)
                 continue
+            used.update(i.name for i in node.input)
             path, cls = _backbone_path(segs)
             if cls is not None:
                 root_class = root_class or cls[0]
@@ -191,8 +193,7 @@ class MindSporeRun(ImportedRun):
                 divisions.append({"op": node.op_type, "node": node.full_name or node.name, "cell": path})
         params = []
         for p in g.parameters:
-            if p.name.startswith(("inputs", "moments.", "global_step", "learning_rate", "momentum", "beta", "eps")) \
-                    or "." not in p.name and p.name not in cells:
+            if p.name not in used or p.name.startswith("inputs"):  # graph inputs are the batch
                 continue
             shape = [d.size for d in p.type.tensor_type.shape.dim]
             params.append({"name": p.name, "path": p.name, "shape": shape, "numel": int(np.prod(shape)) if shape else 1,
