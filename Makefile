@@ -6,7 +6,11 @@ PIP     := $(BIN)/pip
 STAMP   := $(VENV)/.installed
 TORCH   ?= torch==2.13.0
 
-.PHONY: demo test test-fast bench zoo browser clean
+MSVENV  ?= .venv-ms
+MS_STAMP := $(MSVENV)/.installed
+MINDSPORE ?= mindspore==2.10.0
+
+.PHONY: demo test test-fast bench zoo browser mindspore-env clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -20,7 +24,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 demo: $(STAMP)
 	$(BIN)/traindoctor demo
 
-test: $(STAMP) browser
+test: $(STAMP) browser mindspore-env
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests
 
 test-fast: $(STAMP)
@@ -34,9 +38,19 @@ browser:
 bench: $(STAMP)
 	$(BIN)/python benchmarks/overhead.py
 	$(BIN)/python benchmarks/doctor_speed.py
+	$(BIN)/python benchmarks/import_bench.py
+
+# MindSpore in its own environment (its dataset module needs numpy<2), with traindoctor but
+# without torch. The MindSpore tests run their trainings there and skip, saying why, if it is missing.
+mindspore-env: $(MS_STAMP)
+$(MS_STAMP): pyproject.toml
+	@test -x $(MSVENV)/bin/python || $(PY) -m venv $(MSVENV)
+	@($(MSVENV)/bin/pip install -q 'numpy<2' $(MINDSPORE) \
+	  && $(MSVENV)/bin/pip install -q -e '.[import]' && touch $(MS_STAMP)) \
+	  || echo "MindSpore could not be installed into $(MSVENV): the MindSpore tests will be skipped"
 
 zoo: $(STAMP)
 	$(BIN)/python benchmarks/zoo.py
 
 clean:
-	rm -rf $(VENV) tdruns .pytest_cache build *.egg-info
+	rm -rf $(VENV) $(MSVENV) tdruns .pytest_cache build *.egg-info
