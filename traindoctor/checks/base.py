@@ -94,7 +94,7 @@ def register(cls: type[Check]) -> type[Check]:
 
 
 def all_checks() -> list[type[Check]]:
-    from . import symptoms  # noqa: F401  (registers)
+    from . import mindspore_checks, symptoms  # noqa: F401  (registers)
     try:
         from . import causes  # noqa: F401
     except ImportError:
