@@ -9,6 +9,8 @@ def minmax(step: np.ndarray, value: np.ndarray, max_points: int = 2000,
     """At most ``max_points`` points of ``(step, value)`` inside ``[lo, hi]``; every local extreme survives.
 
     NaN and Inf are kept as points (they are what a user looks for), never averaged away.
+    Linear in the number of points: the windows are equal runs of points, so one
+    ``argmin``/``argmax`` over a reshaped array finds every window's extremes.
     """
     if lo is not None or hi is not None:
         a = np.searchsorted(step, lo, "left") if lo is not None else 0
@@ -17,22 +19,16 @@ def minmax(step: np.ndarray, value: np.ndarray, max_points: int = 2000,
     n = len(step)
     if n <= max_points:
         return step, value
-    windows = max(1, max_points // 4)
-    edges = np.linspace(0, n, windows + 1).astype(np.int64)
-    starts, ends = edges[:-1], edges[1:]
-    keep = [starts, ends - 1]
-    v = np.where(np.isfinite(value), value, np.nan)
-    # argmin/argmax per window with reduceat on a NaN-safe copy
-    big = np.finfo(np.float64).max
-    vmin = np.where(np.isnan(v), big, v)
-    vmax = np.where(np.isnan(v), -big, v)
-    w = np.repeat(np.arange(windows), ends - starts)
-    order_min = np.lexsort((vmin, w))
-    order_max = np.lexsort((-vmax, w))
-    first_in_window = np.searchsorted(w[order_min], np.arange(windows))
-    keep.append(order_min[first_in_window])
-    keep.append(order_max[first_in_window])
-    nonfinite = np.nonzero(~np.isfinite(value))[0]
+    width = -(-n // max(1, max_points // 4))  # points per window, so that windows * 4 <= max_points
+    windows = -(-n // width)
+    starts = np.arange(windows, dtype=np.int64) * width
+    ends = np.minimum(starts + width, n)
+    finite = np.isfinite(value)
+    pad = windows * width - n
+    vmin = np.concatenate([np.where(finite, value, np.inf), np.full(pad, np.inf)]).reshape(windows, width)
+    vmax = np.concatenate([np.where(finite, value, -np.inf), np.full(pad, -np.inf)]).reshape(windows, width)
+    keep = [starts, ends - 1, starts + vmin.argmin(axis=1), starts + vmax.argmax(axis=1)]
+    nonfinite = np.nonzero(~finite)[0]
     if len(nonfinite):
         keep.append(nonfinite[:: max(1, len(nonfinite) // max_points) or 1][:max_points // 4])
     idx = np.unique(np.concatenate(keep))
