@@ -20,14 +20,19 @@ def minmax(step: np.ndarray, value: np.ndarray, max_points: int = 2000,
     if n <= max_points:
         return step, value
     width = -(-n // max(1, max_points // 4))  # points per window, so that windows * 4 <= max_points
-    windows = -(-n // width)
-    starts = np.arange(windows, dtype=np.int64) * width
+    starts = np.arange(0, n, width, dtype=np.int64)
     ends = np.minimum(starts + width, n)
     finite = np.isfinite(value)
-    pad = windows * width - n
-    vmin = np.concatenate([np.where(finite, value, np.inf), np.full(pad, np.inf)]).reshape(windows, width)
-    vmax = np.concatenate([np.where(finite, value, -np.inf), np.full(pad, -np.inf)]).reshape(windows, width)
-    keep = [starts, ends - 1, starts + vmin.argmin(axis=1), starts + vmax.argmax(axis=1)]
+    all_finite = bool(finite.all())
+    low = value if all_finite else np.where(finite, value, np.inf)
+    high = value if all_finite else np.where(finite, value, -np.inf)
+    full = n // width  # whole windows are one reshape; a shorter last window is done on its own
+    amin = [low[:full * width].reshape(full, width).argmin(axis=1) + starts[:full]]
+    amax = [high[:full * width].reshape(full, width).argmax(axis=1) + starts[:full]]
+    if full < len(starts):
+        amin.append([full * width + int(low[full * width:].argmin())])
+        amax.append([full * width + int(high[full * width:].argmax())])
+    keep = [starts, ends - 1, *amin, *amax]
     nonfinite = np.nonzero(~finite)[0]
     if len(nonfinite):
         keep.append(nonfinite[:: max(1, len(nonfinite) // max_points) or 1][:max_points // 4])
