@@ -181,7 +181,7 @@ def create_app(logdir: str, *, token: str | None = None, allowed_hosts: tuple[st
             return error("x must be step, wall or relative")
         try:
             lo, hi = _float(request, "lo"), _float(request, "hi")
-            points = min(int(request.query_params.get("points", views.MAX_POINTS)), views.MAX_POINTS)
+            points = min(max(int(request.query_params.get("points", views.DEFAULT_POINTS)), 8), views.MAX_POINTS)
         except ValueError as exc:
             return error(f"bad request: {exc}")
         if not ids or not tags:

@@ -15,7 +15,9 @@ import numpy as np
 from ..record.downsample import minmax
 from ..record.run import Run
 
-#: Most points per series a chart request returns (a chart is ~1,000-2,000 pixels wide).
+#: Points per series a chart request returns by default, and the most it may ask for
+#: (a chart is ~1,000-2,000 pixels wide; min/max keeps four points per window).
+DEFAULT_POINTS = 2000
 MAX_POINTS = 4000
 #: Most steps (rows) of a histogram heatmap or a per-layer overview.
 MAX_ROWS = 300
@@ -46,7 +48,7 @@ def run_overview(run: Run, run_id: str) -> dict[str, Any]:
 
 
 def scalar_series(run: Run, tag: str, *, lo: float | None = None, hi: float | None = None,
-                  x: str = "step", points: int = MAX_POINTS) -> dict[str, Any]:
+                  x: str = "step", points: int = DEFAULT_POINTS) -> dict[str, Any]:
     """One scalar tag inside ``[lo, hi]`` (in units of ``x``), min/max-downsampled to ``points``.
 
     ``x`` is ``step``, ``wall`` (seconds since the epoch) or ``relative`` (seconds since the tag's first point).
@@ -67,9 +69,8 @@ def scalar_series(run: Run, tag: str, *, lo: float | None = None, hi: float | No
             b = int(np.searchsorted(axis, hi, "right")) if hi is not None else n
     idx, _ = minmax(np.arange(a, b), s.value[a:b], points)
     nonfinite = int(np.count_nonzero(~np.isfinite(s.value[a:b])))
-    return {"tag": tag, "total": n, "in_window": b - a, "nonfinite": nonfinite,
-            "step": step[idx].tolist(), "wall": _floats(wall[idx]),
-            "relative": _floats(wall[idx] - wall[0]) if n else [], "value": _floats(s.value[idx])}
+    xs = axis[idx].tolist() if x == "step" else _floats(axis[idx])
+    return {"tag": tag, "total": n, "in_window": b - a, "nonfinite": nonfinite, "x": xs, "value": _floats(s.value[idx])}
 
 
 def table_series(run: Run, name: str, key: str, points: int = MAX_POINTS) -> dict[str, Any]:

@@ -39,7 +39,7 @@ export async function render(container, ctx) {
       el("tr", {}, el("th", {}, "id"), el("th", {}, "status"), el("th", {}, "note")),
       report.checklist.map(c => el("tr", { class: c.status, "data-id": c.id },
         el("td", {}, el("code", {}, c.id)), el("td", { class: "st" }, c.status), el("td", {}, c.note)))));
-    container.replaceChildren(...parts);
+    container.replaceChildren(el("div", {}, parts));
     for (const [div, fig] of plots) Plotly.newPlot(div, fig.data, fig.layout, PLOT_CONFIG);
   };
   await draw();

@@ -66,7 +66,7 @@ export async function render(container, ctx) {
       }
     }
     parts.push(el("h3", {}, "Data loaders"), d.loaders.map(l => kvTable(Object.fromEntries(Object.entries(l).filter(([k]) => k !== "kind")))));
-    container.replaceChildren(...parts);
+    container.replaceChildren(el("div", {}, parts));
     const classes = [...new Set(roles.flatMap(r => Object.keys(d.roles[r].labels)))].sort((a, b) => (+a - +b) || a.localeCompare(b));
     Plotly.newPlot(labels, roles.map(r => {
       const total = Object.values(d.roles[r].labels).reduce((a, b) => a + b, 0) || 1;

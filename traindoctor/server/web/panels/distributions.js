@@ -37,7 +37,7 @@ export async function render(container, ctx) {
     if (ctx.info.histogram_kinds.includes(kind)) {
       tasks.push(get("histograms", { run: ctx.run, kind, key: st.key }).then(h => {
         Plotly.react(heat, [{ type: "heatmap", x: h.edges.slice(0, -1).map((e, i) => (e + h.edges[i + 1]) / 2), y: h.step, z: h.z,
-                              colorscale: "Blues", reversescale: false, colorbar: { title: { text: "count" } } }],
+                              colorscale: "Blues", reversescale: true, colorbar: { title: { text: "count" } } }],
           { title: { text: `${kind} histogram · ${st.key}`, font: { size: 13 } }, height: 300, margin: { l: 55, r: 15, t: 35, b: 40 },
             xaxis: { title: { text: "value" } }, yaxis: { title: { text: "step" } } }, { responsive: true, displaylogo: false });
         heat.dataset.rows = h.step.length;

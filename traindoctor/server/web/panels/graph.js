@@ -55,7 +55,7 @@ export async function render(container, ctx) {
   }
 
   function showDetail(n, fs) {
-    detail.replaceChildren(el("h3", {}, n.name, " ", el("span", { class: "muted" }, n.class)),
+    detail.replaceChildren(el("div", {}, el("h3", {}, n.name, " ", el("span", { class: "muted" }, n.class)),
       n.extra ? el("p", {}, el("code", {}, n.extra)) : null,
       fs.map(f => el("div", { class: `finding ${f.severity}` }, el("b", {}, f.id), " ", f.title, el("p", { class: "advice" }, f.advice))),
       el("p", {}, `parameters: ${fmt(n.total_params)} (own ${fmt(n.own_params)})`,
@@ -63,7 +63,7 @@ export async function render(container, ctx) {
       n.params.length ? el("table", {}, el("tr", {}, ["name", "shape", "numel", "trainable", "dtype", "device"].map(h => el("th", {}, h))),
         n.params.map(p => el("tr", {}, el("td", {}, el("code", {}, p.name)), el("td", {}, JSON.stringify(p.shape)),
           el("td", {}, fmt(p.numel)), el("td", {}, p.requires_grad ? "yes" : "no"), el("td", {}, p.dtype), el("td", {}, p.device)))) : null,
-      n.shared_with.length ? el("p", {}, "shared with: ", n.shared_with.map(s => el("code", {}, s))) : null);
+      n.shared_with.length ? el("p", {}, "shared with: ", n.shared_with.map(s => el("code", {}, s))) : null));
   }
 
   const tree = el("div", { class: "tree", id: "model-tree" }, roots.map(nodeEl));

@@ -22,7 +22,7 @@ export async function render(container, ctx) {
       kvTable(Object.fromEntries(Object.entries(l).filter(([k]) => !["kind", "loader", "name"].includes(k)))));
     parts.push(el("h3", {}, "Environment"), kvTable(h.environment));
     if (h.end) parts.push(el("h3", {}, "End"), kvTable(Object.fromEntries(Object.entries(h.end).filter(([k]) => k !== "kind"))));
-    container.replaceChildren(...parts);
+    container.replaceChildren(el("div", {}, parts));
   };
   await draw();
   return { update: draw };

@@ -67,7 +67,7 @@ function draw() {
     vis.slice(0, 500).map(r => el("tr", { class: r.id === cur.run ? "current" : "", "data-run": r.id },
       el("td", {}, el("input", { type: "checkbox", class: "pick", value: r.id, checked: cur.compare.includes(r.id) })),
       el("td", { class: "name" }, el("a", { href: "#", title: r.error || r.id,
-        onclick: ev => { ev.preventDefault(); shell.navigate({ run: r.id, panel: null, compare: [] }); } }, r.name),
+        onclick: ev => { ev.preventDefault(); shell.navigate({ run: r.id, panel: null, compare: [] }); } }, r.id === "." ? r.name : r.id),
         el("div", { class: "muted" }, r.start_time ? new Date(r.start_time * 1000).toLocaleString() : "")),
       el("td", {}, el("span", { class: `status ${r.status}` }, r.status)),
       el("td", {}, String(r.steps)),

@@ -57,9 +57,7 @@ export async function render(container, ctx) {
   }
 
   function xs(s) {
-    if (opts.x === "step") return s.step;
-    if (opts.x === "relative") return s.relative;
-    return s.wall.map(w => w === null ? null : new Date(w * 1000));
+    return opts.x === "wall" ? s.x.map(w => (w === null ? null : new Date(w * 1000))) : s.x;
   }
 
   function draw(div, tag) {

@@ -1,0 +1,143 @@
+"""The dashboard in real Chromium: what a user sees on each panel. Screenshots go to tests/artifacts/."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def shot(page, artifacts, name):
+    page.screenshot(path=os.path.join(artifacts, f"dashboard-{name}.png"), full_page=True)
+
+
+def open_panel(page, live_server, run, panel=None, compare=None):
+    frag = f"run={run}" + (f"&panel={panel}" if panel else "") + (f"&compare={','.join(compare)}" if compare else "")
+    page.goto(f"{live_server.url}/#{frag}")
+    page.wait_for_selector(f"#panel[data-ready{'=' + repr(panel) if panel else ''}]", timeout=30_000)
+
+
+def test_runs_list(page, live_server, artifacts):
+    page.goto(live_server.url + "/")
+    page.wait_for_selector("tr[data-run='bn_eval']")
+    rows = page.locator(".runs-table tr[data-run]")
+    assert sorted(rows.evaluate_all("rs => rs.map(r => r.dataset.run)")) == \
+        ["bn_eval", "crashed", "group/healthy2", "healthy", "lr_big"]
+    assert page.locator("tr[data-run='crashed'] .status").inner_text() == "crashed"
+    assert page.locator("tr[data-run='healthy'] td").nth(3).inner_text() == "60"
+    # The top finding fills in once the server has diagnosed the run.
+    page.wait_for_function("document.querySelector(\"tr[data-run='bn_eval'] td:last-child\").innerText === 'graph.node_mode'")
+    assert page.locator("tr[data-run='healthy'] td:last-child").inner_text() == "no finding"
+    page.fill("#run-filter", "health")
+    assert sorted(rows.evaluate_all("rs => rs.map(r => r.dataset.run)")) == ["group/healthy2", "healthy"]
+    shot(page, artifacts, "runs")
+    assert not page.errors
+
+
+def test_run_with_findings_lands_on_checklist_top_finding_first(page, live_server, artifacts):
+    open_panel(page, live_server, "bn_eval")
+    assert page.locator("#panel").get_attribute("data-ready") == "checklist"
+    first = page.locator("section.finding").first
+    assert first.get_attribute("data-id") == "graph.node_mode" and first.get_attribute("data-rank") == "1"
+    assert "BatchNorm2d 1 is in eval mode while training" in first.inner_text()
+    page.wait_for_selector("#plot-finding-0 .main-svg")  # the evidence plot is drawn
+    assert page.locator("table.checklist tr[data-id='graph.node_mode'] td.st").inner_text() == "fail"
+    assert page.locator("table.checklist tr[data-id]").count() >= 30
+    shot(page, artifacts, "checklist")
+    assert not page.errors
+
+
+def test_healthy_run_lands_on_scalars_with_a_loss_chart(page, live_server, artifacts):
+    open_panel(page, live_server, "healthy")
+    assert page.locator("#panel").get_attribute("data-ready") == "scalars"
+    chart = page.locator(".scalar-chart[data-tag='train/loss']")
+    page.wait_for_function("(+document.querySelector(\".scalar-chart[data-tag='train/loss']\")?.dataset.points) > 0")
+    assert int(chart.get_attribute("data-points")) == 60
+    n_traces = chart.evaluate("d => d.data.filter(t => t.y.length === 60).length")
+    assert n_traces == 2  # raw and smoothed
+    # Zoom: the chart asks the server for that window only.
+    chart.evaluate("d => Plotly.relayout(d, {'xaxis.range': [10, 19]})")
+    page.wait_for_function("document.querySelector(\".scalar-chart[data-tag='train/loss']\").dataset.points === '10'")
+    xs = chart.evaluate("d => d.data[0].x")
+    assert xs == list(range(10, 20))
+    page.fill("#threshold", "0.6")
+    page.dispatch_event("#threshold", "change")
+    page.wait_for_function("document.querySelector(\".scalar-chart[data-tag='train/loss']\").data.some(t => t.mode === 'markers')")
+    shot(page, artifacts, "scalars")
+    assert not page.errors
+
+
+def test_compare_overlays_runs(page, live_server, artifacts):
+    open_panel(page, live_server, "healthy", "scalars", compare=["healthy", "lr_big"])
+    page.wait_for_function("(+document.querySelector(\".scalar-chart[data-tag='train/loss']\")?.dataset.points) === 120")
+    names = page.locator(".scalar-chart[data-tag='train/loss']").evaluate("d => d.data.map(t => t.name)")
+    assert "healthy" in names and "lr_big" in names
+    shot(page, artifacts, "compare")
+
+
+def test_distribution_view(page, live_server, artifacts):
+    open_panel(page, live_server, "healthy", "distributions")
+    page.wait_for_selector("#hist-heatmap .main-svg")
+    heat = page.locator("#hist-heatmap")
+    assert heat.evaluate("d => d.data[0].type") == "heatmap"
+    assert int(heat.get_attribute("data-rows")) >= 2
+    row_sums = heat.evaluate("d => d.data[0].z.map(r => r.reduce((a, b) => a + (b || 0), 0))")
+    assert row_sums == pytest.approx([36] * len(row_sums), rel=1e-6)  # conv weight: 4*1*3*3 values per step
+    assert int(page.locator("#dist-stats").get_attribute("data-points")) == 60
+    page.select_option("#dist-key", "4.weight")
+    page.wait_for_function("document.querySelector('#hist-heatmap').data[0].z[0].reduce((a, b) => a + (b || 0), 0) === 2304")
+    shot(page, artifacts, "distributions")
+    assert not page.errors
+
+
+def test_activations_view(page, live_server, artifacts):
+    open_panel(page, live_server, "healthy", "activations")
+    page.wait_for_selector("#act-overview .main-svg")
+    page.select_option("#act-key", "2")  # the ReLU
+    page.wait_for_function("document.querySelector('#act-fracs').data.some(t => t.name === 'dead_frac' && t.y.length === 60)")
+    shot(page, artifacts, "activations")
+    assert not page.errors
+
+
+def test_graph_marks_the_finding_on_the_right_node(page, live_server, artifacts):
+    open_panel(page, live_server, "bn_eval", "graph")
+    flagged = page.locator(".node.flagged")
+    assert flagged.count() == 1
+    assert flagged.get_attribute("data-name") == "1"
+    assert "graph.node_mode" in flagged.inner_text() and "BatchNorm2d" in flagged.inner_text()
+    assert "eval mode while training" in flagged.inner_text()
+    assert "graph.node_mode" not in page.locator(".node[data-name='0']").inner_text()
+    assert "2,402 params" in page.locator(".node[data-name='Sequential']").inner_text()
+    page.fill("#graph-search", "linear")
+    assert sorted(page.locator(".node.hit").evaluate_all("ns => ns.map(n => n.dataset.name)")) == ["4", "6"]
+    shot(page, artifacts, "graph")
+    assert not page.errors
+
+
+def test_data_view(page, live_server, artifacts):
+    open_panel(page, live_server, "healthy", "data")
+    assert page.locator("canvas.example").count() >= 2
+    page.wait_for_selector("#label-dist .main-svg")
+    assert sorted(page.locator("#label-dist").evaluate("d => d.data.map(t => t.name)")) == ["eval", "train"]
+    assert page.locator("#role-compare th").nth(1).inner_text() in ("train", "eval")
+    shot(page, artifacts, "data")
+    assert not page.errors
+
+
+def test_hparams_view(page, live_server, artifacts):
+    open_panel(page, live_server, "healthy", "hparams")
+    text = page.locator("#panel").inner_text()
+    assert "Optimizer 0: SGD" in text and "0.05" in text and "torch" in text
+    shot(page, artifacts, "hparams")
+    assert not page.errors
+
+
+def test_missing_run_shows_a_message(page, live_server, artifacts):
+    page.goto(f"{live_server.url}/#run=../../etc")
+    page.wait_for_selector("#message:not([hidden])")
+    assert "'..' is not allowed" in page.locator("#message").inner_text()
+    page.goto(f"{live_server.url}/#run=no_such_run")
+    page.wait_for_function("document.querySelector('#message').innerText.includes('no such run')")
+    assert "Traceback" not in page.content()
+    shot(page, artifacts, "missing-run")
