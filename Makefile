@@ -34,6 +34,8 @@ browser:
 bench: $(STAMP)
 	$(BIN)/python benchmarks/overhead.py
 	$(BIN)/python benchmarks/doctor_speed.py
+	$(BIN)/python benchmarks/server_bench.py
+	$(BIN)/python benchmarks/load_test.py
 
 zoo: $(STAMP)
 	$(BIN)/python benchmarks/zoo.py
