@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -141,3 +142,43 @@ def test_missing_run_shows_a_message(page, live_server, artifacts):
     page.wait_for_function("document.querySelector('#message').innerText.includes('no such run')")
     assert "Traceback" not in page.content()
     shot(page, artifacts, "missing-run")
+
+
+def test_tick_two_runs_and_compare(page, live_server):
+    page.goto(live_server.url + "/")
+    page.wait_for_selector("tr[data-run='lr_big']")
+    page.check("tr[data-run='healthy'] input.pick")
+    page.check("tr[data-run='lr_big'] input.pick")
+    page.wait_for_timeout(5500)  # the list refreshes every 5 s: the ticks must survive it
+    assert page.is_checked("tr[data-run='lr_big'] input.pick")
+    page.click("#compare-btn")
+    page.wait_for_function("(+document.querySelector(\".scalar-chart[data-tag='train/loss']\")?.dataset.points) === 120")
+    assert "compare=healthy%2Clr_big" in page.url or "compare=healthy,lr_big" in page.url
+
+
+def test_live_run_updates_without_reload(page, tmp_path, artifacts):
+    from traindoctor.server.app import create_app
+
+    from .conftest import LiveServer, record
+
+    proc = record(str(tmp_path), "live", "--steps", "100000", "--sleep", "0.02")
+    try:
+        deadline = time.time() + 90
+        while time.time() < deadline and not (tmp_path / "live" / "rank0.tdr").exists():
+            time.sleep(0.1)
+        app = create_app(str(tmp_path))
+        app.state.store.refresh_interval = 0.2
+        with LiveServer(app) as srv:
+            page.goto(f"{srv.url}/#run=live&panel=scalars")
+            page.wait_for_function("(+document.querySelector(\".scalar-chart[data-tag='train/loss']\")?.dataset.total) > 0",
+                                   timeout=60_000)
+            before = int(page.locator(".scalar-chart[data-tag='train/loss']").get_attribute("data-total"))
+            page.wait_for_function(f"(+document.querySelector(\".scalar-chart[data-tag='train/loss']\").dataset.total) > {before}",
+                                   timeout=60_000)
+            assert "live" in page.locator("#live").inner_text()
+            assert page.locator("tr[data-run='live'] .status").inner_text() == "running"
+            shot(page, artifacts, "live")
+            assert not page.errors
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)

@@ -3,6 +3,7 @@ import { get, el } from "../api.js";
 
 const REFRESH_MS = 5000;
 let shell, root, rows = [], filter = "", tops = new Map(), pending = new Set();
+const picked = new Set();  // ticked for comparison; survives the periodic refresh of the list
 
 export async function mount(container, ctx) {
   shell = ctx;
@@ -10,8 +11,8 @@ export async function mount(container, ctx) {
   const input = el("input", { type: "search", id: "run-filter", placeholder: "filter runs by name…", style: "width:100%" });
   input.addEventListener("input", () => { filter = input.value.toLowerCase(); draw(); });
   const compareBtn = el("button", { id: "compare-btn", onclick: () => {
-    const picked = [...root.querySelectorAll("input.pick:checked")].map(c => c.value);
-    if (picked.length) shell.navigate({ run: picked[0], compare: picked, panel: "scalars" });
+    const ids = rows.map(r => r.id).filter(id => picked.has(id));
+    if (ids.length) shell.navigate({ run: ids[0], compare: ids, panel: "scalars" });
   } }, "Compare ticked runs");
   root.append(el("h3", {}, "Runs"), input, el("div", { class: "controls" }, compareBtn), el("div", { id: "runs-list" }));
   await load();
@@ -65,7 +66,8 @@ function draw() {
   const table = el("table", { class: "runs-table" },
     el("tr", {}, el("th", {}, ""), el("th", {}, "run"), el("th", {}, "status"), el("th", {}, "steps"), el("th", {}, "top finding")),
     vis.slice(0, 500).map(r => el("tr", { class: r.id === cur.run ? "current" : "", "data-run": r.id },
-      el("td", {}, el("input", { type: "checkbox", class: "pick", value: r.id, checked: cur.compare.includes(r.id) })),
+      el("td", {}, el("input", { type: "checkbox", class: "pick", value: r.id, checked: picked.has(r.id),
+        onchange: ev => { ev.target.checked ? picked.add(r.id) : picked.delete(r.id); } })),
       el("td", { class: "name" }, el("a", { href: "#", title: r.error || r.id,
         onclick: ev => { ev.preventDefault(); shell.navigate({ run: r.id, panel: null, compare: [] }); } }, r.id === "." ? r.name : r.id),
         el("div", { class: "muted" }, r.start_time ? new Date(r.start_time * 1000).toLocaleString() : "")),
@@ -76,4 +78,7 @@ function draw() {
   list.replaceChildren(table, ...(note ? [note] : []), el("p", { class: "muted" }, `${vis.length} of ${rows.length} runs`));
 }
 
-export function highlight() { if (root) draw(); }
+export function highlight(run, compare) {
+  if (compare && compare.length) { picked.clear(); compare.forEach(id => picked.add(id)); }
+  if (root) draw();
+}
