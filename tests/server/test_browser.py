@@ -62,9 +62,13 @@ def test_healthy_run_lands_on_scalars_with_a_loss_chart(page, live_server, artif
     page.wait_for_function("document.querySelector(\".scalar-chart[data-tag='train/loss']\").dataset.points === '10'")
     xs = chart.evaluate("d => d.data[0].x")
     assert xs == list(range(10, 20))
+    page.select_option("#threshold-tag", "train/loss")
     page.fill("#threshold", "0.6")
     page.dispatch_event("#threshold", "change")
     page.wait_for_function("document.querySelector(\".scalar-chart[data-tag='train/loss']\").data.some(t => t.mode === 'markers')")
+    marked = chart.evaluate("d => d.data.find(t => t.mode === 'markers').y")
+    assert marked and all(v > 0.6 for v in marked)
+    assert page.locator(".scalar-chart[data-tag='train/acc']").evaluate("d => d.data.every(t => t.mode !== 'markers')")
     shot(page, artifacts, "scalars")
     assert not page.errors
 

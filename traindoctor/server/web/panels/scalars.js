@@ -26,7 +26,7 @@ export async function render(container, ctx) {
     container.replaceChildren(el("p", { class: "muted" }, "This run recorded no scalars yet."));
     return { update: () => render(container, ctx) };
   }
-  const opts = { smoothing: 0.6, log: false, x: "step", threshold: null,
+  const opts = { smoothing: 0.6, log: false, x: "step", threshold: null, thresholdTag: tags.find(t => /loss/.test(t)) || tags[0],
                  tags: new Set(tags.filter(t => /loss|acc|lr/.test(t)).slice(0, 8)) };
   if (!opts.tags.size) tags.slice(0, 6).forEach(t => opts.tags.add(t));
   const windows = new Map();  // tag -> [lo, hi] while zoomed
@@ -43,7 +43,8 @@ export async function render(container, ctx) {
     el("label", {}, el("input", { type: "checkbox", id: "log-y", onchange: ev => { opts.log = ev.target.checked; drawAll(false); } }), " log y"),
     el("label", {}, "x ", el("select", { id: "x-axis", onchange: ev => { opts.x = ev.target.value; windows.clear(); drawAll(); } },
       el("option", { value: "step" }, "step"), el("option", { value: "relative" }, "time (s)"), el("option", { value: "wall" }, "wall clock"))),
-    el("label", {}, "highlight above ", el("input", { type: "number", id: "threshold", step: "any", style: "width:7em",
+    el("label", {}, "highlight ", el("select", { id: "threshold-tag", onchange: ev => { opts.thresholdTag = ev.target.value; drawAll(false); } },
+      tags.map(t => el("option", { value: t, selected: t === opts.thresholdTag }, t))), " above ", el("input", { type: "number", id: "threshold", step: "any", style: "width:7em",
       onchange: ev => { opts.threshold = ev.target.value === "" ? null : +ev.target.value; drawAll(false); } })),
     runs.length > 1 ? el("span", { class: "muted" }, `comparing ${runs.length} runs`) : null);
   container.replaceChildren(controls, tagBoxes, charts);
@@ -73,7 +74,7 @@ export async function render(container, ctx) {
       traces.push({ x, y: s.value, type: "scattergl", mode: "lines", name: label + " (raw)", showlegend: false,
                     line: { color, width: 1 }, opacity: opts.smoothing ? 0.3 : 1, hoverinfo: "skip" });
       if (opts.smoothing) traces.push({ x, y: smooth(s.value, opts.smoothing), type: "scattergl", mode: "lines", name: label, line: { color, width: 2 } });
-      if (opts.threshold !== null) {
+      if (opts.threshold !== null && tag === opts.thresholdTag) {
         const hx = [], hy = [];
         s.value.forEach((v, j) => { if (v !== null && v > opts.threshold) { hx.push(x[j]); hy.push(v); } });
         if (hx.length) traces.push({ x: hx, y: hy, type: "scattergl", mode: "markers", name: `${label} > ${opts.threshold}`,
@@ -85,7 +86,7 @@ export async function render(container, ctx) {
       xaxis: { title: { text: opts.x === "step" ? "step" : opts.x === "relative" ? "seconds" : "time" },
                ...(w ? { range: opts.x === "wall" ? w.map(v => new Date(v * 1000)) : w } : { autorange: true }) },
       yaxis: { type: opts.log ? "log" : "linear" }, legend: { orientation: "h", y: -0.25 }, uirevision: tag + opts.x,
-      shapes: opts.threshold === null ? [] : [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: opts.threshold, y1: opts.threshold,
+      shapes: opts.threshold === null || tag !== opts.thresholdTag ? [] : [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: opts.threshold, y1: opts.threshold,
                                                   line: { color: "#d62728", dash: "dash", width: 1 } }] };
     div.dataset.points = points;
     div.dataset.total = data.series.reduce((a, s) => a + s.total, 0);
