@@ -186,3 +186,29 @@ def test_live_run_updates_without_reload(page, tmp_path, artifacts):
     finally:
         proc.terminate()
         proc.wait(timeout=60)
+
+
+def test_damaged_and_empty_runs_show_a_message(page, tmp_path, artifacts):
+    from traindoctor.server.app import create_app
+
+    from .conftest import LiveServer
+    from .synthetic import noisy_loss, write_scalar_run
+
+    loss = noisy_loss(500)
+    loss[200:210] = float("nan")
+    write_scalar_run(str(tmp_path / "torn"), {"train/loss": loss})
+    with open(tmp_path / "torn" / "rank0.tdr", "r+b") as fh:  # flip bytes inside the first record
+        fh.seek(30)
+        fh.write(b"\xff\xff\xff\xff")
+    (tmp_path / "empty").mkdir()
+    with LiveServer(create_app(str(tmp_path))) as srv:
+        page.goto(f"{srv.url}/#run=torn&panel=scalars")
+        page.wait_for_selector("#panel[data-ready='scalars']")
+        assert "damaged" in page.locator("#message").inner_text()
+        page.wait_for_function("(+document.querySelector(\".scalar-chart[data-tag='train/loss']\")?.dataset.total) === 500")
+        title = page.locator(".scalar-chart[data-tag='train/loss'] .gtitle").text_content()
+        assert "10 NaN/Inf" in title
+        shot(page, artifacts, "damaged-run")
+        page.goto(f"{srv.url}/#run=empty")
+        page.wait_for_function("document.querySelector('#message').innerText.includes('not a run directory')")
+        assert not page.errors

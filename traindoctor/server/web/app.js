@@ -64,6 +64,9 @@ async function render() {
       return;
     }
   }
+  if (info && info.warnings.length) {
+    showMessage(`This run is damaged or incomplete; what could be read is shown. ${info.warnings.slice(0, 3).join(" · ")}`);
+  }
   let id = r.panel;
   if (!id) {
     if (!r.run) id = "scalars";
@@ -80,6 +83,7 @@ async function render() {
   }, p.title)));
   if (state.current && state.current.dispose) state.current.dispose();
   panel.replaceChildren();
+  delete panel.dataset.ready;
   const ctx = { run: r.run, info, compare: r.compare, report: () => report(r.run), showMessage, navigate };
   try {
     state.current = (await mod.render(panel, ctx)) || {};

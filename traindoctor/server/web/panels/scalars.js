@@ -82,7 +82,8 @@ export async function render(container, ctx) {
       }
     });
     const w = windows.get(tag);
-    const layout = { title: { text: tag, font: { size: 13 } }, height: 300, margin: { l: 55, r: 15, t: 35, b: 40 },
+    const bad = data.series.reduce((a, s) => a + s.nonfinite, 0);
+    const layout = { title: { text: bad ? `${tag} · ${bad} NaN/Inf values (gaps)` : tag, font: { size: 13, color: bad ? "#d62728" : undefined } }, height: 300, margin: { l: 55, r: 15, t: 35, b: 40 },
       xaxis: { title: { text: opts.x === "step" ? "step" : opts.x === "relative" ? "seconds" : "time" },
                ...(w ? { range: opts.x === "wall" ? w.map(v => new Date(v * 1000)) : w } : { autorange: true }) },
       yaxis: { type: opts.log ? "log" : "linear" }, legend: { orientation: "h", y: -0.25 }, uirevision: tag + opts.x,
