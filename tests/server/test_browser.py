@@ -123,6 +123,8 @@ def test_graph_marks_the_finding_on_the_right_node(page, live_server, artifacts)
 def test_data_view(page, live_server, artifacts):
     open_panel(page, live_server, "healthy", "data")
     assert page.locator("canvas.example").count() >= 2
+    assert page.locator("canvas.example").first.get_attribute("title").startswith("label ")
+    assert page.locator("#batches tr").count() > 5
     page.wait_for_selector("#label-dist .main-svg")
     assert sorted(page.locator("#label-dist").evaluate("d => d.data.map(t => t.name)")) == ["eval", "train"]
     assert page.locator("#role-compare th").nth(1).inner_text() in ("train", "eval")

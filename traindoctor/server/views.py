@@ -197,8 +197,9 @@ def data(run: Run, max_batches: int = 40) -> dict[str, Any]:
         x = b.get("x") or {}
         r["x"].append({k: x.get(k) for k in ("mean", "std", "min", "max", "nan", "inf") if k in x})
         if r["examples"] is None and x.get("examples"):
+            shown = len(x["examples"].get("data") or [])
             r["examples"] = {**x["examples"], "step": b.get("step"), "index": b.get("index"),
-                             "labels": (b.get("y") or {}).get("examples")}
+                             "labels": ((b.get("y") or {}).get("sequence") or [])[:shown] or None}
         if "per_feature" in x:
             r["per_feature"] = x["per_feature"]
             r["shape"] = x.get("shape")
@@ -216,9 +217,12 @@ def data(run: Run, max_batches: int = 40) -> dict[str, Any]:
         agg["nan"] = sum(int(s.get("nan") or 0) for s in stats)
         agg["inf"] = sum(int(s.get("inf") or 0) for s in stats)
         r["input"] = agg
-    recent = [{k: v for k, v in b.items() if k not in ("x",)} | {"x": {k: v for k, v in (b.get("x") or {}).items()
-                                                                       if k not in ("examples", "per_feature")}}
-              for b in batches[-max_batches:]]
+    recent = []
+    for b in batches[-max_batches:]:
+        x, y = b.get("x") or {}, b.get("y") or {}
+        recent.append({"step": b.get("step"), "role": b.get("role"), "epoch": b.get("epoch"), "index": b.get("index"),
+                       "shape": x.get("shape"), **{k: x.get(k) for k in ("mean", "std", "min", "max", "nan", "inf")},
+                       "classes": len(y.get("counts") or {})})
     return {"loaders": loaders, "roles": roles, "batches": recent}
 
 

@@ -65,6 +65,10 @@ export async function render(container, ctx) {
             margin: { l: 55, r: 15, t: 35, b: 40 }, xaxis: { title: { text: "feature / channel" } } }, PLOT_CONFIG));
       }
     }
+    const cols = ["step", "role", "epoch", "index", "shape", "mean", "std", "min", "max", "nan", "inf", "classes"];
+    parts.push(el("h3", {}, `Sampled batches (last ${d.batches.length})`), el("table", { id: "batches" },
+      el("tr", {}, cols.map(c => el("th", {}, c))),
+      d.batches.map(b => el("tr", {}, cols.map(c => el("td", {}, c === "shape" ? JSON.stringify(b[c]) : fmt(b[c])))))));
     parts.push(el("h3", {}, "Data loaders"), d.loaders.map(l => kvTable(Object.fromEntries(Object.entries(l).filter(([k]) => k !== "kind")))));
     container.replaceChildren(el("div", {}, parts));
     const classes = [...new Set(roles.flatMap(r => Object.keys(d.roles[r].labels)))].sort((a, b) => (+a - +b) || a.localeCompare(b));
