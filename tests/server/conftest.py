@@ -8,6 +8,7 @@ dashboard's rendering of findings is tested against real recorded data.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -129,6 +130,17 @@ class LiveServer:
     def __exit__(self, *exc) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+
+
+@contextlib.contextmanager
+def serving(app, base_url: str | None = None, **client_options):
+    """``app`` on uvicorn at 127.0.0.1, and an ``httpx.Client`` talking to it over real HTTP."""
+    import httpx
+
+    with LiveServer(app) as srv, httpx.Client(base_url=srv.url, timeout=60, **client_options) as client:
+        client.app = app
+        client.server_url = srv.url
+        yield client
 
 
 @pytest.fixture(scope="package")

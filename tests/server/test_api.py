@@ -9,19 +9,19 @@ import time
 
 import numpy as np
 import pytest
-from starlette.testclient import TestClient
 
 from traindoctor.report import diagnose
 from traindoctor.report.render import report_figures
 from traindoctor.server.app import create_app
 
-from .conftest import record
+from .conftest import record, serving
 from .synthetic import noisy_loss, write_scalar_run
 
 
 @pytest.fixture(scope="module")
 def client(logdir):
-    return TestClient(create_app(logdir), base_url="http://127.0.0.1")
+    with serving(create_app(logdir)) as c:
+        yield c
 
 
 def test_runs_list_shows_status_steps_and_nested_runs(client, logdir):
@@ -72,12 +72,12 @@ def test_scalars_overlay_runs_and_window(client):
 def test_downsampling_keeps_spikes_and_zoom_fetches_detail(client, tmp_path):
     n = 200_000
     write_scalar_run(str(tmp_path / "big"), {"train/loss": noisy_loss(n, spike_at=123_457)})
-    c = TestClient(create_app(str(tmp_path)), base_url="http://127.0.0.1")
-    s = c.get("/api/scalars", params={"run": "big", "tag": "train/loss"}).json()["series"][0]
+    with serving(create_app(str(tmp_path))) as c:
+        s = c.get("/api/scalars", params={"run": "big", "tag": "train/loss"}).json()["series"][0]
+        z = c.get("/api/scalars", params={"run": "big", "tag": "train/loss", "lo": 123_000, "hi": 124_000}).json()["series"][0]
     assert s["total"] == n and len(s["x"]) <= 2000
     assert max(s["value"]) == 1e3 and 123_457 in s["x"]  # the single spike survives
     assert s["value"][s["x"].index(123_457)] == 1e3
-    z = c.get("/api/scalars", params={"run": "big", "tag": "train/loss", "lo": 123_000, "hi": 124_000}).json()["series"][0]
     assert z["x"] == list(range(123_000, 124_001))  # zoomed in: every point of the window
     assert max(z["value"]) == 1e3
 
@@ -112,17 +112,22 @@ def test_bad_and_missing_runs_give_a_message(client, logdir, tmp_path):
     bad.mkdir()
     (bad / "rank0.tdr").write_bytes(b"this is not a stream at all")
     (tmp_path / "empty").mkdir()
-    c = TestClient(create_app(str(tmp_path)), base_url="http://127.0.0.1")
-    r = c.get("/api/run", params={"run": "garbage"})
-    assert r.status_code == 200 and "not a traindoctor stream" in r.json()["warnings"][0]
-    r = c.get("/api/run", params={"run": "empty"})
-    assert r.status_code == 404 and "not a run directory" in r.json()["error"] and "Traceback" not in r.text
+    with serving(create_app(str(tmp_path))) as c:
+        r = c.get("/api/run", params={"run": "garbage"})
+        assert r.status_code == 200 and "not a traindoctor stream" in r.json()["warnings"][0]
+        r = c.get("/api/run", params={"run": "empty"})
+        assert r.status_code == 404 and "not a run directory" in r.json()["error"] and "Traceback" not in r.text
 
 
 def test_live_run_updates_version_and_steps(tmp_path):
-    c = TestClient(create_app(str(tmp_path)), base_url="http://127.0.0.1")
-    c.app.state.store.refresh_interval = 0.0
+    app = create_app(str(tmp_path))
+    app.state.store.refresh_interval = 0.0
     proc = record(str(tmp_path), "live", "--steps", "100000", "--sleep", "0.02")
+    with serving(app) as c:
+        _watch_live_run(c, proc)
+
+
+def _watch_live_run(c, proc):
     try:
         deadline = time.time() + 90
         seen = []
@@ -138,7 +143,7 @@ def test_live_run_updates_version_and_steps(tmp_path):
         assert {r["id"]: r for r in c.get("/api/runs").json()["runs"]}["live"]["status"] == "running"
     finally:
         proc.terminate()  # the collector writes its end record on SIGTERM
-        proc.wait(timeout=60)
+        proc.communicate(timeout=60)
     final = c.get("/api/version", params={"run": "live"}).json()
     assert final["status"] == "terminated" and final["steps"] >= seen[-1]["steps"]
     assert {r["id"]: r for r in c.get("/api/runs").json()["runs"]}["live"]["status"] == "terminated"

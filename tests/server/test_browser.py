@@ -187,7 +187,7 @@ def test_live_run_updates_without_reload(page, tmp_path, artifacts):
             assert not page.errors
     finally:
         proc.terminate()
-        proc.wait(timeout=60)
+        proc.communicate(timeout=60)
 
 
 def test_damaged_and_empty_runs_show_a_message(page, tmp_path, artifacts):

@@ -1,6 +1,7 @@
 """No request reads outside the log directory; non-local serving needs a token; loopback by default."""
 from __future__ import annotations
 
+import http.client
 import os
 import subprocess
 import sys
@@ -8,12 +9,11 @@ import time
 import urllib.request
 
 import pytest
-from starlette.testclient import TestClient
 
 from traindoctor.server.app import create_app
 from traindoctor.server.cli import is_local
 
-from .conftest import free_port
+from .conftest import free_port, serving
 from .synthetic import noisy_loss, write_scalar_run
 
 
@@ -32,7 +32,22 @@ def tree(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client(tree):
-    return TestClient(create_app(str(tree[0])), base_url="http://127.0.0.1")
+    with serving(create_app(str(tree[0]))) as c:
+        yield c
+
+
+def raw_get(base_url: str, path: str, host: str | None = None) -> tuple[int, str]:
+    """A GET with the path sent exactly as written (no client-side normalisation of '..')."""
+    hostport = base_url.split("//", 1)[1]
+    conn = http.client.HTTPConnection(hostport, timeout=30)
+    try:
+        conn.putrequest("GET", path, skip_host=True)
+        conn.putheader("Host", host or hostport)
+        conn.endheaders()
+        r = conn.getresponse()
+        return r.status, r.read().decode(errors="replace")
+    finally:
+        conn.close()
 
 
 ESCAPES = ["..", "../outside/secret_run", "inside/../../outside/secret_run", "%2e%2e/outside/secret_run",
@@ -51,11 +66,12 @@ def test_run_ids_cannot_leave_the_logdir(client, tree, run):
 
 def test_raw_encoded_traversal_in_the_url(client, tree):
     for raw in ["/api/run?run=%2e%2e%2foutside%2fsecret_run", "/api/run?run=..%2f..%2f..%2fetc",
-                "/api/run?run=%252e%252e", "/static/../app.py", "/static/%2e%2e/app.py", "/static/..%2fapp.py",
-                "/static/%2e%2e%2f%2e%2e%2foutside/secret.txt", "/static//etc/passwd", "/%2e%2e/outside/secret.txt"]:
-        r = client.get(raw)
-        assert r.status_code in (400, 404), (raw, r.status_code)
-        assert "top secret" not in r.text and "create_app" not in r.text and "root:" not in r.text
+                "/api/run?run=%252e%252e", "/api/run?run=/etc", "/static/../app.py", "/static/%2e%2e/app.py",
+                "/static/..%2fapp.py", "/static/%2e%2e%2f%2e%2e%2foutside/secret.txt", "/static//etc/passwd",
+                "/static/../../../outside/secret.txt", "/%2e%2e/outside/secret.txt", "/../../outside/secret.txt"]:
+        status, body = raw_get(client.server_url, raw)
+        assert status in (400, 404), (raw, status)
+        assert "top secret" not in body and "create_app" not in body and "root:" not in body
 
 
 def test_symlinks_inside_are_served_and_outside_are_not_listed(client):
@@ -65,24 +81,22 @@ def test_symlinks_inside_are_served_and_outside_are_not_listed(client):
     assert "outside the log directory" in client.get("/api/run", params={"run": "link_out"}).json()["error"]
 
 
-def test_foreign_host_header_refused_without_token(tree):
-    c = TestClient(create_app(str(tree[0])), base_url="http://evil.example:6007")
-    r = c.get("/api/runs")
-    assert r.status_code == 403 and "runs" not in r.text
-    assert TestClient(create_app(str(tree[0])), base_url="http://localhost:6007").get("/api/runs").status_code == 200
+def test_foreign_host_header_refused_without_token(client):
+    status, body = raw_get(client.server_url, "/api/runs", host="evil.example:6007")
+    assert status == 403 and "inside" not in body
+    assert raw_get(client.server_url, "/api/runs", host="localhost:6007")[0] == 200
 
 
 def test_token_is_required_on_every_request(tree):
-    app = create_app(str(tree[0]), token="s3cret")
-    anon = TestClient(app, base_url="http://example.org")
-    for path in ("/", "/api/runs", "/static/app.js", "/plotly.min.js", "/api/run?run=inside"):
-        assert anon.get(path).status_code == 401, path
-    assert anon.get("/api/runs", params={"token": "wrong"}).status_code == 401
-    assert anon.get("/api/runs", headers={"Authorization": "Bearer s3cret"}).status_code == 200
-    browser = TestClient(app, base_url="http://example.org")
-    first = browser.get("/", params={"token": "s3cret"})
-    assert first.status_code == 200 and "HttpOnly" in first.headers["set-cookie"]
-    assert browser.get("/api/runs").status_code == 200  # the cookie carries it from now on
+    with serving(create_app(str(tree[0]), token="s3cret")) as anon:
+        for path in ("/", "/api/runs", "/static/app.js", "/plotly.min.js", "/api/run?run=inside"):
+            assert anon.get(path).status_code == 401, path
+        assert raw_get(anon.server_url, "/api/runs", host="example.org")[0] == 401
+        assert anon.get("/api/runs", params={"token": "wrong"}).status_code == 401
+        assert anon.get("/api/runs", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+        first = anon.get("/", params={"token": "s3cret"})
+        assert first.status_code == 200 and "HttpOnly" in first.headers["set-cookie"]
+        assert anon.get("/api/runs").status_code == 200  # the cookie carries it from now on
 
 
 def test_is_local():
@@ -113,10 +127,10 @@ def test_cli_serves_on_loopback_by_default(tree):
             except OSError:
                 time.sleep(0.2)
         assert body is not None and '"inside"' in body
-        listening = [line.split()[1] for line in open("/proc/net/tcp").read().splitlines()[1:]
-                     if line.split()[3] == "0A"]  # state LISTEN
+        with open("/proc/net/tcp") as fh:
+            listening = [line.split()[1] for line in fh.read().splitlines()[1:] if line.split()[3] == "0A"]  # LISTEN
         assert f"0100007F:{port:04X}" in listening  # 127.0.0.1, not 0.0.0.0
         assert f"00000000:{port:04X}" not in listening
     finally:
         p.terminate()
-        p.wait(timeout=30)
+        p.communicate(timeout=30)
