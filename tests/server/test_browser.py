@@ -70,6 +70,14 @@ def test_healthy_run_lands_on_scalars_with_a_loss_chart(page, live_server, artif
     assert marked and all(v > 0.6 for v in marked)
     assert page.locator(".scalar-chart[data-tag='train/acc']").evaluate("d => d.data.every(t => t.mode !== 'markers')")
     shot(page, artifacts, "scalars")
+    page.check("#log-y")
+    page.wait_for_function("document.querySelector(\".scalar-chart[data-tag='train/loss']\").layout.yaxis.type === 'log'")
+    page.select_option("#x-axis", "relative")  # seconds since the first point: a fresh, unzoomed fetch
+    page.wait_for_function("document.querySelector(\".scalar-chart[data-tag='train/loss']\").dataset.points === '60'")
+    xs = chart.evaluate("d => d.data[0].x")
+    assert xs[0] == 0 and xs == sorted(xs) and 0 < xs[-1] < 600
+    page.select_option("#x-axis", "wall")
+    page.wait_for_function("document.querySelector(\".scalar-chart[data-tag='train/loss']\").layout.xaxis.title.text === 'time'")
     assert not page.errors
 
 
