@@ -147,3 +147,18 @@ def _watch_live_run(c, proc):
     final = c.get("/api/version", params={"run": "live"}).json()
     assert final["status"] == "terminated" and final["steps"] >= seen[-1]["steps"]
     assert {r["id"]: r for r in c.get("/api/runs").json()["runs"]}["live"]["status"] == "terminated"
+
+
+def test_non_finite_values_in_events_come_back_as_null(tmp_path):
+    from traindoctor.record import StreamWriter
+
+    write_scalar_run(str(tmp_path / "nan"), {"train/loss": noisy_loss(50)}, end=False)
+    w = StreamWriter(str(tmp_path / "nan" / "rank0.tdr"))
+    w.put_json({"kind": "hparams", "optimizer": 0, "group": 0, "step": 3, "lr": float("nan"), "momentum": float("inf")})
+    w.put_json({"kind": "end", "status": "finished", "exit_code": 0, "time": time.time()})
+    w.close()
+    with serving(create_app(str(tmp_path))) as c:
+        r = c.get("/api/hparams", params={"run": "nan"})
+        assert r.status_code == 200
+        change = r.json()["hparam_changes"][0]
+        assert change["lr"] is None and change["momentum"] is None and change["step"] == 3

@@ -36,12 +36,29 @@ def plotly_js_path() -> str:
 
 
 class JSONOut(JSONResponse):
-    """JSON without NaN/Inf (the views turn them into null), compact."""
+    """Compact JSON; NaN/Inf (which JSON lacks) become null, wherever in the content they hide."""
 
     def render(self, content: Any) -> bytes:
         import json
 
-        return json.dumps(content, separators=(",", ":"), allow_nan=False, default=_default).encode()
+        try:
+            return json.dumps(content, separators=(",", ":"), allow_nan=False, default=_default).encode()
+        except ValueError:  # a non-finite float in an event or an evidence dict: rare, so cleaned only then
+            return json.dumps(_finite(content), separators=(",", ":"), allow_nan=False, default=_default).encode()
+
+
+def _finite(o: Any) -> Any:
+    import math
+
+    if isinstance(o, float):
+        return o if math.isfinite(o) else None
+    if isinstance(o, dict):
+        return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_finite(v) for v in o]
+    if hasattr(o, "dtype"):  # numpy scalars and arrays
+        return _finite(o.tolist())
+    return o
 
 
 def _default(o: Any) -> Any:
