@@ -431,13 +431,14 @@ class Collector:
         if info is None or not info.record or not self.options.activations or not torch.is_grad_enabled() \
                 or "activation" in self._disabled:
             return
-        self._guarded("activation", self._record_activation, info.idx, info.kind, module, args, output)
+        self._guarded("activation", self._record_activation, info.idx, info.cls, module, args, output)
 
-    def _record_activation(self, idx: int, kind: str, module: Any, args: Any, output: Any) -> None:
+    def _record_activation(self, idx: int, kind_name: str, module: Any, args: Any, output: Any) -> None:
+        # kind_name is the module class or function name (ReLU, tanh): the saturation bounds depend on it.
         t = _first_float_tensor(output)
         if t is None:
             return
-        row = activation_stats(t, kind)
+        row = activation_stats(t, kind_name)
         self._pending_act.append((idx, row))
         if len(self._pending_act) > 8192:
             del self._pending_act[:4096]
@@ -478,7 +479,7 @@ class Collector:
         self._fn_calls[(id(owner), label)] = k + 1
         key = f"{info.name}.{label}[{k}]"
         idx = self._key_index(key)
-        self._record_activation(idx, activation_kind(label), label, args, out)
+        self._record_activation(idx, label, label, args, out)
 
     def _key_index(self, key: str) -> int:
         cache = self.__dict__.setdefault("_fn_keys", {})
