@@ -109,6 +109,10 @@ def test_activations_view(page, live_server, artifacts):
     page.wait_for_selector("#act-overview .main-svg")
     page.select_option("#act-key", "2")  # the ReLU
     page.wait_for_function("document.querySelector('#act-fracs').data.some(t => t.name === 'dead_frac' && t.y.length === 60)")
+    dead = page.locator("#act-fracs").evaluate("d => d.data.find(t => t.name === 'dead_frac').y")
+    assert all(v is not None and 0 <= v <= 1 for v in dead)
+    overview = page.locator("#act-overview").evaluate("d => d.data[0].z.flat().filter(v => v !== null).length")
+    assert overview >= 60  # the ReLU's column of the all-modules heatmap
     shot(page, artifacts, "activations")
     assert not page.errors
 
