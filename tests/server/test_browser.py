@@ -30,6 +30,9 @@ def test_runs_list(page, live_server, artifacts):
     # The top finding fills in once the server has diagnosed the run.
     page.wait_for_function("document.querySelector(\"tr[data-run='bn_eval'] td:last-child\").innerText === 'graph.node_mode'")
     assert page.locator("tr[data-run='healthy'] td:last-child").inner_text() == "no finding"
+    page.select_option("#run-sort", "newest")
+    order = rows.evaluate_all("rs => rs.map(r => r.dataset.run)")
+    assert order[0] == "group/healthy2"  # recorded last
     page.fill("#run-filter", "health")
     assert sorted(rows.evaluate_all("rs => rs.map(r => r.dataset.run)")) == ["group/healthy2", "healthy"]
     shot(page, artifacts, "runs")

@@ -18,7 +18,7 @@ export async function overviewChart(div, run, table, field, onPick, log = false)
   Plotly.react(div, [{ type: "heatmap", x: d.keys, y: d.step, z, colorscale: "Viridis",
                        colorbar: { title: { text: log ? `log10 ${field}` : field } } }],
     { title: { text: `${table} ${field}, every ${table === "activation" ? "module" : "parameter"} (rows: steps)`, font: { size: 13 } },
-      height: 360, margin: { l: 55, r: 15, t: 35, b: 120 }, xaxis: { tickangle: -35, automargin: true }, yaxis: { title: { text: "step" } } },
+      height: 360, margin: { l: 55, r: 15, t: 35, b: 120 }, xaxis: { tickangle: -35, automargin: true, type: "category" }, yaxis: { title: { text: "step" } } },
     PLOT_CONFIG);
   div.removeAllListeners && div.removeAllListeners("plotly_click");
   div.on("plotly_click", ev => { if (ev.points && ev.points[0]) onPick(ev.points[0].x); });

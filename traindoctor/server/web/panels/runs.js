@@ -2,7 +2,12 @@
 import { get, el } from "../api.js";
 
 const REFRESH_MS = 5000;
-let shell, root, rows = [], filter = "", tops = new Map(), pending = new Set();
+let shell, root, rows = [], filter = "", sortBy = "name", tops = new Map(), pending = new Set();
+const SORTS = {
+  name: (a, b) => a.id.localeCompare(b.id),
+  newest: (a, b) => (b.start_time || 0) - (a.start_time || 0),
+  status: (a, b) => a.status.localeCompare(b.status) || a.id.localeCompare(b.id),
+};
 const picked = new Set();  // ticked for comparison; survives the periodic refresh of the list
 
 export async function mount(container, ctx) {
@@ -14,7 +19,9 @@ export async function mount(container, ctx) {
     const ids = rows.map(r => r.id).filter(id => picked.has(id));
     if (ids.length) shell.navigate({ run: ids[0], compare: ids, panel: "scalars" });
   } }, "Compare ticked runs");
-  root.append(el("h3", {}, "Runs"), input, el("div", { class: "controls" }, compareBtn), el("div", { id: "runs-list" }));
+  const sort = el("select", { id: "run-sort", onchange: ev => { sortBy = ev.target.value; draw(); } },
+    Object.keys(SORTS).map(k => el("option", { value: k }, k === "newest" ? "newest first" : `by ${k}`)));
+  root.append(el("h3", {}, "Runs"), input, el("div", { class: "controls" }, compareBtn, sort), el("div", { id: "runs-list" }));
   await load();
   setInterval(load, REFRESH_MS);
 }
@@ -33,7 +40,8 @@ async function load() {
 }
 
 function visible() {
-  return rows.filter(r => !filter || r.name.toLowerCase().includes(filter) || r.id.toLowerCase().includes(filter));
+  return rows.filter(r => !filter || r.name.toLowerCase().includes(filter) || r.id.toLowerCase().includes(filter))
+    .sort(SORTS[sortBy]);
 }
 
 async function fillTops() {
