@@ -166,3 +166,12 @@ def test_non_finite_values_in_events_come_back_as_null(tmp_path):
         assert r.status_code == 200
         change = r.json()["hparam_changes"][0]
         assert change["lr"] is None and change["momentum"] is None and change["step"] == 3
+
+
+def test_huge_finite_values_are_not_counted_as_nan(tmp_path):
+    v = np.full(50_000, 1e308)
+    v[777] = -1e308
+    write_scalar_run(str(tmp_path / "huge"), {"train/loss": v})
+    with serving(create_app(str(tmp_path))) as c:
+        s = c.get("/api/scalars", params={"run": "huge", "tag": "train/loss"}).json()["series"][0]
+    assert s["nonfinite"] == 0 and 777 in s["x"] and min(s["value"]) == -1e308

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..record.downsample import minmax
+from ..record.downsample import minmax_indices
 from ..record.run import Run
 
 #: Points per series a chart request returns by default, and the most it may ask for
@@ -67,8 +67,10 @@ def scalar_series(run: Run, tag: str, *, lo: float | None = None, hi: float | No
         else:
             a = int(np.searchsorted(axis, lo, "left")) if lo is not None else 0
             b = int(np.searchsorted(axis, hi, "right")) if hi is not None else n
-    idx, _ = minmax(np.arange(a, b), s.value[a:b], points)
-    nonfinite = int(np.count_nonzero(~np.isfinite(s.value[a:b])))
+    window = s.value[a:b]
+    idx = a + minmax_indices(window, points)
+    with np.errstate(over="ignore", invalid="ignore"):
+        nonfinite = 0 if np.isfinite(window.sum()) else int(np.count_nonzero(~np.isfinite(window)))
     xs = axis[idx].tolist() if x == "step" else _floats(axis[idx])
     return {"tag": tag, "total": n, "in_window": b - a, "nonfinite": nonfinite, "x": xs, "value": _floats(s.value[idx])}
 
@@ -82,7 +84,7 @@ def table_series(run: Run, name: str, key: str, points: int = MAX_POINTS) -> dic
     steps = t.step[m]
     vals = t.values[m]
     first_field = t.fields[0]
-    idx, _ = minmax(np.arange(len(steps)), vals[:, 0].astype(np.float64), points)
+    idx = minmax_indices(vals[:, 0].astype(np.float64), points)
     return {"table": name, "key": key, "fields": list(t.fields), "step": steps[idx].tolist(),
             "values": {f: _floats(vals[idx, i]) for i, f in enumerate(t.fields)}, "downsampled_by": first_field}
 
