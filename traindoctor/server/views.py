@@ -15,9 +15,9 @@ import numpy as np
 from ..record.downsample import minmax_indices
 from ..record.run import Run
 
-#: Points per series a chart request returns by default, and the most it may ask for
-#: (a chart is ~1,000-2,000 pixels wide; min/max keeps four points per window).
-DEFAULT_POINTS = 2000
+#: Points per series a chart request returns by default (TensorBoard's default too), and the
+#: most it may ask for; the page asks for about two per pixel of the chart's width.
+DEFAULT_POINTS = 1000
 MAX_POINTS = 4000
 #: Most steps (rows) of a histogram heatmap or a per-layer overview.
 MAX_ROWS = 300

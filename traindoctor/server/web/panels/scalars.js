@@ -52,7 +52,9 @@ export async function render(container, ctx) {
   const cache = new Map();  // tag -> last response
   async function fetchTag(tag) {
     const w = windows.get(tag);
-    const data = await get("scalars", { run: runs, tag, x: opts.x, lo: w ? w[0] : null, hi: w ? w[1] : null });
+    const width = (divs.get(tag) && divs.get(tag).clientWidth) || 800;
+    const points = Math.min(4000, Math.max(500, Math.round(2 * width)));  // about two points per pixel
+    const data = await get("scalars", { run: runs, tag, x: opts.x, lo: w ? w[0] : null, hi: w ? w[1] : null, points });
     cache.set(tag, data);
     return data;
   }
