@@ -146,8 +146,6 @@ class RunStore:
             cached = self._summaries.get(rid)
             if cached is None or cached[0] != sig or cached[1]["status"] == "running":
                 summary = self._summarize(rid, path)
-                if summary is None:
-                    continue
                 self._summaries[rid] = (sig, summary)
             else:
                 summary = cached[1]
@@ -166,7 +164,7 @@ class RunStore:
             return cached[1]
         return _top(self.report(run_id))
 
-    def _summarize(self, rid: str, path: str) -> dict[str, Any] | None:
+    def _summarize(self, rid: str, path: str) -> dict[str, Any]:
         with self._lock:
             entry = self._open.get(rid)
         try:
