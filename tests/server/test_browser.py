@@ -129,6 +129,14 @@ def test_graph_marks_the_finding_on_the_right_node(page, live_server, artifacts)
     assert "eval mode while training" in flagged.inner_text()
     assert "graph.node_mode" not in page.locator(".node[data-name='0']").inner_text()
     assert "2,402 params" in page.locator(".node[data-name='Sequential']").inner_text()
+    # A location naming a parameter marks the module that owns it (the deepest name that prefixes it).
+    owners = page.evaluate("""async () => {
+        const { nodeFor } = await import('/static/panels/graph.js');
+        const names = new Set(['Sequential', '4', 'enc', 'enc.layer1', 'enc.layer10']);
+        return [nodeFor('4.weight', names), nodeFor('enc.layer10.bias', names), nodeFor('enc.layer1', names),
+                nodeFor('data.column3', names), nodeFor(null, names)];
+    }""")
+    assert owners == ["4", "enc.layer10", "enc.layer1", None, None]
     page.fill("#graph-search", "linear")
     assert sorted(page.locator(".node.hit").evaluate_all("ns => ns.map(n => n.dataset.name)")) == ["4", "6"]
     shot(page, artifacts, "graph")
