@@ -158,7 +158,10 @@ def test_data_view(page, live_server, artifacts):
 def test_hparams_view(page, live_server, artifacts):
     open_panel(page, live_server, "healthy", "hparams")
     text = page.locator("#panel").inner_text()
-    assert "Optimizer 0: SGD" in text and "0.05" in text and "torch" in text
+    assert "Optimizer 0: SGD" in text and "torch" in text
+    assert page.locator("table.kv tr:has(th:text-is('lr')) td").first.inner_text() == "0.05"
+    started = page.locator("table.kv tr:has(th:text-is('start_time')) td").inner_text()
+    assert ":" in started and "e+" not in started  # a date and time, not seconds since 1970
     shot(page, artifacts, "hparams")
     assert not page.errors
 

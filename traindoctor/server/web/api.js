@@ -30,13 +30,16 @@ export function el(tag, attrs = {}, ...children) {
 
 export function fmt(v, digits = 4) {
   if (v === null || v === undefined) return "–";
-  if (typeof v === "number") return Number.isInteger(v) ? String(v) : v.toPrecision(digits);
+  if (typeof v === "number") return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(digits)));
   if (typeof v === "object") return JSON.stringify(v);
   return String(v);
 }
 
+// Seconds since the epoch under a key such as start_time are shown as a date.
+const asTime = (k, v) => /(^|_)time$/.test(k) && typeof v === "number" && v > 1e9 ? new Date(v * 1000).toLocaleString() : fmt(v);
+
 export function kvTable(obj) {
-  return el("table", { class: "kv" }, Object.entries(obj || {}).map(([k, v]) => el("tr", {}, el("th", {}, k), el("td", {}, fmt(v)))));
+  return el("table", { class: "kv" }, Object.entries(obj || {}).map(([k, v]) => el("tr", {}, el("th", {}, k), el("td", {}, asTime(k, v)))));
 }
 
 export const PLOT_CONFIG = { responsive: true, displaylogo: false };
