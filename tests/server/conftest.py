@@ -68,7 +68,9 @@ class LossAboveStart(Check):
 
 @pytest.fixture(scope="package", autouse=True)
 def test_checks():
-    added = [BatchNormEvalWhileTraining, LossAboveStart]
+    """Stand-ins only for ids that no real check covers yet: once one lands, the tests run on it."""
+    real = {c.id for c in base.all_checks()}
+    added = [c for c in (BatchNormEvalWhileTraining, LossAboveStart) if c.id not in real]
     base._REGISTRY.extend(added)
     yield added
     for c in added:

@@ -44,8 +44,15 @@ def test_run_with_findings_lands_on_checklist_top_finding_first(page, live_serve
     assert page.locator("#panel").get_attribute("data-ready") == "checklist"
     first = page.locator("section.finding").first
     assert first.get_attribute("data-id") == "graph.node_mode" and first.get_attribute("data-rank") == "1"
-    assert "BatchNorm2d 1 is in eval mode while training" in first.inner_text()
-    page.wait_for_selector("#plot-finding-0 .main-svg")  # the evidence plot is drawn
+    assert "at 1" in first.inner_text()  # the BatchNorm, module "1"
+    body = page.evaluate("fetch('/api/report?run=bn_eval').then(r => r.json())")
+    shown = page.locator("section.finding").evaluate_all("ss => ss.map(s => s.dataset.id)")
+    assert shown == [f["id"] for f in body["report"]["findings"]]  # the ranking of the report, in order
+    evidence_plots = [k for k in body["figures"] if k.startswith("finding-")]
+    assert "finding-0" in evidence_plots  # the top finding comes with the plot of its evidence
+    for key in evidence_plots:  # each finding's evidence plot is drawn under it
+        page.wait_for_selector(f"#plot-{key} .main-svg")
+    assert page.locator("section.finding .plot").count() == len(evidence_plots)
     assert page.locator("table.checklist tr[data-id='graph.node_mode'] td.st").inner_text() == "fail"
     assert page.locator("table.checklist tr[data-id]").count() >= 30
     shot(page, artifacts, "checklist")
