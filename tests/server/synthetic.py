@@ -36,3 +36,17 @@ def noisy_loss(n: int, spike_at: int | None = None, seed: int = 0) -> np.ndarray
     if spike_at is not None:
         v[spike_at] = 1e3
     return v
+
+
+def write_histogram_run(run_dir: str, key: str = "fc.weight", steps=(0, 10, 20), bins: int = 8) -> None:
+    """A run holding only weight histograms (what a TensorBoard log may give): no per-step tables."""
+    os.makedirs(run_dir, exist_ok=True)
+    w = StreamWriter(os.path.join(run_dir, "rank0.tdr"))
+    w.put_json({"kind": "meta", "name": os.path.basename(run_dir), "start_time": time.time(), "pid": 0,
+                "hostname": "synthetic"})
+    n = len(steps)
+    w.put_block("hist", {"step": np.asarray(steps, np.int64), "key": np.zeros(n, np.int32),
+                         "kind": np.zeros(n, np.int32), "edges": np.tile(np.linspace(-1, 1, bins + 1), (n, 1)),
+                         "counts": np.ones((n, bins))}, {"keys": [key], "kinds": ["weight"]})
+    w.put_json({"kind": "end", "status": "finished", "exit_code": 0, "time": time.time()})
+    w.close()

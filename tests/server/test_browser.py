@@ -227,8 +227,9 @@ def test_damaged_and_empty_runs_show_a_message(page, tmp_path, artifacts):
     from traindoctor.server.app import create_app
 
     from .conftest import LiveServer
-    from .synthetic import noisy_loss, write_scalar_run
+    from .synthetic import noisy_loss, write_histogram_run, write_scalar_run
 
+    write_histogram_run(str(tmp_path / "histonly"))
     loss = noisy_loss(500)
     loss[200:210] = float("nan")
     write_scalar_run(str(tmp_path / "torn"), {"train/loss": loss})
@@ -244,6 +245,10 @@ def test_damaged_and_empty_runs_show_a_message(page, tmp_path, artifacts):
         title = page.locator(".scalar-chart[data-tag='train/loss'] .gtitle").text_content()
         assert "10 NaN/Inf" in title
         shot(page, artifacts, "damaged-run")
+        page.goto(f"{srv.url}/#run=histonly&panel=distributions")  # histograms without per-step tables
+        page.wait_for_selector("#hist-heatmap .main-svg")
+        assert page.locator("#hist-heatmap").get_attribute("data-rows") == "3"
+        assert "no per-step weight statistics" in page.locator("#dist-stats").inner_text()
         page.goto(f"{srv.url}/#run=empty")
         page.wait_for_function("document.querySelector('#message').innerText.includes('not a run directory')")
         assert not page.errors

@@ -43,8 +43,15 @@ def run_overview(run: Run, run_id: str) -> dict[str, Any]:
     return {"id": run_id, "name": info.name, "path": info.path, "source": info.source, "status": info.status,
             "steps": info.steps, "start_time": info.start_time, "end_time": info.end_time,
             "exit_code": info.exit_code, "scalar_tags": run.scalar_tags(), "tables": tables,
-            "histogram_kinds": sorted({h.kind for h in run.histograms()}) if "histogram" in run.records() else [],
+            "histogram_keys": _histogram_keys(run),
             "records": sorted(run.records()), "warnings": list(run.warnings)}
+
+
+def _histogram_keys(run: Run) -> dict[str, list[str]]:
+    keys: dict[str, set[str]] = {}
+    for h in run.histograms():
+        keys.setdefault(h.kind, set()).add(h.key)
+    return {kind: sorted(k) for kind, k in sorted(keys.items())}
 
 
 def scalar_series(run: Run, tag: str, *, lo: float | None = None, hi: float | None = None,

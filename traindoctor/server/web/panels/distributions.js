@@ -7,13 +7,15 @@ export const id = "distributions";
 export const title = "Distributions";
 
 export async function render(container, ctx) {
-  const tables = Object.keys(ctx.info.tables).filter(t => t !== "activation");
-  if (!tables.length && !ctx.info.histogram_kinds.length) {
+  const hk = ctx.info.histogram_keys;
+  // Per-step statistics tables (weight, grad, update) and histogram-only kinds (e.g. from TensorBoard logs).
+  const tables = [...new Set([...Object.keys(ctx.info.tables).filter(t => t !== "activation"), ...Object.keys(hk)])];
+  if (!tables.length) {
     container.replaceChildren(el("p", { class: "muted" }, "This run recorded no weight, gradient or update statistics."));
     return {};
   }
   const st = { table: tables.includes("grad") ? "grad" : tables[0], key: null, field: "norm" };
-  const keysOf = t => (ctx.info.tables[t] || ctx.info.tables.weight || { keys: [] }).keys;
+  const keysOf = t => (ctx.info.tables[t] || {}).keys || hk[t] || (ctx.info.tables.weight || { keys: [] }).keys;
   st.key = keysOf(st.table)[0];
   const heat = el("div", { class: "plot", id: "hist-heatmap" });
   const stats = el("div", { class: "plot", id: "dist-stats" });
@@ -32,9 +34,14 @@ export async function render(container, ctx) {
   async function draw() {
     controls();
     const kind = st.table === "update" ? "weight" : st.table;
-    const tasks = [statsChart(stats, ctx.run, st.table, st.key, st.table === "update" ? ["norm", "ratio"] : ["mean", "std", "min", "max", "norm"]),
-                   overviewChart(overview, ctx.run, st.table, st.field, k => { st.key = k; draw(); }, true)];
-    if (ctx.info.histogram_kinds.includes(kind)) {
+    const tasks = [];
+    if (ctx.info.tables[st.table]) {
+      tasks.push(statsChart(stats, ctx.run, st.table, st.key, st.table === "update" ? ["norm", "ratio"] : ["mean", "std", "min", "max", "norm"]),
+                 overviewChart(overview, ctx.run, st.table, st.field, k => { st.key = k; draw(); }, true));
+    } else {
+      stats.replaceChildren(el("p", { class: "muted" }, `no per-step ${st.table} statistics recorded`));
+    }
+    if ((hk[kind] || []).includes(st.key)) {
       tasks.push(get("histograms", { run: ctx.run, kind, key: st.key }).then(h => {
         Plotly.react(heat, [{ type: "heatmap", x: h.edges.slice(0, -1).map((e, i) => (e + h.edges[i + 1]) / 2), y: h.step, z: h.z,
                               colorscale: "Blues", reversescale: true, colorbar: { title: { text: "count" } } }],
