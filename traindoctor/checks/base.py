@@ -8,6 +8,7 @@ class attributes with a docstring saying why they sit where they sit, and a
 """
 from __future__ import annotations
 
+import importlib
 import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -94,11 +95,12 @@ def register(cls: type[Check]) -> type[Check]:
 
 
 def all_checks() -> list[type[Check]]:
-    from . import mindspore_checks, symptoms  # noqa: F401  (registers)
-    try:
-        from . import causes  # noqa: F401
-    except ImportError:
-        pass
+    for family in ("symptoms", "mindspore_checks", "causes"):  # each family registers its checks on import
+        try:
+            importlib.import_module(f"{__package__}.{family}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.{family}":
+                raise
     return list(_REGISTRY)
 
 

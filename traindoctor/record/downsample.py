@@ -14,26 +14,38 @@ def minmax(step: np.ndarray, value: np.ndarray, max_points: int = 2000,
         a = np.searchsorted(step, lo, "left") if lo is not None else 0
         b = np.searchsorted(step, hi, "right") if hi is not None else len(step)
         step, value = step[a:b], value[a:b]
-    n = len(step)
-    if n <= max_points:
+    if len(step) <= max_points:
         return step, value
-    windows = max(1, max_points // 4)
-    edges = np.linspace(0, n, windows + 1).astype(np.int64)
-    starts, ends = edges[:-1], edges[1:]
-    keep = [starts, ends - 1]
-    v = np.where(np.isfinite(value), value, np.nan)
-    # argmin/argmax per window with reduceat on a NaN-safe copy
-    big = np.finfo(np.float64).max
-    vmin = np.where(np.isnan(v), big, v)
-    vmax = np.where(np.isnan(v), -big, v)
-    w = np.repeat(np.arange(windows), ends - starts)
-    order_min = np.lexsort((vmin, w))
-    order_max = np.lexsort((-vmax, w))
-    first_in_window = np.searchsorted(w[order_min], np.arange(windows))
-    keep.append(order_min[first_in_window])
-    keep.append(order_max[first_in_window])
-    nonfinite = np.nonzero(~np.isfinite(value))[0]
-    if len(nonfinite):
-        keep.append(nonfinite[:: max(1, len(nonfinite) // max_points) or 1][:max_points // 4])
-    idx = np.unique(np.concatenate(keep))
+    idx = minmax_indices(value, max_points)
     return step[idx], value[idx]
+
+
+def minmax_indices(value: np.ndarray, max_points: int = 2000) -> np.ndarray:
+    """The sorted indices :func:`minmax` keeps: first, last, min and max of each window, and NaN/Inf.
+
+    Linear in the number of points: the windows are equal runs of points, so one
+    ``argmin``/``argmax`` over a reshaped array finds every window's extremes.
+    """
+    n = len(value)
+    if n <= max_points:
+        return np.arange(n)
+    width = -(-n // max(1, max_points // 4))  # points per window, so that windows * 4 <= max_points
+    starts = np.arange(0, n, width, dtype=np.int64)
+    ends = np.minimum(starts + width, n)
+    with np.errstate(over="ignore", invalid="ignore"):  # one pass: a NaN/Inf anywhere (or an overflow) shows in the sum
+        all_finite = bool(np.isfinite(value.sum()))
+    finite = None if all_finite else np.isfinite(value)
+    low = value if all_finite else np.where(finite, value, np.inf)
+    high = value if all_finite else np.where(finite, value, -np.inf)
+    full = n // width  # whole windows are one reshape; a shorter last window is done on its own
+    keep = [starts, ends - 1,
+            low[:full * width].reshape(full, width).argmin(axis=1) + starts[:full],
+            high[:full * width].reshape(full, width).argmax(axis=1) + starts[:full]]
+    if full < len(starts):
+        keep.append(np.array([full * width + int(low[full * width:].argmin()),
+                              full * width + int(high[full * width:].argmax())]))
+    if finite is not None:
+        nonfinite = np.nonzero(~finite)[0]
+        if len(nonfinite):
+            keep.append(nonfinite[:: max(1, len(nonfinite) // max_points) or 1][:max_points // 4])
+    return np.unique(np.concatenate(keep))

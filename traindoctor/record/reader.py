@@ -217,8 +217,14 @@ class TDRun(Run):
             tag = np.concatenate(tags)
             value = np.concatenate(values)
             wall = np.concatenate(walls)
-            order = np.lexsort((step, tag))  # by tag, then step; stable for equal steps
+            # By tag, then step, stable for equal steps. Steps usually arrive in order, and a stable
+            # sort on the tag alone (a radix sort) is then enough and ten times faster than lexsort.
+            order = np.argsort(tag, kind="stable")
             tag_sorted = tag[order]
+            step_sorted = step[order]
+            if np.any((np.diff(step_sorted) < 0) & (np.diff(tag_sorted) == 0)):
+                order = np.lexsort((step, tag))
+                tag_sorted = tag[order]
             bounds = np.searchsorted(tag_sorted, np.arange(len(names) + 1))
             inv = {i: n for n, i in names.items()}
             for i in range(len(names)):
