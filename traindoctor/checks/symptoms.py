@@ -456,10 +456,11 @@ class WeightNotUpdating(Check):
         if len(steps) < self.MIN_STEPS:
             return Outcome.not_checked(f"only {len(steps)} steps of updates")
         params = ctx.trainable_params()
+        cancelled = _biases_cancelled_by_norm(ctx)
         stuck = []
         for j, name in enumerate(u.keys):
             info = params.get(name, {})
-            if info and not info.get("requires_grad", True):
+            if info and not info.get("requires_grad", True) or name in cancelled:
                 continue
             col = norms[:, j]
             col = col[~np.isnan(col)]
@@ -477,6 +478,18 @@ class WeightNotUpdating(Check):
             "receive a gradient (is their output used in the loss), and is the learning rate of their group > 0?",
             explains=["loss.not_converging", "fit.underfitting"],
             plots={f"{stuck[0]} update norm": {"table": "update", "key": stuck[0], "field": "norm"}}))
+
+
+def _biases_cancelled_by_norm(ctx: Context) -> set[str]:
+    """Biases of layers whose output goes straight into a BatchNorm: the norm subtracts the batch
+    mean, so their gradient is exactly zero. Harmless (if wasteful), so not a finding."""
+    order = module_forward_order(ctx)
+    classes = {m["name"]: m["class"] for m in ctx.modules()}
+    out = set()
+    for a, b in zip(order, order[1:]):
+        if "BatchNorm" in classes.get(b, ""):
+            out.add(f"{a}.bias")
+    return out
 
 
 class _UpdateRatio(Check):
