@@ -173,6 +173,8 @@ def main() -> None:
             base = statistics.median(samples["baseline"])
             results[mname] = {c: {"median_ms": statistics.median(v) * 1e3, "ratio": statistics.median(v) / base}
                               for c, v in samples.items()}
+            print(f"{mname}: " + ", ".join(f"{c} {r['ratio']:.2f}x" for c, r in results[mname].items()),
+                  file=sys.stderr, flush=True)
     print(f"\ndevice: {args.device}, torch {torch.__version__}, threads {torch.get_num_threads()}, "
           f"{args.rounds} rounds x {args.steps} steps, medians\n")
     names = [c.name for c in configs]
