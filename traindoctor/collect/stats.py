@@ -19,9 +19,13 @@ import torch
 from ..record.run import ACTIVATION_FIELDS, TENSOR_FIELDS
 
 #: Activations larger than this are summarised exactly for mean and non-finite count
-#: (a full sum) and on a deterministic strided sample of this many elements for the
-#: rest; on 2 CPU cores a full pass over a 2M-element conv output costs ~0.5 ms per stat.
+#: (a full sum) and on the first whole samples of the batch (about this many elements)
+#: for the rest: on 2 CPU cores a full pass over a 2M-element conv output costs ~0.5 ms
+#: per statistic. The sample is a contiguous prefix, not a strided view: strided CPU
+#: reductions take a slow path that cost 10x more than the pass they save.
 ACTIVATION_SAMPLE = 1 << 16
+#: Parameters larger than this have their zero fraction estimated on a contiguous prefix.
+ZERO_SAMPLE = 1 << 17
 #: Distance to a bound under which a sigmoid/tanh output counts as saturated.
 SATURATION_EPS = 1e-3
 
@@ -52,12 +56,16 @@ def tensor_stats(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
     mm = [torch.aminmax(t) if t.numel() else (t.new_tensor(math.nan), t.new_tensor(math.nan)) for t in ts]
     mins = torch.stack([m[0] for m in mm]).float()
     maxs = torch.stack([m[1] for m in mm]).float()
-    nonzero = torch.stack([t.bool().sum() for t in ts]).float()
+    # the zero fraction of a very large tensor is estimated on its first ZERO_SAMPLE elements:
+    # the bool count is the costliest of these passes on a CPU
+    zero_n = torch.tensor([float(min(t.numel(), ZERO_SAMPLE)) for t in ts], device=dev).clamp_min(1.0)
+    nonzero = torch.stack([(t.reshape(-1)[:ZERO_SAMPLE] if t.numel() > ZERO_SAMPLE else t).bool().sum()
+                           for t in ts]).float()
     nonfinite = _nonfinite_counts(ts, norms, sums)
     n = numel.clamp_min(1.0)
     mean = sums / n
     var = (norms * norms / n - mean * mean).clamp_min(0.0)
-    return torch.stack([mean, var.sqrt(), mins, maxs, norms, 1.0 - nonzero / n, nonfinite, numel], 1)
+    return torch.stack([mean, var.sqrt(), mins, maxs, norms, 1.0 - nonzero / zero_n, nonfinite, numel], 1)
 
 
 def _nonfinite_counts(ts: Sequence[torch.Tensor], norms: torch.Tensor, sums: torch.Tensor) -> torch.Tensor:
@@ -80,42 +88,80 @@ def activation_kind(name: str) -> str:
     return "other"
 
 
-def activation_stats(x: torch.Tensor, kind_name: str) -> torch.Tensor:
-    """One row of ``ACTIVATION_FIELDS`` for a module output (float32, on ``x``'s device)."""
+#: Raw per-call reductions of a module output; :func:`finish_activation_rows` turns a stack of
+#: them into ``ACTIVATION_FIELDS`` rows once per flush, so that each module call costs a handful
+#: of reductions and one ``stack`` rather than twenty small tensor operations.
+RAW_ACTIVATION = ("sum", "s_sum", "s_sumsq", "s_min", "s_max", "s_nonzero", "sat", "dead", "nonfinite")
+_CONST: dict[tuple[torch.device, float], torch.Tensor] = {}
+
+
+def _const(value: float, device: torch.device) -> torch.Tensor:
+    key = (device, value)
+    t = _CONST.get(key)
+    if t is None:
+        t = _CONST[key] = torch.tensor(value, device=device)
+    return t
+
+
+def activation_raw(x: torch.Tensor, kind_name: str) -> tuple[torch.Tensor, int, int, bool]:
+    """``(raw[len(RAW_ACTIVATION)], numel, sample_numel, finite)`` for a module output.
+
+    ``finite`` is exact on the CPU (reading a CPU scalar is free); on an accelerator it is
+    always True here, the non-finite count in ``raw`` carries the information without a sync.
+    """
     x = _as_float(x)
     n = x.numel()
+    dev = x.device
     if n == 0:
-        return torch.full((len(ACTIVATION_FIELDS),), math.nan, device=x.device)
+        nan = _const(math.nan, dev)
+        return torch.stack([nan] * len(RAW_ACTIVATION)), 0, 0, True
     flat = x.reshape(-1)
+    if not flat.is_contiguous():
+        flat = flat.contiguous()
     total = flat.sum()
-    if n > ACTIVATION_SAMPLE:
-        sample = flat[:: (n + ACTIVATION_SAMPLE - 1) // ACTIVATION_SAMPLE]
+    if n > ACTIVATION_SAMPLE and x.dim() >= 1 and x.shape[0] > 1:
+        per_sample = n // x.shape[0]
+        sample = flat[: max(1, ACTIVATION_SAMPLE // max(per_sample, 1)) * per_sample]  # whole samples, contiguous
     else:
         sample = flat
     m = sample.numel()
     mn, mx = torch.aminmax(sample)
-    sq = torch.linalg.vector_norm(sample)
-    mean = total / n
-    smean = sample.sum() / m
-    std = (sq * sq / m - smean * smean).clamp_min(0.0).sqrt()
-    zero = 1.0 - sample.bool().sum() / m
-    nan = torch.tensor(math.nan, device=x.device)
-    sat = nan
-    dead = nan
+    nan = _const(math.nan, dev)
+    sat = dead = nan
     bounds = _SATURATING.get(kind_name)
     if bounds is not None:
         lo, hi = bounds
-        sat = ((sample <= lo + SATURATION_EPS) | (sample >= hi - SATURATION_EPS)).float().mean()
+        sat = ((sample <= lo + SATURATION_EPS) | (sample >= hi - SATURATION_EPS)).sum()
     elif kind_name in _RECTIFIER and x.dim() >= 2:
         # A unit (feature or channel) is dead over the batch when it is never positive.
-        rows = x[: min(x.shape[0], 64)]
+        head = x[: min(x.shape[0], 64)]
         dims = [0] + list(range(2, x.dim()))
-        dead = (rows.amax(dim=dims) <= 0).float().mean()
-    if x.device.type == "cpu":
-        nonfinite = total.new_tensor(0.0) if math.isfinite(float(total)) else (~torch.isfinite(flat)).sum().float()
+        dead = (head.amax(dim=dims) <= 0).float().mean()
+    finite = True
+    if dev.type == "cpu":
+        finite = math.isfinite(float(total))
+        nonfinite = _const(0.0, dev) if finite else (~torch.isfinite(flat)).sum()
     else:
-        nonfinite = (~torch.isfinite(flat)).sum().float()
-    return torch.stack([mean, std, mn, mx, zero, sat, dead, nonfinite, total.new_tensor(float(n))]).float()
+        nonfinite = (~torch.isfinite(flat)).sum()
+    raw = torch.stack([total, sample.sum(), torch.dot(sample, sample), mn, mx, sample.bool().sum(), sat, dead,
+                       nonfinite]).float()
+    return raw, n, m, finite
+
+
+def finish_activation_rows(raw: torch.Tensor, numel: torch.Tensor, sample_numel: torch.Tensor) -> torch.Tensor:
+    """``ACTIVATION_FIELDS`` rows from stacked raw reductions (vectorised, once per flush)."""
+    numel = numel.to(raw.device, torch.float32)
+    m = sample_numel.to(raw.device, torch.float32).clamp_min(1.0)
+    smean = raw[:, 1] / m
+    std = (raw[:, 2] / m - smean * smean).clamp_min(0.0).sqrt()
+    return torch.stack([raw[:, 0] / numel.clamp_min(1.0), std, raw[:, 3], raw[:, 4], 1.0 - raw[:, 5] / m,
+                        raw[:, 6] / m, raw[:, 7], raw[:, 8], numel], 1)
+
+
+def activation_stats(x: torch.Tensor, kind_name: str) -> torch.Tensor:
+    """One row of ``ACTIVATION_FIELDS`` for a module output (float32, on ``x``'s device)."""
+    raw, n, m, _ = activation_raw(x, kind_name)
+    return finish_activation_rows(raw[None], torch.tensor([float(n)]), torch.tensor([float(m)]))[0]
 
 
 def input_stats(t: torch.Tensor) -> dict:

@@ -39,7 +39,7 @@ from ..record import format as fmt
 from ..record.run import ACTIVATION_FIELDS, TENSOR_FIELDS, UPDATE_FIELDS
 from ..record.writer import StreamWriter
 from . import data as datamod
-from .stats import activation_kind, activation_stats, histogram, input_stats, tensor_stats
+from .stats import activation_kind, activation_raw, finish_activation_rows, histogram, input_stats, tensor_stats
 
 _CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
 _LOSS_FUNCTIONS = ("cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
@@ -187,6 +187,7 @@ class Collector:
         self._buf_scalars: list[tuple[int, str, Any]] = []
         self._buf_tables: dict[str, list[tuple[int, list[int], torch.Tensor, list[int] | None]]] = {}
         self._buf_hist: list[tuple[int, int, str, torch.Tensor, torch.Tensor]] = []
+        self._act_sizes: list[tuple[int, int]] = []
         self._last_flush = time.monotonic()
         self._steps_since_flush = 0
         self._user_step: int | None = None
@@ -457,11 +458,11 @@ class Collector:
         t = _first_float_tensor(output)
         if t is None:
             return
-        row = activation_stats(t, act_name)
-        self._pending_act.append((idx, row))
+        raw, n, m, finite = activation_raw(t, act_name)
+        self._pending_act.append((idx, raw, n, m))
         if len(self._pending_act) > 8192:
             del self._pending_act[:4096]
-        if t.device.type == "cpu" and row[7] > 0:
+        if not finite:
             self._nonfinite_origin(idx, module, args, t)
 
     def _nonfinite_origin(self, idx: int, module: Any, args: Any, out: torch.Tensor) -> None:
@@ -604,13 +605,13 @@ class Collector:
             if p.is_floating_point():
                 by_dev.setdefault(p.device, []).append(i)
         cur_all = [p.detach() for p in self._params]
+        weight_norms: dict[torch.device, torch.Tensor] = {}
         for dev, idxs in by_dev.items():
             cur = [cur_all[i] for i in idxs]
             if self.options.weights:
                 rows = tensor_stats(cur)
                 self._table("weight", self.step, idxs, rows)
-            else:
-                rows = None
+                weight_norms[dev] = rows[:, TENSOR_FIELDS.index("norm")]
         if self.options.updates:
             prev = self._prev_weights
             if prev is not None and len(prev) == len(cur_all) and self._prev_step_for_update >= 0:
@@ -619,7 +620,7 @@ class Collector:
                     cur = [cur_all[i] for i in idxs]
                     torch._foreach_sub_(p_prev, cur)
                     dn = torch.stack(torch._foreach_norm(p_prev)).float()
-                    wn = torch.stack(torch._foreach_norm(cur)).float()
+                    wn = weight_norms[dev] if dev in weight_norms else torch.stack(torch._foreach_norm(cur)).float()
                     self._table("update", self._prev_step_for_update, idxs,
                                 torch.stack([dn, dn / wn.clamp_min(1e-12)], 1))
                     torch._foreach_copy_(p_prev, cur)
@@ -637,9 +638,9 @@ class Collector:
             n = sum(k for _, k in self._train_correct)
             self._scalar(step, "train/acc", correct.float() / max(n, 1))
         if self._step_act:
-            idxs = [i for i, _ in self._step_act]
-            self._table("activation", step, idxs, torch.stack([r for _, r in self._step_act]),
-                        seq=list(range(len(idxs))))
+            idxs = [a[0] for a in self._step_act]
+            self._table("activation", step, idxs, torch.stack([a[1] for a in self._step_act]),
+                        seq=list(range(len(idxs))), sizes=[(a[2], a[3]) for a in self._step_act])
         if not self._optimizers and self._step_grad:
             idxs = sorted(self._step_grad)
             self._table("grad", step, idxs, torch.cat([self._step_grad[i] for i in idxs]))
@@ -924,7 +925,10 @@ class Collector:
     def _scalar(self, step: int, tag: str, value: Any) -> None:
         self._buf_scalars.append((step, tag, value, time.time()))
 
-    def _table(self, name: str, step: int, idxs: list[int], rows: torch.Tensor, seq: list[int] | None = None) -> None:
+    def _table(self, name: str, step: int, idxs: list[int], rows: torch.Tensor, seq: list[int] | None = None,
+               sizes: list[tuple[int, int]] | None = None) -> None:
+        if sizes is not None:  # raw activation reductions, finished at flush time
+            self._act_sizes.extend(sizes)
         self._buf_tables.setdefault(name, []).append((step, list(idxs), rows, seq))
 
     def log(self, step: int | None = None, **scalars: Any) -> None:
@@ -971,7 +975,27 @@ class Collector:
 
     def _flush_tables(self) -> None:
         tables, self._buf_tables = self._buf_tables, {}
+        sizes, self._act_sizes = self._act_sizes, []
+        if "activation" in tables:
+            items = tables["activation"]
+            raw = torch.cat([it[2] for it in items]) if len({it[2].device for it in items}) == 1 else \
+                torch.cat([it[2].cpu() for it in items])
+            numel = torch.tensor([float(a) for a, _ in sizes])
+            sample = torch.tensor([float(b) for _, b in sizes])
+            rows = finish_activation_rows(raw, numel, sample)
+            tables["activation"] = [(items[0][0], [], rows, None, [(st, ix, sq) for st, ix, _, sq in items])]
         for name, items in tables.items():
+            if name == "activation":
+                (_, _, rows, _, parts), = items
+                keys, fields = list(self._act_keys), ACTIVATION_FIELDS
+                steps = np.concatenate([np.full(len(ix), st, np.int64) for st, ix, _ in parts])
+                key = np.concatenate([np.asarray(ix, np.int32) for _, ix, _ in parts])
+                seq = np.concatenate([np.asarray(sq if sq is not None else range(len(ix)), np.int32)
+                                      for _, ix, sq in parts])
+                self.writer.put_block(name, {"step": steps, "key": key, "seq": seq,
+                                             "values": lambda rows=rows: rows.float().cpu().numpy()},
+                                      {"keys": keys, "fields": list(fields)})
+                continue
             if name == "activation":
                 keys, fields = list(self._act_keys), ACTIVATION_FIELDS
             else:
