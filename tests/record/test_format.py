@@ -111,3 +111,15 @@ def _records(data: bytes):
             out.append(next(gen))
         except StopIteration:
             return out
+
+
+def test_open_run_on_a_log_directory_names_the_runs_inside(tmp_path):
+    import pytest
+
+    from traindoctor.record import RunNotFound, open_run
+
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        _write(tmp_path / name / "rank0.tdr", n_blocks=1)
+    with pytest.raises(RunNotFound, match=r"log directory holding 2 runs \(a, b\): name one of them"):
+        open_run(str(tmp_path))

@@ -29,6 +29,10 @@ def open_run(path: str) -> Run:
     for probe, opener, _ in SOURCES:
         if probe(path):
             return opener(path)
+    inside = list_runs(path) if os.path.isdir(path) else []
+    if inside:
+        names = ", ".join(os.path.relpath(p, path) for p in inside[:5]) + (", …" if len(inside) > 5 else "")
+        raise RunNotFound(f"{path} is a log directory holding {len(inside)} runs ({names}): name one of them")
     raise RunNotFound(f"{path}: not a run directory (no traindoctor stream, TensorBoard or MindSpore summary files)")
 
 
