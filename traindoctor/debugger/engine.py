@@ -1,0 +1,527 @@
+"""The live engine: watchpoints evaluated on every training step, as a collector step plugin.
+
+Per step, each watched tensor gets one row of raw statistics (``conditions.BASE_FIELDS``
+plus the range columns the watchpoints ask for), computed on the tensor's device and
+only for the fields its watchpoints need: an L1 norm for everything (its finiteness
+is the overflow check), ``_foreach`` kernels over all weights or gradients at once,
+one reduction per activation. At the end of the step the rows are concatenated and
+moved to the host in one transfer, every watchpoint is evaluated over the block
+(``conditions.evaluate``) and the hits are written as ``hit`` events in execution
+order (initial weights, module outputs in forward order, gradients, updated weights).
+The rows are also recorded as the ``watch`` table so that ``traindoctor hits`` can
+re-evaluate other conditions offline.
+
+When ``tensor_overflow`` first hits a module output the engine re-executes that
+module under a dispatch mode (``localize.py``) and names the first non-finite op.
+A watchpoint marked ``break_on`` pauses the training thread after the step, serving
+the control channel (``control.py``) until the user continues, steps or stops.
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+import weakref
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..collect.plugins import StepPlugin
+from . import conditions as C
+from .control import Server
+from .localize import first_nonfinite_op
+from .watchpoints import Watchpoint, parse_all
+
+#: How many module outputs are localised at op level per run (each costs one re-execution).
+MAX_LOCALIZATIONS = 3
+#: Steps of ``watch`` rows buffered before they are handed to the writer.
+WATCH_FLUSH_STEPS = 64
+_ACTIVE: "weakref.ref[Debugger] | None" = None
+
+
+def mark(name: str, tensor: torch.Tensor) -> None:
+    """Watch ``tensor`` under ``name`` in the current step (conditions whose target is ``tensor``)."""
+    dbg = _ACTIVE() if _ACTIVE is not None else None
+    if dbg is not None and torch.is_tensor(tensor) and tensor.is_floating_point():
+        dbg._guard(dbg._add_tensor, "tensor", name, None, tensor, None, None)
+
+
+class _Rows:
+    """The current step's statistics rows, on their devices, with host-side labels."""
+
+    def __init__(self) -> None:
+        self.blocks: list[torch.Tensor] = []  # [n_i, F] each
+        #: kind, node, module class, step, initial, numel, exact non-finite count (NaN: unknown)
+        self.labels: list[tuple[str, str, str | None, int, bool, float, float]] = []
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+class Debugger(StepPlugin):
+    """Evaluates watchpoints on every step; records hits; pauses on breakpoints."""
+
+    def __init__(self, collector: Any, watchpoints: list[Watchpoint]) -> None:
+        global _ACTIVE
+        self.watchpoints = watchpoints
+        self.collector = collector
+        self.range_fields = sorted({f for wp in watchpoints for f in wp.cond.needs(wp.params)
+                                    if f.startswith("in_range[")})
+        self.fields = C.BASE_FIELDS + ("initial",) + tuple(self.range_fields)
+        self._fi = {f: i for i, f in enumerate(self.fields)}
+        self._select_cache: dict[tuple[str, str, str | None], tuple[list[Watchpoint], set[str]]] = {}
+        self._rows = _Rows()
+        self._nan: dict[torch.device, torch.Tensor] = {}
+        self._prev: dict[int, torch.Tensor] = {}
+        self._prev_abs: dict[int, torch.Tensor] = {}
+        self._initial_done = False
+        self._done_step = -1
+        self._seen_dedupe: dict[tuple, torch.Tensor] = {}
+        self._origins: dict[tuple[int, str], dict] = {}
+        self._localized = 0
+        self._armed: set[str] = set()
+        self._counts = {wp.id: {s: 0 for s in C.STATE_NAMES.values()} for wp in watchpoints}
+        self._cannot_reported: set[tuple[int, str]] = set()
+        self._watch_buf: list[tuple[np.ndarray, list[str], np.ndarray]] = []
+        self._replaying = False
+        self._stop = False
+        self._step_mode = False
+        self.hits = 0
+        self.breaks = any(wp.break_on for wp in watchpoints)
+        self._keep: dict[str, torch.Tensor] = {}
+        self._last_host: dict[str, dict[str, float]] = {}
+        self._prev_host: dict[str, dict[str, float]] = {}
+        self._pause_hits: list[dict] = []
+        self.server = Server(collector.run_dir) if self.breaks else None
+        if self.server is not None:
+            self.server.publish({"status": "running", "step": 0, "watchpoints": [w.to_json() for w in watchpoints]})
+        collector.writer.put_json({"kind": "watchpoints", "watchpoints": [w.to_json() for w in watchpoints],
+                                   "fields": list(self.fields)})
+        _ACTIVE = weakref.ref(self)
+
+    @classmethod
+    def from_specs(cls, collector: Any, watch: list[str], break_on: list[str]) -> "Debugger":
+        return cls(collector, parse_all(watch, break_on))
+
+    # ------------------------------------------------------------------ helpers
+    def _guard(self, fn: Any, *args: Any) -> Any:
+        """Errors inside one tensor's statistics must not cost the rest of the step."""
+        try:
+            return fn(*args)
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            self.collector._report_failure("debugger", exc)
+            return None
+
+    def _select(self, kind: str, node: str, cls: str | None) -> tuple[list[Watchpoint], set[str]]:
+        key = (kind, node, cls)
+        hit = self._select_cache.get(key)
+        if hit is None:
+            wps = [wp for wp in self.watchpoints if wp.selects(node, kind, cls)]
+            needs: set[str] = set()
+            for wp in wps:
+                needs |= wp.cond.needs(wp.params)
+            hit = self._select_cache[key] = (wps, needs)
+        return hit
+
+    def _nan_of(self, dev: torch.device) -> torch.Tensor:
+        t = self._nan.get(dev)
+        if t is None:
+            t = self._nan[dev] = torch.tensor(math.nan, device=dev)
+        return t
+
+    # ------------------------------------------------------------------ statistics
+    def _stat_columns(self, ts: list[torch.Tensor], needs: set[str], abs_sum: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Columns [n] for the fields ``needs`` asks for (abs_sum given), on the tensors' device."""
+        cols = {"abs_sum": abs_sum}
+        f32 = [t if t.dtype == torch.float32 else t.float() for t in ts] if ("sum" in needs or "min" in needs
+                                                                            or self.range_fields) else ts
+        if "sum" in needs:
+            cols["sum"] = torch.stack([t.sum() for t in f32]).float()
+        if "min" in needs or "max" in needs:
+            mm = [torch.aminmax(t) if t.numel() else (t.new_tensor(math.nan),) * 2 for t in f32]
+            cols["min"] = torch.stack([m[0] for m in mm]).float()
+            cols["max"] = torch.stack([m[1] for m in mm]).float()
+        if "nonzero" in needs:
+            cols["nonzero"] = torch.stack([torch.count_nonzero(t) for t in ts]).float()
+        if "limit" in needs:
+            lows = [t.dtype in (torch.float16, torch.bfloat16) for t in ts]
+            if any(lows):
+                nan = self._nan_of(abs_sum.device)
+                cols["limit"] = torch.stack([
+                    ((t.abs() >= torch.finfo(t.dtype).max) | torch.isnan(t)).sum().float() if low else nan
+                    for t, low in zip(ts, lows)])
+        for f in self.range_fields:
+            if f in needs:
+                lo, hi = (float(x) for x in f[len("in_range["):-1].split(","))
+                cols[f] = torch.stack([((t >= lo) & (t <= hi)).sum() for t in f32]).float()
+        return cols
+
+    def _append(self, kind: str, nodes: list[str], step: int, cols: dict[str, torch.Tensor], numels: list[float],
+                nonfinite: list[float], initial: bool = False, cls: str | None = None) -> None:
+        n = len(nodes)
+        dev = cols["abs_sum"].device
+        nan = self._nan_of(dev).expand(n)
+        block = torch.stack([cols.get(f, nan).float() if f != "initial" else nan for f in self.fields], 1)
+        self._rows.blocks.append(block)
+        for node, numel, nf in zip(nodes, numels, nonfinite):
+            self._rows.labels.append((kind, node, cls, step, initial, numel, nf))
+
+    def _nonfinite_host(self, abs_sum: torch.Tensor, ts: list[torch.Tensor]) -> list[float]:
+        """Exact NaN/Inf counts on the CPU (reading a CPU scalar costs nothing); NaN = 'from abs_sum' elsewhere."""
+        if abs_sum.device.type != "cpu":
+            return [math.nan] * len(ts)
+        vals = abs_sum.tolist()
+        return [0.0 if math.isfinite(v) else float((~torch.isfinite(t)).sum()) for v, t in zip(vals, ts)]
+
+    # ------------------------------------------------------------------ hooks
+    def on_step_begin(self, collector: Any, step: int) -> None:
+        if self._stop:
+            raise SystemExit(0)
+        if not self._initial_done:
+            self._initial_done = True
+            self._guard(self._weights, collector, step, True)
+
+    def on_module_output(self, collector: Any, name: str | None, module: Any, args: Any, output: Any) -> None:
+        if self._replaying:
+            return
+        if self._stop:
+            raise SystemExit(0)
+        from ..collect.torch import _first_float_tensor
+
+        t = _first_float_tensor(output)
+        if t is None:
+            return
+        cls = type(module).__name__
+        node = name or cls
+        self._guard(self._add_tensor, "activation", node, cls, t.detach(), module, args)
+
+    def _add_tensor(self, kind: str, node: str, cls: str | None, t: torch.Tensor, module: Any, args: Any) -> None:
+        wps, needs = self._select(kind, node, cls)
+        if not wps:
+            return
+        step = self.collector._forward_step()
+        key = (t.data_ptr(), tuple(t.shape), t.dtype, t._version, frozenset(needs)) if t.numel() else None
+        cols_row = self._seen_dedupe.get(key) if key is not None else None
+        if cols_row is None:
+            abs_sum = torch.linalg.vector_norm(t.float() if t.dtype not in (torch.float32, torch.float64) else t,
+                                               1).reshape(1).float()
+            cols_row = self._stat_columns([t], needs, abs_sum)
+            if key is not None:
+                self._seen_dedupe[key] = cols_row
+        nonfinite = self._nonfinite_host(cols_row["abs_sum"], [t]) if t.device.type == "cpu" else [math.nan]
+        if self.breaks:
+            self._keep[f"{kind}:{node}"] = t
+            if args is not None:
+                for i, a in enumerate(args if isinstance(args, (tuple, list)) else (args,)):
+                    if torch.is_tensor(a):
+                        self._keep[f"input:{node}[{i}]"] = a.detach()
+        if module is not None and self._localized < MAX_LOCALIZATIONS \
+                and any(wp.cond.family == "overflow" for wp in wps):
+            bad = nonfinite[0] > 0 if t.device.type == "cpu" else (
+                node in self._armed and not bool(torch.isfinite(cols_row["abs_sum"]).all()))
+            if bad and not any(o.get("found") for o in self._origins.values()) \
+                    and not any(s == step for s, _ in self._origins):
+                self._localized += 1
+                self._armed.discard(node)
+                self._replaying = True
+                try:
+                    origin = first_nonfinite_op(module, tuple(args) if isinstance(args, (tuple, list)) else (args,),
+                                                node, self.collector)
+                finally:
+                    self._replaying = False
+                origin.update(step=step, node=node, module_class=cls)
+                self._origins[(step, node)] = origin
+                self.collector.writer.put_json({"kind": "nonfinite_op", **_jsonable(origin)})
+        self._append(kind, [node], step, cols_row, [float(t.numel())], nonfinite, cls=cls)
+
+    def on_gradients(self, collector: Any, step: int, param_idxs: list[int]) -> None:
+        self._guard(self._gradients, collector, step, param_idxs)
+
+    def _gradients(self, collector: Any, step: int, param_idxs: list[int]) -> None:
+        by_dev: dict[tuple, list[int]] = {}
+        for i in param_idxs:
+            p = collector._params[i]
+            g = p.grad
+            if g is None or not g.is_floating_point() or g.is_sparse:
+                continue
+            wps, needs = self._select("gradient", collector._param_names[i], None)
+            if wps:
+                by_dev.setdefault((g.device, frozenset(needs)), []).append(i)
+        for (dev, needs), idxs in by_dev.items():
+            gs = [collector._params[i].grad.detach() for i in idxs]
+            abs_sum = torch.stack(torch._foreach_norm(gs, 1)).float()
+            cols = self._stat_columns(gs, set(needs), abs_sum)
+            names = [collector._param_names[i] for i in idxs]
+            if self.breaks:
+                for n, g in zip(names, gs):
+                    self._keep[f"gradient:{n}"] = g
+            self._append("gradient", names, step, cols, [float(g.numel()) for g in gs],
+                         self._nonfinite_host(abs_sum, gs))
+
+    def on_scaler_step(self, collector: Any, step: int, found_inf: Any) -> None:
+        wps, needs = self._select("tensor", "GradScaler", "GradScaler")
+        if not wps or not torch.is_tensor(found_inf):
+            return
+        f = found_inf.reshape(1).float()
+        self._append("tensor", ["GradScaler"], step, {"abs_sum": torch.zeros_like(f), "limit": f}, [1.0], [0.0],
+                     cls="GradScaler")
+
+    def _weights(self, collector: Any, step: int, initial: bool) -> None:
+        groups: dict[tuple, list[int]] = {}
+        for i, p in enumerate(collector._params):
+            if not p.is_floating_point():
+                continue
+            wps, needs = self._select("weight", collector._param_names[i], None)
+            wps = [w for w in wps if w.cond.initial_only == initial]
+            if wps:
+                needs = set().union(*(w.cond.needs(w.params) for w in wps))
+                if not initial and any(w.cond.family in ("change_large", "change_small", "not_changed") for w in wps):
+                    needs.add("change")
+                groups.setdefault((p.device, frozenset(needs)), []).append(i)
+        if initial:
+            # The baseline for the first step's change is the initial value.
+            change_idxs = [i for i, p in enumerate(collector._params) if p.is_floating_point() and any(
+                w.cond.family in ("change_large", "change_small", "not_changed")
+                for w in self._select("weight", collector._param_names[i], None)[0])]
+            for i in change_idxs:
+                self._prev[i] = collector._params[i].detach().clone()
+        for (dev, needs), idxs in groups.items():
+            ws = [collector._params[i].detach() for i in idxs]
+            abs_sum = torch.stack(torch._foreach_norm(ws, 1)).float()
+            cols = self._stat_columns(ws, set(needs), abs_sum)
+            if "change" in needs:
+                have = [i in self._prev and self._prev[i].shape == collector._params[i].shape for i in idxs]
+                nan = self._nan_of(abs_sum.device)
+                if all(have):
+                    prev = [self._prev[i] for i in idxs]
+                    if "not_close" in needs:
+                        wp = next(w for w in self.watchpoints if w.cond.family == "not_changed")
+                        cols["not_close"] = torch.stack([
+                            (~torch.isclose(w, p, float(wp.params["rtol"]), float(wp.params["atol"]),
+                                            bool(wp.params.get("equal_nan", False)))).sum()
+                            for w, p in zip(ws, prev)]).float()
+                    cols["prev_abs_sum"] = torch.stack(
+                        [self._prev_abs[i] if i in self._prev_abs else nan for i in idxs]).float()
+                    if any(i not in self._prev_abs for i in idxs):
+                        cols["prev_abs_sum"] = torch.stack(torch._foreach_norm(prev, 1)).float()
+                    torch._foreach_sub_(prev, ws)
+                    cols["update_abs_sum"] = torch.stack(torch._foreach_norm(prev, 1)).float()
+                    torch._foreach_copy_(prev, ws)
+                else:
+                    for i in idxs:
+                        self._prev[i] = collector._params[i].detach().clone()
+                for k, i in enumerate(idxs):
+                    self._prev_abs[i] = abs_sum[k]
+            names = [collector._param_names[i] for i in idxs]
+            if self.breaks and not initial:
+                for n, w in zip(names, ws):
+                    self._keep[f"weight:{n}"] = w
+            self._append("weight", names, step, cols, [float(w.numel()) for w in ws],
+                         self._nonfinite_host(abs_sum, ws), initial=initial)
+
+    def on_step_complete(self, collector: Any, step: int) -> None:
+        if self._stop:
+            raise SystemExit(0)
+        if step <= self._done_step:
+            return
+        self._done_step = step
+        self._guard(self._weights, collector, step, False)
+        hits = self._guard(self._evaluate, step) or []
+        self._seen_dedupe.clear()
+        if self.server is not None:
+            self._maybe_pause(collector, step, hits)
+        self._keep.clear()
+        self._keep_prev()
+
+    def on_close(self, collector: Any) -> None:
+        global _ACTIVE
+        if self._done_step < collector.step and len(self._rows):
+            self._guard(self._evaluate, collector.step)
+        self._flush_watch()
+        collector.writer.put_json({"kind": "watch_summary", "hits": self.hits, "outcomes": [
+            {"watchpoint": wp.id, "condition": wp.condition, **self._counts[wp.id]} for wp in self.watchpoints]})
+        if self.server is not None:
+            self.server.publish({"status": "stopped" if self._stop else "ended", "step": collector.step})
+        if _ACTIVE is not None and _ACTIVE() is self:
+            _ACTIVE = None
+
+    # ------------------------------------------------------------------ evaluation
+    def _evaluate(self, step: int) -> list[dict]:
+        rows = self._rows
+        self._rows = _Rows()
+        if not len(rows):
+            return []
+        host = torch.cat([b.to("cpu") if b.device.type != "cpu" else b for b in rows.blocks]).numpy()
+        cols = {f: host[:, i].astype(np.float64) for i, f in enumerate(self.fields)}
+        labels = rows.labels
+        numel = np.array([l[5] for l in labels])
+        nonfinite_exact = np.array([l[6] for l in labels])
+        flag = np.where(np.isfinite(cols["abs_sum"]), 0.0, 1.0)
+        cols["numel"] = numel
+        cols["nonfinite"] = np.where(np.isnan(nonfinite_exact), flag, nonfinite_exact)
+        initial = np.array([l[4] for l in labels])
+        cols["initial"] = initial.astype(np.float64)
+        kinds = [l[0] for l in labels]
+        nodes = [l[1] for l in labels]
+        classes = [l[2] for l in labels]
+        steps = [l[3] for l in labels]
+        self._buffer_watch(steps, kinds, nodes, host, cols)
+        per_row: list[list[dict]] = [[] for _ in labels]
+        for wp in self.watchpoints:
+            sel = np.array([wp.selects(n, k, c) for k, n, c in zip(kinds, nodes, classes)])
+            sel &= (initial == wp.cond.initial_only)
+            if not sel.any():
+                continue
+            idx = np.nonzero(sel)[0]
+            sub = {k: v[idx] for k, v in cols.items()}
+            out = C.evaluate(wp.cond, wp.params, sub)
+            counts = self._counts[wp.id]
+            for j, r in enumerate(idx):
+                st = int(out.state[j])
+                counts[C.STATE_NAMES[st]] += 1
+                if st == C.HIT:
+                    hit = {"kind": "hit", "condition": wp.condition, "target": kinds[r], "node": nodes[r],
+                           "step": steps[r], "stats": C.hit_stats(wp.cond, wp.params, out, j),
+                           "watchpoint": wp.id, "params": dict(wp.params), "triggered": out.triggered[j]}
+                    origin = self._origins.get((steps[r], nodes[r]))
+                    if origin is not None and wp.cond.family == "overflow" and kinds[r] == "activation":
+                        hit["origin"] = _jsonable({k: v for k, v in origin.items() if k not in ("step", "node")})
+                    elif wp.cond.family == "overflow" and kinds[r] == "activation" and not self._origins:
+                        self._armed.add(nodes[r])  # off the CPU: localise at this module's next call
+                    if wp.break_on:
+                        hit["break"] = True
+                    per_row[r].append(hit)
+                elif st == C.CANNOT_CHECK and (wp.id, nodes[r]) not in self._cannot_reported \
+                        and len(self._cannot_reported) < 1000:
+                    self._cannot_reported.add((wp.id, nodes[r]))
+                    self.collector.writer.put_json({"kind": "watch_check", "state": "cannot_check",
+                                                    "condition": wp.condition, "watchpoint": wp.id,
+                                                    "target": kinds[r], "node": nodes[r], "step": steps[r],
+                                                    "reason": out.reason[j]})
+        hits = [h for row in per_row for h in row]
+        for h in hits:
+            self.collector.writer.put_json(h)
+        self.hits += len(hits)
+        if not self.breaks:
+            return hits
+        d = C.derived_stats(cols)
+        for r, (k, n) in enumerate(zip(kinds, nodes)):
+            self._last_host[f"{k}:{n}"] = {f: C.json_number(float(v[r])) for f, v in d.items()
+                                           if not math.isnan(float(v[r]))}
+        return hits
+
+    def _buffer_watch(self, steps: list[int], kinds: list[str], nodes: list[str], host: np.ndarray,
+                      cols: dict[str, np.ndarray]) -> None:
+        vals = host.copy()
+        vals[:, self._fi["numel"]] = cols["numel"]
+        vals[:, self._fi["nonfinite"]] = cols["nonfinite"]
+        vals[:, self._fi["initial"]] = cols["initial"]
+        keys = [f"{k}:{n}" for k, n in zip(kinds, nodes)]
+        self._watch_buf.append((np.asarray(steps, np.int64), keys, vals))
+        if len(self._watch_buf) >= WATCH_FLUSH_STEPS:
+            self._flush_watch()
+
+    def _flush_watch(self) -> None:
+        buf, self._watch_buf = self._watch_buf, []
+        if not buf:
+            return
+        names: dict[str, int] = {}
+        key = np.concatenate([np.array([names.setdefault(k, len(names)) for k in keys], np.int32) for _, keys, _ in buf])
+        seq = np.concatenate([np.arange(len(keys), dtype=np.int32) for _, keys, _ in buf])
+        self.collector.writer.put_block("watch", {"step": np.concatenate([s for s, _, _ in buf]), "key": key,
+                                                  "seq": seq, "values": np.concatenate([v for _, _, v in buf])},
+                                        {"keys": list(names), "fields": list(self.fields)})
+
+    # ------------------------------------------------------------------ pause
+    def _keep_prev(self) -> None:
+        if self.breaks:
+            self._prev_host, self._last_host = self._last_host, {}
+
+    def _maybe_pause(self, collector: Any, step: int, hits: list[dict]) -> None:
+        breaking = [h for h in hits if h.get("break")]
+        action = self.server.pending_action()
+        if not breaking and not self._step_mode and action != "pause":
+            if action == "stop":
+                self._stop_now(collector, step)
+            return
+        reason = "breakpoint" if breaking else ("step" if self._step_mode else "pause")
+        collector.flush()
+        collector.writer.put_json({"kind": "debug_pause", "step": step, "reason": reason,
+                                   "hits": len(breaking)})
+        self._flush_watch()
+        collector.writer.flush()
+        self._pause_hits = breaking or hits
+        self.server.publish({"status": "paused", "step": step, "reason": reason, "hits": self._pause_hits,
+                             "tensors": sorted(self._keep), "watchpoints": [w.to_json() for w in self.watchpoints]})
+        action = self.server.serve_until_resumed(self._handle)
+        self._keep.clear()
+        if action == "stop":
+            self._stop_now(collector, step)
+        self._step_mode = action == "step"
+        self.server.publish({"status": "running", "step": step + 1, "after": action})
+
+    def _stop_now(self, collector: Any, step: int) -> None:
+        self._stop = True
+        collector.writer.put_json({"kind": "debug_stop", "step": step})
+        if self.server is not None:
+            self.server.publish({"status": "stopped", "step": step})
+        raise SystemExit(0)
+
+    def _handle(self, req: dict[str, Any]) -> dict[str, Any]:
+        action = req.get("action")
+        if action == "state":
+            return {"ok": True, "step": self._done_step, "hits": self._pause_hits, "tensors": sorted(self._keep)}
+        if action == "tensors":
+            return {"ok": True, "tensors": sorted(self._keep)}
+        if action == "inspect":
+            return self._inspect(str(req.get("tensor", "")), req.get("slice"), int(req.get("bins", 20)))
+        return {"ok": False, "error": f"unknown action {action!r} (state, tensors, inspect, continue, step, stop)"}
+
+    def _inspect(self, name: str, slc: str | None, bins: int) -> dict[str, Any]:
+        if name not in self._keep:
+            matches = [k for k in self._keep if k.split(":", 1)[1] == name]
+            if len(matches) != 1:
+                return {"ok": False, "error": f"no tensor {name!r}; tensors: {', '.join(sorted(self._keep))}"}
+            name = matches[0]
+        t = self._keep[name].detach()
+        from ..collect.stats import histogram, input_stats
+
+        flat = t.reshape(-1)
+        part = _apply_slice(t, slc) if slc else flat[:16]
+        edges, counts = histogram(t, max(1, min(bins, 256)))
+        out = {"ok": True, "tensor": name, "step": self._done_step, "stats": input_stats(t),
+               "slice": {"spec": slc or "first 16 (flattened)", "shape": list(part.shape),
+                         "values": [C.json_number(float(v)) for v in part.reshape(-1)[:1024].float().tolist()]},
+               "histogram": {"edges": [C.json_number(float(v)) for v in edges.tolist()],
+                             "counts": [int(c) for c in counts.tolist()]},
+               "previous": {"step": self._done_step - 1, "stats": self._prev_host.get(name)},
+               "current": {"stats": self._last_host.get(name)}}
+        return out
+
+
+def _apply_slice(t: torch.Tensor, spec: str) -> torch.Tensor:
+    """``"0:2, 3"`` style indexing, parsed (never evaluated)."""
+    idx: list[Any] = []
+    for part in spec.split(","):
+        part = part.strip()
+        if part == "...":
+            idx.append(Ellipsis)
+        elif ":" in part:
+            a = [int(x) if x.strip() else None for x in part.split(":")]
+            idx.append(slice(*a))
+        elif part:
+            idx.append(int(part))
+    return t[tuple(idx)]
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, float):
+        return C.json_number(obj)
+    return obj
