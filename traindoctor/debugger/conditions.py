@@ -386,7 +386,7 @@ def hit_stats(cond: Condition, params: dict, outcome: Outcome, i: int) -> dict[s
         if v is None:
             continue
         x = float(v[i])
-        if math.isnan(x) and k not in ("abs_mean", "mean", "nonfinite"):
+        if math.isnan(x):  # not computed for this condition, or NaN propagated from the tensor
             continue
         out[k] = json_number(x)
     return out

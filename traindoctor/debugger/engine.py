@@ -156,7 +156,10 @@ class Debugger(StepPlugin):
         for f in self.range_fields:
             if f in needs:
                 lo, hi = (float(x) for x in f[len("in_range["):-1].split(","))
-                cols[f] = torch.stack([((t >= lo) & (t <= hi)).sum() for t in f32]).float()
+                # histc with one bin counts the values in [lo, hi] in one pass (NaN and out-of-range skipped);
+                # the obvious ((t >= lo) & (t <= hi)).sum() costs five passes.
+                cols[f] = torch.stack([torch.histc(t, 1, lo, hi).reshape(()) if lo < hi else (t == lo).sum().float()
+                                       for t in f32]).float()
         return cols
 
     def _append(self, kind: str, nodes: list[str], step: int, cols: dict[str, torch.Tensor], numels: list[float],
