@@ -86,6 +86,7 @@ def run(
 def _debugger_specs(watch: Optional[List[str]], break_on: Optional[List[str]]) -> tuple[list, list]:
     """``--watch``/``--break-on`` as CollectOptions fields, validated here so a typo fails before the script runs."""
     watch = list(watch) if watch else ["recommended"]
+    watch = [w for w in watch if w.strip().lower() not in ("none", "off")]
     try:
         from .debugger.watchpoints import parse_all
     except ImportError:
