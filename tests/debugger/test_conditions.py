@@ -150,3 +150,29 @@ def test_node_patterns_select_nodes():
     assert not wp.selects("fc10.weight", "weight") and not wp.selects("fc1.weight", "gradient")
     glob = parse_spec("gradient_exploding@*.bias")[0]
     assert glob.selects("fc2.bias", "gradient") and not glob.selects("fc2.weight", "gradient")
+
+
+def test_change_ratio_of_a_large_weight_from_its_sample_matches_the_exact_ratio(run_dir):
+    import torch
+    from torch import nn
+
+    from traindoctor.collect.torch import CollectOptions, Collector
+    from traindoctor.record import TDRun
+
+    torch.manual_seed(0)
+    collector = Collector(run_dir, options=CollectOptions(
+        watch=["weight_change_too_large(abs_mean_update_ratio_gt=0)@0.weight"])).install()
+    try:
+        model = nn.Sequential(nn.Linear(400, 300), nn.Linear(300, 2))  # 120000 elements: sampled
+        opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+        before = model[0].weight.detach().clone()
+        x, y = torch.randn(32, 400), torch.randint(0, 2, (32,))
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+        exact = float((model[0].weight.detach() - before).abs().mean() / before.abs().mean())
+    finally:
+        collector.close()
+    hit = TDRun(run_dir).events("hit")[0]
+    assert hit["node"] == "0.weight" and hit["step"] == 0
+    assert hit["stats"]["abs_mean_update_ratio"] == pytest.approx(exact, rel=0.02)

@@ -21,8 +21,9 @@ class StepPlugin:
         """A training step opened (first backward of the iteration); weights are not yet updated."""
 
     def on_module_output(self, collector: "Collector", name: str | None, module: Any, args: Any,
-                         output: Any) -> None:
-        """A module returned ``output`` in a forward pass with autograd enabled (``name`` None if unregistered)."""
+                         output: Any, row: Any = None) -> None:
+        """A module returned ``output`` in a forward pass with autograd enabled (``name`` None if unregistered);
+        ``row``: the collector's ``ACTIVATION_FIELDS`` statistics of that output when it recorded them."""
 
     def on_gradients(self, collector: "Collector", step: int, param_idxs: list[int]) -> None:
         """Gradients of ``collector._params[param_idxs]`` are final for this step (optimizer about to step)."""

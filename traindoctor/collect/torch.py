@@ -452,23 +452,25 @@ class Collector:
             self._stack.pop()
             self._depth -= 1
         info = self._mods.get(id(module))
-        if self.plugins and torch.is_grad_enabled():  # step plugins
-            self._plugins_call("on_module_output", info.name if info is not None else None, module, args, output)
-        if info is None or not info.record or not self.options.activations or not torch.is_grad_enabled() \
-                or "activation" in self._disabled:
-            return
-        self._guarded("activation", self._record_activation, info.idx, info.kind, module, args, output)
+        row = None
+        if not (info is None or not info.record or not self.options.activations or not torch.is_grad_enabled()
+                or "activation" in self._disabled):
+            row = self._guarded("activation", self._record_activation, info.idx, info.kind, module, args, output)
+        if self.plugins and torch.is_grad_enabled():  # step plugins, given the row above to spare a second pass
+            self._plugins_call("on_module_output", info.name if info is not None else None, module, args, output,
+                               row)
 
-    def _record_activation(self, idx: int, kind: str, module: Any, args: Any, output: Any) -> None:
+    def _record_activation(self, idx: int, kind: str, module: Any, args: Any, output: Any) -> torch.Tensor | None:
         t = _first_float_tensor(output)
         if t is None:
-            return
+            return None
         row = activation_stats(t, kind)
         self._pending_act.append((idx, row))
         if len(self._pending_act) > 8192:
             del self._pending_act[:4096]
         if t.device.type == "cpu" and row[7] > 0:
             self._nonfinite_origin(idx, module, args, t)
+        return row
 
     def _nonfinite_origin(self, idx: int, module: Any, args: Any, out: torch.Tensor) -> None:
         step = self._forward_step()
