@@ -137,51 +137,62 @@ class Debugger(StepPlugin):
         return t
 
     # ------------------------------------------------------------------ statistics
-    def _stat_columns(self, ts: list[torch.Tensor], needs: set[str], abs_sum: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Columns [n] for the fields ``needs`` asks for (abs_sum given), on the tensors' device."""
-        cols = {"abs_sum": abs_sum}
-        f32 = [t if t.dtype == torch.float32 else t.float() for t in ts] if ("sum" in needs or "min" in needs
-                                                                            or self.range_fields) else ts
-        if "sum" in needs:
+    def _stat_columns(self, ts: list[torch.Tensor], needs: set[str], detect: bool = True) -> dict[str, torch.Tensor]:
+        """Columns [n] for the fields ``needs`` asks for, on the tensors' device.
+
+        The overflow check is the finiteness of a sum: on the CPU ``sum`` costs a tenth of ``isfinite().all()``
+        and a sixth of an L1 norm (measured on one core), and any NaN/Inf makes it non-finite. ``abs_sum`` is
+        computed only for the abs-mean parameters; when it is, it serves as the detector instead of ``sum``.
+        """
+        f32 = [t if t.dtype in (torch.float32, torch.float64) else t.float() for t in ts]
+        cols: dict[str, torch.Tensor] = {}
+        if "abs_sum" in needs:
+            cols["abs_sum"] = torch.stack([t.abs().sum() for t in f32]).float()
+        if "sum" in needs or (detect and "abs_sum" not in needs):
             cols["sum"] = torch.stack([t.sum() for t in f32]).float()
         if "min" in needs or "max" in needs:
             mm = [torch.aminmax(t) if t.numel() else (t.new_tensor(math.nan),) * 2 for t in f32]
             cols["min"] = torch.stack([m[0] for m in mm]).float()
             cols["max"] = torch.stack([m[1] for m in mm]).float()
         if "nonzero" in needs:
-            cols["nonzero"] = torch.stack([torch.count_nonzero(t) for t in ts]).float()
+            cols["nonzero"] = torch.stack([t.ne(0).sum(dtype=_count_dtype(t)) for t in ts]).float()
         if "limit" in needs:
             lows = [t.dtype in (torch.float16, torch.bfloat16) for t in ts]
             if any(lows):
-                nan = self._nan_of(abs_sum.device)
+                nan = self._nan_of(ts[0].device)
                 cols["limit"] = torch.stack([
                     ((t.abs() >= torch.finfo(t.dtype).max) | torch.isnan(t)).sum().float() if low else nan
                     for t, low in zip(ts, lows)])
         for f in self.range_fields:
             if f in needs:
                 lo, hi = (float(x) for x in f[len("in_range["):-1].split(","))
-                # histc with one bin counts the values in [lo, hi] in one pass (NaN and out-of-range skipped);
-                # the obvious ((t >= lo) & (t <= hi)).sum() costs five passes.
-                cols[f] = torch.stack([torch.histc(t, 1, lo, hi).reshape(()) if lo < hi else (t == lo).sum().float()
-                                       for t in f32]).float()
+                cols[f] = torch.stack([_count_in_range(t, lo, hi) for t in f32]).float()
+        det = self._detector(cols)
+        if det is not None:  # 0/1 on the device; exact counts replace it on the CPU (_nonfinite_host)
+            cols["nonfinite"] = (~torch.isfinite(det)).float()
         return cols
+
+    @staticmethod
+    def _detector(cols: dict[str, torch.Tensor]) -> torch.Tensor | None:
+        return cols.get("abs_sum", cols.get("sum"))
 
     def _append(self, kind: str, nodes: list[str], step: int, cols: dict[str, torch.Tensor], numels: list[float],
                 nonfinite: list[float], initial: bool = False, cls: str | None = None) -> None:
         n = len(nodes)
-        dev = cols["abs_sum"].device
+        dev = next(iter(cols.values())).device
         nan = self._nan_of(dev).expand(n)
         block = torch.stack([cols.get(f, nan).float() if f != "initial" else nan for f in self.fields], 1)
         self._rows.blocks.append(block)
         for node, numel, nf in zip(nodes, numels, nonfinite):
             self._rows.labels.append((kind, node, cls, step, initial, numel, nf))
 
-    def _nonfinite_host(self, abs_sum: torch.Tensor, ts: list[torch.Tensor]) -> list[float]:
-        """Exact NaN/Inf counts on the CPU (reading a CPU scalar costs nothing); NaN = 'from abs_sum' elsewhere."""
-        if abs_sum.device.type != "cpu":
+    def _nonfinite_host(self, cols: dict[str, torch.Tensor], ts: list[torch.Tensor]) -> list[float]:
+        """Exact NaN/Inf counts on the CPU (reading a CPU scalar costs nothing, and a non-finite sum is then
+        confirmed element by element); NaN elsewhere, where the evaluation reads the detector's finiteness."""
+        det = self._detector(cols)
+        if det is None or det.device.type != "cpu":
             return [math.nan] * len(ts)
-        vals = abs_sum.tolist()
-        return [0.0 if math.isfinite(v) else float((~torch.isfinite(t)).sum()) for v, t in zip(vals, ts)]
+        return [0.0 if math.isfinite(v) else float((~torch.isfinite(t)).sum()) for v, t in zip(det.tolist(), ts)]
 
     # ------------------------------------------------------------------ hooks
     def on_step_begin(self, collector: Any, step: int) -> None:
@@ -219,14 +230,12 @@ class Debugger(StepPlugin):
             if shared:
                 # The collector's row holds the exact non-finite count and sum of this output: no second pass.
                 nf = row[_NONFINITE].reshape(1)
-                cols_row = self._stat_columns([t], needs - {"sum"}, self._nan_of(t.device).reshape(1))
+                cols_row = self._stat_columns([t], needs - {"sum"}, detect=False)
                 cols_row["nonfinite"] = nf
                 if "sum" in needs:
                     cols_row["sum"] = row[_MEAN].reshape(1) * float(t.numel())
             else:
-                abs_sum = torch.linalg.vector_norm(t.float() if t.dtype not in (torch.float32, torch.float64) else t,
-                                                   1).reshape(1).float()
-                cols_row = self._stat_columns([t], needs, abs_sum)
+                cols_row = self._stat_columns([t], needs)
             if key is not None:
                 self._seen_dedupe[key] = cols_row
         if t.device.type != "cpu":
@@ -234,7 +243,7 @@ class Debugger(StepPlugin):
         elif "nonfinite" in cols_row:
             nonfinite = [float(cols_row["nonfinite"][0])]
         else:
-            nonfinite = self._nonfinite_host(cols_row["abs_sum"], [t])
+            nonfinite = self._nonfinite_host(cols_row, [t])
         if self.breaks:
             self._keep[f"{kind}:{node}"] = t
             if args is not None:
@@ -275,21 +284,20 @@ class Debugger(StepPlugin):
                 by_dev.setdefault((g.device, frozenset(needs)), []).append(i)
         for (dev, needs), idxs in by_dev.items():
             gs = [collector._params[i].grad.detach() for i in idxs]
-            abs_sum = torch.stack(torch._foreach_norm(gs, 1)).float()
-            cols = self._stat_columns(gs, set(needs), abs_sum)
+            cols = self._stat_columns(gs, set(needs))
             names = [collector._param_names[i] for i in idxs]
             if self.breaks:
                 for n, g in zip(names, gs):
                     self._keep[f"gradient:{n}"] = g
             self._append("gradient", names, step, cols, [float(g.numel()) for g in gs],
-                         self._nonfinite_host(abs_sum, gs))
+                         self._nonfinite_host(cols, gs))
 
     def on_scaler_step(self, collector: Any, step: int, found_inf: Any) -> None:
         wps, needs = self._select("tensor", "GradScaler", "GradScaler")
         if not wps or not torch.is_tensor(found_inf):
             return
         f = found_inf.reshape(1).float()
-        self._append("tensor", ["GradScaler"], step, {"abs_sum": torch.zeros_like(f), "limit": f}, [1.0], [0.0],
+        self._append("tensor", ["GradScaler"], step, {"sum": torch.zeros_like(f), "limit": f}, [1.0], [0.0],
                      cls="GradScaler")
 
     def _change_kind(self, i: int) -> str | None:
@@ -329,8 +337,7 @@ class Debugger(StepPlugin):
                     self._prev[i] = self._change_view(p.detach(), kind).clone()
         for (dev, needs), idxs in groups.items():
             ws = [collector._params[i].detach() for i in idxs]
-            abs_sum = torch.stack(torch._foreach_norm(ws, 1)).float()
-            cols = self._stat_columns(ws, set(needs), abs_sum)
+            cols = self._stat_columns(ws, set(needs))
             if "change" in needs:
                 self._changes(idxs, ws, cols)
             names = [collector._param_names[i] for i in idxs]
@@ -338,7 +345,7 @@ class Debugger(StepPlugin):
                 for n, w in zip(names, ws):
                     self._keep[f"weight:{n}"] = w
             self._append("weight", names, step, cols, [float(w.numel()) for w in ws],
-                         self._nonfinite_host(abs_sum, ws), initial=initial)
+                         self._nonfinite_host(cols, ws), initial=initial)
 
     def _changes(self, idxs: list[int], ws: list[torch.Tensor], cols: dict[str, torch.Tensor]) -> None:
         """prev_abs_sum, update_abs_sum (scaled from the sample to the whole tensor) and not_close."""
@@ -361,9 +368,9 @@ class Debugger(StepPlugin):
         if scale is None:
             scale = self._scales[key] = torch.tensor([w.numel() / max(v.numel(), 1) for w, v in zip(ws, views)],
                                                      device=ws[0].device)
-        cols["prev_abs_sum"] = torch.stack(torch._foreach_norm(prev, 1)).float() * scale
+        cols["prev_abs_sum"] = torch.stack([p.abs().sum() for p in prev]).float() * scale
         torch._foreach_sub_(prev, views)
-        cols["update_abs_sum"] = torch.stack(torch._foreach_norm(prev, 1)).float() * scale
+        cols["update_abs_sum"] = torch.stack([p.abs().sum() for p in prev]).float() * scale
         torch._foreach_copy_(prev, views)
 
     def on_step_complete(self, collector: Any, step: int) -> None:
@@ -403,12 +410,9 @@ class Debugger(StepPlugin):
         labels = rows.labels
         numel = np.array([l[5] for l in labels])
         nonfinite_exact = np.array([l[6] for l in labels])
-        abs_sum = cols["abs_sum"]
-        flag = np.where(np.isnan(abs_sum), np.nan, np.where(np.isfinite(abs_sum), 0.0, 1.0))
-        device_count = cols["nonfinite"]  # exact counts shared from the collector's rows, NaN elsewhere
         cols["numel"] = numel
-        cols["nonfinite"] = np.where(~np.isnan(nonfinite_exact), nonfinite_exact,
-                                     np.where(~np.isnan(device_count), device_count, flag))
+        # exact counts where known on the host, else the device column (a shared row's count, or a 0/1 flag)
+        cols["nonfinite"] = np.where(~np.isnan(nonfinite_exact), nonfinite_exact, cols["nonfinite"])
         initial = np.array([l[4] for l in labels])
         cols["initial"] = initial.astype(np.float64)
         kinds = [l[0] for l in labels]
@@ -547,6 +551,18 @@ class Debugger(StepPlugin):
                "previous": {"step": self._done_step - 1, "stats": self._prev_host.get(name)},
                "current": {"stats": self._last_host.get(name)}}
         return out
+
+
+def _count_dtype(t: torch.Tensor) -> torch.dtype:
+    return torch.int32 if t.numel() < 2 ** 31 else torch.int64
+
+
+def _count_in_range(t: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
+    """Elements in [lo, hi] (NaN never counts), as two compare-and-count passes: on the CPU a bool sum into
+    int32 is 3x faster than the default int64 one and 6x faster than ``histc`` or ``count_nonzero``."""
+    dt = _count_dtype(t)
+    n = t.le(hi).sum(dtype=dt) if hi < math.inf else (~torch.isnan(t)).sum(dtype=dt)
+    return n - t.lt(lo).sum(dtype=dt) if lo > -math.inf else n
 
 
 def _apply_slice(t: torch.Tensor, spec: str) -> torch.Tensor:
