@@ -172,7 +172,7 @@ class Condition:
         elif self.family == "all_zero":
             need.add("nonzero")
         elif self.family in ("change_large", "change_small"):
-            need |= {"abs_sum", "update_abs_sum", "prev_abs_sum"}
+            need |= {"update_abs_sum", "prev_abs_sum"}
         elif self.family == "not_changed":
             need.add("not_close")
         elif self.family == "op_overflow":

@@ -42,6 +42,8 @@ CHANGE_SAMPLE = 1 << 16
 WATCH_FLUSH_STEPS = 64
 _ACTIVE: "weakref.ref[Debugger] | None" = None
 _MEAN, _NONFINITE = ACTIVATION_FIELDS.index("mean"), ACTIVATION_FIELDS.index("nonfinite")
+#: Module classes whose output is never below zero (NaN aside).
+_RECTIFIERS = frozenset({"ReLU", "ReLU6"})
 
 
 def mark(name: str, tensor: torch.Tensor) -> None:
@@ -79,6 +81,7 @@ class Debugger(StepPlugin):
         self._nan: dict[torch.device, torch.Tensor] = {}
         self._prev: dict[int, torch.Tensor] = {}
         self._scales: dict[tuple[int, ...], torch.Tensor] = {}
+        self._layouts: dict[tuple, list[tuple[Watchpoint, np.ndarray]]] = {}
         self._initial_done = False
         self._done_step = -1
         self._seen_dedupe: dict[tuple, torch.Tensor] = {}
@@ -137,7 +140,8 @@ class Debugger(StepPlugin):
         return t
 
     # ------------------------------------------------------------------ statistics
-    def _stat_columns(self, ts: list[torch.Tensor], needs: set[str], detect: bool = True) -> dict[str, torch.Tensor]:
+    def _stat_columns(self, ts: list[torch.Tensor], needs: set[str], detect: bool = True,
+                      nonneg: bool = False) -> dict[str, torch.Tensor]:
         """Columns [n] for the fields ``needs`` asks for, on the tensors' device.
 
         The overflow check is the finiteness of a sum: on the CPU ``sum`` costs a tenth of ``isfinite().all()``
@@ -166,7 +170,7 @@ class Debugger(StepPlugin):
         for f in self.range_fields:
             if f in needs:
                 lo, hi = (float(x) for x in f[len("in_range["):-1].split(","))
-                cols[f] = torch.stack([_count_in_range(t, lo, hi) for t in f32]).float()
+                cols[f] = torch.stack([_count_in_range(t, lo, hi, nonneg) for t in f32]).float()
         det = self._detector(cols)
         if det is not None:  # 0/1 on the device; exact counts replace it on the CPU (_nonfinite_host)
             cols["nonfinite"] = (~torch.isfinite(det)).float()
@@ -230,12 +234,12 @@ class Debugger(StepPlugin):
             if shared:
                 # The collector's row holds the exact non-finite count and sum of this output: no second pass.
                 nf = row[_NONFINITE].reshape(1)
-                cols_row = self._stat_columns([t], needs - {"sum"}, detect=False)
+                cols_row = self._stat_columns([t], needs - {"sum"}, detect=False, nonneg=cls in _RECTIFIERS)
                 cols_row["nonfinite"] = nf
                 if "sum" in needs:
                     cols_row["sum"] = row[_MEAN].reshape(1) * float(t.numel())
             else:
-                cols_row = self._stat_columns([t], needs)
+                cols_row = self._stat_columns([t], needs, nonneg=cls in _RECTIFIERS)
             if key is not None:
                 self._seen_dedupe[key] = cols_row
         if t.device.type != "cpu":
@@ -421,18 +425,28 @@ class Debugger(StepPlugin):
         steps = [l[3] for l in labels]
         self._buffer_watch(steps, kinds, nodes, host, cols)
         per_row: list[list[dict]] = [[] for _ in labels]
-        for wp in self.watchpoints:
-            sel = np.array([wp.selects(n, k, c) for k, n, c in zip(kinds, nodes, classes)])
-            sel &= (initial == wp.cond.initial_only)
-            if not sel.any():
-                continue
-            idx = np.nonzero(sel)[0]
+        layout = tuple((l[0], l[1], l[2], l[4]) for l in labels)
+        selections = self._layouts.get(layout)
+        if selections is None:  # the rows of a step are usually the same every step: select once
+            selections = []
+            for wp in self.watchpoints:
+                sel = np.array([wp.selects(n, k, c) for k, n, c in zip(kinds, nodes, classes)], bool)
+                sel &= (initial == wp.cond.initial_only)
+                if sel.any():
+                    selections.append((wp, np.nonzero(sel)[0]))
+            if len(self._layouts) > 64:
+                self._layouts.clear()
+            self._layouts[layout] = selections
+        for wp, idx in selections:
             sub = {k: v[idx] for k, v in cols.items()}
             out = C.evaluate(wp.cond, wp.params, sub)
             counts = self._counts[wp.id]
-            for j, r in enumerate(idx):
+            tally = np.bincount(out.state, minlength=len(C.STATE_NAMES))
+            for st, name in C.STATE_NAMES.items():
+                counts[name] += int(tally[st])
+            for j in np.nonzero((out.state == C.HIT) | (out.state == C.CANNOT_CHECK))[0]:
+                r = idx[j]
                 st = int(out.state[j])
-                counts[C.STATE_NAMES[st]] += 1
                 if st == C.HIT:
                     hit = {"kind": "hit", "condition": wp.condition, "target": kinds[r], "node": nodes[r],
                            "step": steps[r], "stats": C.hit_stats(wp.cond, wp.params, out, j),
@@ -557,12 +571,13 @@ def _count_dtype(t: torch.Tensor) -> torch.dtype:
     return torch.int32 if t.numel() < 2 ** 31 else torch.int64
 
 
-def _count_in_range(t: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
+def _count_in_range(t: torch.Tensor, lo: float, hi: float, nonneg: bool = False) -> torch.Tensor:
     """Elements in [lo, hi] (NaN never counts), as two compare-and-count passes: on the CPU a bool sum into
-    int32 is 3x faster than the default int64 one and 6x faster than ``histc`` or ``count_nonzero``."""
+    int32 is 3x faster than the default int64 one and 6x faster than ``histc`` or ``count_nonzero``.
+    ``nonneg``: the tensor is a rectifier's output, never below 0, so a bound ``lo <= 0`` needs no pass."""
     dt = _count_dtype(t)
     n = t.le(hi).sum(dtype=dt) if hi < math.inf else (~torch.isnan(t)).sum(dtype=dt)
-    return n - t.lt(lo).sum(dtype=dt) if lo > -math.inf else n
+    return n - t.lt(lo).sum(dtype=dt) if lo > -math.inf and not (nonneg and lo <= 0.0) else n
 
 
 def _apply_slice(t: torch.Tensor, spec: str) -> torch.Tensor:
