@@ -25,11 +25,15 @@ class StepPlugin:
         """A module returned ``output`` in a forward pass with autograd enabled (``name`` None if unregistered);
         ``row``: the collector's ``ACTIVATION_FIELDS`` statistics of that output when it recorded them."""
 
+    def on_backward(self, collector: "Collector", loss: Any) -> None:
+        """``loss.backward()`` is about to run (its graph is intact)."""
+
     def on_gradients(self, collector: "Collector", step: int, param_idxs: list[int]) -> None:
         """Gradients of ``collector._params[param_idxs]`` are final for this step (optimizer about to step)."""
 
-    def on_scaler_step(self, collector: "Collector", step: int, found_inf: Any) -> None:
-        """A GradScaler stepped an optimizer; ``found_inf`` is its summed found-inf tensor (> 0: skipped)."""
+    def on_scaler_step(self, collector: "Collector", step: int, optimizer: Any, found_inf: Any) -> None:
+        """A GradScaler stepped ``optimizer`` (gradients unscaled); ``found_inf`` is its summed found-inf
+        tensor (> 0: the optimizer step was skipped, so ``on_gradients`` was not called for it)."""
 
     def on_step_complete(self, collector: "Collector", step: int) -> None:
         """Every optimizer of the step has stepped. May block (pause) or raise ``SystemExit`` (stop).

@@ -549,6 +549,8 @@ class Collector:
             track = collector.enabled and loss is not None and loss.numel() == 1 and loss.requires_grad
             if track:
                 collector._guarded("steps", collector._on_backward, loss)
+                if collector.plugins:  # step plugins
+                    collector._plugins_call("on_backward", loss)
             result = orig(tensors, *args, **kwargs)
             if track and not collector._optimizers:
                 collector._guarded("grad", collector._grads_after_backward)
@@ -779,7 +781,7 @@ class Collector:
             skipped = torch.stack([v.reshape(()).float().to(self._scalar_device(v)) for v in found.values()]).sum()
             self._scalar(self.step, "amp/skipped", (skipped > 0).float())
             if self.plugins:  # step plugins
-                self._plugins_call("on_scaler_step", self.step, skipped)
+                self._plugins_call("on_scaler_step", self.step, optimizer, skipped)
 
     def _scalar_device(self, v: torch.Tensor) -> torch.device:
         return v.device

@@ -57,10 +57,8 @@ def _print_hits(doc: dict[str, Any]) -> None:
     for h in hs[:200]:
         stats = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in h["stats"].items())
         typer.echo(f"  step {h['step']:>6}  {h['condition']:<24} {h['target']:<10} {h['node']}  [{stats}]")
-        origin = h.get("origin")
-        if origin and origin.get("found"):
-            typer.echo(f"{'':16}first non-finite op: {origin['op']} in {origin.get('module')}"
-                       + (f"\n{'':16}at {origin['source']}" if origin.get("source") else ""))
+        if h.get("origin"):
+            typer.echo(_origin_text(h["origin"], 16))
     if len(hs) > 200:
         typer.echo(f"  ... {len(hs) - 200} more (use --format json)")
     for o in doc.get("outcomes", []):
@@ -105,6 +103,19 @@ def debug(
     _emit(answer, format, _answer_text)
 
 
+def _origin_text(origin: dict | None, indent: int) -> str:
+    pad = " " * indent
+    if not origin:
+        return ""
+    if not origin.get("found"):
+        return f"{pad}op-level origin not found: {origin.get('reason', '')}"
+    if origin.get("phase") == "backward":
+        return (f"{pad}first non-finite gradient: produced by {origin['backward_function']} "
+                f"(the backward of forward op {origin['op_name']})")
+    return f"{pad}first non-finite op: {origin['op']} in {origin.get('module')}" + \
+        (f"\n{pad}at {origin['source']}" if origin.get("source") else "")
+
+
 def _emit(obj: dict, format: str, text: Any) -> None:
     if format == "json":
         sys.stdout.write(json.dumps(obj) + "\n")
@@ -117,9 +128,8 @@ def _show_text(st: dict) -> None:
     for h in st.get("hits") or []:
         stats = ", ".join(f"{k}={v}" for k, v in h.get("stats", {}).items())
         typer.echo(f"  hit {h['condition']} on {h['target']} {h['node']} at step {h['step']}: {stats}")
-        origin = h.get("origin")
-        if origin and origin.get("found"):
-            typer.echo(f"    first non-finite op: {origin['op']} in {origin.get('module')}")
+        if h.get("origin"):
+            typer.echo(_origin_text(h["origin"], 4))
     if st.get("tensors"):
         typer.echo("tensors: " + ", ".join(st["tensors"]))
 

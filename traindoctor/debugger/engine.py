@@ -31,7 +31,7 @@ from ..collect.plugins import StepPlugin
 from ..record.run import ACTIVATION_FIELDS
 from . import conditions as C
 from .control import Server
-from .localize import first_nonfinite_op
+from .localize import first_nonfinite_gradient, first_nonfinite_op
 from .watchpoints import Watchpoint, parse_all
 
 #: How many module outputs are localised at op level per run (each costs one re-execution).
@@ -88,6 +88,10 @@ class Debugger(StepPlugin):
         self._origins: dict[tuple[int, str], dict] = {}
         self._localized = 0
         self._armed: set[str] = set()
+        self._probe_backward = False
+        self._grad_probes = 0
+        self._grads_seen: set[int] = set()
+        self._grad_origins: dict[int, dict] = {}
         self._counts = {wp.id: {s: 0 for s in C.STATE_NAMES.values()} for wp in watchpoints}
         self._cannot_reported: set[tuple[int, str]] = set()
         self._watch_buf: list[tuple[np.ndarray, list[str], np.ndarray]] = []
@@ -202,6 +206,7 @@ class Debugger(StepPlugin):
     def on_step_begin(self, collector: Any, step: int) -> None:
         if self._stop:
             raise SystemExit(0)
+        self._grads_seen = set()
         if not self._initial_done:
             self._initial_done = True
             self._guard(self._weights, collector, step, True)
@@ -273,10 +278,27 @@ class Debugger(StepPlugin):
                 self.collector.writer.put_json({"kind": "nonfinite_op", **_jsonable(origin)})
         self._append(kind, [node], step, cols_row, [float(t.numel())], nonfinite, cls=cls)
 
+    def on_backward(self, collector: Any, loss: Any) -> None:
+        """After a gradient went non-finite while the forward pass stayed finite, probe the next backward
+        whose loss is finite and name the first autograd node that produced a non-finite gradient."""
+        if not self._probe_backward or self._replaying or not bool(torch.isfinite(loss.detach()).all()):
+            return
+        self._grad_probes += 1
+        self._probe_backward = False
+        step = collector._forward_step()
+        params = [p for p in collector._params if p.requires_grad]
+        origin = self._guard(first_nonfinite_gradient, loss, params) or {"found": False}
+        origin["step"] = step
+        self._grad_origins[step] = origin
+        collector.writer.put_json({"kind": "nonfinite_op", **_jsonable(origin)})
+        if not origin.get("found") and self._grad_probes < MAX_LOCALIZATIONS:
+            self._probe_backward = True
+
     def on_gradients(self, collector: Any, step: int, param_idxs: list[int]) -> None:
         self._guard(self._gradients, collector, step, param_idxs)
 
     def _gradients(self, collector: Any, step: int, param_idxs: list[int]) -> None:
+        self._grads_seen.update(param_idxs)
         by_dev: dict[tuple, list[int]] = {}
         for i in param_idxs:
             p = collector._params[i]
@@ -296,7 +318,13 @@ class Debugger(StepPlugin):
             self._append("gradient", names, step, cols, [float(g.numel()) for g in gs],
                          self._nonfinite_host(cols, gs))
 
-    def on_scaler_step(self, collector: Any, step: int, found_inf: Any) -> None:
+    def on_scaler_step(self, collector: Any, step: int, optimizer: Any, found_inf: Any) -> None:
+        # A skipped optimizer step calls no optimizer hook: watch its (unscaled) gradients here.
+        missing = [collector._param_index[id(p)] for g in getattr(optimizer, "param_groups", [])
+                   for p in g["params"] if id(p) in collector._param_index
+                   and collector._param_index[id(p)] not in self._grads_seen] if step > self._done_step else []
+        if missing:
+            self._guard(self._gradients, collector, step, missing)
         wps, needs = self._select("tensor", "GradScaler", "GradScaler")
         if not wps or not torch.is_tensor(found_inf):
             return
@@ -456,6 +484,9 @@ class Debugger(StepPlugin):
                         hit["origin"] = _jsonable({k: v for k, v in origin.items() if k not in ("step", "node")})
                     elif wp.cond.family == "overflow" and kinds[r] == "activation" and not self._origins:
                         self._armed.add(nodes[r])  # off the CPU: localise at this module's next call
+                    if wp.condition == "gradient_exploding" and steps[r] in self._grad_origins:
+                        hit["origin"] = _jsonable({k: v for k, v in self._grad_origins[steps[r]].items()
+                                                   if k != "step"})
                     if wp.break_on:
                         hit["break"] = True
                     per_row[r].append(hit)
@@ -467,6 +498,10 @@ class Debugger(StepPlugin):
                                                     "target": kinds[r], "node": nodes[r], "step": steps[r],
                                                     "reason": out.reason[j]})
         hits = [h for row in per_row for h in row]
+        forward_bad = {h["step"] for h in hits if h["condition"] == "tensor_overflow"}
+        if self._grad_probes == 0 and any(h["condition"] == "gradient_exploding" and h["step"] not in forward_bad
+                                          for h in hits):
+            self._probe_backward = True
         for h in hits:
             self.collector.writer.put_json(h)
         self.hits += len(hits)

@@ -118,3 +118,57 @@ def first_nonfinite_op(module: Any, args: tuple, node: str, collector: Any = Non
         return {"found": False, "ops": mode.ops,
                 "reason": "the re-execution stayed finite (random ops or in-place changes of the inputs)"}
     return {"found": True, "phase": "forward", "node": node, "ops": mode.ops, **mode.found}
+
+
+def first_nonfinite_gradient(loss: torch.Tensor, inputs: list[torch.Tensor]) -> dict[str, Any]:
+    """Probe the backward of ``loss`` (graph kept for the real backward) and name the first autograd node
+    whose produced gradient is not finite while the gradient it received was, with the forward op it
+    belongs to. Costs one extra backward; no ``.grad`` is touched. Never raises."""
+    nodes: list[Any] = []
+    seen: set[int] = set()
+    stack = [loss.grad_fn]
+    while stack:
+        fn = stack.pop()
+        if fn is None or id(fn) in seen:
+            continue
+        seen.add(id(fn))
+        nodes.append(fn)
+        stack.extend(n for n, _ in fn.next_functions)
+    found: dict[str, Any] = {}
+    order = [0]
+
+    def finite(ts: Any) -> bool:
+        return all(bool(torch.isfinite(t).all()) for t in ts if torch.is_tensor(t) and t.is_floating_point())
+
+    def hook(fn: Any):
+        def post(grad_inputs: Any, grad_outputs: Any) -> None:
+            order[0] += 1
+            if not found and finite(grad_outputs) and not finite(grad_inputs):
+                bad = next(t for t in grad_inputs if torch.is_tensor(t) and not bool(torch.isfinite(t).all()))
+                name = type(fn).__name__
+                found.update(backward_function=name, op_name=_forward_op(name), node_index=order[0] - 1,
+                             grad_in=[input_stats(t) for t in grad_outputs if torch.is_tensor(t)][:4],
+                             grad_out=input_stats(bad))
+        return post
+
+    handles = []
+    try:
+        for fn in nodes:
+            handles.append(fn.register_hook(hook(fn)))
+        leaves = [t for t in inputs if t.requires_grad]
+        torch.autograd.grad(loss, leaves, retain_graph=True, allow_unused=True)
+    except Exception as exc:
+        if not found:
+            return {"found": False, "reason": f"backward probe failed: {type(exc).__name__}: {exc}"}
+    finally:
+        for h in handles:
+            h.remove()
+    if not found:
+        return {"found": False, "phase": "backward", "reason": "the probed backward stayed finite"}
+    return {"found": True, "phase": "backward", **found}
+
+
+def _forward_op(backward_name: str) -> str:
+    """``SqrtBackward0`` -> ``sqrt``; ``AddmmBackward0`` -> ``addmm``."""
+    base = backward_name.split("Backward")[0]
+    return base[:1].lower() + base[1:] if base else backward_name
