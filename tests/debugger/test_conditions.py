@@ -176,3 +176,28 @@ def test_change_ratio_of_a_large_weight_from_its_sample_matches_the_exact_ratio(
     hit = TDRun(run_dir).events("hit")[0]
     assert hit["node"] == "0.weight" and hit["step"] == 0
     assert hit["stats"]["abs_mean_update_ratio"] == pytest.approx(exact, rel=0.02)
+
+
+def test_marked_tensors_are_watched_by_tensor_conditions(run_dir):
+    import torch
+
+    from traindoctor.collect.torch import CollectOptions, Collector
+    from traindoctor.debugger import mark
+    from traindoctor.record import TDRun
+
+    collector = Collector(run_dir, options=CollectOptions(watch=["tensor_too_large(max_gt=10)@scores"])).install()
+    try:
+        w = torch.ones(3, requires_grad=True)
+        opt = torch.optim.SGD([w], lr=0.1)
+        for step in range(3):
+            scores = w * (100.0 if step == 1 else 1.0)
+            mark("scores", scores)
+            mark("other", scores)  # not selected by the pattern
+            opt.zero_grad()
+            scores.sum().backward()
+            opt.step()
+    finally:
+        collector.close()
+    hits = TDRun(run_dir).events("hit")
+    assert [(h["node"], h["target"], h["step"]) for h in hits] == [("scores", "tensor", 1)]
+    assert hits[0]["stats"]["max"] == pytest.approx(90.0)  # 100 * w after one SGD step (w = 0.9)

@@ -50,7 +50,7 @@ def mark(name: str, tensor: torch.Tensor) -> None:
     """Watch ``tensor`` under ``name`` in the current step (conditions whose target is ``tensor``)."""
     dbg = _ACTIVE() if _ACTIVE is not None else None
     if dbg is not None and torch.is_tensor(tensor) and tensor.is_floating_point():
-        dbg._guard(dbg._add_tensor, "tensor", name, None, tensor, None, None)
+        dbg._guard(dbg._add_tensor, "tensor", name, None, tensor.detach(), None, None)
 
 
 class _Rows:
@@ -117,7 +117,9 @@ class Debugger(StepPlugin):
 
     # ------------------------------------------------------------------ helpers
     def _guard(self, fn: Any, *args: Any) -> Any:
-        """Errors inside one tensor's statistics must not cost the rest of the step."""
+        """An internal error is reported once and switches the debugger off; the training goes on."""
+        if "debugger" in self.collector._disabled:
+            return None
         try:
             return fn(*args)
         except (SystemExit, KeyboardInterrupt):
@@ -437,7 +439,7 @@ class Debugger(StepPlugin):
         self._rows = _Rows()
         if not len(rows):
             return []
-        host = torch.cat([b.to("cpu") if b.device.type != "cpu" else b for b in rows.blocks]).numpy()
+        host = torch.cat([b.detach().to("cpu") for b in rows.blocks]).numpy()
         cols = {f: host[:, i].astype(np.float64) for i, f in enumerate(self.fields)}
         labels = rows.labels
         numel = np.array([l[5] for l in labels])
