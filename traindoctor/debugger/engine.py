@@ -76,7 +76,8 @@ class Debugger(StepPlugin):
                                     if f.startswith("in_range[")})
         self.fields = C.BASE_FIELDS + ("initial",) + tuple(self.range_fields)
         self._fi = {f: i for i, f in enumerate(self.fields)}
-        self._select_cache: dict[tuple[str, str, str | None], tuple[list[Watchpoint], set[str]]] = {}
+        self._select_cache: dict[tuple[str, str, str | None], tuple[list[Watchpoint], frozenset[str]]] = {}
+        self._interned: dict[frozenset[str], frozenset[str]] = {}
         self._rows = _Rows()
         self._nan: dict[torch.device, torch.Tensor] = {}
         self._prev: dict[int, torch.Tensor] = {}
@@ -136,7 +137,8 @@ class Debugger(StepPlugin):
             needs: set[str] = set()
             for wp in wps:
                 needs |= wp.cond.needs(wp.params)
-            hit = self._select_cache[key] = (wps, needs)
+            interned = self._interned.setdefault(frozenset(needs), frozenset(needs))  # one object per need set
+            hit = self._select_cache[key] = (wps, interned)
         return hit
 
     def _nan_of(self, dev: torch.device) -> torch.Tensor:
@@ -234,7 +236,7 @@ class Debugger(StepPlugin):
         if not wps:
             return
         step = self.collector._forward_step()
-        key = (t.data_ptr(), tuple(t.shape), t.dtype, t._version, frozenset(needs)) if t.numel() else None
+        key = (t.data_ptr(), t.shape, t.dtype, t._version, id(needs)) if t.numel() else None
         cols_row = self._seen_dedupe.get(key) if key is not None else None
         shared = row is not None and "abs_sum" not in needs and row.numel() == len(ACTIVATION_FIELDS)
         if cols_row is None:
@@ -468,9 +470,20 @@ class Debugger(StepPlugin):
                 self._layouts.clear()
             self._layouts[layout] = selections
         for wp, idx in selections:
+            counts = self._counts[wp.id]
+            fam = wp.cond.family
+            if fam == "overflow" and not (cols["nonfinite"][idx] != 0).any() or \
+                    fam == "op_overflow" and not (cols["limit"][idx] > 0).any():
+                # the common case, decided without building the outcome: every row finite
+                if fam == "op_overflow":
+                    na = int(np.isnan(cols["limit"][idx]).sum())
+                    counts["not_applicable"] += na
+                    counts["not_hit"] += len(idx) - na
+                else:
+                    counts["not_hit"] += len(idx)
+                continue
             sub = {k: v[idx] for k, v in cols.items()}
             out = C.evaluate(wp.cond, wp.params, sub)
-            counts = self._counts[wp.id]
             tally = np.bincount(out.state, minlength=len(C.STATE_NAMES))
             for st, name in C.STATE_NAMES.items():
                 counts[name] += int(tally[st])
