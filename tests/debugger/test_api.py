@@ -60,3 +60,32 @@ def test_pause_inspect_step_continue_stop_over_http(tmp_path):
     assert client.post("/api/runs/r/debugger/continue").status_code == 409
     hits = client.get("/api/runs/r/debugger/hits").json()["hits"]
     assert [h["step"] for h in hits] == [2, 3, 4] and TDRun(run_dir).event("debug_stop")["step"] == 4
+
+
+def test_a_running_run_pauses_on_request_and_stops_cleanly(tmp_path):
+    from traindoctor.debugger.control import Client
+
+    run_dir = str(tmp_path / "r")
+    result: dict = {}
+
+    def training() -> None:
+        try:  # a breakpoint that never hits gives the run its control channel
+            train(run_dir, [], break_on=["weight_too_large(abs_mean_gt=1e6)"], steps=20000)
+            result["exit"] = "finished"
+        except SystemExit as exc:
+            result["exit"] = f"SystemExit({exc.code})"
+
+    t = threading.Thread(target=training, daemon=True)
+    t.start()
+    client = Client(run_dir)
+    deadline = time.time() + 30
+    while (client.state() or {}).get("status") != "running" and time.time() < deadline:
+        time.sleep(0.05)
+    assert client.request("pause")["ok"]
+    st = client.wait_paused(30)
+    assert st["status"] == "paused" and st["reason"] == "pause" and st["hits"] == []
+    assert "weight:fc1.weight" in st["tensors"]
+    assert client.request("stop")["ok"]
+    t.join(30)
+    assert result["exit"] == "SystemExit(0)" and client.state()["status"] == "stopped"
+    assert 0 < TDRun(run_dir).event("debug_stop")["step"] < 19999

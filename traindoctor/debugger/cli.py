@@ -88,6 +88,12 @@ def debug(
     if action == "show":
         _emit(st, format, _show_text)
         return
+    if action == "pause" and st.get("status") == "running":
+        answer = client.request("pause")
+        if not answer.get("ok"):
+            _fail(answer.get("error", "request failed"), code=1)
+        _emit(answer, format, _answer_text)
+        return
     if st.get("status") != "paused":
         _fail(f"the run is {st.get('status')} (step {st.get('step')}), not paused", code=1)
     if action == "inspect":

@@ -36,9 +36,6 @@ STATE_NAMES = {HIT: "hit", NOT_HIT: "not_hit", CANNOT_CHECK: "cannot_check", NOT
 BASE_FIELDS = ("numel", "abs_sum", "sum", "min", "max", "nonzero", "nonfinite", "limit",
                "update_abs_sum", "prev_abs_sum", "not_close")
 
-TARGETS = ("weight", "gradient", "activation", "tensor")
-
-
 def range_field(start: float, end: float) -> str:
     """Column holding the count of elements in ``[start, end]``."""
     return f"in_range[{start!r},{end!r}]"

@@ -19,8 +19,6 @@ the control channel (``control.py``) until the user continues, steps or stops.
 from __future__ import annotations
 
 import math
-import os
-import time
 import weakref
 from typing import Any
 
