@@ -34,6 +34,7 @@ browser:
 bench: $(STAMP)
 	$(BIN)/python benchmarks/overhead.py
 	$(BIN)/python benchmarks/doctor_speed.py
+	$(BIN)/python benchmarks/debugger_overhead.py
 
 zoo: $(STAMP)
 	$(BIN)/python benchmarks/zoo.py

@@ -11,7 +11,8 @@ Modes, interleaved round by round so that drift of the machine hits all alike:
 Targets (issue 6): recommended <= 1.10x no_watch, overflow <= 1.05x, and the time the watchpoints add
 below the time ``detect_anomaly`` adds (both are compared with what they are added to: the collector's
 recording and the plain script). Wall and process-CPU medians are both reported.
-Usage: ``python benchmarks/debugger_overhead.py [--rounds 5] [--steps 20] [--json OUT]``.
+Usage: ``python benchmarks/debugger_overhead.py [--rounds 5] [--steps 20] [--json OUT]``
+(``BENCH_THREADS`` sets torch's intra-op threads, default 1).
 """
 from __future__ import annotations
 
@@ -92,7 +93,9 @@ def main() -> None:
     ap.add_argument("--models", default="mlp,cnn")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
-    torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "2")))
+    # One intra-op thread by default: on a shared 2-core machine two OpenMP threads spin against the
+    # neighbours' load and the medians stop meaning anything; BENCH_THREADS=2 measures the 2-thread case.
+    torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "1")))
     result = {"threads": torch.get_num_threads(), "torch": torch.__version__, "models": {}}
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.models.split(","):
