@@ -81,11 +81,12 @@ def test_a_running_run_pauses_on_request_and_stops_cleanly(tmp_path):
     deadline = time.time() + 30
     while (client.state() or {}).get("status") != "running" and time.time() < deadline:
         time.sleep(0.05)
-    assert client.request("pause")["ok"]
-    st = client.wait_paused(30)
-    assert st["status"] == "paused" and st["reason"] == "pause" and st["hits"] == []
+    answer = client.request("pause", timeout=30)
+    assert answer["ok"], answer
+    st = client.wait_paused(60)
+    assert st["status"] == "paused" and st["reason"] == "pause" and st["hits"] == [], st
     assert "weight:fc1.weight" in st["tensors"]
-    assert client.request("stop")["ok"]
-    t.join(30)
+    assert client.request("stop", timeout=30)["ok"]
+    t.join(60)
     assert result["exit"] == "SystemExit(0)" and client.state()["status"] == "stopped"
     assert 0 < TDRun(run_dir).event("debug_stop")["step"] < 19999

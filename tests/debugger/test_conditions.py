@@ -201,3 +201,16 @@ def test_marked_tensors_are_watched_by_tensor_conditions(run_dir):
     hits = TDRun(run_dir).events("hit")
     assert [(h["node"], h["target"], h["step"]) for h in hits] == [("scores", "tensor", 1)]
     assert hits[0]["stats"]["max"] == pytest.approx(90.0)  # 100 * w after one SGD step (w = 0.9)
+
+
+def test_a_persisting_fault_writes_bounded_hit_events_but_offline_finds_every_step(run_dir, monkeypatch):
+    from traindoctor.debugger import engine
+    from traindoctor.debugger.offline import evaluate_run
+    from traindoctor.debugger.watchpoints import parse_all
+
+    monkeypatch.setattr(engine, "HIT_EVENTS_PER_NODE", 2)
+    run = train(run_dir, ["weight_overflow@fc2.weight"], fault="nan_weight_at_2", steps=7)
+    assert [h["step"] for h in run.events("hit")] == [2, 3]
+    assert run.event("watch_summary")["hits_not_written"] == 3
+    offline = evaluate_run(run, parse_all(["weight_overflow@fc2.weight"]))
+    assert [h["step"] for h in offline["hits"]] == [2, 3, 4, 5, 6]

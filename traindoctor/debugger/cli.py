@@ -28,7 +28,7 @@ def hits(
 ) -> None:
     """The watchpoint hits of a run: as recorded live, or re-evaluated offline with --watch."""
     from ..record import RunNotFound, open_run
-    from .offline import SCHEMA, evaluate_run, recorded_hits
+    from .offline import SCHEMA, evaluate_run, not_written, recorded_hits
     from .watchpoints import parse_all
 
     if format not in ("text", "json"):
@@ -44,7 +44,8 @@ def hits(
             _fail(str(exc))
         doc = evaluate_run(run, wps)
     else:
-        doc = {"schema": SCHEMA, "run": run.path, "source": "recorded", "hits": recorded_hits(run)}
+        doc = {"schema": SCHEMA, "run": run.path, "source": "recorded", "hits": recorded_hits(run),
+               "hits_not_written": not_written(run)}
     if format == "json":
         sys.stdout.write(json.dumps(doc, allow_nan=False) + "\n")
         return
@@ -54,6 +55,9 @@ def hits(
 def _print_hits(doc: dict[str, Any]) -> None:
     hs = doc["hits"]
     typer.echo(f"{len(hs)} hit(s) in {doc['run']} ({doc['source']})")
+    if doc.get("hits_not_written"):
+        typer.echo(f"  ({doc['hits_not_written']} repeated hits were counted, not written: "
+                   f"re-evaluate with --watch to list them)")
     for h in hs[:200]:
         stats = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in h["stats"].items())
         typer.echo(f"  step {h['step']:>6}  {h['condition']:<24} {h['target']:<10} {h['node']}  [{stats}]")

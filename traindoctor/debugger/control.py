@@ -27,8 +27,9 @@ STATE = "state.json"
 RESUMING = ("continue", "step", "stop")
 
 
-def channel_dir(run_dir: str) -> str:
-    return os.path.join(run_dir, DIRNAME)
+def channel_dir(run_dir: str, rank: int = 0) -> str:
+    """``<run>/debugger`` for rank 0, ``<run>/debugger-rank<R>`` for the other ranks of a distributed run."""
+    return os.path.join(run_dir, DIRNAME if not rank else f"{DIRNAME}-rank{rank}")
 
 
 def write_json_atomic(path: str, obj: Any) -> None:
@@ -46,8 +47,8 @@ def _read_json(path: str) -> Any:
 class Server:
     """The training side: publishes the state and serves requests."""
 
-    def __init__(self, run_dir: str, poll_paused: float = 0.02, poll_running: float = 0.25) -> None:
-        self.dir = channel_dir(run_dir)
+    def __init__(self, run_dir: str, rank: int = 0, poll_paused: float = 0.02, poll_running: float = 0.25) -> None:
+        self.dir = channel_dir(run_dir, rank)
         os.makedirs(self.dir, exist_ok=True)
         self.poll_paused = poll_paused
         self.poll_running = poll_running
@@ -123,9 +124,9 @@ class Server:
 class Client:
     """The debugger side (CLI, dashboard API): reads the state, sends requests, waits for replies."""
 
-    def __init__(self, run_dir: str) -> None:
+    def __init__(self, run_dir: str, rank: int = 0) -> None:
         self.run_dir = run_dir
-        self.dir = channel_dir(run_dir)
+        self.dir = channel_dir(run_dir, rank)
 
     def state(self) -> dict[str, Any] | None:
         try:

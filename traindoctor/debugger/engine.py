@@ -34,6 +34,10 @@ from .watchpoints import Watchpoint, parse_all
 
 #: How many module outputs are localised at op level per run (each costs one re-execution).
 MAX_LOCALIZATIONS = 3
+#: Hit events written per (watchpoint, node); later hits are counted in ``watch_summary`` (a NaN that
+#: persists would otherwise write one event per node per step). The ``watch`` table keeps every step's
+#: statistics, so ``traindoctor hits RUN --watch ...`` still finds them all.
+HIT_EVENTS_PER_NODE = 50
 #: Elements per weight that the change-ratio conditions compare (a fixed strided sample beyond this).
 CHANGE_SAMPLE = 1 << 16
 #: Steps of ``watch`` rows buffered before they are handed to the writer.
@@ -93,6 +97,8 @@ class Debugger(StepPlugin):
         self._grad_origins: dict[int, dict] = {}
         self._counts = {wp.id: {s: 0 for s in C.STATE_NAMES.values()} for wp in watchpoints}
         self._cannot_reported: set[tuple[int, str]] = set()
+        self._hit_counts: dict[tuple[int, str], int] = {}
+        self._suppressed = 0
         self._watch_buf: list[tuple[np.ndarray, list[str], np.ndarray]] = []
         self._replaying = False
         self._stop = False
@@ -103,7 +109,7 @@ class Debugger(StepPlugin):
         self._last_host: dict[str, dict[str, float]] = {}
         self._prev_host: dict[str, dict[str, float]] = {}
         self._pause_hits: list[dict] = []
-        self.server = Server(collector.run_dir) if self.breaks else None
+        self.server = Server(collector.run_dir, collector.rank) if self.breaks else None
         if self.server is not None:
             self.server.publish({"status": "running", "step": 0, "watchpoints": [w.to_json() for w in watchpoints]})
         collector.writer.put_json({"kind": "watchpoints", "watchpoints": [w.to_json() for w in watchpoints],
@@ -426,7 +432,8 @@ class Debugger(StepPlugin):
         if self._done_step < collector.step and len(self._rows):
             self._guard(self._evaluate, collector.step)
         self._flush_watch()
-        collector.writer.put_json({"kind": "watch_summary", "hits": self.hits, "outcomes": [
+        collector.writer.put_json({"kind": "watch_summary", "hits": self.hits, "hits_not_written": self._suppressed,
+                                   "outcomes": [
             {"watchpoint": wp.id, "condition": wp.condition, **self._counts[wp.id]} for wp in self.watchpoints]})
         if self.server is not None:
             self.server.publish({"status": "stopped" if self._stop else "ended", "step": collector.step})
@@ -511,11 +518,19 @@ class Debugger(StepPlugin):
                                                     "target": kinds[r], "node": nodes[r], "step": steps[r],
                                                     "reason": out.reason[j]})
         hits = [h for row in per_row for h in row]
+        written = []
+        for h in hits:
+            k = (h["watchpoint"], h["node"])
+            n = self._hit_counts[k] = self._hit_counts.get(k, 0) + 1
+            if n <= HIT_EVENTS_PER_NODE or h.get("break"):
+                written.append(h)
+            else:
+                self._suppressed += 1
         forward_bad = {h["step"] for h in hits if h["condition"] == "tensor_overflow"}
         if self._grad_probes == 0 and any(h["condition"] == "gradient_exploding" and h["step"] not in forward_bad
                                           for h in hits):
             self._probe_backward = True
-        for h in hits:
+        for h in written:
             self.collector.writer.put_json(h)
         self.hits += len(hits)
         if not self.breaks:

@@ -23,8 +23,13 @@ _TABLE_KIND = {"weight": "weight", "grad": "gradient", "activation": "activation
 
 
 def recorded_hits(run: Run) -> list[dict[str, Any]]:
-    """The hits the live engine wrote, in execution order."""
+    """The hits the live engine wrote, in execution order (``hits_not_written`` counts those it only counted)."""
     return [_public(h) for h in run.events("hit")]
+
+
+def not_written(run: Run) -> int:
+    summary = run.event("watch_summary") or {}
+    return int(summary.get("hits_not_written", 0))
 
 
 def _public(h: dict[str, Any]) -> dict[str, Any]:
