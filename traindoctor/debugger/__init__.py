@@ -7,6 +7,18 @@
 * ``localize.py``: re-execution of one module under a dispatch mode to name the first bad op;
 * ``control.py``: the file-based channel that pauses and resumes a run;
 * ``offline.py``: ``traindoctor hits`` over a recorded run; ``cli.py`` and ``api.py``: the interfaces.
+
+Usage::
+
+    traindoctor run train.py                                  # the recommended watchpoints are on
+    traindoctor run --watch 'weight_change_too_small(abs_mean_update_ratio_lt=1e-5)@encoder' train.py
+    traindoctor run --break-on tensor_overflow train.py       # pauses the training at the first hit
+    traindoctor debug tdruns/RUN                              # the hit, the first non-finite op
+    traindoctor debug tdruns/RUN inspect activation:fc1 --slice 0:2,0:8
+    traindoctor debug tdruns/RUN step | continue | stop
+    traindoctor hits tdruns/RUN --format json                 # traindoctor.hits/1
+    traindoctor hits tdruns/RUN --watch 'gradient_too_large(abs_mean_gt=1)'   # offline, recorded statistics
+    traindoctor conditions                                    # the table
 """
 from __future__ import annotations
 
