@@ -214,3 +214,36 @@ def test_a_persisting_fault_writes_bounded_hit_events_but_offline_finds_every_st
     assert run.event("watch_summary")["hits_not_written"] == 3
     offline = evaluate_run(run, parse_all(["weight_overflow@fc2.weight"]))
     assert [h["step"] for h in offline["hits"]] == [2, 3, 4, 5, 6]
+
+
+def test_recommended_presets_cover_functional_activations(run_dir):
+    import torch
+    from torch import nn
+
+    from traindoctor.collect.torch import CollectOptions, Collector
+    from traindoctor.record import TDRun
+
+    class FunctionalNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 6)
+            self.out = nn.Linear(6, 2)
+
+        def forward(self, x):
+            return self.out(torch.sigmoid(self.fc(x) * 1e6))  # saturated: almost every value at 0 or 1
+
+    torch.manual_seed(0)
+    collector = Collector(run_dir, options=CollectOptions(watch=["recommended"])).install()
+    try:
+        net = FunctionalNet()
+        opt = torch.optim.SGD(net.parameters(), lr=0.01)
+        x, y = torch.randn(64, 4), torch.randint(0, 2, (64,))
+        for _ in range(2):
+            opt.zero_grad()
+            nn.functional.cross_entropy(net(x), y).backward()
+            opt.step()
+    finally:
+        collector.close()
+    hits = [h for h in TDRun(run_dir).events("hit") if h["condition"] == "activation_range"]
+    assert {h["node"] for h in hits} == {"FunctionalNet.sigmoid[0]"}
+    assert hits[0]["stats"]["range_percentage"] < 0.1

@@ -23,7 +23,8 @@ class StepPlugin:
     def on_module_output(self, collector: "Collector", name: str | None, module: Any, args: Any,
                          output: Any, row: Any = None) -> None:
         """A module returned ``output`` in a forward pass with autograd enabled (``name`` None if unregistered);
-        ``row``: the collector's ``ACTIVATION_FIELDS`` statistics of that output when it recorded them."""
+        ``row``: the collector's ``ACTIVATION_FIELDS`` statistics of that output when it recorded them.
+        For a functional activation (``F.relu`` inside a module) ``module`` is its label (``"relu"``)."""
 
     def on_backward(self, collector: "Collector", loss: Any) -> None:
         """``loss.backward()`` is about to run (its graph is intact)."""

@@ -506,7 +506,9 @@ class Collector:
         self._fn_calls[(id(owner), label)] = k + 1
         key = f"{info.name}.{label}[{k}]"
         idx = self._key_index(key)
-        self._record_activation(idx, activation_kind(label), label, args, out)
+        row = self._record_activation(idx, activation_kind(label), label, args, out)
+        if self.plugins:  # step plugins: a functional activation, named like its row, ``module`` is its label
+            self._plugins_call("on_module_output", key, label, args, out, row)
 
     def _key_index(self, key: str) -> int:
         cache = self.__dict__.setdefault("_fn_keys", {})

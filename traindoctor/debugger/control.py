@@ -53,6 +53,7 @@ class Server:
         self.poll_paused = poll_paused
         self.poll_running = poll_running
         self._next_look = 0.0
+        self._last: dict[str, Any] = {}
         for name in os.listdir(self.dir):  # a fresh run: no requests or replies from another one
             if name.startswith(("cmd-", "reply-")):
                 try:
@@ -61,6 +62,7 @@ class Server:
                     pass
 
     def publish(self, state: dict[str, Any]) -> None:
+        self._last = state
         write_json_atomic(os.path.join(self.dir, STATE), {**state, "pid": os.getpid(), "time": time.time()})
 
     def _requests(self) -> list[str]:
@@ -94,6 +96,9 @@ class Server:
                     continue
                 action = req.get("action")
                 if action in RESUMING:
+                    # The state says "running" before the client hears "ok": a client that then waits for
+                    # "paused" cannot mistake the pause it just ended for the next one.
+                    self.publish({"step": self._last.get("step"), "status": "running", "after": action})
                     self._reply(req, {"ok": True, "action": action})
                     return action
                 try:

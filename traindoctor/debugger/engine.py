@@ -223,16 +223,18 @@ class Debugger(StepPlugin):
                          row: Any = None) -> None:
         if self._replaying:
             return
-        if self._stop:
+        functional = isinstance(module, str)  # F.relu & co. inside a module: called from a guarded collector part
+        if self._stop and not functional:
             raise SystemExit(0)
         from ..collect.torch import _first_float_tensor
 
         t = _first_float_tensor(output)
         if t is None:
             return
-        cls = type(module).__name__
+        cls = module if functional else type(module).__name__
         node = name or cls
-        self._guard(self._add_tensor, "activation", node, cls, t.detach(), module, args, row)
+        self._guard(self._add_tensor, "activation", node, cls, t.detach(), None if functional else module, args,
+                    row)
 
     def _add_tensor(self, kind: str, node: str, cls: str | None, t: torch.Tensor, module: Any, args: Any,
                     row: torch.Tensor | None = None) -> None:
