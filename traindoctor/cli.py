@@ -47,6 +47,11 @@ def run(
     overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing run of the same name"),
     summary: bool = typer.Option(True, "--summary/--no-summary", help="print the diagnosis when the script ends"),
     no_activations: bool = typer.Option(False, "--no-activations", help="do not record module outputs"),
+    # -- debugger (traindoctor/debugger)
+    watch: Optional[List[str]] = typer.Option(None, "--watch", help="watchpoint CONDITION[(param=value,...)]"
+                                              "[@PATTERN]; default: recommended; 'none' to switch off"),
+    break_on: Optional[List[str]] = typer.Option(None, "--break-on", help="pause at the first hit of this "
+                                                 "watchpoint spec (inspect with: traindoctor debug RUN)"),
 ) -> None:
     """Run SCRIPT exactly as `python SCRIPT ARGS` would, recording its training."""
     module = False
@@ -70,11 +75,27 @@ def run(
     from .collect.torch import CollectOptions
 
     opts = CollectOptions(target=_parse_targets(target or []), activations=not no_activations)
+    opts.watch, opts.break_on = _debugger_specs(watch, break_on)  # debugger
     code, status = run_script(script, args, run_dir, name, opts, module=module)
     if summary:
         _print_summary(run_dir)
     sys.stdout.flush()
     raise typer.Exit(code)
+
+
+def _debugger_specs(watch: Optional[List[str]], break_on: Optional[List[str]]) -> tuple[list, list]:
+    """``--watch``/``--break-on`` as CollectOptions fields, validated here so a typo fails before the script runs."""
+    watch = list(watch) if watch else ["recommended"]
+    watch = [w for w in watch if w.strip().lower() not in ("none", "off")]
+    try:
+        from .debugger.watchpoints import parse_all
+    except ImportError:
+        return [], []
+    try:
+        parse_all(watch, list(break_on or []))
+    except ValueError as exc:
+        fail(str(exc))
+    return watch, list(break_on or [])
 
 
 def _print_summary(run_dir: str) -> None:

@@ -195,7 +195,7 @@ def test_kill_9_keeps_everything_flushed_before(tmp_path):
     proc.wait()
     run = TDRun(str(tmp_path / "runs" / "k"))
     assert run.status == "crashed"
-    assert run.steps > 50
+    assert run.steps > 20
     # every complete record on disk was read: at most the torn last record is lost
     assert sum(1 for w in run.warnings if "truncated" in w) <= 1
     assert all("\n" not in w for w in run.warnings)

@@ -69,6 +69,12 @@ class CollectOptions:
     flush_interval: float = 0.5
     max_steps_buffered: int = 256
     target: dict[str, float] = field(default_factory=dict)
+    # -- step plugins (collect/plugins.py): the debugger's watchpoints and breakpoints, extra plugins
+    #: Watchpoint specs (``traindoctor run --watch``); empty: no debugger.
+    watch: list[str] = field(default_factory=list)
+    #: Watchpoint specs that pause the training at their first hit (``traindoctor run --break-on``).
+    break_on: list[str] = field(default_factory=list)
+    plugins: list[Any] = field(default_factory=list)
 
 
 class _ModuleInfo:
@@ -195,6 +201,24 @@ class Collector:
         meta_ev.update(meta or {})
         meta_ev["target"] = dict(self.options.target)
         self.writer.put_json(meta_ev)
+        # -- step plugins (collect/plugins.py)
+        from .plugins import make_plugins
+
+        self.plugins: list[Any] = make_plugins(self)
+
+    def _plugins_call(self, hook: str, *args: Any) -> None:
+        """Call ``hook`` on every step plugin; an internal error switches that plugin off."""
+        for plugin in list(self.plugins):
+            part = f"plugin:{type(plugin).__name__}"
+            if part in self._disabled:
+                continue
+            try:
+                getattr(plugin, hook)(self, *args)
+            except (SystemExit, KeyboardInterrupt):
+                raise  # the debugger's "stop", or the user's Ctrl-C while paused
+            except BaseException as exc:
+                self._report_failure(part, exc)
+        # -- end step plugins
 
     # ------------------------------------------------------------------ errors
     def _writer_error(self, exc: BaseException) -> None:
@@ -436,10 +460,13 @@ class Collector:
         if self._depth == 0 and self._last_y is not None and not (torch.is_grad_enabled() and module.training):
             self._guarded("eval", self._eval_forward, module, output)
         info = self._mods.get(id(module))
-        if info is None or not info.record or not self.options.activations or not torch.is_grad_enabled() \
-                or "activation" in self._disabled:
-            return
-        self._guarded("activation", self._record_activation, info.idx, info.cls, module, args, output)
+        row = None
+        if not (info is None or not info.record or not self.options.activations or not torch.is_grad_enabled()
+                or "activation" in self._disabled):
+            row = self._guarded("activation", self._record_activation, info.idx, info.cls, module, args, output)
+        if self.plugins and torch.is_grad_enabled():  # step plugins, given the row above to spare a second pass
+            self._plugins_call("on_module_output", info.name if info is not None else None, module, args, output,
+                               row)
 
     def _eval_forward(self, module: nn.Module, output: Any) -> None:
         """Evaluation accuracy from the model's output and the current batch's labels, for scripts
@@ -454,16 +481,19 @@ class Collector:
         self._eval["fwd_correct"].append((out.detach().argmax(1) == y).sum())
         self._eval["fwd_n"] += int(y.shape[0])
 
-    def _record_activation(self, idx: int, act_name: str, module: Any, args: Any, output: Any) -> None:
+    def _record_activation(self, idx: int, act_name: str, module: Any, args: Any,
+                           output: Any) -> torch.Tensor | None:
+        """Records the raw reductions of a module output (``stats.RAW_ACTIVATION``) and returns them."""
         t = _first_float_tensor(output)
         if t is None:
-            return
+            return None
         raw, n, m, finite = activation_raw(t, act_name)
         self._pending_act.append((idx, raw, n, m))
         if len(self._pending_act) > 8192:
             del self._pending_act[:4096]
         if not finite:
             self._nonfinite_origin(idx, module, args, t)
+        return raw
 
     def _nonfinite_origin(self, idx: int, module: Any, args: Any, out: torch.Tensor) -> None:
         step = self._forward_step()
@@ -499,7 +529,9 @@ class Collector:
         self._fn_calls[(id(owner), label)] = k + 1
         key = f"{info.name}.{label}[{k}]"
         idx = self._key_index(key)
-        self._record_activation(idx, label, label, args, out)
+        row = self._record_activation(idx, label, label, args, out)
+        if self.plugins:  # step plugins: a functional activation, named like its row, ``module`` is its label
+            self._plugins_call("on_module_output", key, label, args, out, row)
 
     def _key_index(self, key: str) -> int:
         cache = self.__dict__.setdefault("_fn_keys", {})
@@ -542,9 +574,14 @@ class Collector:
             track = collector.enabled and loss is not None and loss.numel() == 1 and loss.requires_grad
             if track:
                 collector._guarded("steps", collector._on_backward, loss)
+                if collector.plugins:  # step plugins
+                    collector._plugins_call("on_backward", loss)
             result = orig(tensors, *args, **kwargs)
             if track and not collector._optimizers:
                 collector._guarded("grad", collector._grads_after_backward)
+                if collector.plugins and not collector._in_opt_step:  # step plugins: no optimizer, step done
+                    collector._plugins_call("on_gradients", collector.step, list(range(len(collector._params))))
+                    collector._plugins_call("on_step_complete", collector.step)
             return result
 
         return backward
@@ -598,6 +635,8 @@ class Collector:
             self._guarded("weight", self._weights_and_updates)
         if self._params and self.step >= self._hist_next:
             self._guarded("histogram", self._histograms, "weight", list(range(len(self._params))))
+        if self.plugins:  # step plugins
+            self._plugins_call("on_step_begin", self.step)
 
     def _weights_and_updates(self) -> None:
         by_dev: dict[torch.device, list[int]] = {}
@@ -630,6 +669,8 @@ class Collector:
 
     def _end_step(self) -> None:
         step = self.step
+        if self.plugins:  # step plugins: a step closed without a complete optimizer step still completes
+            self._plugins_call("on_step_complete", step)
         if self._losses:
             loss = torch.stack(self._losses).mean() if len(self._losses) > 1 else self._losses[0]
             self._scalar(step, "train/loss", loss)
@@ -711,6 +752,8 @@ class Collector:
                 self.writer.put_json({"kind": "hparams", "optimizer": i, "group": j, "step": self.step, **hp})
         if self.options.grads and "grad" not in self._disabled:
             self._guarded("grad", self._grads_for, opt, i)
+        if self.plugins:  # step plugins
+            self._plugins_call("on_gradients", self.step, list(self._opt_params.get(i, [])))
 
     def _grads_for(self, opt: Any, i: int) -> None:
         idxs = [j for j in self._opt_params.get(i, []) if self._params[j].grad is not None
@@ -727,6 +770,8 @@ class Collector:
             return
         self._in_opt_step = max(0, self._in_opt_step - 1)
         self._stepped.add(id(opt))
+        if self.plugins and self._step_open and self._step_complete():  # step plugins
+            self._plugins_call("on_step_complete", self.step)
 
     # ------------------------------------------------------------------ AMP
     def _wrap_scaler_scale(self, orig: Callable) -> Callable:
@@ -749,6 +794,8 @@ class Collector:
             result = orig(scaler, optimizer, *args, **kwargs)
             if collector.enabled:
                 collector._guarded("amp", collector._after_scaler_step, scaler, optimizer)
+                if collector.plugins and collector._step_open and collector._step_complete():  # step plugins
+                    collector._plugins_call("on_step_complete", collector.step)
             return result
 
         return step
@@ -760,6 +807,8 @@ class Collector:
         if found:
             skipped = torch.stack([v.reshape(()).float().to(self._scalar_device(v)) for v in found.values()]).sum()
             self._scalar(self.step, "amp/skipped", (skipped > 0).float())
+            if self.plugins:  # step plugins
+                self._plugins_call("on_scaler_step", self.step, optimizer, skipped)
 
     def _scalar_device(self, v: torch.Tensor) -> torch.device:
         return v.device
@@ -1052,6 +1101,8 @@ class Collector:
             self.closed = True
         self.uninstall()
         self._guarded("steps", self._finish)
+        if self.plugins:  # step plugins
+            self._plugins_call("on_close")
         self.enabled = False
         try:
             self.flush()

@@ -1,0 +1,249 @@
+"""Every condition hits on a fault that should trigger it, stays quiet on a healthy run, and says
+"cannot check" (kept apart from "not hit") where a tensor holds NaN/Inf or has no previous value."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from traindoctor.debugger import conditions as C
+from traindoctor.debugger.watchpoints import parse_spec
+
+from debugger_helpers import outcome, train
+
+# (watch spec, fault, expected state, node the hit must name or None)
+CASES = [
+    ("weight_initialization", "zero_init", "hit", "fc1.weight"),
+    ("weight_initialization", "healthy", "not_hit", None),
+    ("weight_initialization(max_gt=10)", "nan_init", "cannot_check", None),
+    ("weight_overflow", "nan_weight_at_2", "hit", "fc2.weight"),
+    ("weight_overflow", "healthy", "not_hit", None),
+    ("weight_too_large(abs_mean_gt=0.01)", "healthy", "hit", "fc1.weight"),
+    ("weight_too_large(abs_mean_gt=100)", "healthy", "not_hit", None),
+    ("weight_too_large(max_gt=100)", "nan_weight_at_2", "cannot_check", None),
+    ("weight_too_small(abs_mean_lt=100)", "healthy", "hit", "fc1.weight"),
+    ("weight_too_small(abs_mean_lt=1e-6)", "healthy", "not_hit", None),
+    ("weight_too_small(min_lt=-100)", "nan_weight_at_2", "cannot_check", None),
+    ("weight_not_changed", "frozen", "hit", "fc1.weight"),
+    ("weight_not_changed", "healthy", "not_hit", None),
+    ("weight_not_changed", "nan_weight_at_2", "cannot_check", None),
+    ("weight_change_too_large", "lr_huge", "hit", "fc1.weight"),
+    ("weight_change_too_large", "lr_tiny", "not_hit", None),
+    ("weight_change_too_large", "nan_weight_at_2", "cannot_check", None),
+    ("weight_change_too_small", "lr_tiny", "hit", "fc1.weight"),
+    ("weight_change_too_small", "lr_huge", "not_hit", None),
+    ("weight_change_too_small", "nan_weight_at_2", "cannot_check", None),
+    ("gradient_vanishing(abs_mean_lt=1e-9)", "zero_output", "hit", "fc1.weight"),
+    ("gradient_vanishing(abs_mean_lt=1e-9)", "healthy", "not_hit", None),
+    ("gradient_vanishing(abs_mean_lt=1e-9)", "nan_loss_at_2", "cannot_check", None),
+    ("gradient_too_large(abs_mean_gt=1e-4)", "healthy", "hit", "fc2.weight"),
+    ("gradient_too_large(abs_mean_gt=1e3)", "healthy", "not_hit", None),
+    ("gradient_too_large(max_gt=1e3)", "nan_loss_at_2", "cannot_check", None),
+    ("gradient_exploding", "nan_loss_at_2", "hit", "fc1.weight"),
+    ("gradient_exploding", "healthy", "not_hit", None),
+    ("tensor_overflow", "nan_weight_at_2", "hit", "fc2"),
+    ("tensor_overflow", "healthy", "not_hit", None),
+    ("operator_overflow", "fp16_overflow", "hit", "half_branch"),
+    ("operator_overflow", "fp16_ok", "not_hit", None),
+    ("operator_overflow", "scaler_skip", "hit", "GradScaler"),
+    ("tensor_too_large(max_gt=0.5)@fc2", "healthy", "hit", "fc2"),
+    ("tensor_too_large(max_gt=1e6)", "healthy", "not_hit", None),
+    ("tensor_too_large(mean_gt=0)@fc2", "nan_weight_at_2", "cannot_check", None),
+    ("tensor_too_small(min_lt=-0.1)@fc2", "healthy", "hit", "fc2"),
+    ("tensor_too_small(min_lt=-1e6)", "healthy", "not_hit", None),
+    ("tensor_too_small(mean_lt=0)", "nan_weight_at_2", "cannot_check", None),
+    ("tensor_all_zero@act", "dead_relu", "hit", "act"),
+    ("tensor_all_zero", "healthy", "not_hit", None),
+    ("tensor_all_zero@fc2", "nan_weight_at_2", "cannot_check", None),
+    ("recommended", "dead_relu", "hit", "act"),  # the ReLU preset of activation_range
+    ("activation_range(range_start_inclusive=-1,range_end_inclusive=0,range_percentage_gt=99.9)@act",
+     "healthy", "not_hit", None),
+    ("activation_range(range_start_inclusive=-1,range_end_inclusive=1,range_percentage_lt=50)@fc2",
+     "nan_weight_at_2", "cannot_check", None),
+    ("tensor_range(range_start_inclusive=0,range_end_inclusive=0,range_percentage_gt=99)@act",
+     "dead_relu", "hit", "act"),
+    ("tensor_range(max_min_lt=1e-6)", "healthy", "not_hit", None),
+    ("tensor_range(max_min_gt=0)@fc2", "nan_weight_at_2", "cannot_check", None),
+]
+
+
+@pytest.mark.parametrize("spec,fault,expected,node", CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
+def test_condition_outcome(run_dir, spec, fault, expected, node):
+    condition = parse_spec(spec)[0].condition if not spec.startswith("recommended") else "activation_range"
+    run = train(run_dir, [spec], fault=fault)
+    out = outcome(run, condition)
+    counts, hits = out["counts"], out["hits"]
+    if expected == "hit":
+        assert hits, f"{spec} on {fault}: no hit ({counts})"
+        assert node in {h["node"] for h in hits}
+        h = next(h for h in hits if h["node"] == node)
+        assert h["target"] in ("weight", "gradient", "activation", "tensor") and h["stats"]
+    elif expected == "not_hit":
+        assert not hits, f"{spec} on {fault}: unexpected hits {hits[:2]}"
+        assert counts["not_hit"] > 0 and counts["cannot_check"] == 0
+    else:
+        assert counts["cannot_check"] > 0, f"{spec} on {fault}: {counts}"
+        broken_from = 0 if fault == "nan_init" else 2
+        late = [h for h in hits if h["step"] >= broken_from]
+        assert not late, f"a tensor that cannot be checked must not hit: {late[:2]}"
+        assert out["reasons"] == {"tensor holds NaN/Inf"}
+
+
+def test_weight_overflow_hits_at_the_step_the_weight_broke(run_dir):
+    run = train(run_dir, ["weight_overflow"], fault="nan_weight_at_2")
+    hits = run.events("hit")
+    assert min(h["step"] for h in hits) == 2
+    fc2 = next(h for h in hits if h["node"] == "fc2.weight")
+    assert fc2["step"] == 2 and fc2["stats"]["nonfinite"] >= 1
+
+
+def test_weight_initialization_is_checked_before_the_first_update_only(run_dir):
+    run = train(run_dir, ["weight_initialization"], fault="zero_init", steps=3)
+    hits = run.events("hit")
+    assert {h["step"] for h in hits} == {0}
+    assert hits[0]["stats"]["zero_percentage"] == 100
+
+
+def test_no_previous_value_is_cannot_check_not_a_miss():
+    cond = C.get("weight_change_too_large")
+    params = cond.resolve({})
+    cols = {f: np.array([1.0, 1.0]) for f in C.BASE_FIELDS}
+    cols.update(numel=np.array([4.0, 4.0]), abs_sum=np.array([4.0, 4.0]), nonfinite=np.array([0.0, 0.0]),
+                update_abs_sum=np.array([2.0, math.nan]), prev_abs_sum=np.array([4.0, math.nan]))
+    out = C.evaluate(cond, params, cols)
+    assert [C.STATE_NAMES[s] for s in out.state] == ["hit", "cannot_check"]
+    assert out.reason[1] == "no previous value"
+    assert out.derived["abs_mean_update_ratio"][0] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("spec,message", [
+    ("tensor_all_zero(zero_percentage_ge=101)", "percentage"),
+    ("weight_too_large(abs_mean_gt=-1)", ">= 0"),
+    ("weight_too_large(max_gt=inf)", "finite"),
+    ("weight_too_large", "set at least one"),
+    ("activation_range(range_percentage_lt=5)", "needs range_start_inclusive"),
+    ("tensor_range(range_start_inclusive=1,range_end_inclusive=0,range_percentage_lt=5)", "must not exceed"),
+    ("weight_overflow(max_gt=1)", "unknown parameter"),
+    ("no_such_condition", "unknown condition"),
+])
+def test_validation_as_in_mindinsight(spec, message):
+    with pytest.raises(ValueError, match=message):
+        parse_spec(spec)
+
+
+def test_defaults_as_in_mindinsight():
+    assert parse_spec("weight_change_too_large")[0].params == {"abs_mean_update_ratio_gt": 0.1, "epsilon": 1e-9}
+    assert parse_spec("weight_change_too_small")[0].params["abs_mean_update_ratio_lt"] == 1e-4
+    nc = parse_spec("weight_not_changed")[0].params
+    assert (nc["rtol"], nc["atol"], nc["equal_nan"]) == (1e-5, 1e-8, False)
+    assert parse_spec("tensor_all_zero")[0].params == {"zero_percentage_ge": 100.0}
+    # a set trigger parameter replaces the defaults of the others
+    assert parse_spec("weight_initialization(max_gt=3)")[0].params == {"max_gt": 3.0}
+    names = [c.name for c in C.CONDITIONS]
+    assert len(names) == 17 and len(set(names)) == 17
+
+
+def test_node_patterns_select_nodes():
+    wp = parse_spec("weight_overflow@fc1")[0]
+    assert wp.selects("fc1.weight", "weight") and wp.selects("fc1.bias", "weight")
+    assert not wp.selects("fc10.weight", "weight") and not wp.selects("fc1.weight", "gradient")
+    glob = parse_spec("gradient_exploding@*.bias")[0]
+    assert glob.selects("fc2.bias", "gradient") and not glob.selects("fc2.weight", "gradient")
+
+
+def test_change_ratio_of_a_large_weight_from_its_sample_matches_the_exact_ratio(run_dir):
+    import torch
+    from torch import nn
+
+    from traindoctor.collect.torch import CollectOptions, Collector
+    from traindoctor.record import TDRun
+
+    torch.manual_seed(0)
+    collector = Collector(run_dir, options=CollectOptions(
+        watch=["weight_change_too_large(abs_mean_update_ratio_gt=0)@0.weight"])).install()
+    try:
+        model = nn.Sequential(nn.Linear(400, 300), nn.Linear(300, 2))  # 120000 elements: sampled
+        opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+        before = model[0].weight.detach().clone()
+        x, y = torch.randn(32, 400), torch.randint(0, 2, (32,))
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+        exact = float((model[0].weight.detach() - before).abs().mean() / before.abs().mean())
+    finally:
+        collector.close()
+    hit = TDRun(run_dir).events("hit")[0]
+    assert hit["node"] == "0.weight" and hit["step"] == 0
+    assert hit["stats"]["abs_mean_update_ratio"] == pytest.approx(exact, rel=0.02)
+
+
+def test_marked_tensors_are_watched_by_tensor_conditions(run_dir):
+    import torch
+
+    from traindoctor.collect.torch import CollectOptions, Collector
+    from traindoctor.debugger import mark
+    from traindoctor.record import TDRun
+
+    collector = Collector(run_dir, options=CollectOptions(watch=["tensor_too_large(max_gt=10)@scores"])).install()
+    try:
+        w = torch.ones(3, requires_grad=True)
+        opt = torch.optim.SGD([w], lr=0.1)
+        for step in range(3):
+            scores = w * (100.0 if step == 1 else 1.0)
+            mark("scores", scores)
+            mark("other", scores)  # not selected by the pattern
+            opt.zero_grad()
+            scores.sum().backward()
+            opt.step()
+    finally:
+        collector.close()
+    hits = TDRun(run_dir).events("hit")
+    assert [(h["node"], h["target"], h["step"]) for h in hits] == [("scores", "tensor", 1)]
+    assert hits[0]["stats"]["max"] == pytest.approx(90.0)  # 100 * w after one SGD step (w = 0.9)
+
+
+def test_a_persisting_fault_writes_bounded_hit_events_but_offline_finds_every_step(run_dir, monkeypatch):
+    from traindoctor.debugger import engine
+    from traindoctor.debugger.offline import evaluate_run
+    from traindoctor.debugger.watchpoints import parse_all
+
+    monkeypatch.setattr(engine, "HIT_EVENTS_PER_NODE", 2)
+    run = train(run_dir, ["weight_overflow@fc2.weight"], fault="nan_weight_at_2", steps=7)
+    assert [h["step"] for h in run.events("hit")] == [2, 3]
+    assert run.event("watch_summary")["hits_not_written"] == 3
+    offline = evaluate_run(run, parse_all(["weight_overflow@fc2.weight"]))
+    assert [h["step"] for h in offline["hits"]] == [2, 3, 4, 5, 6]
+
+
+def test_recommended_presets_cover_functional_activations(run_dir):
+    import torch
+    from torch import nn
+
+    from traindoctor.collect.torch import CollectOptions, Collector
+    from traindoctor.record import TDRun
+
+    class FunctionalNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 6)
+            self.out = nn.Linear(6, 2)
+
+        def forward(self, x):
+            return self.out(torch.sigmoid(self.fc(x) * 1e6))  # saturated: almost every value at 0 or 1
+
+    torch.manual_seed(0)
+    collector = Collector(run_dir, options=CollectOptions(watch=["recommended"])).install()
+    try:
+        net = FunctionalNet()
+        opt = torch.optim.SGD(net.parameters(), lr=0.01)
+        x, y = torch.randn(64, 4), torch.randint(0, 2, (64,))
+        for _ in range(2):
+            opt.zero_grad()
+            nn.functional.cross_entropy(net(x), y).backward()
+            opt.step()
+    finally:
+        collector.close()
+    hits = [h for h in TDRun(run_dir).events("hit") if h["condition"] == "activation_range"]
+    assert {h["node"] for h in hits} == {"FunctionalNet.sigmoid[0]"}
+    assert hits[0]["stats"]["range_percentage"] < 0.1

@@ -1,0 +1,671 @@
+"""The live engine: watchpoints evaluated on every training step, as a collector step plugin.
+
+Per step, each watched tensor gets one row of raw statistics (``conditions.BASE_FIELDS``
+plus the range columns the watchpoints ask for), computed on the tensor's device and
+only for the fields its watchpoints need: an L1 norm for everything (its finiteness
+is the overflow check), ``_foreach`` kernels over all weights or gradients at once,
+one reduction per activation. At the end of the step the rows are concatenated and
+moved to the host in one transfer, every watchpoint is evaluated over the block
+(``conditions.evaluate``) and the hits are written as ``hit`` events in execution
+order (initial weights, module outputs in forward order, gradients, updated weights).
+The rows are also recorded as the ``watch`` table so that ``traindoctor hits`` can
+re-evaluate other conditions offline.
+
+When ``tensor_overflow`` first hits a module output the engine re-executes that
+module under a dispatch mode (``localize.py``) and names the first non-finite op.
+A watchpoint marked ``break_on`` pauses the training thread after the step, serving
+the control channel (``control.py``) until the user continues, steps or stops.
+"""
+from __future__ import annotations
+
+import math
+import weakref
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..collect.plugins import StepPlugin
+from ..collect.stats import RAW_ACTIVATION
+from . import conditions as C
+from .control import Server
+from .localize import first_nonfinite_gradient, first_nonfinite_op
+from .watchpoints import Watchpoint, parse_all
+
+#: How many module outputs are localised at op level per run (each costs one re-execution).
+MAX_LOCALIZATIONS = 3
+#: Hit events written per (watchpoint, node); later hits are counted in ``watch_summary`` (a NaN that
+#: persists would otherwise write one event per node per step). The ``watch`` table keeps every step's
+#: statistics, so ``traindoctor hits RUN --watch ...`` still finds them all.
+HIT_EVENTS_PER_NODE = 50
+#: Elements per weight that the change-ratio conditions compare (a fixed strided sample beyond this).
+CHANGE_SAMPLE = 1 << 16
+#: Steps of ``watch`` rows buffered before they are handed to the writer.
+WATCH_FLUSH_STEPS = 64
+_ACTIVE: "weakref.ref[Debugger] | None" = None
+#: positions in the collector's raw activation row (``stats.RAW_ACTIVATION``): the exact sum and non-finite count
+_SUM, _NONFINITE = RAW_ACTIVATION.index("sum"), RAW_ACTIVATION.index("nonfinite")
+#: Module classes whose output is never below zero (NaN aside).
+_RECTIFIERS = frozenset({"ReLU", "ReLU6"})
+
+
+def mark(name: str, tensor: torch.Tensor) -> None:
+    """Watch ``tensor`` under ``name`` in the current step (conditions whose target is ``tensor``)."""
+    dbg = _ACTIVE() if _ACTIVE is not None else None
+    if dbg is not None and torch.is_tensor(tensor) and tensor.is_floating_point():
+        dbg._guard(dbg._add_tensor, "tensor", name, None, tensor.detach(), None, None)
+
+
+class _Rows:
+    """The current step's statistics rows, on their devices, with host-side labels."""
+
+    def __init__(self) -> None:
+        self.blocks: list[torch.Tensor] = []  # [n_i, F] each
+        #: kind, node, module class, step, initial, numel, exact non-finite count (NaN: unknown)
+        self.labels: list[tuple[str, str, str | None, int, bool, float, float]] = []
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+class Debugger(StepPlugin):
+    """Evaluates watchpoints on every step; records hits; pauses on breakpoints."""
+
+    def __init__(self, collector: Any, watchpoints: list[Watchpoint]) -> None:
+        global _ACTIVE
+        self.watchpoints = watchpoints
+        self.collector = collector
+        self.range_fields = sorted({f for wp in watchpoints for f in wp.cond.needs(wp.params)
+                                    if f.startswith("in_range[")})
+        self.fields = C.BASE_FIELDS + ("initial",) + tuple(self.range_fields)
+        self._fi = {f: i for i, f in enumerate(self.fields)}
+        self._select_cache: dict[tuple[str, str, str | None], tuple[list[Watchpoint], frozenset[str]]] = {}
+        self._interned: dict[frozenset[str], frozenset[str]] = {}
+        self._rows = _Rows()
+        self._nan: dict[torch.device, torch.Tensor] = {}
+        self._prev: dict[int, torch.Tensor] = {}
+        self._scales: dict[tuple[int, ...], torch.Tensor] = {}
+        self._layouts: dict[tuple, list[tuple[Watchpoint, np.ndarray]]] = {}
+        self._initial_done = False
+        self._done_step = -1
+        self._seen_dedupe: dict[tuple, torch.Tensor] = {}
+        self._origins: dict[tuple[int, str], dict] = {}
+        self._localized = 0
+        self._armed: set[str] = set()
+        self._probe_backward = False
+        self._grad_probes = 0
+        self._grads_seen: set[int] = set()
+        self._grad_origins: dict[int, dict] = {}
+        self._counts = {wp.id: {s: 0 for s in C.STATE_NAMES.values()} for wp in watchpoints}
+        self._cannot_reported: set[tuple[int, str]] = set()
+        self._hit_counts: dict[tuple[int, str], int] = {}
+        self._suppressed = 0
+        self._watch_buf: list[tuple[np.ndarray, list[str], np.ndarray]] = []
+        self._replaying = False
+        self._stop = False
+        self._step_mode = False
+        self.hits = 0
+        self.breaks = any(wp.break_on for wp in watchpoints)
+        self._keep: dict[str, torch.Tensor] = {}
+        self._last_host: dict[str, dict[str, float]] = {}
+        self._prev_host: dict[str, dict[str, float]] = {}
+        self._pause_hits: list[dict] = []
+        self.server = Server(collector.run_dir, collector.rank) if self.breaks else None
+        if self.server is not None:
+            self.server.publish({"status": "running", "step": 0, "watchpoints": [w.to_json() for w in watchpoints]})
+        collector.writer.put_json({"kind": "watchpoints", "watchpoints": [w.to_json() for w in watchpoints],
+                                   "fields": list(self.fields)})
+        _ACTIVE = weakref.ref(self)
+
+    @classmethod
+    def from_specs(cls, collector: Any, watch: list[str], break_on: list[str]) -> "Debugger":
+        return cls(collector, parse_all(watch, break_on))
+
+    # ------------------------------------------------------------------ helpers
+    def _guard(self, fn: Any, *args: Any) -> Any:
+        """An internal error is reported once and switches the debugger off; the training goes on."""
+        if "debugger" in self.collector._disabled:
+            return None
+        try:
+            return fn(*args)
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            self.collector._report_failure("debugger", exc)
+            return None
+
+    def _select(self, kind: str, node: str, cls: str | None) -> tuple[list[Watchpoint], set[str]]:
+        key = (kind, node, cls)
+        hit = self._select_cache.get(key)
+        if hit is None:
+            wps = [wp for wp in self.watchpoints if wp.selects(node, kind, cls)]
+            needs: set[str] = set()
+            for wp in wps:
+                needs |= wp.cond.needs(wp.params)
+            interned = self._interned.setdefault(frozenset(needs), frozenset(needs))  # one object per need set
+            hit = self._select_cache[key] = (wps, interned)
+        return hit
+
+    def _nan_of(self, dev: torch.device) -> torch.Tensor:
+        t = self._nan.get(dev)
+        if t is None:
+            t = self._nan[dev] = torch.tensor(math.nan, device=dev)
+        return t
+
+    # ------------------------------------------------------------------ statistics
+    def _stat_columns(self, ts: list[torch.Tensor], needs: set[str], detect: bool = True,
+                      nonneg: bool = False) -> dict[str, torch.Tensor]:
+        """Columns [n] for the fields ``needs`` asks for, on the tensors' device.
+
+        The overflow check is the finiteness of a sum: on the CPU ``sum`` costs a tenth of ``isfinite().all()``
+        and a sixth of an L1 norm (measured on one core), and any NaN/Inf makes it non-finite. ``abs_sum`` is
+        computed only for the abs-mean parameters; when it is, it serves as the detector instead of ``sum``.
+        """
+        f32 = [t if t.dtype in (torch.float32, torch.float64) else t.float() for t in ts]
+        cols: dict[str, torch.Tensor] = {}
+        if "abs_sum" in needs:
+            cols["abs_sum"] = torch.stack([t.abs().sum() for t in f32]).float()
+        if "sum" in needs or (detect and "abs_sum" not in needs):
+            cols["sum"] = torch.stack([t.sum() for t in f32]).float()
+        if "min" in needs or "max" in needs:
+            mm = [torch.aminmax(t) if t.numel() else (t.new_tensor(math.nan),) * 2 for t in f32]
+            cols["min"] = torch.stack([m[0] for m in mm]).float()
+            cols["max"] = torch.stack([m[1] for m in mm]).float()
+        if "nonzero" in needs:
+            cols["nonzero"] = torch.stack([t.ne(0).sum(dtype=_count_dtype(t)) for t in ts]).float()
+        if "limit" in needs:
+            lows = [t.dtype in (torch.float16, torch.bfloat16) for t in ts]
+            if any(lows):
+                nan = self._nan_of(ts[0].device)
+                cols["limit"] = torch.stack([
+                    ((t.abs() >= torch.finfo(t.dtype).max) | torch.isnan(t)).sum().float() if low else nan
+                    for t, low in zip(ts, lows)])
+        for f in self.range_fields:
+            if f in needs:
+                lo, hi = (float(x) for x in f[len("in_range["):-1].split(","))
+                cols[f] = torch.stack([_count_in_range(t, lo, hi, nonneg) for t in f32]).float()
+        det = self._detector(cols)
+        if det is not None:  # 0/1 on the device; exact counts replace it on the CPU (_nonfinite_host)
+            cols["nonfinite"] = (~torch.isfinite(det)).float()
+        return cols
+
+    @staticmethod
+    def _detector(cols: dict[str, torch.Tensor]) -> torch.Tensor | None:
+        return cols.get("abs_sum", cols.get("sum"))
+
+    def _append(self, kind: str, nodes: list[str], step: int, cols: dict[str, torch.Tensor], numels: list[float],
+                nonfinite: list[float], initial: bool = False, cls: str | None = None) -> None:
+        n = len(nodes)
+        dev = next(iter(cols.values())).device
+        nan = self._nan_of(dev).expand(n)
+        block = torch.stack([cols.get(f, nan).float() if f != "initial" else nan for f in self.fields], 1)
+        self._rows.blocks.append(block)
+        for node, numel, nf in zip(nodes, numels, nonfinite):
+            self._rows.labels.append((kind, node, cls, step, initial, numel, nf))
+
+    def _nonfinite_host(self, cols: dict[str, torch.Tensor], ts: list[torch.Tensor]) -> list[float]:
+        """Exact NaN/Inf counts on the CPU (reading a CPU scalar costs nothing, and a non-finite sum is then
+        confirmed element by element); NaN elsewhere, where the evaluation reads the detector's finiteness."""
+        det = self._detector(cols)
+        if det is None or det.device.type != "cpu":
+            return [math.nan] * len(ts)
+        return [0.0 if math.isfinite(v) else float((~torch.isfinite(t)).sum()) for v, t in zip(det.tolist(), ts)]
+
+    # ------------------------------------------------------------------ hooks
+    def on_step_begin(self, collector: Any, step: int) -> None:
+        if self._stop:
+            raise SystemExit(0)
+        self._grads_seen = set()
+        if not self._initial_done:
+            self._initial_done = True
+            self._guard(self._weights, collector, step, True)
+
+    def on_module_output(self, collector: Any, name: str | None, module: Any, args: Any, output: Any,
+                         row: Any = None) -> None:
+        if self._replaying:
+            return
+        functional = isinstance(module, str)  # F.relu & co. inside a module: called from a guarded collector part
+        if self._stop and not functional:
+            raise SystemExit(0)
+        from ..collect.torch import _first_float_tensor
+
+        t = _first_float_tensor(output)
+        if t is None:
+            return
+        cls = module if functional else type(module).__name__
+        node = name or cls
+        self._guard(self._add_tensor, "activation", node, cls, t.detach(), None if functional else module, args,
+                    row)
+
+    def _add_tensor(self, kind: str, node: str, cls: str | None, t: torch.Tensor, module: Any, args: Any,
+                    row: torch.Tensor | None = None) -> None:
+        wps, needs = self._select(kind, node, cls)
+        if not wps:
+            return
+        step = self.collector._forward_step()
+        key = (t.data_ptr(), t.shape, t.dtype, t._version, id(needs)) if t.numel() else None
+        cols_row = self._seen_dedupe.get(key) if key is not None else None
+        shared = row is not None and "abs_sum" not in needs and row.numel() == len(RAW_ACTIVATION)
+        if cols_row is None:
+            if shared:
+                # The collector's row holds the exact non-finite count and sum of this output: no second pass.
+                nf = row[_NONFINITE].reshape(1)
+                cols_row = self._stat_columns([t], needs - {"sum"}, detect=False, nonneg=cls in _RECTIFIERS)
+                cols_row["nonfinite"] = nf
+                if "sum" in needs:
+                    cols_row["sum"] = row[_SUM].reshape(1)
+            else:
+                cols_row = self._stat_columns([t], needs, nonneg=cls in _RECTIFIERS)
+            if key is not None:
+                self._seen_dedupe[key] = cols_row
+        if t.device.type != "cpu":
+            nonfinite = [math.nan]
+        elif "nonfinite" in cols_row:
+            nonfinite = [float(cols_row["nonfinite"][0])]
+        else:
+            nonfinite = self._nonfinite_host(cols_row, [t])
+        if self.breaks:
+            self._keep[f"{kind}:{node}"] = t
+            if args is not None:
+                for i, a in enumerate(args if isinstance(args, (tuple, list)) else (args,)):
+                    if torch.is_tensor(a):
+                        self._keep[f"input:{node}[{i}]"] = a.detach()
+        if module is not None and self._localized < MAX_LOCALIZATIONS \
+                and any(wp.cond.family == "overflow" for wp in wps):
+            bad = nonfinite[0] > 0 if t.device.type == "cpu" else (
+                node in self._armed and not bool(torch.isfinite(t).all()))
+            if bad and not any(o.get("found") for o in self._origins.values()) \
+                    and not any(s == step for s, _ in self._origins):
+                self._localized += 1
+                self._armed.discard(node)
+                self._replaying = True
+                try:
+                    origin = first_nonfinite_op(module, tuple(args) if isinstance(args, (tuple, list)) else (args,),
+                                                node, self.collector)
+                finally:
+                    self._replaying = False
+                origin.update(step=step, node=node, module_class=cls)
+                self._origins[(step, node)] = origin
+                self.collector.writer.put_json({"kind": "nonfinite_op", **_jsonable(origin)})
+        self._append(kind, [node], step, cols_row, [float(t.numel())], nonfinite, cls=cls)
+
+    def on_backward(self, collector: Any, loss: Any) -> None:
+        """After a gradient went non-finite while the forward pass stayed finite, probe the next backward
+        whose loss is finite and name the first autograd node that produced a non-finite gradient."""
+        if not self._probe_backward or self._replaying or not bool(torch.isfinite(loss.detach()).all()):
+            return
+        self._grad_probes += 1
+        self._probe_backward = False
+        step = collector._forward_step()
+        params = [p for p in collector._params if p.requires_grad]
+        origin = self._guard(first_nonfinite_gradient, loss, params) or {"found": False}
+        origin["step"] = step
+        self._grad_origins[step] = origin
+        collector.writer.put_json({"kind": "nonfinite_op", **_jsonable(origin)})
+        if not origin.get("found") and self._grad_probes < MAX_LOCALIZATIONS:
+            self._probe_backward = True
+
+    def on_gradients(self, collector: Any, step: int, param_idxs: list[int]) -> None:
+        self._guard(self._gradients, collector, step, param_idxs)
+
+    def _gradients(self, collector: Any, step: int, param_idxs: list[int]) -> None:
+        self._grads_seen.update(param_idxs)
+        by_dev: dict[tuple, list[int]] = {}
+        for i in param_idxs:
+            p = collector._params[i]
+            g = p.grad
+            if g is None or not g.is_floating_point() or g.is_sparse:
+                continue
+            wps, needs = self._select("gradient", collector._param_names[i], None)
+            if wps:
+                by_dev.setdefault((g.device, frozenset(needs)), []).append(i)
+        for (dev, needs), idxs in by_dev.items():
+            gs = [collector._params[i].grad.detach() for i in idxs]
+            cols = self._stat_columns(gs, set(needs))
+            names = [collector._param_names[i] for i in idxs]
+            if self.breaks:
+                for n, g in zip(names, gs):
+                    self._keep[f"gradient:{n}"] = g
+            self._append("gradient", names, step, cols, [float(g.numel()) for g in gs],
+                         self._nonfinite_host(cols, gs))
+
+    def on_scaler_step(self, collector: Any, step: int, optimizer: Any, found_inf: Any) -> None:
+        # A skipped optimizer step calls no optimizer hook: watch its (unscaled) gradients here.
+        missing = [collector._param_index[id(p)] for g in getattr(optimizer, "param_groups", [])
+                   for p in g["params"] if id(p) in collector._param_index
+                   and collector._param_index[id(p)] not in self._grads_seen] if step > self._done_step else []
+        if missing:
+            self._guard(self._gradients, collector, step, missing)
+        wps, needs = self._select("tensor", "GradScaler", "GradScaler")
+        if not wps or not torch.is_tensor(found_inf):
+            return
+        f = found_inf.reshape(1).float()
+        self._append("tensor", ["GradScaler"], step, {"sum": torch.zeros_like(f), "limit": f}, [1.0], [0.0],
+                     cls="GradScaler")
+
+    def _change_kind(self, i: int) -> str | None:
+        """``exact`` (weight_not_changed needs every element), ``sampled`` (change ratios), or None."""
+        fams = {w.cond.family for w in self._select("weight", self.collector._param_names[i], None)[0]}
+        if "not_changed" in fams:
+            return "exact"
+        return "sampled" if fams & {"change_large", "change_small"} else None
+
+    def _change_view(self, w: torch.Tensor, kind: str) -> torch.Tensor:
+        """The elements the change conditions compare: all of them, or a fixed strided sample of a large tensor.
+
+        The update ratio is a ratio of means, so a sample of CHANGE_SAMPLE elements estimates it within about
+        1% while costing a gather instead of three passes (subtract, norm, copy) over every weight.
+        """
+        flat = w.reshape(-1)
+        if kind == "exact" or flat.numel() <= CHANGE_SAMPLE:
+            return flat
+        return flat[:: -(-flat.numel() // CHANGE_SAMPLE)]
+
+    def _weights(self, collector: Any, step: int, initial: bool) -> None:
+        groups: dict[tuple, list[int]] = {}
+        for i, p in enumerate(collector._params):
+            if not p.is_floating_point():
+                continue
+            wps, needs = self._select("weight", collector._param_names[i], None)
+            wps = [w for w in wps if w.cond.initial_only == initial]
+            if wps:
+                needs = set().union(*(w.cond.needs(w.params) for w in wps))
+                if not initial and self._change_kind(i):
+                    needs.add("change")
+                groups.setdefault((p.device, frozenset(needs)), []).append(i)
+        if initial:  # the baseline of the first step's change is the initial value
+            for i, p in enumerate(collector._params):
+                kind = self._change_kind(i) if p.is_floating_point() else None
+                if kind:
+                    self._prev[i] = self._change_view(p.detach(), kind).clone()
+        for (dev, needs), idxs in groups.items():
+            ws = [collector._params[i].detach() for i in idxs]
+            cols = self._stat_columns(ws, set(needs))
+            if "change" in needs:
+                self._changes(idxs, ws, cols)
+            names = [collector._param_names[i] for i in idxs]
+            if self.breaks and not initial:
+                for n, w in zip(names, ws):
+                    self._keep[f"weight:{n}"] = w
+            self._append("weight", names, step, cols, [float(w.numel()) for w in ws],
+                         self._nonfinite_host(cols, ws), initial=initial)
+
+    def _changes(self, idxs: list[int], ws: list[torch.Tensor], cols: dict[str, torch.Tensor]) -> None:
+        """prev_abs_sum, update_abs_sum (scaled from the sample to the whole tensor) and not_close."""
+        kinds = [self._change_kind(i) or "sampled" for i in idxs]
+        views = [self._change_view(w, k) for w, k in zip(ws, kinds)]
+        if not all(i in self._prev and self._prev[i].shape == v.shape for i, v in zip(idxs, views)):
+            for i, v in zip(idxs, views):  # new or reshaped parameters: the next step has a previous value
+                self._prev[i] = v.clone()
+            return
+        prev = [self._prev[i] for i in idxs]
+        if "not_close" in cols or any(k == "exact" for k in kinds):
+            wp = next(w for w in self.watchpoints if w.cond.family == "not_changed")
+            nan = self._nan_of(ws[0].device)
+            cols["not_close"] = torch.stack([
+                (~torch.isclose(v, p, float(wp.params["rtol"]), float(wp.params["atol"]),
+                                bool(wp.params.get("equal_nan", False)))).sum().float() if k == "exact" else nan
+                for v, p, k in zip(views, prev, kinds)]).float()
+        key = tuple(idxs)
+        scale = self._scales.get(key)
+        if scale is None:
+            scale = self._scales[key] = torch.tensor([w.numel() / max(v.numel(), 1) for w, v in zip(ws, views)],
+                                                     device=ws[0].device)
+        cols["prev_abs_sum"] = torch.stack([p.abs().sum() for p in prev]).float() * scale
+        torch._foreach_sub_(prev, views)
+        cols["update_abs_sum"] = torch.stack([p.abs().sum() for p in prev]).float() * scale
+        torch._foreach_copy_(prev, views)
+
+    def on_step_complete(self, collector: Any, step: int) -> None:
+        if self._stop:
+            raise SystemExit(0)
+        if step <= self._done_step:
+            return
+        self._done_step = step
+        self._guard(self._weights, collector, step, False)
+        hits = self._guard(self._evaluate, step) or []
+        self._seen_dedupe.clear()
+        if self.server is not None:
+            self._maybe_pause(collector, step, hits)
+        self._keep.clear()
+        self._keep_prev()
+
+    def on_close(self, collector: Any) -> None:
+        global _ACTIVE
+        if self._done_step < collector.step and len(self._rows):
+            self._guard(self._evaluate, collector.step)
+        self._flush_watch()
+        collector.writer.put_json({"kind": "watch_summary", "hits": self.hits, "hits_not_written": self._suppressed,
+                                   "outcomes": [
+            {"watchpoint": wp.id, "condition": wp.condition, **self._counts[wp.id]} for wp in self.watchpoints]})
+        if self.server is not None:
+            self.server.publish({"status": "stopped" if self._stop else "ended", "step": collector.step})
+        if _ACTIVE is not None and _ACTIVE() is self:
+            _ACTIVE = None
+
+    # ------------------------------------------------------------------ evaluation
+    def _evaluate(self, step: int) -> list[dict]:
+        rows = self._rows
+        self._rows = _Rows()
+        if not len(rows):
+            return []
+        host = torch.cat([b.detach().to("cpu") for b in rows.blocks]).numpy()
+        cols = {f: host[:, i].astype(np.float64) for i, f in enumerate(self.fields)}
+        labels = rows.labels
+        numel = np.array([l[5] for l in labels])
+        nonfinite_exact = np.array([l[6] for l in labels])
+        cols["numel"] = numel
+        # exact counts where known on the host, else the device column (a shared row's count, or a 0/1 flag)
+        cols["nonfinite"] = np.where(~np.isnan(nonfinite_exact), nonfinite_exact, cols["nonfinite"])
+        initial = np.array([l[4] for l in labels])
+        cols["initial"] = initial.astype(np.float64)
+        kinds = [l[0] for l in labels]
+        nodes = [l[1] for l in labels]
+        classes = [l[2] for l in labels]
+        steps = [l[3] for l in labels]
+        self._buffer_watch(steps, kinds, nodes, host, cols)
+        per_row: list[list[dict]] = [[] for _ in labels]
+        layout = tuple((l[0], l[1], l[2], l[4]) for l in labels)
+        selections = self._layouts.get(layout)
+        if selections is None:  # the rows of a step are usually the same every step: select once
+            selections = []
+            for wp in self.watchpoints:
+                sel = np.array([wp.selects(n, k, c) for k, n, c in zip(kinds, nodes, classes)], bool)
+                sel &= (initial == wp.cond.initial_only)
+                if sel.any():
+                    selections.append((wp, np.nonzero(sel)[0]))
+            if len(self._layouts) > 64:
+                self._layouts.clear()
+            self._layouts[layout] = selections
+        for wp, idx in selections:
+            counts = self._counts[wp.id]
+            fam = wp.cond.family
+            if fam == "overflow" and not (cols["nonfinite"][idx] != 0).any() or \
+                    fam == "op_overflow" and not (cols["limit"][idx] > 0).any():
+                # the common case, decided without building the outcome: every row finite
+                if fam == "op_overflow":
+                    na = int(np.isnan(cols["limit"][idx]).sum())
+                    counts["not_applicable"] += na
+                    counts["not_hit"] += len(idx) - na
+                else:
+                    counts["not_hit"] += len(idx)
+                continue
+            sub = {k: v[idx] for k, v in cols.items()}
+            out = C.evaluate(wp.cond, wp.params, sub)
+            tally = np.bincount(out.state, minlength=len(C.STATE_NAMES))
+            for st, name in C.STATE_NAMES.items():
+                counts[name] += int(tally[st])
+            for j in np.nonzero((out.state == C.HIT) | (out.state == C.CANNOT_CHECK))[0]:
+                r = idx[j]
+                st = int(out.state[j])
+                if st == C.HIT:
+                    hit = {"kind": "hit", "condition": wp.condition, "target": kinds[r], "node": nodes[r],
+                           "step": steps[r], "stats": C.hit_stats(wp.cond, wp.params, out, j),
+                           "watchpoint": wp.id, "params": dict(wp.params), "triggered": out.triggered[j]}
+                    origin = self._origins.get((steps[r], nodes[r]))
+                    if origin is not None and wp.cond.family == "overflow" and kinds[r] == "activation":
+                        hit["origin"] = _jsonable({k: v for k, v in origin.items() if k not in ("step", "node")})
+                    elif wp.cond.family == "overflow" and kinds[r] == "activation" and not self._origins:
+                        self._armed.add(nodes[r])  # off the CPU: localise at this module's next call
+                    if wp.condition == "gradient_exploding" and steps[r] in self._grad_origins:
+                        hit["origin"] = _jsonable({k: v for k, v in self._grad_origins[steps[r]].items()
+                                                   if k != "step"})
+                    if wp.break_on:
+                        hit["break"] = True
+                    per_row[r].append(hit)
+                elif st == C.CANNOT_CHECK and (wp.id, nodes[r]) not in self._cannot_reported \
+                        and len(self._cannot_reported) < 1000:
+                    self._cannot_reported.add((wp.id, nodes[r]))
+                    self.collector.writer.put_json({"kind": "watch_check", "state": "cannot_check",
+                                                    "condition": wp.condition, "watchpoint": wp.id,
+                                                    "target": kinds[r], "node": nodes[r], "step": steps[r],
+                                                    "reason": out.reason[j]})
+        hits = [h for row in per_row for h in row]
+        written = []
+        for h in hits:
+            k = (h["watchpoint"], h["node"])
+            n = self._hit_counts[k] = self._hit_counts.get(k, 0) + 1
+            if n <= HIT_EVENTS_PER_NODE or h.get("break"):
+                written.append(h)
+            else:
+                self._suppressed += 1
+        forward_bad = {h["step"] for h in hits if h["condition"] == "tensor_overflow"}
+        if self._grad_probes == 0 and any(h["condition"] == "gradient_exploding" and h["step"] not in forward_bad
+                                          for h in hits):
+            self._probe_backward = True
+        for h in written:
+            self.collector.writer.put_json(h)
+        self.hits += len(hits)
+        if not self.breaks:
+            return hits
+        d = C.derived_stats(cols)
+        for r, (k, n) in enumerate(zip(kinds, nodes)):
+            self._last_host[f"{k}:{n}"] = {f: C.json_number(float(v[r])) for f, v in d.items()
+                                           if not math.isnan(float(v[r]))}
+        return hits
+
+    def _buffer_watch(self, steps: list[int], kinds: list[str], nodes: list[str], host: np.ndarray,
+                      cols: dict[str, np.ndarray]) -> None:
+        vals = host.copy()
+        vals[:, self._fi["numel"]] = cols["numel"]
+        vals[:, self._fi["nonfinite"]] = cols["nonfinite"]
+        vals[:, self._fi["initial"]] = cols["initial"]
+        keys = [f"{k}:{n}" for k, n in zip(kinds, nodes)]
+        self._watch_buf.append((np.asarray(steps, np.int64), keys, vals))
+        if len(self._watch_buf) >= WATCH_FLUSH_STEPS:
+            self._flush_watch()
+
+    def _flush_watch(self) -> None:
+        buf, self._watch_buf = self._watch_buf, []
+        if not buf:
+            return
+        names: dict[str, int] = {}
+        key = np.concatenate([np.array([names.setdefault(k, len(names)) for k in keys], np.int32) for _, keys, _ in buf])
+        seq = np.concatenate([np.arange(len(keys), dtype=np.int32) for _, keys, _ in buf])
+        self.collector.writer.put_block("watch", {"step": np.concatenate([s for s, _, _ in buf]), "key": key,
+                                                  "seq": seq, "values": np.concatenate([v for _, _, v in buf])},
+                                        {"keys": list(names), "fields": list(self.fields)})
+
+    # ------------------------------------------------------------------ pause
+    def _keep_prev(self) -> None:
+        if self.breaks:
+            self._prev_host, self._last_host = self._last_host, {}
+
+    def _maybe_pause(self, collector: Any, step: int, hits: list[dict]) -> None:
+        breaking = [h for h in hits if h.get("break")]
+        action = self.server.pending_action()
+        if not breaking and not self._step_mode and action != "pause":
+            if action == "stop":
+                self._stop_now(collector, step)
+            return
+        reason = "breakpoint" if breaking else ("step" if self._step_mode else "pause")
+        collector.flush()
+        collector.writer.put_json({"kind": "debug_pause", "step": step, "reason": reason,
+                                   "hits": len(breaking)})
+        self._flush_watch()
+        collector.writer.flush()
+        self._pause_hits = breaking or hits
+        self.server.publish({"status": "paused", "step": step, "reason": reason, "hits": self._pause_hits,
+                             "tensors": sorted(self._keep), "watchpoints": [w.to_json() for w in self.watchpoints]})
+        action = self.server.serve_until_resumed(self._handle)
+        self._keep.clear()
+        if action == "stop":
+            self._stop_now(collector, step)
+        self._step_mode = action == "step"
+        self.server.publish({"status": "running", "step": step + 1, "after": action})
+
+    def _stop_now(self, collector: Any, step: int) -> None:
+        self._stop = True
+        collector.writer.put_json({"kind": "debug_stop", "step": step})
+        if self.server is not None:
+            self.server.publish({"status": "stopped", "step": step})
+        raise SystemExit(0)
+
+    def _handle(self, req: dict[str, Any]) -> dict[str, Any]:
+        action = req.get("action")
+        if action == "state":
+            return {"ok": True, "step": self._done_step, "hits": self._pause_hits, "tensors": sorted(self._keep)}
+        if action == "tensors":
+            return {"ok": True, "tensors": sorted(self._keep)}
+        if action == "inspect":
+            return self._inspect(str(req.get("tensor", "")), req.get("slice"), int(req.get("bins", 20)))
+        return {"ok": False, "error": f"unknown action {action!r} (state, tensors, inspect, continue, step, stop)"}
+
+    def _inspect(self, name: str, slc: str | None, bins: int) -> dict[str, Any]:
+        if name not in self._keep:
+            matches = [k for k in self._keep if k.split(":", 1)[1] == name]
+            if len(matches) != 1:
+                return {"ok": False, "error": f"no tensor {name!r}; tensors: {', '.join(sorted(self._keep))}"}
+            name = matches[0]
+        t = self._keep[name].detach()
+        from ..collect.stats import histogram, input_stats
+
+        flat = t.reshape(-1)
+        part = _apply_slice(t, slc) if slc else flat[:16]
+        edges, counts = histogram(t, max(1, min(bins, 256)))
+        out = {"ok": True, "tensor": name, "step": self._done_step, "stats": input_stats(t),
+               "slice": {"spec": slc or "first 16 (flattened)", "shape": list(part.shape),
+                         "values": [C.json_number(float(v)) for v in part.reshape(-1)[:1024].float().tolist()]},
+               "histogram": {"edges": [C.json_number(float(v)) for v in edges.tolist()],
+                             "counts": [int(c) for c in counts.tolist()]},
+               "previous": {"step": self._done_step - 1, "stats": self._prev_host.get(name)},
+               "current": {"stats": self._last_host.get(name)}}
+        return out
+
+
+def _count_dtype(t: torch.Tensor) -> torch.dtype:
+    return torch.int32 if t.numel() < 2 ** 31 else torch.int64
+
+
+def _count_in_range(t: torch.Tensor, lo: float, hi: float, nonneg: bool = False) -> torch.Tensor:
+    """Elements in [lo, hi] (NaN never counts), as two compare-and-count passes: on the CPU a bool sum into
+    int32 is 3x faster than the default int64 one and 6x faster than ``histc`` or ``count_nonzero``.
+    ``nonneg``: the tensor is a rectifier's output, never below 0, so a bound ``lo <= 0`` needs no pass."""
+    dt = _count_dtype(t)
+    n = t.le(hi).sum(dtype=dt) if hi < math.inf else (~torch.isnan(t)).sum(dtype=dt)
+    return n - t.lt(lo).sum(dtype=dt) if lo > -math.inf and not (nonneg and lo <= 0.0) else n
+
+
+def _apply_slice(t: torch.Tensor, spec: str) -> torch.Tensor:
+    """``"0:2, 3"`` style indexing, parsed (never evaluated)."""
+    idx: list[Any] = []
+    for part in spec.split(","):
+        part = part.strip()
+        if part == "...":
+            idx.append(Ellipsis)
+        elif ":" in part:
+            a = [int(x) if x.strip() else None for x in part.split(":")]
+            idx.append(slice(*a))
+        elif part:
+            idx.append(int(part))
+    return t[tuple(idx)]
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, float):
+        return C.json_number(obj)
+    return obj
