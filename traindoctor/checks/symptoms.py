@@ -558,12 +558,18 @@ class WeightChangeTooLarge(_UpdateRatio):
     ``P90_RATIO`` = 0.05, or one step above ``SPIKE`` = 0.5 (half the weight rewritten at
     once). On the zoo's healthy runs the largest p90 is 0.029 and the largest single
     step 0.08; runs with a learning rate too large show p90 0.06-0.3 and steps near 1.
+    Small output layers are the exception, hence ``MIN_SHARE`` and ``REWRITE``.
     """
 
     id = "weight.change_too_large"
     RATIO = 0.1
     P90_RATIO = 0.05
     SPIKE = 0.5
+    #: small layers (a 84x10 output layer) have large ratios in healthy runs (a MindSpore LeNet:
+    #: p90 0.12 on fc2): the flagged weights must hold this share of the weight parameters...
+    MIN_SHARE = 0.3
+    #: ...unless one step changed a weight by more than its own norm
+    REWRITE = 1.0
     MIN_STEPS = 3
 
     def run(self, ctx: Context) -> Outcome:
@@ -582,7 +588,9 @@ class WeightChangeTooLarge(_UpdateRatio):
                 peak = np.nanmax(rr, axis=0)
         flagged = (np.isfinite(med) & (med > self.RATIO)) | (np.isfinite(p90) & (p90 > self.P90_RATIO)) | \
                   (np.isfinite(peak) & (peak > self.SPIKE))
-        if not flagged.any():
+        share = float(size[flagged].sum() / max(size.sum(), 1.0))
+        rewritten = np.isfinite(peak) & (peak > self.REWRITE)
+        if not (flagged.any() and (share >= self.MIN_SHARE or rewritten.any())):
             return Outcome.passed(f"update/weight ratios: median up to {sig(float(np.nanmax(med)))}, p90 up to "
                                   f"{sig(float(np.nanmax(p90)))}, largest step {sig(float(np.nanmax(peak)))}")
         j = int(np.nanargmax(np.where(flagged, p90, np.nan)))
@@ -595,7 +603,7 @@ class WeightChangeTooLarge(_UpdateRatio):
             "warning", 0.75 if strong else 0.6, names[j], step,
             {"median_update_ratio": sig(float(med[j])), "p90_update_ratio": sig(float(p90[j])),
              "largest_update_ratio": sig(float(peak[j])), "largest_step": int(steps[int(np.nanargmax(rr[:, j]))]),
-             "flagged_params": [names[i] for i in np.nonzero(flagged)[0][:8]],
+             "flagged_params": [names[i] for i in np.nonzero(flagged)[0][:8]], "share_of_parameters": sig(share),
              "thresholds": {"median": self.RATIO, "p90": self.P90_RATIO, "step": self.SPIKE}},
             "Each step rewrites a large part of the weights: lower the learning rate, add warm-up, or clip gradients.",
             plots={f"{names[j]} update ratio": {"table": "update", "key": names[j], "field": "ratio"}, "_log": True}))
