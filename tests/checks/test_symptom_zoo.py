@@ -2,8 +2,6 @@
 healthy scripts get no warning or error. The scripts are the zoo's (``benchmarks/zoo``)."""
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from traindoctor.checks import ids
@@ -30,17 +28,36 @@ EXPECTED = {
 }
 
 
-def _run(script, tmp_path):
-    name = script.stem
-    proc = td("run", "--logdir", str(tmp_path), "--name", name, "--no-summary", str(script), cwd=script.parent)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return doctor_json(tmp_path / name)
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    """Every zoo script run and diagnosed once, two at a time with one torch thread each
+    (the scripts are small: two single-threaded runs finish sooner than two two-threaded ones in turn)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    logdir = tmp_path_factory.mktemp("zoo")
+    env = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+    def one(script):
+        proc = td("run", "--logdir", str(logdir), "--name", script.stem, "--no-summary", str(script),
+                  cwd=script.parent, env=env)
+        if proc.returncode != 0:
+            return script.stem, proc.stderr[-2000:]
+        return script.stem, doctor_json(logdir / script.stem)
+
+    with ThreadPoolExecutor(2) as pool:
+        return dict(pool.map(one, FAULTS + HEALTHY))
+
+
+def _run(script, reports):
+    report = reports[script.stem]
+    assert isinstance(report, dict), report
+    return report
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("script", FAULTS, ids=[p.stem for p in FAULTS])
-def test_fault_script_finds_its_symptom_in_the_top_3(script, tmp_path):
-    report = _run(script, tmp_path)
+def test_fault_script_finds_its_symptom_in_the_top_3(script, reports):
+    report = _run(script, reports)
     expected = script.name.split("__")[0]
     top = [f for f in report["findings"] if f["severity"] != "info"][:3]
     assert expected in [f["id"] for f in top], [(f["id"], f["title"]) for f in report["findings"][:5]]
@@ -62,8 +79,8 @@ def test_fault_script_finds_its_symptom_in_the_top_3(script, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("script", HEALTHY, ids=[p.stem for p in HEALTHY])
-def test_healthy_script_gets_no_warning(script, tmp_path):
-    report = _run(script, tmp_path)
+def test_healthy_script_gets_no_warning(script, reports):
+    report = _run(script, reports)
     loud = [(f["id"], f["title"]) for f in report["findings"] if f["severity"] in ("warning", "error")]
     assert loud == []
     assert {c["id"] for c in report["checklist"]} == set(ids.ALL_IDS)

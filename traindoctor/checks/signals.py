@@ -59,39 +59,37 @@ def nonfinite_origin(ctx: Context) -> dict[str, Any] | None:
     return ctx.cached("nonfinite_origin", lambda: _nonfinite_origin(ctx))
 
 
+def _first_nonfinite_rows(table) -> tuple[int, np.ndarray] | None:
+    """The first step at which some row of ``table`` holds a non-finite value, and those rows."""
+    if not len(table):
+        return None
+    bad = np.nonzero(table.col("nonfinite") > 0)[0]
+    if not len(bad):
+        return None
+    step = int(table.step[bad].min())
+    return step, bad[table.step[bad] == step]
+
+
 def _nonfinite_origin(ctx: Context) -> dict[str, Any] | None:
     run = ctx.run
     candidates: list[tuple[int, int, dict[str, Any]]] = []  # (step, phase order, info)
     act = run.table("activation")
-    if len(act):
-        bad = np.nonzero(act.col("nonfinite") > 0)[0]
-        if len(bad):
-            step = int(act.step[bad].min())
-            rows = bad[act.step[bad] == step]
-            first = rows[np.argmin(act.seq[rows])]
-            candidates.append((step, 1, {"phase": "forward", "module": act.keys[int(act.key[first])],
-                                         "stats": _row(act, first)}))
-    w = run.table("weight")
-    if len(w):
-        bad = np.nonzero(w.col("nonfinite") > 0)[0]
-        if len(bad):
-            step = int(w.step[bad].min())
-            rows = bad[w.step[bad] == step]
-            first = rows[0]
-            candidates.append((step, 0, {"phase": "weights", "param": w.keys[int(w.key[first])],
-                                         "params": sorted({w.keys[int(w.key[r])] for r in rows}),
-                                         "stats": _row(w, first)}))
-    g = run.table("grad")
-    if len(g):
-        bad = np.nonzero(g.col("nonfinite") > 0)[0]
-        if len(bad):
-            step = int(g.step[bad].min())
-            rows = bad[g.step[bad] == step]
+    got = _first_nonfinite_rows(act)
+    if got:
+        step, rows = got
+        first = rows[np.argmin(act.seq[rows])]
+        candidates.append((step, 1, {"phase": "forward", "module": act.keys[int(act.key[first])],
+                                     "stats": _row(act, first)}))
+    for phase, order, name in (("weights", 0, "weight"), ("backward", 2, "grad")):
+        t = run.table(name)
+        got = _first_nonfinite_rows(t)
+        if got:
+            step, rows = got
             # backward order: the last parameter (in registration ~ forward order) gets its gradient first
-            first = rows[np.argmax(g.key[rows])]
-            candidates.append((step, 2, {"phase": "backward", "param": g.keys[int(g.key[first])],
-                                         "params": sorted({g.keys[int(g.key[r])] for r in rows}),
-                                         "stats": _row(g, first)}))
+            first = rows[np.argmax(t.key[rows])] if phase == "backward" else rows[0]
+            candidates.append((step, order, {"phase": phase, "param": t.keys[int(t.key[first])],
+                                             "params": sorted({t.keys[int(t.key[r])] for r in rows}),
+                                             "stats": _row(t, first)}))
     loss = run.scalar("train/loss")
     lstep = first_nonfinite_step(loss)
     if lstep is not None:
