@@ -160,6 +160,12 @@ def test_pause_step_continue_in_the_dashboard(page, tmp_path, artifacts):
             # the panel polls: it turns paused when the breakpoint hits, without a reload
             page.wait_for_selector("#dbg-state[data-status='paused'][data-step='3']", timeout=90_000)
             assert "paused at step 3" in page.locator("#dbg-state").inner_text()
+            # a paused run opens on the debugger when no panel is named
+            page.evaluate("location.hash = 'run=br&panel=scalars'")
+            page.wait_for_selector("#panel[data-ready='scalars']", timeout=60_000)
+            page.evaluate("location.hash = 'run=br'")
+            page.wait_for_selector("#panel[data-ready='debugger']", timeout=60_000)
+            page.wait_for_selector("#dbg-state[data-status='paused'][data-step='3']")
             hit = page.locator("#dbg-pause-table tr[data-condition='tensor_overflow'][data-node='ProbNLL']")
             assert hit.count() == 1 and hit.get_attribute("data-step") == "3"
             assert hit.get_attribute("data-target") == "activation"

@@ -35,7 +35,7 @@ export async function render(container, ctx) {
     switch (s.status) {
       case "paused": return `paused${step} · ${s.reason || "breakpoint"}`;
       case "running": return `running${v && v.steps !== undefined ? ` · ${v.steps} steps recorded` : ""}`;
-      case "ended": return `ended${step}: the training ran to its end`;
+      case "ended": return `ended: the training ran to its end${s.step !== undefined ? ` (${s.step} steps)` : ""}`;
       case "stopped": return `stopped${step} from the debugger`;
       case "gone": return `the training process is gone (it was ${s.step !== undefined ? `at step ${s.step}` : "running"})`;
       case "none": return "This run has no debugger channel: start it with `traindoctor run --break-on CONDITION script.py` " +
@@ -53,7 +53,7 @@ export async function render(container, ctx) {
         el("td", {}, el("code", {}, h.node)),
         el("td", { class: "stats" }, Object.entries(h.stats || {}).map(([k, v]) => `${k}=${fmt(v)}`).join(", ")),
         el("td", {}, h.origin && h.origin.found ? [el("code", {}, h.origin.op_name), h.origin.module ? ` in ${h.origin.module}` : ""] : "–"),
-        el("td", { class: "muted" }, h.watchpoint || "", h.break ? " (breaks)" : ""))));
+        el("td", { class: "muted" }, h.watchpoint ?? "", h.break ? " (breaks)" : ""))));
   }
 
   function drawPauseHits(s) {
@@ -88,11 +88,13 @@ export async function render(container, ctx) {
       tinfo.replaceChildren(el("p", { class: "muted" }, "Tensors can be inspected while the run is paused (press Pause, or start it with --break-on)."));
       Plotly.purge(hist);
       hist.replaceChildren();
+      hist.hidden = true;
       delete inspector.dataset.tensor;
       delete inspector.dataset.step;
       return;
     }
     st.tensor = pickTensor(s);
+    hist.hidden = false;
     const slice = el("input", { id: "dbg-slice", size: 14, placeholder: "e.g. 0:2,0:8", value: st.slice });
     const bins = el("input", { id: "dbg-bins", type: "number", min: 1, max: 256, value: st.bins, style: "width:5em" });
     const choose = el("select", { id: "dbg-tensor", onchange: ev => { st.tensor = ev.target.value; inspect(); } },
