@@ -177,7 +177,8 @@ def debugger_app(store: RunStore) -> ASGIApp:
         except BadRunId as exc:
             raise KeyError(str(exc)) from None
 
-    api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    # JSONOut: a NaN/Inf that a recorded hit may carry becomes null instead of failing the response
+    api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, default_response_class=JSONOut)
     api.include_router(make_router(resolve), prefix="/api")
 
     @api.exception_handler(HTTPException)
