@@ -6,7 +6,8 @@ paused from the terminal can be continued from the browser and the other way rou
     from traindoctor.debugger.api import make_router
     app.include_router(make_router(lambda run: os.path.join(logdir, run)), prefix="/api")
 
-Routes (``{run}`` is resolved to a run directory by the caller's ``resolve``):
+Routes (``{run}`` is resolved to a run directory by the caller's ``resolve``; it may hold ``/``, so the
+runs nested in a log directory are reached too):
 
 * ``GET  /debugger/conditions``: the condition table (names, targets, parameters);
 * ``GET  /runs/{run}/debugger/state``: running / paused (step, hits, tensors) / stopped / ended;
@@ -44,12 +45,12 @@ def make_router(resolve: Callable[[str], str], timeout: float = 10.0) -> APIRout
     def conditions() -> list[dict]:
         return C.describe()
 
-    @router.get("/runs/{run}/debugger/state")
+    @router.get("/runs/{run:path}/debugger/state")
     def state(run: str) -> dict:
         st = client(run).state()
         return st if st is not None else {"status": "none"}
 
-    @router.get("/runs/{run}/debugger/hits")
+    @router.get("/runs/{run:path}/debugger/hits")
     def hits(run: str) -> dict:
         from ..record import open_run
         from .offline import SCHEMA, recorded_hits
@@ -58,7 +59,7 @@ def make_router(resolve: Callable[[str], str], timeout: float = 10.0) -> APIRout
         r = open_run(c.run_dir)
         return {"schema": SCHEMA, "run": r.path, "source": "recorded", "hits": recorded_hits(r)}
 
-    @router.get("/runs/{run}/debugger/tensor")
+    @router.get("/runs/{run:path}/debugger/tensor")
     def tensor(run: str, name: str, slice: str | None = None, bins: int = 20) -> dict:
         c = client(run)
         _require_paused(c)
@@ -67,7 +68,7 @@ def make_router(resolve: Callable[[str], str], timeout: float = 10.0) -> APIRout
             raise HTTPException(404, answer.get("error", "no such tensor"))
         return answer
 
-    @router.post("/runs/{run}/debugger/{action}")
+    @router.post("/runs/{run:path}/debugger/{action}")
     def act(run: str, action: str) -> dict:
         if action not in ACTIONS:
             raise HTTPException(400, f"unknown action {action!r}: {', '.join(ACTIONS)}")

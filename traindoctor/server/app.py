@@ -3,6 +3,14 @@
 Every ``/api`` route takes the run as a query parameter (``?run=<id>``); the ids are
 checked by :meth:`RunStore.resolve`, so no request can name a file outside the log
 directory. Errors come back as ``{"error": "..."}`` with a 4xx status, never a traceback.
+
+The debugger's routes (:func:`traindoctor.debugger.api.make_router`) are mounted under
+``/api/debugger/...`` and ``/api/runs/<id>/debugger/...``, their run ids resolved by the same
+:meth:`RunStore.resolve` (the id ``.``, a log directory that is itself a run, is written as the
+empty segment: ``/api/runs//debugger/state``). They are the only routes that change anything,
+so besides the token and Host checks every request to them other than GET must carry the header
+``X-Traindoctor: 1`` and, when it sends an ``Origin``, the dashboard's own: a page of another site
+can neither set that header without a CORS preflight (never granted) nor pass as this origin.
 """
 from __future__ import annotations
 
@@ -129,6 +137,71 @@ class LocalHostOnly:
         await self.app(scope, receive, send)
 
 
+WRITE_HEADER = "x-traindoctor"
+
+
+class SameOriginWrites:
+    """Requests that change something (not GET/HEAD) must carry ``X-Traindoctor`` and come from this origin."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD"):
+            request = Request(scope)
+            origin = request.headers.get("origin")
+            host = request.headers.get("host", "")
+            why = None
+            if request.headers.get(WRITE_HEADER) != "1":
+                why = f"a request that changes something needs the header {WRITE_HEADER}: 1"
+            elif origin is not None and origin.split("://", 1)[-1] != host:
+                why = f"refused a request from origin {origin!r}"
+            if why is not None:
+                await JSONOut({"error": why}, status_code=403)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def debugger_app(store: RunStore) -> ASGIApp:
+    """The debugger's FastAPI router over the runs of ``store``, as an ASGI app serving ``/api/...`` paths."""
+    from fastapi import FastAPI
+    from fastapi.exceptions import RequestValidationError
+    from starlette.exceptions import HTTPException
+
+    from ..debugger.api import make_router
+    from ..record import RunNotFound
+
+    def resolve(run_id: str) -> str:
+        try:
+            return store.resolve(run_id or ".")  # the empty segment stands for "." (browsers drop "/./")
+        except BadRunId as exc:
+            raise KeyError(str(exc)) from None
+
+    # JSONOut: a NaN/Inf that a recorded hit may carry becomes null instead of failing the response
+    api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, default_response_class=JSONOut)
+    api.include_router(make_router(resolve), prefix="/api")
+
+    @api.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        return error(str(exc.detail), exc.status_code)
+
+    @api.exception_handler(404)
+    async def not_found(request: Request, exc: Exception) -> Response:
+        detail = getattr(exc, "detail", None)
+        return error(detail if detail and detail != "Not Found" else f"no such API: {request.url.path}", 404)
+
+    @api.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        return error("bad request: " + "; ".join(f"{'.'.join(map(str, e.get('loc', ())))}: {e.get('msg')}"
+                                                 for e in exc.errors()), 400)
+
+    @api.exception_handler(RunNotFound)
+    async def not_a_run(request: Request, exc: RunNotFound) -> Response:
+        return error(str(exc).replace(store.logdir + os.sep, ""), 404)
+
+    return SameOriginWrites(api)
+
+
 def create_app(logdir: str, *, token: str | None = None, allowed_hosts: tuple[str, ...] = LOCAL_HOSTS,
                store: RunStore | None = None) -> Starlette:
     """The dashboard over ``logdir``. With ``token``, every request must carry it."""
@@ -213,6 +286,7 @@ def create_app(logdir: str, *, token: str | None = None, allowed_hosts: tuple[st
             series.extend({"run": rid, **s} for s in got)
         return JSONOut({"x": x, "lo": lo, "hi": hi, "series": series})
 
+    debugger = debugger_app(store)
     routes = [
         Route("/api/runs", runs),
         Route("/api/top", top),
@@ -229,6 +303,8 @@ def create_app(logdir: str, *, token: str | None = None, allowed_hosts: tuple[st
         Route("/api/graph", with_run(lambda run, rid, rq: views.graph(run))),
         Route("/api/data", with_run(lambda run, rid, rq: views.data(run))),
         Route("/api/hparams", with_run(lambda run, rid, rq: views.hparams(run))),
+        Route("/api/debugger/{rest:path}", debugger),
+        Route("/api/runs/{rest:path}", debugger),
         Route("/api/{rest:path}", lambda rq: error(f"no such API: {rq.url.path}", 404)),
         Route("/plotly.min.js", lambda rq: FileResponse(plotly_js_path(), media_type="text/javascript")),
         Route("/", lambda rq: FileResponse(os.path.join(WEB_DIR, "index.html"))),

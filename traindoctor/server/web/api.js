@@ -14,6 +14,23 @@ export async function get(path, params = {}) {
   return body;
 }
 
+// A request that changes something (the debugger's actions): the server wants the X-Traindoctor header on it.
+export async function post(path) {
+  const res = await fetch(`/api/${path}`, { method: "POST", credentials: "same-origin", headers: { "X-Traindoctor": "1" } });
+  let body;
+  try { body = await res.json(); } catch { body = null; }
+  if (!res.ok || body === null) {
+    throw new Error((body && body.error) || `${res.status} ${res.statusText}`);
+  }
+  return body;
+}
+
+// The debugger's routes name the run in the path: /api/runs/<id>/debugger/<what> ("." is the empty segment).
+export function debuggerPath(run, what) {
+  const id = run === "." ? "" : run.split("/").map(encodeURIComponent).join("/");
+  return `runs/${id}/debugger/${what}`;
+}
+
 export function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {

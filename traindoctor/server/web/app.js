@@ -1,5 +1,5 @@
 // The shell: which run and panel are shown (kept in the URL hash), the tabs, and live polling.
-import { get, el } from "./api.js";
+import { get, el, debuggerPath } from "./api.js";
 import * as runsPanel from "./panels/runs.js";
 import * as checklist from "./panels/checklist.js";
 import * as scalars from "./panels/scalars.js";
@@ -8,8 +8,9 @@ import * as activations from "./panels/activations.js";
 import * as graph from "./panels/graph.js";
 import * as data from "./panels/data.js";
 import * as hparams from "./panels/hparams.js";
+import * as debuggerPanel from "./panels/debugger.js";
 
-const PANELS = [checklist, scalars, distributions, activations, graph, data, hparams];
+const PANELS = [checklist, scalars, distributions, activations, graph, data, hparams, debuggerPanel];
 const POLL_MS = 2000;
 
 const state = { run: null, panel: null, compare: [], version: null, current: null, reportCache: new Map() };
@@ -71,8 +72,9 @@ async function render() {
   if (!id) {
     if (!r.run) id = "scalars";
     else {
-      // A run with findings opens on its diagnosis; a healthy one on its curves.
-      try { id = (await report(r.run)).report.findings.length ? "checklist" : "scalars"; }
+      // A run paused in the debugger opens on the debugger; one with findings on its diagnosis; a healthy one on its curves.
+      try { if ((await get(debuggerPath(r.run, "state"))).status === "paused") id = "debugger"; } catch { /* no channel */ }
+      if (!id) try { id = (await report(r.run)).report.findings.length ? "checklist" : "scalars"; }
       catch { id = "scalars"; }
     }
   }
