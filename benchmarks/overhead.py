@@ -91,15 +91,21 @@ class Baseline(Config):
 
 class TrainDoctor(Config):
     name = "traindoctor (default: all stats every step)"
+    watch: list[str] = []
 
     def enter(self, model, tmp):
-        from traindoctor.collect.torch import Collector
+        from traindoctor.collect.torch import CollectOptions, Collector
 
-        self.c = Collector(f"{tmp}/td-{time.monotonic_ns()}").install()
+        self.c = Collector(f"{tmp}/td-{time.monotonic_ns()}", options=CollectOptions(watch=list(self.watch))).install()
         self.c.watch_model(model)
 
     def exit(self):
         self.c.close()
+
+
+class TrainDoctorRun(TrainDoctor):
+    name = "traindoctor run (stats + recommended watchpoints)"
+    watch = ["recommended"]
 
 
 class Anomaly(Config):
@@ -145,7 +151,7 @@ def main() -> None:
     ap.add_argument("--json")
     args = ap.parse_args()
     torch.manual_seed(0)
-    configs = [Baseline(), TrainDoctor(), Anomaly()]
+    configs = [Baseline(), TrainDoctor(), TrainDoctorRun(), Anomaly()]
     try:
         import tensorboard  # noqa: F401
 
