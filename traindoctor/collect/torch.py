@@ -38,6 +38,7 @@ from torch import nn
 from ..record import format as fmt
 from ..record.run import ACTIVATION_FIELDS, TENSOR_FIELDS, UPDATE_FIELDS
 from ..record.writer import StreamWriter
+from . import cause_signals
 from . import data as datamod
 from .stats import activation_kind, activation_stats, histogram, input_stats, tensor_stats
 
@@ -549,6 +550,9 @@ class Collector:
             if not self._losses:
                 self._losses.append(value.float().reshape(()))
             return
+        # -- cause signals (traindoctor.checks.causes): the op behind a first non-finite loss
+        self._guarded("causes", cause_signals.on_loss, self, loss)
+        # -- end cause signals
         if self._eval is not None:
             self._close_eval()
         if self._step_open and self._step_complete():
@@ -688,6 +692,8 @@ class Collector:
                 self.writer.put_json({"kind": "hparams", "optimizer": i, "group": j, "step": self.step, **hp})
         if self.options.grads and "grad" not in self._disabled:
             self._guarded("grad", self._grads_for, opt, i)
+        # -- cause signals: the first updates of a user-written optimizer against its gradients
+        self._guarded("causes", cause_signals.before_opt_step, self, opt, i)
 
     def _grads_for(self, opt: Any, i: int) -> None:
         idxs = [j for j in self._opt_params.get(i, []) if self._params[j].grad is not None
@@ -704,6 +710,9 @@ class Collector:
             return
         self._in_opt_step = max(0, self._in_opt_step - 1)
         self._stepped.add(id(opt))
+        # -- cause signals: the first updates of a user-written optimizer against its gradients
+        if id(opt) in self._opt_index:
+            self._guarded("causes", cause_signals.after_opt_step, self, opt, self._opt_index[id(opt)])
 
     # ------------------------------------------------------------------ AMP
     def _wrap_scaler_scale(self, orig: Callable) -> Callable:
@@ -779,9 +788,13 @@ class Collector:
             self.writer.put_json({"kind": "loss_call", "function": fname, "mode": mode, "step": self._forward_step(),
                                   "call": n_calls, "reduction": kwargs.get("reduction", "mean"),
                                   "input": _loss_input_summary(inp), "target": _loss_input_summary(target),
-                                  "module": self._stack[-1].__class__.__name__ if self._stack else None})
+                                  "module": self._stack[-1].__class__.__name__ if self._stack else None,
+                                  # -- cause signals: a class-weighted loss answers an imbalance
+                                  "weighted": kwargs.get("weight") is not None or kwargs.get("pos_weight") is not None})
         correct, count, preds = _classification(fname, inp, target)
         if training:
+            # -- cause signals: recent training predictions for confident learning
+            self._guarded("causes", cause_signals.on_train_loss, self, fname, inp, target)
             if correct is not None:
                 self._pending_correct.append((correct, count))
             return
@@ -1008,6 +1021,7 @@ class Collector:
             self.writer.close()
 
     def _finish(self) -> None:
+        self._guarded("causes", cause_signals.flush_predictions, self)  # -- cause signals
         if self._eval is not None:
             self._close_eval()
         if self._step_open:
