@@ -201,3 +201,50 @@ def after_opt_step(collector: Any, opt: Any, index: int) -> None:
     collector.writer.put_json({"kind": "opt_probe", "optimizer": index, "class": type(opt).__name__,
                                "step": collector.step, "cos": cos, "update_norm": up2 ** 0.5,
                                "grad_norm": g2 ** 0.5, "lr_grad_norm": lr_g2 ** 0.5})
+
+
+# ---------------------------------------------------------------------- spawned workers (torch.distributed)
+def install_spawn(collector: Any) -> None:
+    """Wrap ``torch.multiprocessing.spawn``'s workers so that each records ``rank{R}-spawn{pid}.tdr``.
+
+    Spawned interpreters start without the launcher's hooks; the wrapper installs a
+    collector in each worker before calling the user's function (rank = process
+    index, the convention of ``mp.spawn``) and closes it when the function returns.
+    """
+    import functools
+    import sys
+
+    module = sys.modules.get("torch.multiprocessing.spawn")
+    if module is None or not hasattr(module, "start_processes"):
+        return
+    collector._patch(module, "start_processes",
+                     lambda orig: functools.partial(_start_processes, orig, collector.run_dir, collector.options))
+
+
+def _start_processes(orig: Any, run_dir: str, options: Any, fn: Any, args: tuple = (), nprocs: int = 1,
+                     join: bool = True, daemon: bool = False, start_method: str = "spawn") -> Any:
+    return orig(_recorded_worker, (fn, run_dir, options, tuple(args)), nprocs, join, daemon, start_method)
+
+
+def _recorded_worker(index: int, fn: Any, run_dir: str, options: Any, args: tuple) -> None:
+    import os
+
+    from .torch import Collector
+
+    os.environ.setdefault("RANK", str(index))
+    collector = None
+    try:
+        collector = Collector(run_dir, options=options, meta={"spawned": True, "process_index": index},
+                              stream=f"rank{os.environ['RANK']}-spawn{os.getpid()}")
+        collector.install()
+    except Exception:  # recording must never stop the worker
+        collector = None
+    status, code = "finished", 0
+    try:
+        fn(index, *args)
+    except BaseException:
+        status, code = "crashed", 1
+        raise
+    finally:
+        if collector is not None:
+            collector.close(status=status, exit_code=code)

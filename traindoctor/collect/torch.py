@@ -119,12 +119,13 @@ class Collector:
     """
 
     def __init__(self, run_dir: str, name: str | None = None, options: CollectOptions | None = None,
-                 meta: dict[str, Any] | None = None) -> None:
+                 meta: dict[str, Any] | None = None, stream: str | None = None) -> None:
         self.options = options or CollectOptions()
         self.run_dir = os.path.abspath(run_dir)
         os.makedirs(self.run_dir, exist_ok=True)
         self.rank = int(os.environ.get("RANK", os.environ.get("LOCAL_RANK", "0")) or 0)
-        self.writer = StreamWriter(os.path.join(self.run_dir, f"rank{self.rank}{fmt.STREAM_SUFFIX}"),
+        # ``stream``: a worker process beside a launcher that holds rank{R} names its own file (rank{R}-...)
+        self.writer = StreamWriter(os.path.join(self.run_dir, f"{stream or f'rank{self.rank}'}{fmt.STREAM_SUFFIX}"),
                                    flush_interval=self.options.flush_interval, on_error=self._writer_error)
         self.enabled = True
         self.closed = False
@@ -269,6 +270,8 @@ class Collector:
             self._patch(gs.GradScaler, "update", self._wrap_scaler_update)
         except ImportError:
             pass
+        # -- cause signals: workers started by torch.multiprocessing.spawn record their own rank streams
+        self._guarded("causes", cause_signals.install_spawn, self)
         return self
 
     def _patch(self, owner: Any, attr: str, make: Callable[[Callable], Callable]) -> None:

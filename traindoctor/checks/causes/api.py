@@ -34,6 +34,7 @@ class ConstraintViolation(Check):
             ev = ops_ev[0]
             op = ev["ops"][0]
             domain = op["op"] != "exp"
+            origin = [o for o in origin if o.get("step") == ev["step"]]  # a later NaN is a consequence
             module = origin[0]["module"] if origin else None
             loc = f"{module}: torch.{op['op']}" if module else f"torch.{op['op']}"
             fix = {"div": "add an epsilon to the divisor (x / (d + 1e-8)) or mask zero divisors "
@@ -65,7 +66,7 @@ class ConstraintViolation(Check):
             name, p = next(iter(drops.items()))
             findings.append(Finding(
                 self.id, f"{name} drops {p:.0%} of its inputs: a keep-probability passed as PyTorch's "
-                         f"drop-probability?", severity="warning", confidence=0.7, location=name, step=0,
+                         f"drop-probability?", severity="error", confidence=0.75, location=name, step=0,
                 evidence={"dropout_p": drops},
                 advice=f"nn.Dropout(p) takes the probability of *dropping* a unit; for keep-probability "
                        f"{p:g} use nn.Dropout({1 - p:.2g}).",

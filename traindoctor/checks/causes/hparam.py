@@ -54,6 +54,9 @@ def _early_ratio(ctx: Context, n_steps: int = 20) -> tuple[float | None, np.ndar
     if not idx:
         return None, np.zeros(0), []
     early = mat[: n_steps, idx]
+    early = early[:, np.any(np.isfinite(early), 0)]
+    if not early.size:
+        return None, np.zeros(0), []
     per_layer = np.nanmedian(np.where(np.isfinite(early), early, np.nan), 0)
     per_layer = per_layer[np.isfinite(per_layer)]
     if not len(per_layer):
@@ -278,7 +281,7 @@ class EpochsTooFew(Check):
         return Outcome.found(Finding(
             self.id, f"Training stopped after {epochs} epoch(s) while the validation loss was still falling "
                      f"{evidence['eval_loss_last_gain']:.0%} per evaluation",
-            severity="warning", confidence=0.75, location="epochs", step=int(st[-1]),
+            severity="warning", confidence=0.5, location="epochs", step=int(st[-1]),
             evidence={**evidence, "epochs": epochs, "early_update_ratio_median": ratio},
             advice=f"Train longer (at least {2 * epochs} epochs) with early stopping on the validation loss, "
                    f"and keep the best checkpoint.",
