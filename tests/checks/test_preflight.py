@@ -46,3 +46,13 @@ def test_preflight_sees_label_sorted_unshuffled_data(tmp_path):
                                    steps=6)
     top = [f for f in report.findings if f.severity in ("warning", "error")][0]
     assert top.id == "data.not_shuffled"
+
+
+def test_lr_probe_flags_a_learning_rate_where_the_loss_diverges(tmp_path):
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 2))
+    opt = torch.optim.SGD(model.parameters(), lr=50.0)
+    report = traindoctor.preflight(model, DataLoader(_data(), batch_size=32, shuffle=True), nn.CrossEntropyLoss(),
+                                   opt, logdir=str(tmp_path), lr_probe=True)
+    lr_findings = [f for f in report.findings if f.id == "hparam.lr_too_large"]
+    assert lr_findings and lr_findings[0].evidence["suggested"] < 50.0

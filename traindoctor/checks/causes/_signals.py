@@ -165,6 +165,15 @@ def num_classes(ctx: Context) -> int | None:
     return None
 
 
+def num_classes_from_outputs(ctx: Context) -> int | None:
+    """Classes of a classification loss: the width of the model output fed to cross-entropy/NLL."""
+    for ev in events(ctx, "loss_call"):
+        shape = ev.get("input", {}).get("shape") or []
+        if ev.get("function") in ("cross_entropy", "nll_loss") and len(shape) == 2:
+            return int(shape[1])
+    return None
+
+
 def label_counts(ctx: Context, role: str, first_epoch_only: bool = False) -> dict[int, int]:
     out: dict[int, int] = {}
     bs = batches(ctx, role)

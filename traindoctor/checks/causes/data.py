@@ -316,7 +316,8 @@ class NotShuffled(Check):
     check also reads the label sequences of the sampled batches: the share of
     neighbouring samples with the same label. Shuffled data gives the sum of the
     squared class shares (0.5 for two balanced classes, 0.1 for ten); data sorted
-    by label gives nearly 1. ``SAME_NEIGHBOURS`` must be reached and exceed the
+    by label gives nearly 1 (when the sampled batches miss classes the model
+    outputs, the shuffled expectation is taken as balanced). ``SAME_NEIGHBOURS`` must be reached and exceed the
     shuffled expectation by ``MARGIN``. A sequential sampler over pre-shuffled data
     is reported as info only.
     """
@@ -344,6 +345,9 @@ class NotShuffled(Check):
             counts = np.bincount(np.concatenate(seqs))
             shares = counts / counts.sum()
             expected = float(np.sum(shares ** 2))
+            classes = sig.num_classes_from_outputs(ctx)
+            if classes and np.count_nonzero(counts) < classes:  # the sampled batches miss whole classes
+                expected = 1.0 / classes
             per_batch = [len(b["y"]["counts"]) for b in bs]
             evidence.update(same_label_neighbours=round(same, 3), expected_if_shuffled=round(expected, 3),
                             classes_per_batch=per_batch[:12], first_labels=[s[:16].tolist() for s in seqs[:3]])
@@ -424,6 +428,8 @@ class LabelErrors(Check):
     ``CONFIDENT`` as a class other than their label, so ambiguous data (where the
     model is unsure) does not count as mislabelled. Training accuracy far below the
     evaluation accuracy (the evaluation labels are cleaner) relaxes the confidence.
+    A model that trains badly for another reason found in the run also contradicts
+    correct labels, so then the finding is only a note.
     """
 
     id = "data.label_errors"
@@ -472,6 +478,13 @@ class LabelErrors(Check):
         evidence["label_to_predicted"] = dict(top)
         worst = top[0][0].split("->")[0]
         conf = 0.8 if (gap and gap["eval_acc"] > gap["train_acc"]) else 0.7
+        others = sorted({f.id for f in ctx.findings if f.kind == "cause" and f.severity in ("error", "warning")})
+        if others:  # a model trained badly for another reason also contradicts correct labels
+            evidence["other_causes"] = others
+            return Outcome.found(Finding(
+                self.id, f"{confident_share:.0%} of training rows are predicted as another class than their label, "
+                         f"which the other causes found may explain", severity="info", confidence=0.3,
+                location=f"class {worst}", step=int(ev.get("step", 0)), evidence=evidence))
         return Outcome.found(Finding(
             self.id, f"{confident_share:.0%} of training rows are confidently predicted as another class than "
                      f"their label (likely label errors)",
