@@ -27,10 +27,8 @@ def _alarms(report):
 @pytest.mark.parametrize("script, cause, location, step", [
     ("graph.frozen_weights__head_not_in_optimizer.py", "graph.frozen_weights", "head", 0),
     ("graph.node_mode__eval_before_training.py", "graph.node_mode", "1", 0),
-    ("graph.node_connection__dropped_layer_output.py", "graph.node_connection", "fc2", 0),
     ("graph.loss_function__softmax_before_cross_entropy.py", "graph.loss_function",
      "cross_entropy (in CrossEntropyLoss)", 0),
-    ("graph.weight_sharing__repeated_layer_list.py", "graph.weight_sharing", "2.weight", 0),
     ("init.all_zero__mlp_zeros.py", "init.all_zero", "0", 0),
     ("data.not_shuffled__sorted_digits.py", "data.not_shuffled", "train_loader", 0),
     ("api.constraint_violation__zero_divisor_normalisation.py", "api.constraint_violation", "2: torch.div", 0),

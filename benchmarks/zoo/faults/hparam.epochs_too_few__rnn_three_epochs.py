@@ -1,4 +1,4 @@
-"""Fault: a GRU trained for 3 short epochs: the validation loss falls steeply at every evaluation."""
+"""Fault: a GRU trained for 2 short epochs, validated every 5 steps: the validation loss still falls steeply."""
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
@@ -22,15 +22,16 @@ class Net(nn.Module):
 
 
 model = Net()
-opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+opt = torch.optim.Adam(model.parameters(), lr=5e-3)
 crit = nn.CrossEntropyLoss()
-for epoch in range(3):
-    model.train()
-    for xb, yb in train_loader:
+for epoch in range(2):
+    for i, (xb, yb) in enumerate(train_loader):
+        model.train()
         opt.zero_grad()
         crit(model(xb), yb).backward()
         opt.step()
-    model.eval()
-    with torch.no_grad():
-        for xb, yb in val_loader:
-            print(epoch, crit(model(xb), yb).item())
+        if i % 5 == 4:
+            model.eval()
+            with torch.no_grad():
+                for vx, vy in val_loader:
+                    crit(model(vx), vy)

@@ -13,7 +13,8 @@ class TinyLM(nn.Module):
         super().__init__()
         self.embed = nn.Embedding(vocab, 32)
         self.pos = nn.Parameter(torch.randn(T, 32) * 0.02)
-        self.encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(32, 4, 64, dropout=0.0, batch_first=True), 2)
+        self.encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(32, 4, 64, dropout=0.0, batch_first=True), 2,
+                                             enable_nested_tensor=False)
         self.decoder = nn.Linear(32, vocab, bias=False)
         self.decoder.weight = self.embed.weight
 

@@ -288,7 +288,8 @@ class LossFunction(Check):
     From the recorded loss-function calls: rows that already sum to one fed to a
     cross-entropy that applies its own softmax; probabilities fed to NLL (which wants
     log-probabilities) or raw scores fed to NLL; values all inside (0, 1) fed to a
-    with-logits loss (a sigmoid applied twice); integer class ids as the target of
+    with-logits loss when the model's last op is a sigmoid (a sigmoid applied twice;
+    fresh logits can also happen to lie in (0, 1)); integer class ids as the target of
     a regression loss. ``ROWS_FRACTION`` is the share of rows that must show the
     pattern: softmax outputs sum to one in every row, logits practically never do.
     """
@@ -304,13 +305,14 @@ class LossFunction(Check):
         calls = [e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train"]
         if not calls:
             return Outcome.not_checked("no call of a torch loss function was recorded")
+        last = _output_activation(ctx)
         for ev in calls:
-            f = self._judge(ev)
+            f = self._judge(ev, [c for c in calls if c["function"] == ev["function"]], last)
             if f is not None:
                 return Outcome.found(f)
         return Outcome.passed(f"{calls[0]['function']} gets inputs of the right form")
 
-    def _judge(self, ev: dict) -> Finding | None:
+    def _judge(self, ev: dict, same_fn: list[dict], last: str | None) -> Finding | None:
         fn, inp, tgt = ev["function"], ev.get("input", {}), ev.get("target", {})
         step = int(ev.get("step", STATIC_STEP))
         loc = ev.get("module") or fn
@@ -334,8 +336,10 @@ class LossFunction(Check):
                                severity="error", confidence=0.85, location=loc, step=step, evidence=ev_base,
                                advice="Apply log_softmax before NLLLoss, or use CrossEntropyLoss on the logits.",
                                explains=explains + ["loss.blowup"])
-        if fn == "binary_cross_entropy_with_logits" and inp.get("min", -1) >= 0 and inp.get("max", 2) <= 1 \
-                and inp.get("distinct", 0) > 2:
+        in_unit = all(c["input"].get("min", -1) >= 0 and c["input"].get("max", 2) <= 1 for c in same_fn)
+        if fn == "binary_cross_entropy_with_logits" and in_unit and inp.get("distinct", 0) > 2 \
+                and last is not None and "sigmoid" in last.lower():
+            ev_base["output_activation"] = last
             return Finding(self.id, "Values already in [0, 1] are fed to a with-logits loss (sigmoid applied twice)",
                            severity="error", confidence=0.85, location=loc, step=step, evidence=ev_base,
                            advice="Remove the sigmoid before BCEWithLogitsLoss, or use BCELoss on probabilities.",
@@ -351,22 +355,40 @@ class LossFunction(Check):
         return None
 
 
+def _output_activation(ctx: Context) -> str | None:
+    """The last module (or functional activation) the model ran in its first recorded forward pass."""
+    act = ctx.run.table("activation")
+    if not len(act):
+        return None
+    roots = {ev.get("root") for ev in sig.events(ctx, "model")}
+    classes = {m["name"]: m["class"] for ev in sig.events(ctx, "model") for m in ev.get("modules", [])}
+    rows = act.rows_at(int(act.step.min()))
+    order = [act.keys[int(act.key[r])] for r in rows[np.argsort(act.seq[rows])]]
+    order = [k for k in order if k not in roots]
+    if not order:
+        return None
+    last = order[-1]
+    return f"{last} ({classes[last]})" if last in classes else last
+
+
 @register
 class WrongOperator(Check):
     """``graph.wrong_operator``: integer/floor division where true division was meant.
 
     Two recorded traces of it: model outputs (the loss input) that are all whole
     numbers, which a float network never produces unless an op rounded them; and
-    float input batches that are all whole numbers with most features constant
-    within a batch, the remains of ``x // scale``. ``CONSTANT_FEATURES`` sits well
-    above the share of constant features in real data (image borders in digits are
-    about 5%) and below what a floor division leaves (most features zero).
+    float input batches that hold only two whole numbers, ``ZERO_SHARE`` or more of
+    them zero, the remains of ``x // scale`` (legitimate binary inputs such as
+    thresholded images keep far more ones). For tables, ``CONSTANT_FEATURES`` must
+    also be constant within batches, which one-hot columns never are and which
+    sits well above real data's constant columns (image borders in digits: 5%).
     """
 
     id = "graph.wrong_operator"
     needs = frozenset()
-    #: Share of features constant within every sampled batch for quantised inputs to count.
-    CONSTANT_FEATURES = 0.5
+    #: Share of zeros among two-valued whole-number inputs, and of features constant within batches.
+    ZERO_SHARE = 0.85
+    CONSTANT_FEATURES = 0.4
 
     def run(self, ctx: Context) -> Outcome:
         for ev in sig.events(ctx, "loss_call"):
@@ -387,17 +409,22 @@ class WrongOperator(Check):
         if not xs:
             return Outcome.passed("model outputs are not quantised") if sig.events(ctx, "loss_call") else \
                 Outcome.not_checked("no loss call or input batch was recorded")
-        if all(x.get("integer_frac", 0) == 1 for x in xs):
-            const = np.mean([np.mean([(s or 0) == 0 for s in x["per_feature"]["std"]]) for x in xs])
-            distinct = max(x.get("distinct", 0) for x in xs)
-            if const >= self.CONSTANT_FEATURES and distinct <= 4:
+        if all(x.get("integer_frac", 0) == 1 and x.get("distinct", 0) == 2 for x in xs):
+            lo, hi = min(x.get("min", 0) for x in xs), max(x.get("max", 0) for x in xs)
+            zero_share = float(np.mean([1 - (x.get("mean", 0) - lo) / max(hi - lo, 1e-12) for x in xs])) \
+                if lo == 0 else 0.0
+            tabular = [x for x in xs if len(x["per_feature"]["std"]) >= 8]
+            const = float(np.mean([np.mean([(v or 0) == 0 for v in x["per_feature"]["std"]]) for x in tabular])) \
+                if tabular else None
+            if zero_share >= self.ZERO_SHARE and (const is None or const >= self.CONSTANT_FEATURES):
                 b = train[0]
                 return Outcome.found(Finding(
-                    self.id, f"Float inputs are whole numbers with {distinct} distinct values and "
-                             f"{const:.0%} of features constant: quantised by an integer division",
+                    self.id, f"Float inputs hold only the values {sig.fmt_num(lo)} and {sig.fmt_num(hi)}, "
+                             f"{zero_share:.0%} of them zero: quantised by an integer division",
                     severity="error", confidence=0.8, location="input", step=int(b.get("step", STATIC_STEP)),
-                    evidence={"distinct_values": distinct, "constant_feature_fraction": round(float(const), 3),
-                              "mean": xs[0].get("mean"), "max": xs[0].get("max")},
+                    evidence={"distinct_values": 2, "zero_share": round(zero_share, 3),
+                              "constant_feature_share": None if const is None else round(const, 3),
+                              "mean": xs[0].get("mean"), "max": hi},
                     advice="Scale inputs with true division (x / 255.0, x / x.max()), not // or "
                            "rounding_mode='floor', which throws the information away.",
                     explains=["loss.not_converging", "fit.underfitting"]))

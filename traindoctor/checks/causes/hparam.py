@@ -236,18 +236,20 @@ class LossScale(Check):
 class EpochsTooFew(Check):
     """``hparam.epochs_too_few``: training stopped while validation was still improving clearly.
 
-    With at least ``MIN_EVALS`` evaluations: the validation loss of the last
-    evaluation is still ``LAST_GAIN`` below the one before, the one before that at
-    least half as much (not flattening), and the training loss fell by ``TRAIN_TAIL_GAIN`` over the last
-    quarter of steps. A curve that has flattened gains about nothing per evaluation;
-    healthy runs stopped at convergence do not reach these gains.
+    With at least ``MIN_EVALS`` evaluations: the last three validation losses still
+    fall one after the other, and the last third of the evaluations (by count, so
+    the test does not depend on how often the script evaluates) brought
+    ``LATE_SHARE`` or more of the whole decrease, where a curve that has flattened
+    brings a few percent; the training loss also still fell by ``TRAIN_TAIL_GAIN``
+    over the last quarter of steps.
     """
 
     id = "hparam.epochs_too_few"
     needs = frozenset({"loss"})
-    MIN_EVALS = 3
-    LAST_GAIN = 0.1
-    TRAIN_TAIL_GAIN = 0.1
+    MIN_EVALS = 4
+    LATE_SHARE = 0.25
+    MIN_TOTAL_GAIN = 0.05
+    TRAIN_TAIL_GAIN = 0.05
 
     def run(self, ctx: Context) -> Outcome:
         tag, st, ev = sig.eval_curve(ctx, "loss")
@@ -258,17 +260,17 @@ class EpochsTooFew(Check):
         k = max(1, q // 4)
         tail_gain = (np.median(v[-q:][:k]) - np.median(v[-k:])) / max(abs(np.median(v[-q:][:k])), 1e-12)
         evidence = {"train_loss_gain_last_quarter": round(float(tail_gain), 4)}
-        if len(ev) >= self.MIN_EVALS:
-            last_gain = (ev[-2] - ev[-1]) / max(abs(ev[-2]), 1e-12)
-            total_gain = (ev[0] - ev[-1]) / max(abs(ev[0]), 1e-12)
-            evidence.update(eval_loss=[float(x) for x in ev[-6:]], eval_loss_last_gain=round(float(last_gain), 4),
-                            eval_evaluations=int(len(ev)))
-            prev_gain = (ev[-3] - ev[-2]) / max(abs(ev[-3]), 1e-12)
-            improving = last_gain >= self.LAST_GAIN and prev_gain >= self.LAST_GAIN / 2 and total_gain > 0.2
-        else:
-            improving = False
-            if not len(ev):
-                return Outcome.passed("no validation curve; not judged from training loss alone")
+        if len(ev) < self.MIN_EVALS:
+            return Outcome.passed("no validation curve; not judged from training loss alone") if not len(ev) else \
+                Outcome.not_checked(f"needs {self.MIN_EVALS} evaluations, the run has {len(ev)}")
+        late = max(1, round((len(ev) - 1) / 3))
+        total = ev[0] - ev[-1]
+        late_share = (ev[-1 - late] - ev[-1]) / total if total > 0 else 0.0
+        falling = bool(ev[-3] > ev[-2] > ev[-1])
+        evidence.update(eval_loss=[float(x) for x in ev[-6:]], eval_evaluations=int(len(ev)),
+                        late_share_of_decrease=round(float(late_share), 3),
+                        eval_loss_last_gain=round(float((ev[-2] - ev[-1]) / max(abs(ev[-2]), 1e-12)), 4))
+        improving = falling and late_share >= self.LATE_SHARE and total / max(abs(ev[0]), 1e-12) >= self.MIN_TOTAL_GAIN
         if not (improving and tail_gain >= self.TRAIN_TAIL_GAIN):
             return Outcome.passed("validation had flattened at the end of training")
         ratio, _, _ = _early_ratio(ctx)
@@ -279,8 +281,8 @@ class EpochsTooFew(Check):
                                          location="epochs", evidence={**evidence, "other_causes": others}))
         epochs = max((e.get("epoch", 0) for e in sig.events(ctx, "epoch")), default=0) + 1
         return Outcome.found(Finding(
-            self.id, f"Training stopped after {epochs} epoch(s) while the validation loss was still falling "
-                     f"{evidence['eval_loss_last_gain']:.0%} per evaluation",
+            self.id, f"Training stopped after {epochs} epoch(s) while the validation loss was still falling: the last "
+                     f"third of evaluations brought {late_share:.0%} of its decrease",
             severity="warning", confidence=0.5, location="epochs", step=int(st[-1]),
             evidence={**evidence, "epochs": epochs, "early_update_ratio_median": ratio},
             advice=f"Train longer (at least {2 * epochs} epochs) with early stopping on the validation loss, "
