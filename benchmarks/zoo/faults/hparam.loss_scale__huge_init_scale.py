@@ -1,4 +1,4 @@
-"""Fault: GradScaler with init_scale=2**126 and a backoff of 0.999: scaled gradients overflow step after step."""
+"""Fault: GradScaler with init_scale=2**127 and a backoff of 0.999: the scaled loss overflows step after step."""
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
@@ -12,7 +12,7 @@ loader = DataLoader(TensorDataset(torch.tensor(X, dtype=torch.float32), torch.te
                     shuffle=True)
 model = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
 opt = torch.optim.SGD(model.parameters(), lr=0.05)
-scaler = torch.amp.GradScaler("cpu", init_scale=2.0 ** 126, backoff_factor=0.999)
+scaler = torch.amp.GradScaler("cpu", init_scale=2.0 ** 127, backoff_factor=0.999)
 for epoch in range(2):
     for xb, yb in loader:
         opt.zero_grad()

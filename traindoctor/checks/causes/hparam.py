@@ -72,7 +72,7 @@ def _instability(ctx: Context) -> dict | None:
     if bad is not None:
         out["nonfinite_step"] = bad
     if len(v) >= 4:
-        start = float(np.median(v[: max(2, len(v) // 20)]))
+        start = float(v[0])  # the loss at initialisation; an early spike must not raise the reference
         out["start"] = start
         out["max_over_start"] = float(v.max() / max(abs(start), 1e-12))
         tail = v[len(v) // 2:]
@@ -196,14 +196,19 @@ class LossScale(Check):
     Under mixed precision a too-large scale overflows and skips the step; the scaler
     then halves the scale and the overflow stops after a few steps. A run that skips
     more than ``SKIPPED_SHARE`` of its steps, or whose scale ends below
-    ``MIN_SCALE`` (the scale collapsed: gradients underflow), has an unreasonable
-    scaling setup. A few skipped steps at the start are the normal calibration.
+    ``MIN_SCALE`` (the scale collapsed: gradients underflow), or whose scale reaches
+    ``MAX_SCALE`` (set by hand far past any precision's range; on float32 the
+    scaled loss itself overflows), has an unreasonable scaling setup. A few
+    skipped steps at the start are the normal calibration.
     """
 
     id = "hparam.loss_scale"
     needs = frozenset()
     SKIPPED_SHARE = 0.2
     MIN_SCALE = 1.0
+    #: float16 holds at most 65504, so a useful scale stays near 2**16..2**24 (GradScaler starts at 2**16 and
+    #: doubles every 2000 clean steps); 2**64 is unreachable in practice and overflows any loss in float16.
+    MAX_SCALE = 2.0 ** 64
 
     def run(self, ctx: Context) -> Outcome:
         skipped = ctx.run.scalar("amp/skipped")
@@ -217,10 +222,19 @@ class LossScale(Check):
                     "skipped_share": round(share, 3), "first_scale": float(scale.value[0]) if len(scale) else None,
                     "last_scale": last_scale, "min_scale": float(scale.value.min()) if len(scale) else None}
         collapsed = last_scale is not None and last_scale < self.MIN_SCALE
-        if share <= self.SKIPPED_SHARE and not collapsed:
+        max_scale = float(np.max(scale.value)) if len(scale) else 0.0
+        absurd = max_scale >= self.MAX_SCALE
+        bad_loss = sig.first_nonfinite_loss_step(ctx)
+        evidence["first_nonfinite_loss_step"] = bad_loss
+        if share <= self.SKIPPED_SHARE and not collapsed and not absurd:
             return Outcome.passed(f"{share:.0%} of steps skipped, scale {last_scale}")
-        title = (f"The loss scale collapsed to {sig.fmt_num(last_scale)}" if collapsed else
-                 f"The loss scaler skipped {share:.0%} of the optimizer steps (scaled gradients overflow)")
+        if share > self.SKIPPED_SHARE:
+            title = f"The loss scaler skipped {share:.0%} of the optimizer steps (scaled gradients overflow)"
+        elif collapsed:
+            title = f"The loss scale collapsed to {sig.fmt_num(last_scale)}"
+        else:
+            title = f"The loss scale reaches {sig.fmt_num(max_scale)}, far beyond what any precision can hold" + \
+                (" (the scaled loss overflows)" if bad_loss is not None else "")
         return Outcome.found(Finding(
             self.id, title, severity="error", confidence=0.9, location="GradScaler",
             step=first_skip if first_skip is not None else 0, evidence=evidence,
