@@ -4,7 +4,7 @@
 ``benchmarks/zoo/healthy/*.py`` must get no warning or error at all. Prints hit@1,
 hit@3 and false alarms per id. Usage::
 
-    python benchmarks/zoo.py [--workers 2] [--only SUBSTRING] [--logdir DIR] [--json OUT]
+    python benchmarks/zoo.py [--workers 2] [--only SUBSTRING] [--logdir DIR] [--json OUT] [--no-run]
 """
 from __future__ import annotations
 
@@ -24,15 +24,16 @@ BIN = os.path.dirname(sys.executable)
 TRAINDOCTOR = os.path.join(BIN, "traindoctor") if os.path.exists(os.path.join(BIN, "traindoctor")) else "traindoctor"
 
 
-def run_one(script: str, logdir: str, timeout: float) -> dict:
+def run_one(script: str, logdir: str, timeout: float, record: bool = True) -> dict:
     name = os.path.splitext(os.path.basename(script))[0]
     kind = os.path.basename(os.path.dirname(script))
     t0 = time.time()
     out = {"script": os.path.relpath(script, ZOO), "name": name, "kind": kind,
            "expected": name.split("__")[0] if kind == "faults" else None}
     try:
-        subprocess.run([TRAINDOCTOR, "run", "--logdir", logdir, "--name", name, "--overwrite", "--no-summary",
-                        script], capture_output=True, text=True, timeout=timeout, cwd=os.path.dirname(script))
+        if record:
+            subprocess.run([TRAINDOCTOR, "run", "--logdir", logdir, "--name", name, "--overwrite", "--no-summary",
+                            script], capture_output=True, text=True, timeout=timeout, cwd=os.path.dirname(script))
         rep = subprocess.run([TRAINDOCTOR, "doctor", os.path.join(logdir, name), "--format", "json"],
                              capture_output=True, text=True, timeout=timeout)
         report = json.loads(rep.stdout)
@@ -100,13 +101,16 @@ def main() -> int:
     ap.add_argument("--logdir", default=None)
     ap.add_argument("--timeout", type=float, default=300)
     ap.add_argument("--json", default=None, help="write the per-script results here")
+    ap.add_argument("--no-run", action="store_true",
+                    help="diagnose the runs already in --logdir again (after a change to the checks) without "
+                         "re-running the scripts")
     args = ap.parse_args()
     scripts = sorted(glob.glob(os.path.join(ZOO, "faults", "*.py"))) + \
         sorted(glob.glob(os.path.join(ZOO, "healthy", "*.py")))
     scripts = [s for s in scripts if args.only in os.path.relpath(s, ZOO)]
     logdir = args.logdir or tempfile.mkdtemp(prefix="tdzoo-")
     with ThreadPoolExecutor(args.workers) as pool:
-        results = list(pool.map(lambda s: run_one(s, logdir, args.timeout), scripts))
+        results = list(pool.map(lambda s: run_one(s, logdir, args.timeout, not args.no_run), scripts))
     scored = score(results)
     print_table(results, scored)
     if args.json:

@@ -28,13 +28,18 @@ class AllZeroInit(Check):
 
     All units of such a layer compute the same function and get the same gradient,
     so they stay identical (and with zeros everywhere downstream, get no gradient at
-    all). A zero output head alone is a known, harmless recipe (the hidden layers
-    still differ), so the check reports hidden layers and a model whose every layer
-    is constant. "Equal" means a standard deviation of exactly zero at step 0.
+    all). Reported: a hidden layer whose weights all share one non-zero value, two
+    or more all-zero hidden layers, or a model whose every layer is constant. A
+    single zero layer between random ones (a zero output head, LoRA's B matrix) is
+    a known recipe: the first update already gives its rows different values.
+    "Equal" means a standard deviation of exactly zero at step 0.
     """
 
     id = "init.all_zero"
     needs = frozenset({"weight"})
+    #: Zero hidden layers that make units symmetric: one zero layer between random ones is broken by the
+    #: first update (its gradient differs per row), two or more leave the units between them identical.
+    MIN_ZERO_LAYERS = 2
 
     def run(self, ctx: Context) -> Outcome:
         layers = _layer_weights(ctx)
@@ -43,9 +48,15 @@ class AllZeroInit(Check):
         head = _last_layer(ctx)
         constant = [(n, p, w) for n, p, w in layers if w["std"] == 0 and w["numel"] > 1]
         hidden = [c for c in constant if c[1]["module"] != head]
-        if not hidden and len(constant) < len(layers):
-            return Outcome.passed("hidden-layer weights start random" + (" (zero output head)" if constant else ""))
-        name, p, w = (hidden or constant)[0]
+        equal = [c for c in hidden if c[2]["mean"] != 0]
+        zero = [c for c in hidden if c[2]["mean"] == 0]
+        if not equal and len(zero) < self.MIN_ZERO_LAYERS and len(constant) < len(layers):
+            note = "layer weights start random"
+            if constant:
+                note += f" (zero-initialised: {', '.join(c[0] for c in constant)}; a single zero layer between " \
+                        f"random ones is a known recipe, e.g. LoRA or zero-init heads)"
+            return Outcome.passed(note)
+        name, p, w = (equal or zero or constant)[0]
         value = w["mean"]
         what = "all zero" if value == 0 else f"all equal to {sig.fmt_num(value)}"
         return Outcome.found(Finding(
