@@ -87,6 +87,11 @@ def _instability(ctx: Context) -> dict | None:
     return out if unstable else None
 
 
+def _train_epochs(ctx: Context) -> int:
+    train = {ev["loader"] for ev in sig.loaders(ctx, "train")}
+    return max((e.get("epoch", 0) for e in sig.events(ctx, "epoch") if e.get("loader") in train), default=0) + 1
+
+
 def _other_causes(ctx: Context, ids: tuple[str, ...]) -> list[str]:
     return sorted({f.id for f in ctx.findings if f.id in ids and f.severity in ("error", "warning")})
 
@@ -255,13 +260,19 @@ class EpochsTooFew(Check):
     the test does not depend on how often the script evaluates) brought
     ``LATE_SHARE`` or more of the whole decrease, where a curve that has flattened
     brings a few percent; the training loss also still fell by ``TRAIN_TAIL_GAIN``
-    over the last quarter of steps.
+    over the last quarter of steps. With two or three evaluations only, each must
+    improve on the one before by ``FEW_EVALS_GAIN`` with the training loss still
+    falling by ``FEW_EVALS_TRAIN_GAIN``.
     """
 
     id = "hparam.epochs_too_few"
     needs = frozenset({"loss"})
     MIN_EVALS = 4
     LATE_SHARE = 0.25
+    #: With only two or three evaluations: each must improve on the last by this much, and the training loss
+    #: must still fall by ``FEW_EVALS_TRAIN_GAIN`` over its last quarter.
+    FEW_EVALS_GAIN = 0.1
+    FEW_EVALS_TRAIN_GAIN = 0.15
     MIN_TOTAL_GAIN = 0.05
     TRAIN_TAIL_GAIN = 0.05
 
@@ -274,9 +285,16 @@ class EpochsTooFew(Check):
         k = max(1, q // 4)
         tail_gain = (np.median(v[-q:][:k]) - np.median(v[-k:])) / max(abs(np.median(v[-q:][:k])), 1e-12)
         evidence = {"train_loss_gain_last_quarter": round(float(tail_gain), 4)}
+        if len(ev) < 2:
+            return Outcome.passed("no validation curve; not judged from training loss alone")
         if len(ev) < self.MIN_EVALS:
-            return Outcome.passed("no validation curve; not judged from training loss alone") if not len(ev) else \
-                Outcome.not_checked(f"needs {self.MIN_EVALS} evaluations, the run has {len(ev)}")
+            # Two or three evaluations: every one still clearly better than the last, and the training loss
+            # still falling steeply.
+            gains = -np.diff(ev) / np.maximum(np.abs(ev[:-1]), 1e-12)
+            evidence.update(eval_loss=[float(x) for x in ev], eval_gains=[round(float(g), 4) for g in gains])
+            improving = bool(np.all(gains >= self.FEW_EVALS_GAIN)) and tail_gain >= self.FEW_EVALS_TRAIN_GAIN
+            late_share = float(gains[-1])
+            return self._report(ctx, improving, tail_gain, evidence, st, tag, late_share)
         late = max(1, round((len(ev) - 1) / 3))
         total = ev[0] - ev[-1]
         late_share = (ev[-1 - late] - ev[-1]) / total if total > 0 else 0.0
@@ -285,6 +303,10 @@ class EpochsTooFew(Check):
                         late_share_of_decrease=round(float(late_share), 3),
                         eval_loss_last_gain=round(float((ev[-2] - ev[-1]) / max(abs(ev[-2]), 1e-12)), 4))
         improving = falling and late_share >= self.LATE_SHARE and total / max(abs(ev[0]), 1e-12) >= self.MIN_TOTAL_GAIN
+        return self._report(ctx, improving, tail_gain, evidence, st, tag, late_share)
+
+    def _report(self, ctx: Context, improving: bool, tail_gain: float, evidence: dict, st: np.ndarray, tag: str,
+                late_share: float) -> Outcome:
         if not (improving and tail_gain >= self.TRAIN_TAIL_GAIN):
             return Outcome.passed("validation had flattened at the end of training")
         ratio, _, _ = _early_ratio(ctx)
@@ -293,10 +315,10 @@ class EpochsTooFew(Check):
             return Outcome.found(Finding(self.id, "Validation still improved at the end, but a slowing cause "
                                                   "was found", severity="info", confidence=0.3,
                                          location="epochs", evidence={**evidence, "other_causes": others}))
-        epochs = max((e.get("epoch", 0) for e in sig.events(ctx, "epoch")), default=0) + 1
+        epochs = _train_epochs(ctx)
         return Outcome.found(Finding(
-            self.id, f"Training stopped after {epochs} epoch(s) while the validation loss was still falling: the last "
-                     f"third of evaluations brought {late_share:.0%} of its decrease",
+            self.id, f"Training stopped after {epochs} epoch(s) while the validation loss was still falling "
+                     f"({late_share:.0%} of its decrease, or gain, at the last evaluation(s))",
             severity="warning", confidence=0.5, location="epochs", step=int(st[-1]),
             evidence={**evidence, "epochs": epochs, "early_update_ratio_median": ratio},
             advice=f"Train longer (at least {2 * epochs} epochs) with early stopping on the validation loss, "
@@ -336,7 +358,7 @@ class EpochsTooMany(Check):
         if best > self.BEST_BEFORE * (len(ev) - 1) or worse < self.WORSENING or \
                 (acc_drop is not None and acc_drop < self.ACC_DROP):
             return Outcome.passed(f"best validation loss at evaluation {best + 1} of {len(ev)}")
-        epochs = max((e.get("epoch", 0) for e in sig.events(ctx, "epoch")), default=0) + 1
+        epochs = _train_epochs(ctx)
         best_epoch = max(1, round((best + 1) * epochs / len(ev)))
         return Outcome.found(Finding(
             self.id, f"Validation loss was best at step {int(st[best])} (evaluation {best + 1} of {len(ev)}) and "
