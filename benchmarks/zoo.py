@@ -1,8 +1,9 @@
 """The fault zoo: every script through ``traindoctor run`` and ``traindoctor doctor``, scored per checklist id.
 
-``benchmarks/zoo/faults/<id>__<variant>.py`` must get ``<id>`` among the top findings;
+``benchmarks/zoo/faults/<id>__<variant>.py`` must get ``<id>`` among the top findings
+(hit@k counts warning and error findings only: an info note is not a diagnosis);
 ``benchmarks/zoo/healthy/*.py`` must get no warning or error at all. Prints hit@1,
-hit@3 and false alarms per id. Usage::
+hit@3 and false alarms per id (the ids of the alarms raised on healthy scripts). Usage::
 
     python benchmarks/zoo.py [--workers 2] [--only SUBSTRING] [--logdir DIR] [--json OUT] [--no-run]
 """
