@@ -11,7 +11,7 @@ Command line: ``traindoctor run SCRIPT``, ``traindoctor doctor RUN``. In Python:
 from __future__ import annotations
 
 __version__ = "0.1.0"
-__all__ = ["watch", "diagnose", "open_run", "Session", "__version__"]
+__all__ = ["watch", "preflight", "diagnose", "open_run", "Session", "__version__"]
 
 
 def __getattr__(name: str):
@@ -28,8 +28,8 @@ def __getattr__(name: str):
 
         return open_run
     if name == "preflight":
-        from . import api
+        from .preflight import preflight
 
-        if hasattr(api, "preflight"):
-            return api.preflight
+        globals()["preflight"] = preflight  # the submodule import bound the name to the module
+        return preflight
     raise AttributeError(name)

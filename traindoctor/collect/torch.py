@@ -38,6 +38,7 @@ from torch import nn
 from ..record import format as fmt
 from ..record.run import ACTIVATION_FIELDS, TENSOR_FIELDS, UPDATE_FIELDS
 from ..record.writer import StreamWriter
+from . import cause_signals
 from . import data as datamod
 from .stats import activation_kind, activation_raw, finish_activation_rows, histogram, input_stats, tensor_stats
 
@@ -124,12 +125,13 @@ class Collector:
     """
 
     def __init__(self, run_dir: str, name: str | None = None, options: CollectOptions | None = None,
-                 meta: dict[str, Any] | None = None) -> None:
+                 meta: dict[str, Any] | None = None, stream: str | None = None) -> None:
         self.options = options or CollectOptions()
         self.run_dir = os.path.abspath(run_dir)
         os.makedirs(self.run_dir, exist_ok=True)
         self.rank = int(os.environ.get("RANK", os.environ.get("LOCAL_RANK", "0")) or 0)
-        self.writer = StreamWriter(os.path.join(self.run_dir, f"rank{self.rank}{fmt.STREAM_SUFFIX}"),
+        # ``stream``: a worker process beside a launcher that holds rank{R} names its own file (rank{R}-...)
+        self.writer = StreamWriter(os.path.join(self.run_dir, f"{stream or f'rank{self.rank}'}{fmt.STREAM_SUFFIX}"),
                                    flush_interval=self.options.flush_interval, on_error=self._writer_error)
         self.enabled = True
         self.closed = False
@@ -294,6 +296,8 @@ class Collector:
             self._patch(gs.GradScaler, "update", self._wrap_scaler_update)
         except ImportError:
             pass
+        # -- cause signals: workers started by torch.multiprocessing.spawn record their own rank streams
+        self._guarded("causes", cause_signals.install_spawn, self)
         return self
 
     def _patch(self, owner: Any, attr: str, make: Callable[[Callable], Callable]) -> None:
@@ -607,6 +611,9 @@ class Collector:
             if not self._losses:
                 self._losses.append(value.float().reshape(()))
             return
+        # -- cause signals (traindoctor.checks.causes): the op behind a first non-finite loss
+        self._guarded("causes", cause_signals.on_loss, self, loss)
+        # -- end cause signals
         if self._eval is not None:
             self._close_eval()
         if self._step_open and self._step_complete():
@@ -754,6 +761,8 @@ class Collector:
             self._guarded("grad", self._grads_for, opt, i)
         if self.plugins:  # step plugins
             self._plugins_call("on_gradients", self.step, list(self._opt_params.get(i, [])))
+        # -- cause signals: the first updates of a user-written optimizer against its gradients
+        self._guarded("causes", cause_signals.before_opt_step, self, opt, i)
 
     def _grads_for(self, opt: Any, i: int) -> None:
         idxs = [j for j in self._opt_params.get(i, []) if self._params[j].grad is not None
@@ -772,6 +781,9 @@ class Collector:
         self._stepped.add(id(opt))
         if self.plugins and self._step_open and self._step_complete():  # step plugins
             self._plugins_call("on_step_complete", self.step)
+        # -- cause signals: the first updates of a user-written optimizer against its gradients
+        if id(opt) in self._opt_index:
+            self._guarded("causes", cause_signals.after_opt_step, self, opt, self._opt_index[id(opt)])
 
     # ------------------------------------------------------------------ AMP
     def _wrap_scaler_scale(self, orig: Callable) -> Callable:
@@ -851,9 +863,13 @@ class Collector:
             self.writer.put_json({"kind": "loss_call", "function": fname, "mode": mode, "step": self._forward_step(),
                                   "call": n_calls, "reduction": kwargs.get("reduction", "mean"),
                                   "input": _loss_input_summary(inp), "target": _loss_input_summary(target),
-                                  "module": self._stack[-1].__class__.__name__ if self._stack else None})
+                                  "module": self._stack[-1].__class__.__name__ if self._stack else None,
+                                  # -- cause signals: a class-weighted loss answers an imbalance
+                                  "weighted": kwargs.get("weight") is not None or kwargs.get("pos_weight") is not None})
         correct, count, preds = _classification(fname, inp, target)
         if training:
+            # -- cause signals: recent training predictions for confident learning
+            self._guarded("causes", cause_signals.on_train_loss, self, fname, inp, target)
             if correct is not None:
                 self._pending_correct.append((correct, count))
             return
@@ -1113,6 +1129,7 @@ class Collector:
             self.writer.close()
 
     def _finish(self) -> None:
+        self._guarded("causes", cause_signals.flush_predictions, self)  # -- cause signals
         if self._eval is not None:
             self._close_eval()
         if self._step_open:

@@ -1,0 +1,210 @@
+"""Signals several cause checks derive from the same records, computed once per run."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..base import Context
+
+#: Module classes whose ``weight`` is a learned linear map (the layers initialisation and freezing are about).
+LAYER_CLASSES = ("Linear", "Bilinear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
+                 "ConvTranspose3d", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "MultiheadAttention",
+                 "LazyLinear")
+
+
+def events(ctx: Context, kind: str) -> list[dict[str, Any]]:
+    """Events of the primary rank (rank 0): other ranks' streams are compared, not pooled."""
+    return [e for e in ctx.run.events(kind) if int(e.get("rank", 0) or 0) == 0]
+
+
+def loader_roles(ctx: Context) -> dict[int, str]:
+    roles: dict[int, str] = {}
+    for ev in events(ctx, "dataloader"):
+        if ev.get("role"):
+            roles[ev["loader"]] = ev["role"]
+    for ev in events(ctx, "loader_role"):
+        roles[ev["loader"]] = ev["role"]
+    return roles
+
+
+def loaders(ctx: Context, role: str) -> list[dict[str, Any]]:
+    roles = loader_roles(ctx)
+    return [ev for ev in events(ctx, "dataloader") if roles.get(ev["loader"]) == role]
+
+
+def batches(ctx: Context, role: str) -> list[dict[str, Any]]:
+    """Sampled batches of the loaders that play ``role`` (train, eval, test)."""
+    def compute():
+        roles = loader_roles(ctx)
+        out: dict[str, list] = {}
+        for ev in events(ctx, "batch"):
+            r = roles.get(ev.get("loader")) or ev.get("role")
+            out.setdefault(r or "unknown", []).append(ev)
+        return out
+    by_role = ctx.cached("causes.batches", compute)
+    if role == "eval":
+        return by_role.get("eval", []) or by_role.get("test", [])
+    return by_role.get(role, [])
+
+
+def finite_loss(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    s = ctx.loss
+    m = np.isfinite(s.value)
+    return s.step[m], s.value[m]
+
+
+def first_nonfinite_loss_step(ctx: Context) -> int | None:
+    s = ctx.loss
+    bad = np.nonzero(~np.isfinite(s.value))[0]
+    return int(s.step[bad[0]]) if len(bad) else None
+
+
+def smooth(v: np.ndarray, k: int) -> np.ndarray:
+    k = max(1, min(k, len(v)))
+    if k == 1:
+        return v
+    c = np.cumsum(np.insert(v, 0, 0.0))
+    return (c[k:] - c[:-k]) / k
+
+
+def loss_progress(ctx: Context) -> dict[str, float] | None:
+    """Start and end level of the training loss (medians of the first and last tenth of steps)."""
+    step, v = finite_loss(ctx)
+    if len(v) < 8:
+        return None
+    k = max(2, len(v) // 10)
+    start, end = float(np.median(v[:k])), float(np.median(v[-k:]))
+    return {"start": start, "end": end, "min": float(v.min()), "max": float(v.max()), "steps": int(len(v)),
+            "rel_decrease": (start - end) / max(abs(start), 1e-12)}
+
+
+def optimizer_params(ctx: Context) -> set[str] | None:
+    """Names of the parameters handed to any optimizer, or None when no optimizer was seen."""
+    evs = events(ctx, "optimizer")
+    if not evs:
+        return None
+    return {n for ev in evs for g in ev.get("groups", []) for n in g.get("params", [])}
+
+
+def module_params(ctx: Context) -> dict[str, dict[str, Any]]:
+    """Every parameter of the model events, with its module and the module's class."""
+    out: dict[str, dict[str, Any]] = {}
+    for ev in events(ctx, "model"):
+        for m in ev.get("modules", []):
+            for p in m.get("params", []):
+                out.setdefault(p["name"], {**p, "module": m["name"], "module_class": m["class"],
+                                           "module_extra": m.get("extra", "")})
+    return out
+
+
+def weights_at(ctx: Context, step: int | None = None) -> dict[str, dict[str, float]]:
+    """Weight statistics per parameter at ``step`` (default: the first recorded step)."""
+    tab = ctx.run.table("weight")
+    if not len(tab):
+        return {}
+    s = int(tab.step.min()) if step is None else step
+    rows = tab.rows_at(s)
+    return {tab.keys[int(tab.key[r])]: dict(zip(tab.fields, (float(x) for x in tab.values[r]))) for r in rows}
+
+
+def update_ratios(ctx: Context) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """``(steps, keys, ratio[steps, keys])`` of ‖Δw‖/‖w‖ per parameter; NaN where not recorded."""
+    tab = ctx.run.table("update")
+    if not len(tab):
+        return np.zeros(0, np.int64), [], np.zeros((0, 0))
+    steps, mat = tab.pivot("ratio")
+    return steps, list(tab.keys), mat
+
+
+def trained_keys(ctx: Context, keys: list[str]) -> list[int]:
+    """Indices of ``keys`` that are trainable weights handed to an optimizer (biases and norms included)."""
+    params = module_params(ctx)
+    in_opt = optimizer_params(ctx)
+    out = []
+    for i, k in enumerate(keys):
+        p = params.get(k)
+        if p is not None and not p.get("requires_grad", True):
+            continue
+        if in_opt is not None and k not in in_opt:
+            continue
+        out.append(i)
+    return out
+
+
+def eval_curve(ctx: Context, metric: str = "loss") -> tuple[str, np.ndarray, np.ndarray]:
+    for role in ("eval", "val", "test"):
+        s = ctx.run.scalar(f"{role}/{metric}")
+        if len(s):
+            m = np.isfinite(s.value)
+            return f"{role}/{metric}", s.step[m], s.value[m]
+    return "", np.zeros(0, np.int64), np.zeros(0)
+
+
+def eval_accuracy_gap(ctx: Context) -> dict[str, float] | None:
+    """Train and evaluation accuracy at the end of training (last quarter of the train curve)."""
+    tr = ctx.run.scalar("train/acc")
+    tag, st, ev = eval_curve(ctx, "acc")
+    if not len(tr) or not len(ev):
+        return None
+    k = max(1, len(tr.value) // 10)
+    train_acc = float(np.nanmean(tr.value[-k:]))
+    return {"train_acc": train_acc, "eval_acc": float(ev[-1]), "best_eval_acc": float(ev.max()),
+            "gap": train_acc - float(ev[-1]), "eval_tag": tag}
+
+
+def num_classes(ctx: Context) -> int | None:
+    counts = label_counts(ctx, "train")
+    if counts:
+        return len(counts)
+    for ev in events(ctx, "loss_call"):
+        shape = ev.get("input", {}).get("shape") or []
+        if ev.get("function") in ("cross_entropy", "nll_loss") and len(shape) == 2:
+            return int(shape[1])
+    return None
+
+
+def num_classes_from_outputs(ctx: Context) -> int | None:
+    """Classes of a classification loss: the width of the model output fed to cross-entropy/NLL."""
+    for ev in events(ctx, "loss_call"):
+        shape = ev.get("input", {}).get("shape") or []
+        if ev.get("function") in ("cross_entropy", "nll_loss") and len(shape) == 2:
+            return int(shape[1])
+    return None
+
+
+def label_counts(ctx: Context, role: str, first_epoch_only: bool = False) -> dict[int, int]:
+    out: dict[int, int] = {}
+    bs = batches(ctx, role)
+    if first_epoch_only and bs:
+        e0 = min(b.get("epoch", 0) for b in bs)
+        bs = [b for b in bs if b.get("epoch", 0) == e0]
+    for b in bs:
+        for k, c in (b.get("y", {}).get("counts") or {}).items():
+            out[int(k)] = out.get(int(k), 0) + int(c)
+    return out
+
+
+def train_size(ctx: Context) -> int | None:
+    for ev in loaders(ctx, "train"):
+        ds = ev.get("dataset") or {}
+        n = ds.get("subset_size") or ds.get("length")
+        if n:
+            return int(n)
+    return None
+
+
+def total_params(ctx: Context) -> int:
+    evs = events(ctx, "model")
+    return int(sum(e.get("trainable_params", 0) for e in evs))
+
+
+def fmt_num(x: float) -> str:
+    if x is None or not math.isfinite(x):
+        return str(x)
+    if x == 0:
+        return "0"
+    if abs(x) >= 1e4 or abs(x) < 1e-3:
+        return f"{x:.2e}"
+    return f"{x:.4g}"

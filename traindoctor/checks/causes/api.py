@@ -1,0 +1,77 @@
+"""API-use causes: an op used against its constraints (zero divisor, log of zero, keep vs drop probability)."""
+from __future__ import annotations
+
+from ..base import Check, Context, Finding, Outcome, register
+from . import _signals as sig
+
+_NAN_SYMPTOMS = ["loss.nan_inf", "tensor.overflow", "grad.exploding", "loss.blowup", "weight.not_updating"]
+
+
+@register
+class ConstraintViolation(Check):
+    """``api.constraint_violation``: the op where NaN/Inf first appears, and why.
+
+    At the first non-finite training loss the collector walks the autograd graph
+    back from the loss and keeps the ops whose saved inputs break the op's domain:
+    a divisor with zeros, a log of zeros or negatives, a square root of negatives, a
+    fractional power of negatives, an exp that overflowed. The earliest such op in
+    forward order is the origin; the module whose output first went non-finite (CPU
+    runs) names the place. Separately, a Dropout with ``p`` of ``DROP_P_SUSPICIOUS``
+    or more is a keep-probability passed where PyTorch expects a drop-probability.
+    """
+
+    id = "api.constraint_violation"
+    needs = frozenset()
+    #: Domain errors are certain; an exp overflow can also follow from a diverging learning rate.
+    OVERFLOW_CONFIDENCE = 0.6
+    DROP_P_SUSPICIOUS = 0.8
+
+    def run(self, ctx: Context) -> Outcome:
+        findings = []
+        ops_ev = sig.events(ctx, "nonfinite_ops")
+        origin = sig.events(ctx, "nonfinite")
+        if ops_ev and ops_ev[0].get("ops"):
+            ev = ops_ev[0]
+            op = ev["ops"][0]
+            domain = op["op"] != "exp"
+            origin = [o for o in origin if o.get("step") == ev["step"]]  # a later NaN is a consequence
+            module = origin[0]["module"] if origin else None
+            loc = f"{module}: torch.{op['op']}" if module else f"torch.{op['op']}"
+            fix = {"div": "add an epsilon to the divisor (x / (d + 1e-8)) or mask zero divisors "
+                          "(torch.where(d == 0, 0, x / d))",
+                   "log": "clamp the argument (torch.log(p.clamp_min(1e-8))), or better use log_softmax / "
+                          "a with-logits loss instead of log(softmax(x))",
+                   "sqrt": "clamp the argument to a small positive value (torch.sqrt(v.clamp_min(1e-12)))",
+                   "exp": "subtract the maximum before exp (or use logsumexp/softmax), and check the learning rate"}
+            advice = fix.get(op["op"], f"keep the input of {op['op']} inside its domain (clamp it or add an epsilon)")
+            findings.append(Finding(
+                self.id, f"{op['issue'].capitalize()} in torch.{op['op']} made the loss non-finite at step "
+                         f"{ev['step']}" + (f" (first non-finite output: {module})" if module else ""),
+                severity="error", confidence=0.9 if domain else self.OVERFLOW_CONFIDENCE, location=loc,
+                step=int(ev["step"]),
+                evidence={"op": op["op"], "issue": op["issue"], "offending_values": op.get("bad"),
+                          "input_numel": op.get("numel"), "input_zeros": op.get("zeros"),
+                          "input_negatives": op.get("negatives"), "input_min": op.get("min"),
+                          "input_max": op.get("max"), "loss": ev.get("loss"),
+                          "other_suspect_ops": [o["op"] for o in ev["ops"][1:]],
+                          "first_nonfinite_module": origin[0] if origin else None},
+                advice=f"Make torch.{op['op']} safe: {advice}.",
+                explains=_NAN_SYMPTOMS, plots={"train loss": "train/loss"}))
+        drops = {}
+        for ev in sig.events(ctx, "modes"):
+            for name, m in ev.get("modules", {}).items():
+                if "Dropout" in m.get("class", "") and m.get("p", 0) >= self.DROP_P_SUSPICIOUS:
+                    drops.setdefault(name, m["p"])
+        if drops:
+            name, p = next(iter(drops.items()))
+            findings.append(Finding(
+                self.id, f"{name} drops {p:.0%} of its inputs: a keep-probability passed as PyTorch's "
+                         f"drop-probability?", severity="error", confidence=0.75, location=name, step=0,
+                evidence={"dropout_p": drops},
+                advice=f"nn.Dropout(p) takes the probability of *dropping* a unit; for keep-probability "
+                       f"{p:g} use nn.Dropout({1 - p:.2g}).",
+                explains=["fit.underfitting", "loss.not_converging", "loss.oscillating"]))
+        if not findings:
+            return Outcome.passed("no op produced NaN/Inf from an invalid input; dropout rates plausible") \
+                if len(ctx.loss) else Outcome.not_checked("no training loss recorded")
+        return Outcome.found(*findings)

@@ -1,0 +1,416 @@
+"""Data causes, from the sampled batches of the train and evaluation loaders."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..base import Check, Context, Finding, Outcome, register
+from . import _signals as sig
+from .graph import STATIC_STEP
+
+
+def _per_feature(batches: list[dict], field: str) -> np.ndarray | None:
+    rows = [b["x"]["per_feature"][field] for b in batches if b.get("x", {}).get("per_feature")]
+    if not rows or len({len(r) for r in rows}) != 1:
+        return None
+    return np.array([[np.nan if v is None else v for v in r] for r in rows], dtype=np.float64)
+
+
+def _first_step(batches: list[dict]) -> int:
+    return int(min((b.get("step", STATIC_STEP) for b in batches), default=STATIC_STEP))
+
+
+@register
+class MissingValues(Check):
+    """``data.missing_values``: NaN/Inf or placeholder values (-999, -9999, ...) in the inputs.
+
+    Any NaN or Inf in a sampled input batch is an error (one poisons the loss); a
+    placeholder counts when ``SENTINEL_FRACTION`` of a feature's values are exactly a
+    typical missing-value code, which measured data practically never hits exactly.
+    """
+
+    id = "data.missing_values"
+    needs = frozenset({"batch"})
+    SENTINEL_FRACTION = 0.001
+
+    def run(self, ctx: Context) -> Outcome:
+        bs = sig.batches(ctx, "train") + sig.batches(ctx, "eval")
+        xs = [b for b in bs if "x" in b]
+        if not xs:
+            return Outcome.not_checked("no input batch was sampled")
+        nan = sum(b["x"].get("nan", 0) for b in xs)
+        inf = sum(b["x"].get("inf", 0) for b in xs)
+        numel = sum(b["x"].get("numel", 0) for b in xs)
+        missing = _per_feature(xs, "missing")
+        sentinel = _per_feature(xs, "sentinel")
+        n_rows = sum(b["x"]["shape"][0] for b in xs if b.get("x", {}).get("per_feature"))
+        feat_missing = missing.sum(0) if missing is not None else None
+        feat_sentinel = sentinel.sum(0) if sentinel is not None else None
+        sentinel_bad = feat_sentinel is not None and n_rows and \
+            np.any(feat_sentinel / max(n_rows, 1) >= self.SENTINEL_FRACTION)
+        if not nan and not inf and not sentinel_bad:
+            return Outcome.passed(f"no NaN/Inf or placeholder values in {len(xs)} sampled batches")
+        bad_batches = [b for b in xs if b["x"].get("nan", 0) or b["x"].get("inf", 0)]
+        if sentinel_bad and not (nan or inf):
+            j = int(np.argmax(feat_sentinel))
+            what, count = "placeholder values (such as -999)", int(feat_sentinel.sum())
+            bad_batches = [b for b in xs if any(b["x"].get("per_feature", {}).get("sentinel", []))]
+        else:
+            j = int(np.argmax(feat_missing)) if feat_missing is not None and feat_missing.max() > 0 else None
+            what, count = "NaN/Inf values", int(nan + inf)
+        loc = f"input feature {j}" if j is not None else "input"
+        first = bad_batches[0] if bad_batches else xs[0]
+        roles = sorted({b.get("role") or "train" for b in bad_batches})
+        return Outcome.found(Finding(
+            self.id, f"{count} {what} in the sampled input batches ({', '.join(roles)})",
+            severity="error", confidence=0.9, location=loc, step=int(first.get("step", STATIC_STEP)),
+            evidence={"nan": int(nan), "inf": int(inf), "values_sampled": int(numel),
+                      "sentinel_values": int(feat_sentinel.sum()) if feat_sentinel is not None else 0,
+                      "features_affected": int(np.sum((feat_missing if feat_missing is not None else 0) +
+                                                      (feat_sentinel if feat_sentinel is not None else 0) > 0)),
+                      "first_batch": {"loader": first.get("loader"), "index": first.get("index"),
+                                      "epoch": first.get("epoch")}},
+            advice="Clean the data before training: drop rows with missing values or impute them (mean/median, "
+                   "sklearn.impute.SimpleImputer), and replace placeholder codes such as -999 by NaN before imputing.",
+            explains=["loss.nan_inf", "tensor.overflow", "loss.blowup", "grad.exploding", "fit.underfitting",
+                      "loss.not_converging"]))
+
+
+@register
+class ClassImbalance(Check):
+    """``data.class_imbalance``: class counts far apart, with weak results on the small classes.
+
+    ``RATIO`` (largest over smallest class in the sampled training labels) follows the
+    seed's example (1000 against 100 samples). Imbalance alone is only a problem when
+    small classes do badly, so with an evaluation confusion matrix the check asks the
+    smallest class's recall to trail the largest's by ``RECALL_GAP``; a class-weighted
+    loss or a sampler that rebalances batches (the batches then look balanced) answers
+    it and passes.
+    """
+
+    id = "data.class_imbalance"
+    needs = frozenset({"batch"})
+    RATIO = 8.0
+    RECALL_GAP = 0.2
+
+    def run(self, ctx: Context) -> Outcome:
+        counts = sig.label_counts(ctx, "train")
+        if len(counts) < 2:
+            return Outcome.not_checked("no class labels in the sampled training batches")
+        big = max(counts, key=counts.get)
+        small = min(counts, key=counts.get)
+        ratio = counts[big] / max(counts[small], 1)
+        classes = sig.num_classes(ctx) or len(counts)
+        missing_classes = [c for c in range(classes) if c not in counts] if classes > len(counts) else []
+        if ratio < self.RATIO and not missing_classes:
+            return Outcome.passed(f"largest/smallest class ratio {ratio:.1f}")
+        weighted = any(e.get("weighted") for e in sig.events(ctx, "loss_call") if e.get("mode") == "train")
+        recall = self._recall(ctx)
+        evidence = {"train_label_counts": {str(k): v for k, v in sorted(counts.items())},
+                    "ratio_largest_to_smallest": round(ratio, 2), "class_weighted_loss": weighted}
+        if recall:
+            evidence["eval_recall"] = {str(k): round(v, 3) for k, v in recall.items()}
+        if weighted:
+            return Outcome.found(Finding(self.id, f"Classes are imbalanced ({ratio:.0f}:1), answered by a "
+                                                  f"class-weighted loss", severity="info", confidence=0.3,
+                                         location=f"class {small}", step=STATIC_STEP, evidence=evidence))
+        if recall and small in recall and big in recall and recall[big] - recall[small] < self.RECALL_GAP:
+            return Outcome.found(Finding(self.id, f"Classes are imbalanced ({ratio:.0f}:1) but the small class "
+                                                  f"is recalled as well", severity="info", confidence=0.3,
+                                         location=f"class {small}", step=STATIC_STEP, evidence=evidence))
+        weak = f"; recall of class {small} is {recall[small]:.0%} against {recall[big]:.0%}" \
+            if recall and small in recall and big in recall else ""
+        return Outcome.found(Finding(
+            self.id, f"Class {small} has {ratio:.0f}x fewer samples than class {big}{weak}",
+            severity="warning" if not recall else "error", confidence=0.75 if recall else 0.55,
+            location=f"class {small}", step=STATIC_STEP, evidence=evidence,
+            advice=f"Rebalance: collect or oversample class {small} (WeightedRandomSampler), or weight the loss "
+                   f"by inverse class frequency (CrossEntropyLoss(weight=...)); report per-class recall or F1, "
+                   f"not accuracy alone.",
+            explains=["fit.underfitting", "fit.overfitting", "loss.not_converging"]))
+
+    def _recall(self, ctx: Context) -> dict[int, float]:
+        evs = [e for e in sig.events(ctx, "eval") if e.get("confusion")]
+        if not evs:
+            return {}
+        conf = np.array(evs[-1]["confusion"], dtype=np.float64)
+        support = conf.sum(1)
+        return {i: float(conf[i, i] / support[i]) for i in range(len(conf)) if support[i] > 0}
+
+
+@register
+class Outliers(Check):
+    """``data.outliers``: values far outside the rest of their feature.
+
+    Robust scale per feature: the median over sampled batches of the batch mean and
+    standard deviation (one extreme value moves a batch's std, never the median of
+    many), floored at the median scale of all features so that a sparse feature
+    (constant in most batches) is measured on the data's scale. A value beyond
+    ``ROBUST_Z`` of those from the median is an outlier: Gaussian data never
+    reaches it, nor does a standardised binary feature with one positive in 2000
+    rows (z about 45); unit mix-ups and corrupt records (x1000) go far beyond.
+    Exact missing-value codes are left to ``data.missing_values``.
+    """
+
+    id = "data.outliers"
+    needs = frozenset({"batch"})
+    ROBUST_Z = 60.0
+
+    def run(self, ctx: Context) -> Outcome:
+        bs = [b for b in sig.batches(ctx, "train") if b.get("x", {}).get("per_feature")]
+        if len(bs) < 3:
+            return Outcome.not_checked("too few sampled training batches with per-feature statistics")
+        mean, std = _per_feature(bs, "mean"), _per_feature(bs, "std")
+        lo, hi = _per_feature(bs, "min"), _per_feature(bs, "max")
+        sentinel = _per_feature(bs, "sentinel")
+        if mean is None:
+            return Outcome.not_checked("batches of varying width")
+        center = np.nanmedian(mean, 0)
+        scale = np.nanmedian(std, 0)
+        scale = np.maximum(scale, np.nanmedian(scale))
+        ok = scale > 1e-12
+        z_hi = np.where(ok, (hi - center) / np.where(ok, scale, 1), 0)
+        z_lo = np.where(ok, (center - lo) / np.where(ok, scale, 1), 0)
+        z = np.nan_to_num(np.maximum(z_hi, z_lo), nan=0.0)
+        if sentinel is not None:
+            z[:, sentinel.sum(0) > 0] = 0
+        if not np.any(z > self.ROBUST_Z):
+            return Outcome.passed(f"no value beyond {self.ROBUST_Z:.0f} robust standard deviations")
+        feat_z = z.max(0)
+        j = int(np.argmax(feat_z))
+        bi = int(np.argmax(z[:, j]))
+        b = bs[bi]
+        n_feat = int(np.sum(feat_z > self.ROBUST_Z))
+        n_batches = int(np.sum(np.any(z > self.ROBUST_Z, 1)))
+        return Outcome.found(Finding(
+            self.id, f"Input feature {j} holds a value {feat_z[j]:.0f} robust standard deviations from its median",
+            severity="warning", confidence=0.7, location=f"input feature {j}", step=int(b.get("step", 0)),
+            evidence={"feature": j, "robust_z": round(float(feat_z[j]), 1), "median": float(center[j]),
+                      "typical_std": float(scale[j]), "batch_min": float(lo[bi, j]), "batch_max": float(hi[bi, j]),
+                      "features_with_outliers": n_feat, "batches_with_outliers": n_batches,
+                      "batches_sampled": len(bs), "batch": {"epoch": b.get("epoch"), "index": b.get("index")}},
+            advice="Find and fix or drop the abnormal rows (measurement errors, unit mix-ups), or clip/winsorise "
+                   "the feature and use robust scaling (sklearn RobustScaler) before training.",
+            explains=["loss.oscillating", "loss.blowup", "grad.exploding", "loss.not_converging", "loss.nan_inf",
+                      "fit.underfitting"]))
+
+
+@register
+class NotNormalized(Check):
+    """``data.not_normalized``: input dimensions on very different scales, or far from [-1, 1].
+
+    Per-feature standard deviations of the training batches: when the typical
+    spreads of the widest and narrowest features (95th over 5th percentile, features
+    that never vary left out) differ by ``SCALE_RATIO`` (two orders of magnitude, the
+    seed's "数量级的差异"), or when values reach ``MAX_ABS`` (raw 0..255 pixels, raw
+    physical units), the inputs were not standardised.
+    """
+
+    id = "data.not_normalized"
+    needs = frozenset({"batch"})
+    SCALE_RATIO = 100.0
+    MAX_ABS = 50.0
+
+    def run(self, ctx: Context) -> Outcome:
+        bs = [b for b in sig.batches(ctx, "train") if b.get("x", {}).get("dtype", "").startswith(("float", "bfloat"))]
+        if not bs:
+            return Outcome.not_checked("no floating-point input batch was sampled")
+        std = _per_feature(bs, "std")
+        mean = _per_feature(bs, "mean")
+        ratio, spread = 1.0, None
+        if std is not None and std.shape[1] >= 2:
+            spread = np.nanmedian(std, 0)
+            varying = spread[spread > 1e-8]
+            if len(varying) >= 2:
+                ratio = float(np.percentile(varying, 95) / max(np.percentile(varying, 5), 1e-12))
+        max_abs = max(max(abs(b["x"].get("min", 0)), abs(b["x"].get("max", 0))) for b in bs if "x" in b)
+        typical_abs = float(np.median([abs(b["x"].get("mean", 0)) + b["x"].get("std", 0) for b in bs]))
+        if ratio < self.SCALE_RATIO and typical_abs < self.MAX_ABS:
+            return Outcome.passed(f"feature scales within {ratio:.0f}x, values up to {max_abs:.3g}")
+        evidence = {"feature_std_ratio_p95_p5": round(ratio, 1), "max_abs": max_abs,
+                    "typical_abs_value": round(typical_abs, 3)}
+        loc = "input"
+        if spread is not None:
+            j_hi, j_lo = int(np.nanargmax(spread)), int(np.nanargmin(np.where(spread > 1e-8, spread, np.inf)))
+            evidence.update(widest_feature=j_hi, widest_std=float(spread[j_hi]), narrowest_feature=j_lo,
+                            narrowest_std=float(spread[j_lo]))
+            if mean is not None:
+                evidence["widest_mean"] = float(np.nanmedian(mean, 0)[j_hi])
+            loc = f"input feature {j_hi}"
+        title = (f"Input features differ in scale by {ratio:.0f}x" if ratio >= self.SCALE_RATIO
+                 else f"Inputs are not normalised: values around {typical_abs:.3g}")
+        return Outcome.found(Finding(
+            self.id, title, severity="warning", confidence=0.75, location=loc, step=_first_step(bs),
+            evidence=evidence,
+            advice="Standardise each feature with statistics of the training set (x - mean) / std "
+                   "(sklearn StandardScaler), or scale images to [0, 1] and normalise per channel; apply the "
+                   "same transform at evaluation.",
+            explains=["loss.not_converging", "loss.oscillating", "loss.blowup", "grad.exploding",
+                      "activation.saturated", "fit.underfitting", "loss.nan_inf", "activation.dead_relu"]))
+
+
+@register
+class PreprocessMismatch(Check):
+    """``data.preprocess_mismatch``: evaluation inputs processed differently from training inputs.
+
+    Compares the sampled evaluation batches with the training batches, feature by
+    feature: a mean shifted by more than ``MEAN_SHIFT`` training standard deviations,
+    or a spread ``SCALE_RATIO`` times larger or smaller, on at least
+    ``FEATURE_SHARE`` of the features. Random train/test splits of one dataset stay
+    far inside these (a shift of 0.2 std is already unusual), and so does
+    augmentation noise on the training side (noise of 0.5 std widens the spread by
+    12%), while a missed normalisation or a different scaling moves every feature.
+    """
+
+    id = "data.preprocess_mismatch"
+    needs = frozenset({"batch"})
+    MEAN_SHIFT = 1.0
+    SCALE_RATIO = 2.5
+    FEATURE_SHARE = 0.3
+
+    def run(self, ctx: Context) -> Outcome:
+        tr = [b for b in sig.batches(ctx, "train") if "x" in b]
+        ev = [b for b in sig.batches(ctx, "eval") if "x" in b]
+        if not tr or not ev:
+            return Outcome.not_checked("needs sampled batches of a training and an evaluation loader")
+        tm, ts = _per_feature(tr, "mean"), _per_feature(tr, "std")
+        em, es = _per_feature(ev, "mean"), _per_feature(ev, "std")
+        if tm is not None and em is not None and tm.shape[1] == em.shape[1]:
+            mu_t, sd_t = np.nanmedian(tm, 0), np.nanmedian(ts, 0)
+            mu_e, sd_e = np.nanmedian(em, 0), np.nanmedian(es, 0)
+        else:
+            mu_t = np.array([np.median([b["x"].get("mean", 0) for b in tr])])
+            sd_t = np.array([np.median([b["x"].get("std", 0) for b in tr])])
+            mu_e = np.array([np.median([b["x"].get("mean", 0) for b in ev])])
+            sd_e = np.array([np.median([b["x"].get("std", 0) for b in ev])])
+        varies = (sd_t > 1e-8) | (sd_e > 1e-8)
+        if not np.any(varies):
+            return Outcome.passed("inputs do not vary")
+        pooled = np.maximum(sd_t, 1e-8)
+        shift = np.abs(mu_e - mu_t) / pooled
+        scale = np.maximum(sd_e, 1e-8) / np.maximum(sd_t, 1e-8)
+        bad = varies & ((shift > self.MEAN_SHIFT) | (scale > self.SCALE_RATIO) | (scale < 1 / self.SCALE_RATIO))
+        share = float(bad.sum() / varies.sum())
+        if share < self.FEATURE_SHARE:
+            return Outcome.passed(f"evaluation inputs match training inputs ({share:.0%} of features differ)")
+        j = int(np.argmax(np.where(varies, shift + np.abs(np.log(scale)), -1)))
+        return Outcome.found(Finding(
+            self.id, f"Evaluation inputs differ from training inputs on {share:.0%} of features "
+                     f"(feature {j}: mean {mu_t[j]:.3g} vs {mu_e[j]:.3g}, std {sd_t[j]:.3g} vs {sd_e[j]:.3g})",
+            severity="error", confidence=0.85, location=f"input feature {j}" if len(mu_t) > 1 else "input",
+            step=_first_step(ev),
+            evidence={"features_differing": int(bad.sum()), "features": int(varies.sum()),
+                      "train_mean": float(mu_t[j]), "eval_mean": float(mu_e[j]), "train_std": float(sd_t[j]),
+                      "eval_std": float(sd_e[j]), "median_mean_shift_in_train_std": float(np.median(shift[varies])),
+                      "median_std_ratio": float(np.median(scale[varies]))},
+            advice="Apply exactly the training preprocessing at evaluation and inference (same scaler fitted on "
+                   "the training data, same normalisation constants, same resize/crop); keep random "
+                   "augmentation for training only.",
+            explains=["fit.overfitting", "fit.underfitting"]))
+
+
+@register
+class NotShuffled(Check):
+    """``data.not_shuffled``: the training loader walks the data in a fixed, label-sorted order.
+
+    A sequential sampler is only harmful when the order carries structure, so the
+    check also reads the label sequences of the sampled batches: the share of
+    neighbouring samples with the same label. Shuffled data gives the sum of the
+    squared class shares (0.5 for two balanced classes, 0.1 for ten); data sorted
+    by label gives nearly 1 (when the sampled batches miss classes the model
+    outputs, the shuffled expectation is taken as balanced). ``SAME_NEIGHBOURS`` must be reached and exceed the
+    shuffled expectation by ``MARGIN``. A sequential sampler over pre-shuffled data
+    is reported as info only.
+    """
+
+    id = "data.not_shuffled"
+    needs = frozenset({"dataloader"})
+    SAME_NEIGHBOURS = 0.85
+    MARGIN = 0.3
+
+    def run(self, ctx: Context) -> Outcome:
+        tl = sig.loaders(ctx, "train")
+        if not tl:
+            return Outcome.not_checked("no training data loader was recorded")
+        loader = tl[0]
+        if loader.get("shuffle") is not False:
+            return Outcome.passed(f"training loader samples with {loader.get('sampler')}")
+        bs = [b for b in sig.batches(ctx, "train") if b.get("loader") == loader["loader"]
+              and b.get("y", {}).get("sequence")]
+        evidence = {"sampler": loader.get("sampler"), "shuffle": False, "loader": loader.get("name"),
+                    "batch_size": loader.get("batch_size")}
+        if bs:
+            seqs = [np.asarray(b["y"]["sequence"]) for b in bs]
+            pairs = [s[1:] == s[:-1] for s in seqs if len(s) > 1]
+            same = float(np.mean(np.concatenate(pairs))) if pairs else 0.0
+            counts = np.bincount(np.concatenate(seqs))
+            shares = counts / counts.sum()
+            expected = float(np.sum(shares ** 2))
+            classes = sig.num_classes_from_outputs(ctx)
+            if classes and np.count_nonzero(counts) < classes:  # the sampled batches miss whole classes
+                expected = 1.0 / classes
+            per_batch = [len(b["y"]["counts"]) for b in bs]
+            evidence.update(same_label_neighbours=round(same, 3), expected_if_shuffled=round(expected, 3),
+                            classes_per_batch=per_batch[:12], first_labels=[s[:16].tolist() for s in seqs[:3]])
+            if same >= self.SAME_NEIGHBOURS and same >= expected + self.MARGIN:
+                return Outcome.found(Finding(
+                    self.id, f"The training data is not shuffled and ordered by label: {same:.0%} of neighbouring "
+                             f"samples share a label ({expected:.0%} if shuffled)",
+                    severity="error", confidence=0.9, location=loader.get("name") or f"loader {loader['loader']}",
+                    step=STATIC_STEP, evidence=evidence,
+                    advice="Pass shuffle=True to the training DataLoader (or a RandomSampler / DistributedSampler "
+                           "with shuffle=True) so every batch mixes classes and the order changes each epoch.",
+                    explains=["loss.oscillating", "loss.not_converging", "fit.underfitting", "fit.overfitting"],
+                    plots={"train loss": "train/loss"}))
+        return Outcome.found(Finding(
+            self.id, "The training loader does not shuffle (the batches still mix classes)",
+            severity="info", confidence=0.3, location=loader.get("name") or f"loader {loader['loader']}",
+            step=STATIC_STEP, evidence=evidence,
+            advice="Pass shuffle=True to the training DataLoader so the order changes each epoch."))
+
+
+@register
+class TooFewSamples(Check):
+    """``data.too_few_samples``: a training set too small for the model's capacity.
+
+    Capacity is the trainable parameter count. The check reports when the model has
+    ``PARAMS_PER_SAMPLE`` or more parameters per training sample and generalises
+    badly (train accuracy ``GAP`` above evaluation accuracy), or when classes have
+    fewer than ``MIN_PER_CLASS`` samples each, a scale at which no deep model is
+    reliable (the seed cites 5000 per class for acceptable results).
+    """
+
+    id = "data.too_few_samples"
+    needs = frozenset({"dataloader"})
+    PARAMS_PER_SAMPLE = 100.0
+    GAP = 0.15
+    MIN_PER_CLASS = 15
+
+    def run(self, ctx: Context) -> Outcome:
+        n = sig.train_size(ctx)
+        if not n:
+            return Outcome.not_checked("the training dataset's length is unknown")
+        params = sig.total_params(ctx)
+        classes = sig.num_classes(ctx)
+        gap = sig.eval_accuracy_gap(ctx)
+        per_sample = params / n
+        per_class = n / classes if classes else None
+        evidence = {"train_samples": n, "trainable_params": params, "params_per_sample": round(per_sample, 1),
+                    "classes": classes}
+        if gap:
+            evidence.update({k: round(v, 4) if isinstance(v, float) else v for k, v in gap.items()})
+        overfit = gap is not None and gap["gap"] >= self.GAP
+        tiny = per_class is not None and per_class < self.MIN_PER_CLASS
+        if not ((per_sample >= self.PARAMS_PER_SAMPLE and overfit) or tiny):
+            return Outcome.passed(f"{n} samples for {params} parameters ({per_sample:.1f} per sample)")
+        title = f"Only {n} training samples" + (f" ({per_class:.0f} per class)" if per_class else "") + \
+            f" for {params} parameters"
+        if gap:
+            title += f"; train accuracy {gap['train_acc']:.0%} vs evaluation {gap['eval_acc']:.0%}"
+        return Outcome.found(Finding(
+            self.id, title, severity="warning" if not (overfit and tiny) else "error",
+            confidence=0.85 if (overfit and tiny) else 0.7, location="training dataset", step=STATIC_STEP,
+            evidence=evidence,
+            advice="Get more training data (or augment it), or shrink the model (fewer/narrower layers), and "
+                   "regularise (weight decay, dropout, early stopping on the validation metric).",
+            explains=["fit.overfitting", "loss.zero", "loss.oscillating"],
+            plots={"train acc": "train/acc", "eval acc": gap["eval_tag"]} if gap else {}))

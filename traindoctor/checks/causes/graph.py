@@ -1,0 +1,494 @@
+"""Graph-structure causes: freezing, sharing, connection, modes, loss function, operators, optimizer."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..base import Check, Context, Finding, Outcome, register
+from . import _signals as sig
+
+STATIC_STEP = 0
+
+_NOT_UPDATING = ["weight.not_updating", "loss.not_converging", "fit.underfitting"]
+
+
+def _looks_default_init(w: dict[str, float], fan_in: int) -> bool:
+    """PyTorch's default for Linear/Conv/RNN is U(-1/sqrt(fan_in), 1/sqrt(fan_in)): std = bound/sqrt(3)."""
+    if not fan_in:
+        return False
+    bound = 1.0 / math.sqrt(fan_in)
+    return w["max"] <= bound * 1.0001 and w["min"] >= -bound * 1.0001 and \
+        abs(w["std"] - bound / math.sqrt(3)) <= 0.1 * bound / math.sqrt(3)
+
+
+def _fan_in(shape: list[int]) -> int:
+    if len(shape) < 2:
+        return 0
+    return int(np.prod(shape[1:]))
+
+
+def _last_layer(ctx: Context) -> str | None:
+    """The module of the last parameterised layer in forward order (the output head)."""
+    act = ctx.run.table("activation")
+    params = sig.module_params(ctx)
+    modules_with_params = {p["module"] for p in params.values() if p["module_class"] in sig.LAYER_CLASSES}
+    if len(act):
+        s0 = int(act.step.min())
+        rows = act.rows_at(s0)
+        order = [act.keys[int(act.key[r])] for r in rows[np.argsort(act.seq[rows])]]
+        layers = [m for m in order if m in modules_with_params]
+        if layers:
+            return layers[-1]
+    names = [p["module"] for p in params.values() if p["module"] in modules_with_params]
+    return names[-1] if names else None
+
+
+@register
+class FrozenWeights(Check):
+    """``graph.frozen_weights``: trainable-looking layers that never train.
+
+    A layer is frozen when its weights have ``requires_grad`` off or sit in no
+    optimizer's param groups. Freezing a pretrained backbone is normal, so the check
+    tells frozen *random* weights (still exactly PyTorch's default initialisation,
+    which a pretrained layer never is) from frozen trained ones, and treats a frozen
+    output head as an error either way: nothing else can map features to classes.
+    """
+
+    id = "graph.frozen_weights"
+    needs = frozenset({"graph"})
+
+    def run(self, ctx: Context) -> Outcome:
+        params = sig.module_params(ctx)
+        if not params:
+            return Outcome.not_checked("no model was recorded")
+        in_opt = sig.optimizer_params(ctx)
+        w0 = sig.weights_at(ctx)
+        head = _last_layer(ctx)
+        frozen: dict[str, list[str]] = {}
+        how: dict[str, str] = {}
+        for name, p in params.items():
+            if p["module_class"] not in sig.LAYER_CLASSES and p["module_class"] not in ("Embedding",):
+                continue
+            if not p.get("requires_grad", True):
+                frozen.setdefault(p["module"], []).append(name)
+                how[p["module"]] = "requires_grad=False"
+            elif in_opt is not None and name not in in_opt:
+                frozen.setdefault(p["module"], []).append(name)
+                how[p["module"]] = "in no optimizer param group"
+        if not frozen:
+            return Outcome.passed("every layer's weights are trainable and handed to an optimizer")
+        random_frozen, head_frozen = [], []
+        for mod, names in frozen.items():
+            weight = next((n for n in names if n.endswith("weight") or "weight_ih" in n), names[0])
+            stats = w0.get(weight)
+            fan = _fan_in(params[weight]["shape"])
+            if params[weight]["module_class"] in ("RNN", "LSTM", "GRU"):
+                hidden = params[weight]["shape"][0]
+                fan = max(1, hidden // {"RNN": 1, "LSTM": 4, "GRU": 3}[params[weight]["module_class"]])
+            if mod == head:
+                head_frozen.append(mod)
+            elif stats is not None and _looks_default_init(stats, fan):
+                random_frozen.append(mod)
+        bad = head_frozen + [m for m in random_frozen if m not in head_frozen]
+        if not bad:
+            return Outcome.found(Finding(
+                self.id, f"{len(frozen)} layer(s) frozen (trained weights, likely a deliberate fine-tuning setup)",
+                severity="info", confidence=0.3, location=next(iter(frozen)), step=STATIC_STEP,
+                evidence={"frozen_modules": {m: how[m] for m in frozen}},
+                advice="If these layers should adapt to this task, pass their parameters to the optimizer "
+                       "and set requires_grad=True."))
+        n_frozen = sum(params[n]["numel"] for m in bad for n in frozen[m])
+        total = sum(p["numel"] for p in params.values())
+        where = bad[0]
+        reasons = {m: how[m] + (" (output head)" if m in head_frozen else " (still at its random initialisation)")
+                   for m in bad}
+        first = frozen[where][0]
+        return Outcome.found(Finding(
+            self.id, f"Layer {where} is frozen ({how[where]}) and never trains",
+            severity="error", confidence=0.9 if where in head_frozen or len(bad) > 1 else 0.85,
+            location=where, step=STATIC_STEP,
+            evidence={"frozen_modules": reasons, "frozen_params": n_frozen, "total_params": total,
+                      "frozen_fraction": round(n_frozen / max(total, 1), 3), "output_head": head},
+            advice=f"Unfreeze {', '.join(bad)}: set requires_grad=True on its parameters and hand them to the "
+                   f"optimizer (e.g. torch.optim.Adam(model.parameters()) rather than a subset).",
+            explains=_NOT_UPDATING,
+            plots={f"{first} weight norm": {"table": "weight", "key": first, "field": "norm"}}))
+
+
+_TYING_CLASSES = {"Embedding", "Linear"}
+
+
+@register
+class WeightSharing(Check):
+    """``graph.weight_sharing``: one Parameter reached under several module paths.
+
+    The model event lists every parameter that ``named_parameters(remove_duplicate=False)``
+    returns more than once. Tying an input embedding to an output projection
+    (Embedding + Linear) is a known, deliberate pattern and passes; any other sharing,
+    typically ``[layer] * n`` or one module object registered twice, is reported.
+    """
+
+    id = "graph.weight_sharing"
+    needs = frozenset({"graph"})
+
+    def run(self, ctx: Context) -> Outcome:
+        evs = sig.events(ctx, "model")
+        if not evs:
+            return Outcome.not_checked("no model was recorded")
+        classes = {m["name"]: m["class"] for ev in evs for m in ev.get("modules", [])}
+        root_classes = {m.get("path", ""): m["class"] for ev in evs for m in ev.get("modules", [])}
+        suspicious, tied = [], []
+        for ev in evs:
+            for paths in ev.get("shared", []):
+                owners = [p.rsplit(".", 1)[0] if "." in p else "" for p in paths]
+                owner_classes = {classes.get(o) or root_classes.get(o) for o in owners}
+                owner_classes |= {_class_by_suffix(o, classes) for o in owners}
+                owner_classes.discard(None)
+                if "Embedding" in owner_classes and owner_classes <= _TYING_CLASSES | {"Embedding"}:
+                    tied.append(paths)
+                else:
+                    suspicious.append(paths)
+        if not suspicious:
+            note = "no parameter is shared" if not tied else f"only embedding/output tying ({len(tied)})"
+            return Outcome.passed(note)
+        paths = suspicious[0]
+        n_modules = len({p.rsplit(".", 1)[0] for group in suspicious for p in group})
+        return Outcome.found(Finding(
+            self.id, f"One parameter is shared by {len(paths)} module paths: {', '.join(paths[:4])}",
+            severity="error", confidence=0.85, location=paths[0], step=STATIC_STEP,
+            evidence={"shared_groups": suspicious[:10], "modules_sharing": n_modules,
+                      "known_tying": tied[:4]},
+            advice="Build a separate layer for each position (e.g. nn.ModuleList([make_layer() for _ in range(n)]) "
+                   "instead of [layer] * n); share weights only where the design says so.",
+            explains=["loss.not_converging", "fit.underfitting", "grad.exploding"],
+            plots={}))
+
+
+def _class_by_suffix(owner: str, classes: dict[str, str]) -> str | None:
+    for name, cls in classes.items():
+        if name.endswith("." + owner) or name == owner:
+            return cls
+    return None
+
+
+@register
+class NodeConnection(Check):
+    """``graph.node_connection``: trainable parameters that never receive a gradient.
+
+    When a block's output does not reach the loss (a result computed and dropped,
+    a ``.detach()`` or ``.data`` in the middle, a branch left out of the sum), its
+    parameters get no ``.grad`` at all, step after step. Parameters frozen on purpose
+    (requires_grad off) and parameters in no optimizer (``graph.frozen_weights``) are
+    left out; a parameter must miss its gradient in the first and the last recorded
+    state to count, so conditional branches that run now and then pass.
+    """
+
+    id = "graph.node_connection"
+    needs = frozenset({"graph"})
+
+    def run(self, ctx: Context) -> Outcome:
+        evs = sig.events(ctx, "grad_missing")
+        if not evs:
+            return Outcome.passed("every trainable parameter received a gradient") \
+                if len(ctx.run.table("grad")) else Outcome.not_checked("no gradients were recorded")
+        first, last = set(evs[0]["params"]), set(evs[-1]["params"])
+        in_opt = sig.optimizer_params(ctx)
+        missing = sorted(first & last)
+        if in_opt is not None:
+            missing = [p for p in missing if p in in_opt]
+        if not missing:
+            return Outcome.passed("every trainable parameter received a gradient")
+        params = sig.module_params(ctx)
+        modules = []
+        for p in missing:
+            m = params.get(p, {}).get("module", p.rsplit(".", 1)[0])
+            if m not in modules:
+                modules.append(m)
+        act = ctx.run.table("activation")
+        ran = [m for m in modules if m in act.keys]
+        n_missing = sum(params.get(p, {}).get("numel", 0) for p in missing)
+        return Outcome.found(Finding(
+            self.id, f"{modules[0]} is not connected to the loss: its parameters never get a gradient",
+            severity="error", confidence=0.9, location=modules[0], step=int(evs[0].get("step", STATIC_STEP)),
+            evidence={"modules_without_gradient": modules[:10], "params_without_gradient": missing[:20],
+                      "numel_without_gradient": n_missing, "modules_that_ran_forward": ran[:10]},
+            advice=f"Make {modules[0]}'s output reach the loss: use the value it returns (x = layer(x)), "
+                   f"remove .detach()/.data/torch.no_grad() on the path, or delete the block if it is unused.",
+            explains=_NOT_UPDATING + ["grad.vanishing"]))
+
+
+@register
+class NodeMode(Check):
+    """``graph.node_mode``: BatchNorm/Dropout in the wrong mode.
+
+    Reads the ``modes`` events: the modes in force when a training step starts
+    (BatchNorm or Dropout with ``training=False`` while the optimizer steps) and
+    during evaluation passes (Dropout active, or BatchNorm updating its statistics
+    from evaluation batches). Dropout with p=0 does nothing in either mode and is
+    ignored.
+    """
+
+    id = "graph.node_mode"
+    needs = frozenset({"graph"})
+
+    def run(self, ctx: Context) -> Outcome:
+        evs = sig.events(ctx, "modes")
+        if not evs:
+            return Outcome.not_checked("no mode information was recorded")
+        relevant = lambda v: "Norm" in v["class"] and "Layer" not in v["class"] and "Group" not in v["class"] \
+            or ("Dropout" in v["class"] and v.get("p", 0.5) > 0)
+        steps = ctx.loss.step
+        train_evs = [e for e in evs if e["phase"] == "train"]
+        # the modes in force at each training step: the last train-phase event at or before it
+        wrong_train: dict[str, dict] = {}
+        for i, e in enumerate(train_evs):
+            nxt = train_evs[i + 1]["step"] if i + 1 < len(train_evs) else math.inf
+            if nxt <= e["step"] or (len(steps) and not np.any((steps >= e["step"]) & (steps < nxt))):
+                continue
+            for name, v in e["modules"].items():
+                if relevant(v) and not v["training"] and name not in wrong_train:
+                    wrong_train[name] = {"class": v["class"], "step": e["step"], "phase": "train"}
+        wrong_eval: dict[str, dict] = {}
+        for e in evs:
+            if e["phase"] != "eval":
+                continue
+            for name, v in e["modules"].items():
+                if relevant(v) and v["training"] and name not in wrong_eval:
+                    wrong_eval[name] = {"class": v["class"], "step": e["step"], "phase": "eval"}
+        if not wrong_train and not wrong_eval:
+            return Outcome.passed("BatchNorm/Dropout modes match training and evaluation")
+        findings = []
+        if wrong_train:
+            name, v = next(iter(wrong_train.items()))
+            findings.append(Finding(
+                self.id, f"{name} ({v['class']}) is in eval mode while the model trains",
+                severity="error", confidence=0.9, location=name, step=int(v["step"]),
+                evidence={"modules_in_eval_mode_during_training": wrong_train},
+                advice="Call model.train() before the training loop (and after every evaluation pass); "
+                       "a BatchNorm left in eval mode normalises with stale running statistics.",
+                explains=["loss.not_converging", "fit.underfitting", "loss.oscillating"]))
+        if wrong_eval:
+            name, v = next(iter(wrong_eval.items()))
+            findings.append(Finding(
+                self.id, f"{name} ({v['class']}) is in training mode during evaluation",
+                severity="error", confidence=0.85, location=name, step=int(v["step"]),
+                evidence={"modules_in_train_mode_during_evaluation": wrong_eval},
+                advice="Call model.eval() before evaluating (and model.train() after): Dropout must be off and "
+                       "BatchNorm must use its running statistics at evaluation.",
+                explains=["fit.overfitting", "fit.underfitting"],
+                plots={"eval loss": sig.eval_curve(ctx)[0] or "train/loss"}))
+        return Outcome.found(*findings)
+
+
+@register
+class LossFunction(Check):
+    """``graph.loss_function``: the loss does not fit what the model outputs.
+
+    From the recorded loss-function calls: rows that already sum to one fed to a
+    cross-entropy that applies its own softmax; probabilities fed to NLL (which wants
+    log-probabilities) or raw scores fed to NLL; values all inside (0, 1) fed to a
+    with-logits loss when the model's last op is a sigmoid (a sigmoid applied twice;
+    fresh logits can also happen to lie in (0, 1)); integer class ids as the target of
+    a regression loss. ``ROWS_FRACTION`` is the share of rows that must show the
+    pattern: softmax outputs sum to one in every row, logits practically never do.
+    """
+
+    id = "graph.loss_function"
+    needs = frozenset()
+    #: Share of rows that must already sum to one (or be log-probabilities) to count.
+    ROWS_FRACTION = 0.99
+    #: A regression target with at most this many distinct integer values reads as class ids.
+    MAX_CLASS_IDS = 50
+
+    def run(self, ctx: Context) -> Outcome:
+        calls = [e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train"]
+        if not calls:
+            return Outcome.not_checked("no call of a torch loss function was recorded")
+        last = _output_activation(ctx)
+        for ev in calls:
+            f = self._judge(ev, [c for c in calls if c["function"] == ev["function"]], last)
+            if f is not None:
+                return Outcome.found(f)
+        return Outcome.passed(f"{calls[0]['function']} gets inputs of the right form")
+
+    def _judge(self, ev: dict, same_fn: list[dict], last: str | None) -> Finding | None:
+        fn, inp, tgt = ev["function"], ev.get("input", {}), ev.get("target", {})
+        step = int(ev.get("step", STATIC_STEP))
+        loc = ev.get("module") or fn
+        loc = f"{fn} (in {loc})" if ev.get("module") else fn
+        explains = ["loss.not_converging", "fit.underfitting", "grad.vanishing"]
+        ev_base = {"function": fn, "input": inp, "target": tgt}
+        if fn == "cross_entropy" and inp.get("rows_sum_to_one", 0) >= self.ROWS_FRACTION and inp.get("min", -1) >= 0:
+            return Finding(self.id, "Softmax probabilities are fed to cross_entropy, which applies its own softmax",
+                           severity="error", confidence=0.9, location=loc, step=step, evidence=ev_base,
+                           advice="Pass raw logits to CrossEntropyLoss/F.cross_entropy: remove the softmax at the "
+                                  "end of the model (apply it only when you need probabilities).",
+                           explains=explains)
+        if fn == "nll_loss":
+            if inp.get("rows_sum_to_one", 0) >= self.ROWS_FRACTION and inp.get("min", -1) >= 0:
+                return Finding(self.id, "Probabilities are fed to nll_loss, which expects log-probabilities",
+                               severity="error", confidence=0.9, location=loc, step=step, evidence=ev_base,
+                               advice="Use log_softmax instead of softmax before NLLLoss, or pass logits to "
+                                      "CrossEntropyLoss.", explains=explains)
+            if inp.get("rows_logsumexp_zero", 1) < 0.5 and inp.get("max", -1) > 0:
+                return Finding(self.id, "Raw scores are fed to nll_loss, which expects log-probabilities",
+                               severity="error", confidence=0.85, location=loc, step=step, evidence=ev_base,
+                               advice="Apply log_softmax before NLLLoss, or use CrossEntropyLoss on the logits.",
+                               explains=explains + ["loss.blowup"])
+        in_unit = all(c["input"].get("min", -1) >= 0 and c["input"].get("max", 2) <= 1 for c in same_fn)
+        if fn == "binary_cross_entropy_with_logits" and in_unit and inp.get("distinct", 0) > 2 \
+                and last is not None and "sigmoid" in last.lower():
+            ev_base["output_activation"] = last
+            return Finding(self.id, "Values already in [0, 1] are fed to a with-logits loss (sigmoid applied twice)",
+                           severity="error", confidence=0.85, location=loc, step=step, evidence=ev_base,
+                           advice="Remove the sigmoid before BCEWithLogitsLoss, or use BCELoss on probabilities.",
+                           explains=explains)
+        if fn in ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss") and tgt.get("integer_frac", 0) == 1 \
+                and 3 <= tgt.get("distinct", 0) <= self.MAX_CLASS_IDS and tgt.get("min", -1) == 0 \
+                and tgt.get("max", 0) == tgt.get("distinct", 0) - 1:
+            return Finding(self.id, f"Class ids 0..{int(tgt['max'])} are the target of the regression loss {fn}",
+                           severity="warning", confidence=0.7, location=loc, step=step, evidence=ev_base,
+                           advice="For classification use CrossEntropyLoss on logits with the class ids as "
+                                  "targets; a regression loss treats class 3 as closer to 4 than to 9.",
+                           explains=explains)
+        return None
+
+
+def _output_activation(ctx: Context) -> str | None:
+    """The last module (or functional activation) the model ran in its first recorded forward pass."""
+    act = ctx.run.table("activation")
+    if not len(act):
+        return None
+    roots = {ev.get("root") for ev in sig.events(ctx, "model")}
+    classes = {m["name"]: m["class"] for ev in sig.events(ctx, "model") for m in ev.get("modules", [])}
+    rows = act.rows_at(int(act.step.min()))
+    order = [act.keys[int(act.key[r])] for r in rows[np.argsort(act.seq[rows])]]
+    order = [k for k in order if k not in roots]
+    if not order:
+        return None
+    last = order[-1]
+    return f"{last} ({classes[last]})" if last in classes else last
+
+
+@register
+class WrongOperator(Check):
+    """``graph.wrong_operator``: integer/floor division where true division was meant.
+
+    Two recorded traces of it: model outputs (the loss input) that are all whole
+    numbers, which a float network never produces unless an op rounded them; and
+    float input batches that hold only two whole numbers, ``ZERO_SHARE`` or more of
+    them zero, the remains of ``x // scale`` (legitimate binary inputs such as
+    thresholded images keep far more ones). For tables, ``CONSTANT_FEATURES`` must
+    also be constant within batches, which one-hot columns never are and which
+    sits well above real data's constant columns (image borders in digits: 5%).
+    """
+
+    id = "graph.wrong_operator"
+    needs = frozenset()
+    #: Share of zeros among two-valued whole-number inputs, and of features constant within batches.
+    ZERO_SHARE = 0.85
+    CONSTANT_FEATURES = 0.4
+
+    def run(self, ctx: Context) -> Outcome:
+        for ev in sig.events(ctx, "loss_call"):
+            inp = ev.get("input", {})
+            if ev.get("mode") == "train" and inp.get("dtype", "").startswith(("float", "bfloat")) \
+                    and inp.get("integer_frac", 0) == 1 and inp.get("distinct", 0) > 1 \
+                    and ev["function"] in ("cross_entropy", "mse_loss", "l1_loss", "smooth_l1_loss",
+                                           "binary_cross_entropy_with_logits", "huber_loss"):
+                return Outcome.found(Finding(
+                    self.id, f"The model's outputs fed to {ev['function']} are all whole numbers",
+                    severity="error", confidence=0.85, location=ev.get("module") or ev["function"],
+                    step=int(ev.get("step", STATIC_STEP)), evidence={"loss_input": inp},
+                    advice="Look for // or torch.div(..., rounding_mode='floor'/'trunc'), round() or an int cast "
+                           "in the forward pass; use true division (/) and keep activations in floating point.",
+                    explains=["loss.not_converging", "grad.vanishing", "weight.not_updating", "fit.underfitting"]))
+        train = sig.batches(ctx, "train")
+        xs = [b["x"] for b in train if b.get("x", {}).get("per_feature") and b["x"].get("dtype", "").startswith("float")]
+        if not xs:
+            return Outcome.passed("model outputs are not quantised") if sig.events(ctx, "loss_call") else \
+                Outcome.not_checked("no loss call or input batch was recorded")
+        if all(x.get("integer_frac", 0) == 1 and x.get("distinct", 0) == 2 for x in xs):
+            lo, hi = min(x.get("min", 0) for x in xs), max(x.get("max", 0) for x in xs)
+            zero_share = float(np.mean([1 - (x.get("mean", 0) - lo) / max(hi - lo, 1e-12) for x in xs])) \
+                if lo == 0 else 0.0
+            tabular = [x for x in xs if len(x["per_feature"]["std"]) >= 8]
+            const = float(np.mean([np.mean([(v or 0) == 0 for v in x["per_feature"]["std"]]) for x in tabular])) \
+                if tabular else None
+            if zero_share >= self.ZERO_SHARE and (const is None or const >= self.CONSTANT_FEATURES):
+                b = train[0]
+                return Outcome.found(Finding(
+                    self.id, f"Float inputs hold only the values {sig.fmt_num(lo)} and {sig.fmt_num(hi)}, "
+                             f"{zero_share:.0%} of them zero: quantised by an integer division",
+                    severity="error", confidence=0.8, location="input", step=int(b.get("step", STATIC_STEP)),
+                    evidence={"distinct_values": 2, "zero_share": round(zero_share, 3),
+                              "constant_feature_share": None if const is None else round(const, 3),
+                              "mean": xs[0].get("mean"), "max": hi},
+                    advice="Scale inputs with true division (x / 255.0, x / x.max()), not // or "
+                           "rounding_mode='floor', which throws the information away.",
+                    explains=["loss.not_converging", "fit.underfitting"]))
+        return Outcome.passed("inputs and outputs are not quantised")
+
+
+@register
+class OptimizerMisuse(Check):
+    """``graph.optimizer``: gradients never zeroed, or a user-written update against its rule.
+
+    Gradients that are never zeroed accumulate: the gradient norm grows by about one
+    batch's worth every step (linearly, so the ratio of the norm at step k to the
+    norm at step 0 follows k+1). ``GROWTH`` asks for the late gradient norm to be far
+    above the early one *and* for the growth to be steady (most steps larger than the
+    one before), which healthy training, where gradients shrink or wander, never
+    shows. For optimizers written by the user, the recorded probe compares each of
+    the first updates with the gradient it was given: a descent step points along
+    -grad (cosine near +1); a cosine near -1 is an ascent step (a sign error).
+    """
+
+    id = "graph.optimizer"
+    needs = frozenset()
+    #: Global gradient norm at the end of the first window over the start, for accumulation.
+    GROWTH = 4.0
+    #: Share of steps whose gradient norm exceeds the previous step's.
+    STEADY = 0.75
+    #: A user-written update whose cosine with -grad is below this is moving uphill.
+    ASCENT_COS = -0.5
+
+    def run(self, ctx: Context) -> Outcome:
+        probes = sig.events(ctx, "opt_probe")
+        if probes:
+            cos = [p["cos"] for p in probes if p.get("grad_norm", 0) > 0]
+            if cos and np.median(cos) < self.ASCENT_COS:
+                p = probes[0]
+                return Outcome.found(Finding(
+                    self.id, f"The optimizer {p['class']} moves the weights up the gradient (ascent, not descent)",
+                    severity="error", confidence=0.9, location=p["class"], step=int(p["step"]),
+                    evidence={"cosine_update_vs_minus_grad": [round(c, 3) for c in cos]},
+                    advice=f"Fix the update rule of {p['class']}: it must subtract lr * grad (p.add_(grad, "
+                           f"alpha=-lr)), or use a torch.optim optimizer.",
+                    explains=["loss.blowup", "loss.not_converging", "loss.nan_inf", "fit.underfitting"]))
+        grad = ctx.run.table("grad")
+        if not len(grad):
+            return Outcome.not_checked("no gradients were recorded")
+        steps, norms = grad.pivot("norm")
+        total = np.sqrt(np.nansum(norms ** 2, axis=1))
+        if len(total) < 8 or not np.all(np.isfinite(total)):
+            return Outcome.passed("too few steps to judge accumulation") if len(total) < 8 else \
+                Outcome.passed("gradients went non-finite: accumulation not judged")
+        n = min(len(total), 40)
+        window = total[:n]
+        growth = float(np.median(window[-3:]) / max(np.median(window[:2]), 1e-30))
+        steady = float(np.mean(np.diff(window) > 0))
+        if growth >= self.GROWTH and steady >= self.STEADY:
+            return Outcome.found(Finding(
+                self.id, f"Gradients accumulate across steps: the gradient norm grew {growth:.1f}x over "
+                         f"{n} steps, rising in {steady:.0%} of them",
+                severity="error", confidence=0.85, location="optimizer.zero_grad", step=int(steps[1]),
+                evidence={"grad_norm_first_steps": [float(x) for x in window[:6]],
+                          "grad_norm_growth": round(growth, 2), "rising_steps_fraction": round(steady, 3)},
+                advice="Call optimizer.zero_grad() (or model.zero_grad()) once per step, before loss.backward(); "
+                       "for deliberate accumulation, zero after every k micro-batches and divide the loss by k.",
+                explains=["grad.exploding", "loss.oscillating", "loss.blowup", "loss.nan_inf",
+                          "weight.change_too_large", "loss.not_converging"],
+                plots={"gradient norm (first parameter)": {"table": "grad", "key": grad.keys[0], "field": "norm"}}))
+        return Outcome.passed("gradients are zeroed between steps")

@@ -1,0 +1,420 @@
+"""Hyperparameter causes: learning rate, loss scale, epochs, batch size (init scale lives in :mod:`.init`).
+
+These checks run after the other causes (``__init__`` imports this module last),
+so that a learning rate in the usual range does not take the blame for instability
+that a data or initialisation fault already explains.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..base import Check, Context, Finding, Outcome, register
+from . import _signals as sig
+
+#: Learning rates above which an optimizer family is unusually aggressive, and below which it barely moves.
+#: Adam-like optimizers normalise the step, so their lr is the per-element step size; SGD's lr multiplies the
+#: gradient. The bounds sit beyond the ranges that tutorials and papers use (Adam 1e-4..3e-3, SGD 1e-3..0.5).
+LR_HIGH = {"adaptive": 0.02, "sgd": 1.0}
+LR_LOW = {"adaptive": 1e-5, "sgd": 1e-4}
+_ADAPTIVE = ("Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "NAdam", "RAdam", "Adamax", "SparseAdam", "Adafactor")
+
+#: Causes other than the learning rate that make a loss unstable; when one is found, an lr in its usual range
+#: is not blamed.
+_INSTABILITY_CAUSES = ("data.not_normalized", "data.outliers", "data.missing_values", "hparam.init_scale",
+                       "graph.optimizer", "api.constraint_violation", "hparam.loss_scale", "graph.loss_function")
+#: Causes other than the learning rate that make training slow or flat.
+_SLOW_CAUSES = ("graph.frozen_weights", "graph.node_connection", "init.all_zero", "hparam.init_scale",
+                "graph.loss_function", "graph.node_mode", "graph.wrong_operator", "data.label_errors",
+                "hparam.batch_size_too_large", "graph.optimizer")
+
+
+def _lr_info(ctx: Context) -> dict | None:
+    evs = sig.events(ctx, "optimizer")
+    if not evs:
+        return None
+    ev = evs[0]
+    lrs = [g.get("lr") for g in ev.get("groups", []) if isinstance(g.get("lr"), (int, float))]
+    tag = "opt0/group0/lr"
+    s = ctx.run.scalar(tag)
+    if len(s):
+        lrs = [float(s.value[0])] + lrs
+    if not lrs:
+        return None
+    family = "adaptive" if ev["class"] in _ADAPTIVE else ("sgd" if ev["class"] in ("SGD", "ASGD") else None)
+    return {"optimizer": ev["class"], "lr": float(lrs[0]), "family": family, "momentum":
+            ev.get("groups", [{}])[0].get("momentum")}
+
+
+def _early_ratio(ctx: Context, n_steps: int = 20) -> tuple[float | None, np.ndarray, list[str]]:
+    """Median over the first steps of the per-layer median update/weight ratio of trained parameters."""
+    steps, keys, mat = sig.update_ratios(ctx)
+    if not len(steps):
+        return None, np.zeros(0), []
+    idx = sig.trained_keys(ctx, keys)
+    if not idx:
+        return None, np.zeros(0), []
+    early = mat[: n_steps, idx]
+    early = early[:, np.any(np.isfinite(early), 0)]
+    if not early.size:
+        return None, np.zeros(0), []
+    per_layer = np.nanmedian(np.where(np.isfinite(early), early, np.nan), 0)
+    per_layer = per_layer[np.isfinite(per_layer)]
+    if not len(per_layer):
+        return None, np.zeros(0), []
+    return float(np.median(per_layer)), per_layer, [keys[i] for i in idx]
+
+
+def _instability(ctx: Context) -> dict | None:
+    """How the training loss misbehaves: non-finite, blown up, or swinging without settling."""
+    bad = sig.first_nonfinite_loss_step(ctx)
+    step, v = sig.finite_loss(ctx)
+    out: dict = {}
+    if bad is not None:
+        out["nonfinite_step"] = bad
+    if len(v) >= 4:
+        start = float(v[0])  # the loss at initialisation; an early spike must not raise the reference
+        out["start"] = start
+        out["max_over_start"] = float(v.max() / max(abs(start), 1e-12))
+        tail = v[len(v) // 2:]
+        out["end"] = float(np.median(tail[-max(2, len(tail) // 5):]))
+        if len(tail) >= 6:
+            d = np.diff(tail)
+            flips = float(np.mean(np.sign(d[1:]) != np.sign(d[:-1])))
+            rel_amp = float(np.median(np.abs(d)) / max(np.median(np.abs(tail)), 1e-12))
+            out.update(sign_flip_rate=flips, rel_step_amplitude=rel_amp)
+    unstable = "nonfinite_step" in out or out.get("max_over_start", 0) > 3 or \
+        (out.get("end", 0) > 0.9 * out.get("start", np.inf)) and out.get("rel_step_amplitude", 0) > 0.3
+    return out if unstable else None
+
+
+def _train_epochs(ctx: Context) -> int:
+    train = {ev["loader"] for ev in sig.loaders(ctx, "train")}
+    return max((e.get("epoch", 0) for e in sig.events(ctx, "epoch") if e.get("loader") in train), default=0) + 1
+
+
+def _other_causes(ctx: Context, ids: tuple[str, ...]) -> list[str]:
+    return sorted({f.id for f in ctx.findings if f.id in ids and f.severity in ("error", "warning")})
+
+
+@register
+class LrTooLarge(Check):
+    """``hparam.lr_too_large``: steps so big that the loss swings, blows up or goes non-finite.
+
+    Needs an unstable loss (non-finite, more than 3x its start, or ending no lower
+    than it began while swinging by a third of its level step to step) together with
+    over-large steps: an early update/weight ratio above ``RATIO_HIGH`` (ten times
+    the top of the healthy 1e-4..1e-2 band, a scale at which each step rewrites the
+    weights) or a learning rate above the usual range of its optimizer family.
+    """
+
+    id = "hparam.lr_too_large"
+    needs = frozenset({"loss"})
+    RATIO_HIGH = 0.05
+
+    def run(self, ctx: Context) -> Outcome:
+        unstable = _instability(ctx)
+        lr = _lr_info(ctx)
+        ratio, per_layer, _ = _early_ratio(ctx, 10)
+        if unstable is None:
+            return Outcome.passed("the training loss is stable")
+        lr_high = lr is not None and lr["family"] is not None and lr["lr"] > LR_HIGH[lr["family"]]
+        ratio_high = ratio is not None and ratio > self.RATIO_HIGH
+        if not (lr_high or ratio_high):
+            return Outcome.passed("the loss is unstable, but steps are not large")
+        others = _other_causes(ctx, _INSTABILITY_CAUSES)
+        if others and not lr_high:
+            return Outcome.found(Finding(
+                self.id, "Update steps are large, but the instability has another cause", severity="info",
+                confidence=0.3, location=f"optimizer {lr['optimizer']}" if lr else "learning rate",
+                evidence={"early_update_ratio": ratio, "other_causes": others}))
+        conf = 0.6 + 0.15 * lr_high + 0.15 * ratio_high - (0.2 if others else 0.0)
+        lr_txt = f"lr={sig.fmt_num(lr['lr'])} ({lr['optimizer']})" if lr else "the learning rate"
+        suggest = sig.fmt_num(lr["lr"] / 10) if lr else "a tenth"
+        return Outcome.found(Finding(
+            self.id, f"Learning rate too large: {lr_txt} makes steps of {sig.fmt_num(ratio or 0)} of the weights"
+                     if ratio is not None else f"Learning rate too large: {lr_txt}",
+            severity="error", confidence=min(conf, 0.95),
+            location=f"optimizer {lr['optimizer']} lr" if lr else "learning rate",
+            step=int(unstable.get("nonfinite_step", 0)) if "nonfinite_step" in unstable else 0,
+            evidence={**(lr or {}), "early_update_ratio_median": ratio, "loss": unstable,
+                      "healthy_update_ratio": [1e-4, 1e-2], "other_causes": others},
+            advice=f"Lower the learning rate about 10x (try {suggest}), add warm-up, or use a schedule; "
+                   f"a learning-rate range test (traindoctor run --lr-probe) finds the largest stable value.",
+            explains=["loss.oscillating", "loss.blowup", "loss.nan_inf", "weight.change_too_large",
+                      "grad.exploding", "tensor.overflow", "loss.not_converging", "activation.dead_relu",
+                      "activation.saturated", "fit.underfitting"],
+            plots={"train loss": "train/loss", "lr": "opt0/group0/lr"}))
+
+
+@register
+class LrTooSmall(Check):
+    """``hparam.lr_too_small``: steps too small for the loss to move.
+
+    Needs a slow loss (less than ``SLOW_DECREASE`` relative decrease over the run)
+    together with tiny steps: the early update/weight ratio of the trained layers
+    below ``RATIO_LOW`` (the bottom of the healthy 1e-4..1e-2 band) or a learning
+    rate below the usual range of its optimizer family. Layers that are frozen or
+    disconnected do not count: those are other causes.
+    """
+
+    id = "hparam.lr_too_small"
+    needs = frozenset({"loss"})
+    RATIO_LOW = 1e-4
+    SLOW_DECREASE = 0.3
+
+    def run(self, ctx: Context) -> Outcome:
+        prog = sig.loss_progress(ctx)
+        lr = _lr_info(ctx)
+        ratio, per_layer, _ = _early_ratio(ctx)
+        if prog is None:
+            return Outcome.not_checked("too few training steps")
+        if prog["rel_decrease"] >= self.SLOW_DECREASE:
+            return Outcome.passed(f"the loss fell {prog['rel_decrease']:.0%}")
+        lr_low = lr is not None and lr["family"] is not None and lr["lr"] < LR_LOW[lr["family"]]
+        ratio_low = ratio is not None and 0 < ratio < self.RATIO_LOW
+        if not (lr_low or ratio_low):
+            return Outcome.passed("the loss is slow, but steps are not small")
+        others = _other_causes(ctx, _SLOW_CAUSES)
+        if others and not lr_low:
+            return Outcome.found(Finding(self.id, "Update steps are small, but another cause explains it",
+                                         severity="info", confidence=0.3, location="learning rate",
+                                         evidence={"early_update_ratio": ratio, "other_causes": others}))
+        conf = 0.6 + 0.15 * lr_low + 0.15 * ratio_low - (0.2 if others else 0.0)
+        lr_txt = f"lr={sig.fmt_num(lr['lr'])} ({lr['optimizer']})" if lr else "the learning rate"
+        return Outcome.found(Finding(
+            self.id, f"Learning rate too small: {lr_txt}; the loss fell only {prog['rel_decrease']:.1%}"
+                     + (f" with steps of {sig.fmt_num(ratio)} of the weights" if ratio is not None else ""),
+            severity="error" if ratio_low and lr_low else "warning", confidence=min(conf, 0.95),
+            location=f"optimizer {lr['optimizer']} lr" if lr else "learning rate", step=0,
+            evidence={**(lr or {}), "early_update_ratio_median": ratio, "loss": prog,
+                      "healthy_update_ratio": [1e-4, 1e-2], "other_causes": others},
+            advice="Raise the learning rate (10x to 100x: Adam around 1e-3, SGD with momentum around 0.01-0.1), "
+                   "or find it with a learning-rate range test (traindoctor run --lr-probe).",
+            explains=["loss.not_converging", "weight.change_too_small", "fit.underfitting", "weight.not_updating"],
+            plots={"train loss": "train/loss", "lr": "opt0/group0/lr"}))
+
+
+@register
+class LossScale(Check):
+    """``hparam.loss_scale``: dynamic loss scaling that keeps overflowing or collapses.
+
+    Under mixed precision a too-large scale overflows and skips the step; the scaler
+    then halves the scale and the overflow stops after a few steps. A run that skips
+    more than ``SKIPPED_SHARE`` of its steps, or whose scale ends below
+    ``MIN_SCALE`` (the scale collapsed: gradients underflow), or whose scale reaches
+    ``MAX_SCALE`` (set by hand far past any precision's range; on float32 the
+    scaled loss itself overflows), has an unreasonable scaling setup. A few
+    skipped steps at the start are the normal calibration.
+    """
+
+    id = "hparam.loss_scale"
+    needs = frozenset()
+    SKIPPED_SHARE = 0.2
+    MIN_SCALE = 1.0
+    #: float16 holds at most 65504, so a useful scale stays near 2**16..2**24 (GradScaler starts at 2**16 and
+    #: doubles every 2000 clean steps); 2**64 is unreachable in practice and overflows any loss in float16.
+    MAX_SCALE = 2.0 ** 64
+
+    def run(self, ctx: Context) -> Outcome:
+        skipped = ctx.run.scalar("amp/skipped")
+        scale = ctx.run.scalar("amp/scale")
+        if not len(skipped) and not len(scale):
+            return Outcome.not_checked("no loss scaler (GradScaler) was used")
+        share = float(np.mean(skipped.value > 0)) if len(skipped) else 0.0
+        last_scale = float(scale.value[-1]) if len(scale) else None
+        first_skip = int(skipped.step[np.argmax(skipped.value > 0)]) if share > 0 else None
+        evidence = {"skipped_steps": int(np.sum(skipped.value > 0)), "steps": int(len(skipped)),
+                    "skipped_share": round(share, 3), "first_scale": float(scale.value[0]) if len(scale) else None,
+                    "last_scale": last_scale, "min_scale": float(scale.value.min()) if len(scale) else None}
+        collapsed = last_scale is not None and last_scale < self.MIN_SCALE
+        max_scale = float(np.max(scale.value)) if len(scale) else 0.0
+        absurd = max_scale >= self.MAX_SCALE
+        bad_loss = sig.first_nonfinite_loss_step(ctx)
+        evidence["first_nonfinite_loss_step"] = bad_loss
+        if share <= self.SKIPPED_SHARE and not collapsed and not absurd:
+            return Outcome.passed(f"{share:.0%} of steps skipped, scale {last_scale}")
+        if share > self.SKIPPED_SHARE:
+            title = f"The loss scaler skipped {share:.0%} of the optimizer steps (scaled gradients overflow)"
+        elif collapsed:
+            title = f"The loss scale collapsed to {sig.fmt_num(last_scale)}"
+        else:
+            title = f"The loss scale reaches {sig.fmt_num(max_scale)}, far beyond what any precision can hold" + \
+                (" (the scaled loss overflows)" if bad_loss is not None else "")
+        return Outcome.found(Finding(
+            self.id, title, severity="error", confidence=0.9, location="GradScaler",
+            step=first_skip if first_skip is not None else 0, evidence=evidence,
+            advice="Use GradScaler's defaults (init_scale=2**16, growth_factor=2, backoff_factor=0.5, "
+                   "growth_interval=2000); if the scale keeps collapsing, look for a real overflow in the "
+                   "model (keep softmax/losses in float32) rather than forcing the scale.",
+            explains=["weight.not_updating", "loss.not_converging", "tensor.overflow", "loss.nan_inf",
+                      "grad.exploding", "weight.change_too_small", "fit.underfitting"],
+            plots={"loss scale": "amp/scale", "skipped": "amp/skipped"}))
+
+
+@register
+class EpochsTooFew(Check):
+    """``hparam.epochs_too_few``: training stopped while validation was still improving clearly.
+
+    With at least ``MIN_EVALS`` evaluations: the last three validation losses still
+    fall one after the other, and the last third of the evaluations (by count, so
+    the test does not depend on how often the script evaluates) brought
+    ``LATE_SHARE`` or more of the whole decrease, where a curve that has flattened
+    brings a few percent; the training loss also still fell by ``TRAIN_TAIL_GAIN``
+    over the last quarter of steps. With two or three evaluations only, each must
+    improve on the one before by ``FEW_EVALS_GAIN`` with the training loss still
+    falling by ``FEW_EVALS_TRAIN_GAIN``.
+    """
+
+    id = "hparam.epochs_too_few"
+    needs = frozenset({"loss"})
+    MIN_EVALS = 4
+    LATE_SHARE = 0.25
+    #: With only two or three evaluations: each must improve on the last by this much, and the training loss
+    #: must still fall by ``FEW_EVALS_TRAIN_GAIN`` over its last quarter.
+    FEW_EVALS_GAIN = 0.1
+    FEW_EVALS_TRAIN_GAIN = 0.15
+    MIN_TOTAL_GAIN = 0.05
+    TRAIN_TAIL_GAIN = 0.05
+
+    def run(self, ctx: Context) -> Outcome:
+        tag, st, ev = sig.eval_curve(ctx, "loss")
+        step, v = sig.finite_loss(ctx)
+        if len(v) < 8:
+            return Outcome.not_checked("too few training steps")
+        q = max(2, len(v) // 4)
+        k = max(1, q // 4)
+        tail_gain = (np.median(v[-q:][:k]) - np.median(v[-k:])) / max(abs(np.median(v[-q:][:k])), 1e-12)
+        evidence = {"train_loss_gain_last_quarter": round(float(tail_gain), 4)}
+        if len(ev) < 2:
+            return Outcome.passed("no validation curve; not judged from training loss alone")
+        if len(ev) < self.MIN_EVALS:
+            # Two or three evaluations: every one still clearly better than the last, and the training loss
+            # still falling steeply.
+            gains = -np.diff(ev) / np.maximum(np.abs(ev[:-1]), 1e-12)
+            evidence.update(eval_loss=[float(x) for x in ev], eval_gains=[round(float(g), 4) for g in gains])
+            improving = bool(np.all(gains >= self.FEW_EVALS_GAIN)) and tail_gain >= self.FEW_EVALS_TRAIN_GAIN
+            late_share = float(gains[-1])
+            return self._report(ctx, improving, tail_gain, evidence, st, tag, late_share)
+        late = max(1, round((len(ev) - 1) / 3))
+        total = ev[0] - ev[-1]
+        late_share = (ev[-1 - late] - ev[-1]) / total if total > 0 else 0.0
+        falling = bool(ev[-3] > ev[-2] > ev[-1])
+        evidence.update(eval_loss=[float(x) for x in ev[-6:]], eval_evaluations=int(len(ev)),
+                        late_share_of_decrease=round(float(late_share), 3),
+                        eval_loss_last_gain=round(float((ev[-2] - ev[-1]) / max(abs(ev[-2]), 1e-12)), 4))
+        improving = falling and late_share >= self.LATE_SHARE and total / max(abs(ev[0]), 1e-12) >= self.MIN_TOTAL_GAIN
+        return self._report(ctx, improving, tail_gain, evidence, st, tag, late_share)
+
+    def _report(self, ctx: Context, improving: bool, tail_gain: float, evidence: dict, st: np.ndarray, tag: str,
+                late_share: float) -> Outcome:
+        if not (improving and tail_gain >= self.TRAIN_TAIL_GAIN):
+            return Outcome.passed("validation had flattened at the end of training")
+        ratio, _, _ = _early_ratio(ctx)
+        others = _other_causes(ctx, _SLOW_CAUSES + ("hparam.lr_too_small",))
+        if others:
+            return Outcome.found(Finding(self.id, "Validation still improved at the end, but a slowing cause "
+                                                  "was found", severity="info", confidence=0.3,
+                                         location="epochs", evidence={**evidence, "other_causes": others}))
+        epochs = _train_epochs(ctx)
+        return Outcome.found(Finding(
+            self.id, f"Training stopped after {epochs} epoch(s) while the validation loss was still falling "
+                     f"({late_share:.0%} of its decrease, or gain, at the last evaluation(s))",
+            severity="warning", confidence=0.5, location="epochs", step=int(st[-1]),
+            evidence={**evidence, "epochs": epochs, "early_update_ratio_median": ratio},
+            advice=f"Train longer (at least {2 * epochs} epochs) with early stopping on the validation loss, "
+                   f"and keep the best checkpoint.",
+            explains=["fit.underfitting", "loss.not_converging"],
+            plots={"validation loss": tag, "train loss": "train/loss"}))
+
+
+@register
+class EpochsTooMany(Check):
+    """``hparam.epochs_too_many``: training went on long after validation stopped improving.
+
+    The best validation loss came in the first ``BEST_BEFORE`` of the evaluations
+    and the last one is ``WORSENING`` above it, while the training loss kept falling
+    (overfitting by training time). A rising validation loss with a validation
+    accuracy still at its best is overconfidence, not lost accuracy, and passes.
+    """
+
+    id = "hparam.epochs_too_many"
+    needs = frozenset({"loss"})
+    MIN_EVALS = 5
+    BEST_BEFORE = 0.6
+    WORSENING = 0.25
+    ACC_DROP = 0.01
+
+    def run(self, ctx: Context) -> Outcome:
+        tag, st, ev = sig.eval_curve(ctx, "loss")
+        if len(ev) < self.MIN_EVALS:
+            return Outcome.not_checked(f"needs {self.MIN_EVALS} evaluations, the run has {len(ev)}")
+        best = int(np.argmin(ev))
+        worse = (ev[-1] - ev[best]) / max(abs(ev[best]), 1e-12)
+        atag, ast, acc = sig.eval_curve(ctx, "acc")
+        acc_drop = float(acc.max() - acc[-1]) if len(acc) else None
+        evidence = {"best_eval_index": best, "evaluations": int(len(ev)), "best_eval_loss": float(ev[best]),
+                    "best_eval_step": int(st[best]), "last_eval_loss": float(ev[-1]),
+                    "worsening": round(float(worse), 3), "eval_acc_drop_from_best": acc_drop}
+        if best > self.BEST_BEFORE * (len(ev) - 1) or worse < self.WORSENING or \
+                (acc_drop is not None and acc_drop < self.ACC_DROP):
+            return Outcome.passed(f"best validation loss at evaluation {best + 1} of {len(ev)}")
+        epochs = _train_epochs(ctx)
+        best_epoch = max(1, round((best + 1) * epochs / len(ev)))
+        return Outcome.found(Finding(
+            self.id, f"Validation loss was best at step {int(st[best])} (evaluation {best + 1} of {len(ev)}) and "
+                     f"is {worse:.0%} worse at the end",
+            severity="warning", confidence=0.7, location="epochs", step=int(st[best]),
+            evidence={**evidence, "epochs": epochs},
+            advice=f"Stop around epoch {best_epoch} (early stopping on the validation loss with a patience of a "
+                   f"few evaluations) and keep the best checkpoint; or add regularisation.",
+            explains=["fit.overfitting", "loss.zero"],
+            plots={"validation loss": tag, "train loss": "train/loss"}))
+
+
+@register
+class BatchSizeTooLarge(Check):
+    """``hparam.batch_size_too_large``: so few updates that the model cannot converge.
+
+    A batch of ``DATASET_SHARE`` of the training set or more gives at most a few
+    updates per epoch; with fewer than ``MIN_UPDATES`` optimizer steps in the whole
+    run and a loss still far from settled, the batch size (not the epochs) is what
+    starves training. Full-batch training with many steps (L-BFGS, small tabular
+    problems) passes.
+    """
+
+    id = "hparam.batch_size_too_large"
+    needs = frozenset({"dataloader"})
+    DATASET_SHARE = 0.25
+    MIN_UPDATES = 150
+    UNSETTLED = 0.5
+
+    def run(self, ctx: Context) -> Outcome:
+        tl = sig.loaders(ctx, "train")
+        n = sig.train_size(ctx)
+        if not tl or not n or not tl[0].get("batch_size"):
+            return Outcome.not_checked("the training batch size or dataset size is unknown")
+        bsz = int(tl[0]["batch_size"])
+        updates = int(len(ctx.loss))
+        share = bsz / n
+        prog = sig.loss_progress(ctx)
+        gap = sig.eval_accuracy_gap(ctx)
+        evidence = {"batch_size": bsz, "train_samples": n, "batch_share": round(share, 3),
+                    "batches_per_epoch": tl[0].get("batches_per_epoch"), "optimizer_steps": updates}
+        if share < self.DATASET_SHARE or updates >= self.MIN_UPDATES:
+            return Outcome.passed(f"batch {bsz} of {n} samples, {updates} updates")
+        if prog is not None:
+            evidence["loss"] = prog
+        if gap is not None:
+            evidence.update(train_acc=round(gap["train_acc"], 4), eval_acc=round(gap["eval_acc"], 4))
+        settled = prog is not None and prog["rel_decrease"] >= self.UNSETTLED and \
+            (gap is None or gap["train_acc"] >= 0.95)
+        if settled:
+            return Outcome.passed(f"batch {bsz} of {n} samples, but the loss settled")
+        return Outcome.found(Finding(
+            self.id, f"Batch size {bsz} is {share:.0%} of the {n} training samples: only {updates} updates in all",
+            severity="warning", confidence=0.75, location="train DataLoader batch_size", step=0,
+            evidence=evidence,
+            advice=f"Use smaller batches (e.g. {max(16, min(256, n // 32))}) for more updates per epoch, or "
+                   f"scale the learning rate with the batch size and train for more steps.",
+            explains=["loss.not_converging", "fit.underfitting", "fit.overfitting"],
+            plots={"train loss": "train/loss"}))

@@ -1,0 +1,211 @@
+"""Weight-initialisation causes: all-zero/all-equal weights, ranks that start apart."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..base import Check, Context, Finding, Outcome, register
+from . import _signals as sig
+from .graph import STATIC_STEP, _last_layer
+
+
+def _layer_weights(ctx: Context) -> list[tuple[str, dict, dict]]:
+    """``(param, param info, step-0 stats)`` for the matrix weights of learned layers, in model order."""
+    params = sig.module_params(ctx)
+    w0 = sig.weights_at(ctx)
+    out = []
+    for name, p in params.items():
+        if p["module_class"] not in sig.LAYER_CLASSES or len(p.get("shape", [])) < 2:
+            continue
+        if not p.get("requires_grad", True) or name not in w0:
+            continue
+        out.append((name, p, w0[name]))
+    return out
+
+
+@register
+class AllZeroInit(Check):
+    """``init.all_zero``: a layer's weights start all zero or all equal.
+
+    All units of such a layer compute the same function and get the same gradient,
+    so they stay identical (and with zeros everywhere downstream, get no gradient at
+    all). Reported: a hidden layer whose weights all share one non-zero value, two
+    or more all-zero hidden layers, or a model whose every layer is constant. A
+    single zero layer between random ones (a zero output head, LoRA's B matrix) is
+    a known recipe: the first update already gives its rows different values.
+    "Equal" means a standard deviation of exactly zero at step 0.
+    """
+
+    id = "init.all_zero"
+    needs = frozenset({"weight"})
+    #: Zero hidden layers that make units symmetric: one zero layer between random ones is broken by the
+    #: first update (its gradient differs per row), two or more leave the units between them identical.
+    MIN_ZERO_LAYERS = 2
+
+    def run(self, ctx: Context) -> Outcome:
+        layers = _layer_weights(ctx)
+        if not layers:
+            return Outcome.not_checked("no layer weights were recorded at the first step")
+        head = _last_layer(ctx)
+        constant = [(n, p, w) for n, p, w in layers if w["std"] == 0 and w["numel"] > 1]
+        hidden = [c for c in constant if c[1]["module"] != head]
+        equal = [c for c in hidden if c[2]["mean"] != 0]
+        zero = [c for c in hidden if c[2]["mean"] == 0]
+        if not equal and len(zero) < self.MIN_ZERO_LAYERS and len(constant) < len(layers):
+            note = "layer weights start random"
+            if constant:
+                note += f" (zero-initialised: {', '.join(c[0] for c in constant)}; a single zero layer between " \
+                        f"random ones is a known recipe, e.g. LoRA or zero-init heads)"
+            return Outcome.passed(note)
+        name, p, w = (equal or zero or constant)[0]
+        value = w["mean"]
+        what = "all zero" if value == 0 else f"all equal to {sig.fmt_num(value)}"
+        return Outcome.found(Finding(
+            self.id, f"{name} starts {what}: its units stay symmetric and learn the same thing",
+            severity="error", confidence=0.9, location=p["module"], step=STATIC_STEP,
+            evidence={"constant_layers": {n: {"value": w["mean"], "numel": int(w["numel"])} for n, _, w in constant},
+                      "layers": len(layers)},
+            advice="Initialise weights randomly (keep PyTorch's default, or nn.init.kaiming_normal_/xavier_uniform_); "
+                   "constant initialisation is fine only for biases and normalisation layers.",
+            explains=["weight.not_updating", "weight.change_too_small", "grad.vanishing", "loss.not_converging",
+                      "fit.underfitting", "activation.dead_relu"],
+            plots={f"{name} std": {"table": "weight", "key": name, "field": "std"}}))
+
+
+@register
+class InitScale(Check):
+    """``hparam.init_scale``: initial weight scale far off the variance-preserving range.
+
+    The gain of a layer, ``std(W) * sqrt(fan_in)``, is what multiplies the scale of
+    its input: PyTorch's default gives 0.58, Xavier about 1, Kaiming for ReLU 1.41,
+    a GPT-style std of 0.02 at width 64..1024 gives 0.16..0.64. ``MAX_GAIN`` sits
+    above every such scheme (tanh's Xavier gain 5/3 included); ``MIN_GAIN`` below the
+    smallest of them, and must hold on ``MIN_SMALL_LAYERS`` hidden layers, because a
+    small output head is a deliberate recipe and one small layer is absorbed by the
+    next. Step-0 activation scales are attached as evidence.
+    """
+
+    id = "hparam.init_scale"
+    needs = frozenset({"weight"})
+    MAX_GAIN = 4.0
+    MIN_GAIN = 0.04
+    MIN_SMALL_LAYERS = 2
+
+    def run(self, ctx: Context) -> Outcome:
+        layers = _layer_weights(ctx)
+        if not layers:
+            return Outcome.not_checked("no layer weights were recorded at the first step")
+        head = _last_layer(ctx)
+        gains = {}
+        for name, p, w in layers:
+            fan = int(np.prod(p["shape"][1:]))
+            if p["module_class"] in ("RNN", "LSTM", "GRU") and "weight_hh" in name:
+                fan = p["shape"][1]
+            if w["std"] > 0:
+                gains[name] = (w["std"] * np.sqrt(fan), p)
+        large = [(n, g, p) for n, (g, p) in gains.items() if g > self.MAX_GAIN]
+        small = [(n, g, p) for n, (g, p) in gains.items() if g < self.MIN_GAIN and p["module"] != head]
+        act = self._activation_scales(ctx)
+        ev_gains = {n: round(float(g), 4) for n, (g, _) in gains.items()}
+        if large:
+            n, g, p = large[0]
+            return Outcome.found(Finding(
+                self.id, f"{n} is initialised {g / 1.0:.1f}x larger than a variance-preserving scale "
+                         f"(std {sig.fmt_num(g / np.sqrt(np.prod(p['shape'][1:])))})",
+                severity="error", confidence=0.85, location=p["module"], step=STATIC_STEP,
+                evidence={"gain_std_x_sqrt_fan_in": ev_gains, "too_large": [x[0] for x in large],
+                          "activation_std_step0": act},
+                advice="Use a fan-in-scaled initialisation (PyTorch's default, nn.init.kaiming_normal_ for ReLU, "
+                       "nn.init.xavier_uniform_ for tanh), i.e. std about 1/sqrt(fan_in), not a fixed std.",
+                explains=["loss.blowup", "loss.nan_inf", "grad.exploding", "activation.saturated",
+                          "tensor.overflow", "loss.oscillating", "activation.dead_relu", "loss.not_converging"]))
+        if len(small) >= self.MIN_SMALL_LAYERS:
+            n, g, p = small[0]
+            return Outcome.found(Finding(
+                self.id, f"{len(small)} layers are initialised far below a variance-preserving scale "
+                         f"(gain {g:.3g} at {n})",
+                severity="error", confidence=0.8, location=p["module"], step=STATIC_STEP,
+                evidence={"gain_std_x_sqrt_fan_in": ev_gains, "too_small": [x[0] for x in small],
+                          "activation_std_step0": act},
+                advice="Use a fan-in-scaled initialisation (std about 1/sqrt(fan_in), or nn.init.kaiming_normal_) "
+                       "so that signals and gradients keep their scale from layer to layer.",
+                explains=["grad.vanishing", "weight.change_too_small", "loss.not_converging", "fit.underfitting",
+                          "weight.not_updating"]))
+        return Outcome.passed("layer gains std*sqrt(fan_in) within "
+                              f"[{self.MIN_GAIN}, {self.MAX_GAIN}]")
+
+    def _activation_scales(self, ctx: Context) -> dict[str, float]:
+        act = ctx.run.table("activation")
+        if not len(act):
+            return {}
+        rows = act.rows_at(int(act.step.min()))
+        rows = rows[np.argsort(act.seq[rows])]
+        std = act.col("std")
+        return {act.keys[int(act.key[r])]: float(std[r]) for r in rows[:16]}
+
+
+@register
+class DistributedMismatch(Check):
+    """``init.distributed_mismatch``: ranks start training from different weights.
+
+    Every rank records its own stream; the per-parameter statistics (mean, std,
+    norm) of each rank at its first step are compared with rank 0's. Identical
+    initial weights give identical statistics to the last bit; ``REL_TOL`` allows
+    for reductions summed in another order on another device.
+    """
+
+    id = "init.distributed_mismatch"
+    needs = frozenset({"weight"})
+    REL_TOL = 1e-4
+
+    def run(self, ctx: Context) -> Outcome:
+        if not hasattr(ctx.run, "rank_table"):
+            return Outcome.not_checked("this source records a single rank")
+        ranks = sorted({int(e.get("rank", 0) or 0) for e in ctx.run.events("meta")} - {0})
+        if not ranks:
+            return Outcome.not_checked("single-process run: no other rank to compare")
+        w0 = sig.weights_at(ctx)
+        if not w0:
+            return Outcome.not_checked("rank 0 recorded no weights")
+        diffs: dict[int, list[tuple[str, float]]] = {}
+        compared = 0
+        for r in ranks:
+            other = self._rank_weights(ctx, r)
+            for name, st in other.items():
+                if name not in w0:
+                    continue
+                compared += 1
+                a, b = w0[name], st
+                rel = max(abs(a[f] - b[f]) / max(abs(a[f]), abs(b[f]), 1e-12) for f in ("mean", "std", "norm"))
+                if rel > self.REL_TOL:
+                    diffs.setdefault(r, []).append((name, rel))
+        if not compared:
+            return Outcome.not_checked("no weights of other ranks to compare")
+        if not diffs:
+            return Outcome.passed(f"{len(ranks) + 1} ranks start from identical weights")
+        r, items = next(iter(diffs.items()))
+        name, rel = items[0]
+        return Outcome.found(Finding(
+            self.id, f"Rank {r} starts from different weights than rank 0 ({len(items)} parameters differ)",
+            severity="error", confidence=0.9, location=name, step=STATIC_STEP,
+            evidence={"ranks_differing": sorted(diffs), "params_differing": {str(k): [n for n, _ in v][:10]
+                                                                            for k, v in diffs.items()},
+                      "max_relative_difference": float(max(x for v in diffs.values() for _, x in v)),
+                      "rank0": w0[name], "compared_params": compared},
+            advice="Seed every rank identically (torch.manual_seed(seed) before building the model) or broadcast "
+                   "rank 0's parameters (torch.distributed.broadcast, or wrap the model in "
+                   "DistributedDataParallel, which does it).",
+            explains=["loss.not_converging", "loss.oscillating", "fit.underfitting"]))
+
+    def _rank_weights(self, ctx: Context, rank: int) -> dict[str, dict[str, float]]:
+        blocks = ctx.run.rank_table("weight", rank)
+        first: dict[str, dict[str, float]] = {}
+        s0 = min((int(c["step"].min()) for _, c in blocks if len(c["step"])), default=None)
+        if s0 is None:
+            return first
+        from ...record.run import TENSOR_FIELDS
+
+        for keys, cols in blocks:
+            vals = cols["values"].reshape(len(cols["step"]), -1)
+            for i in np.nonzero(cols["step"] == s0)[0]:
+                first.setdefault(keys[int(cols["key"][i])], dict(zip(TENSOR_FIELDS, (float(x) for x in vals[i]))))
+        return first

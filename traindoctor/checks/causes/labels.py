@@ -1,0 +1,97 @@
+"""``data.label_errors``, apart from the other data checks because it runs last: a model that trains badly
+for any other reason found in the run (graph, data, hyperparameters) also contradicts correct labels."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..base import Check, Context, Finding, Outcome, register
+from . import _signals as sig
+
+
+@register
+class LabelErrors(Check):
+    """``data.label_errors``: training labels the model confidently contradicts.
+
+    Confident learning (cleanlab's ``find_label_issues``) on the training
+    predictions recorded at the end of training. Hard examples near a class border
+    get low confidence everywhere; a wrong label on an easy example gets a confident
+    prediction of another class. Reported when cleanlab flags ``ISSUE_SHARE`` of the
+    rows *and* ``CONFIDENT_SHARE`` of the rows are predicted with probability above
+    ``CONFIDENT`` as a class other than their label, so ambiguous data (where the
+    model is unsure) does not count as mislabelled. Training accuracy far below the
+    evaluation accuracy (the evaluation labels are cleaner) relaxes the confidence.
+    A model that trains badly for another reason found in the run also contradicts
+    correct labels, so then the finding is only a note.
+    """
+
+    id = "data.label_errors"
+    needs = frozenset()
+    ISSUE_SHARE = 0.05
+    CONFIDENT = 0.8
+    CONFIDENT_SHARE = 0.04
+    #: With many classes and much noise the model is rarely that sure; when the evaluation accuracy is
+    #: ``EVAL_ABOVE_TRAIN`` above the training accuracy, predictions with ``LIKELY`` probability count instead.
+    EVAL_ABOVE_TRAIN = 0.15
+    LIKELY = 0.6
+    MIN_ROWS = 200
+
+    def run(self, ctx: Context) -> Outcome:
+        evs = sig.events(ctx, "train_predictions")
+        if not evs:
+            return Outcome.not_checked("no training predictions of a classification loss were recorded")
+        ev = evs[-1]
+        labels = np.asarray(ev["labels"], dtype=np.int64)
+        probs = np.asarray(ev["probs"], dtype=np.float64)
+        if len(labels) < self.MIN_ROWS or probs.shape[1] < 2:
+            return Outcome.not_checked(f"only {len(labels)} training predictions recorded")
+        probs = probs / probs.sum(1, keepdims=True)
+        pred = probs.argmax(1)
+        conf_other = (pred != labels) & (probs.max(1) >= self.CONFIDENT)
+        confident_share = float(conf_other.mean())
+        issues = self._issues(labels, probs)
+        issue_share = float(issues.mean()) if issues is not None else confident_share
+        gap = sig.eval_accuracy_gap(ctx)
+        evidence = {"rows": int(len(labels)), "flagged_by_confident_learning": int(issues.sum()) if issues is not None
+                    else None, "confidently_other_class": int(conf_other.sum()),
+                    "confidently_other_share": round(confident_share, 4)}
+        if gap:
+            evidence.update(train_acc=round(gap["train_acc"], 4), eval_acc=round(gap["eval_acc"], 4))
+        # Training accuracy far below evaluation accuracy: the training labels are worse than the evaluation ones.
+        clean_eval = gap is not None and gap["eval_acc"] - gap["train_acc"] >= self.EVAL_ABOVE_TRAIN
+        likely_share = float(((pred != labels) & (probs.max(1) >= self.LIKELY)).mean())
+        evidence["likely_other_share"] = round(likely_share, 4)
+        if issue_share < self.ISSUE_SHARE or not (confident_share >= self.CONFIDENT_SHARE or
+                                                  (clean_eval and likely_share >= self.CONFIDENT_SHARE)):
+            return Outcome.passed(f"{confident_share:.1%} of training rows confidently contradict their label")
+        pairs: dict[str, int] = {}
+        for y, p in zip(labels[conf_other], pred[conf_other]):
+            pairs[f"{y}->{p}"] = pairs.get(f"{y}->{p}", 0) + 1
+        top = sorted(pairs.items(), key=lambda kv: -kv[1])[:8]
+        evidence["label_to_predicted"] = dict(top)
+        worst = top[0][0].split("->")[0]
+        conf = 0.8 if (gap and gap["eval_acc"] > gap["train_acc"]) else 0.7
+        others = sorted({f.id for f in ctx.findings if f.kind == "cause" and f.severity in ("error", "warning")})
+        if others:  # a model trained badly for another reason also contradicts correct labels
+            evidence["other_causes"] = others
+            return Outcome.found(Finding(
+                self.id, f"{confident_share:.0%} of training rows are predicted as another class than their label, "
+                         f"which the other causes found may explain", severity="info", confidence=0.3,
+                location=f"class {worst}", step=int(ev.get("step", 0)), evidence=evidence))
+        return Outcome.found(Finding(
+            self.id, f"{confident_share:.0%} of training rows are confidently predicted as another class than "
+                     f"their label (likely label errors)",
+            severity="warning", confidence=conf, location=f"class {worst}", step=int(ev.get("step", 0)),
+            evidence=evidence,
+            advice="Review the flagged samples and fix their labels (cleanlab.find_label_issues lists them); "
+                   "until then, label smoothing or a noise-robust loss limits the damage.",
+            explains=["fit.underfitting", "loss.not_converging", "fit.overfitting", "loss.oscillating"]))
+
+    def _issues(self, labels: np.ndarray, probs: np.ndarray) -> np.ndarray | None:
+        try:
+            from cleanlab.filter import find_label_issues
+        except ImportError:
+            return None
+        present = np.unique(labels)
+        if len(present) != probs.shape[1]:
+            return None
+        return np.asarray(find_label_issues(labels, probs), dtype=bool)
