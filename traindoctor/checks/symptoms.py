@@ -555,15 +555,16 @@ class WeightChangeTooLarge(_UpdateRatio):
 
     Three ways, per weight matrix: the median over steps above ``RATIO`` = 0.1
     (MindInsight's ``weight_change_too_large`` default), the 90th percentile above
-    ``P90_RATIO`` = 0.05, or one step above ``SPIKE`` = 0.5 (half the weight rewritten at
-    once). On the zoo's healthy runs the largest p90 is 0.029 and the largest single
-    step 0.08; runs with a learning rate too large show p90 0.06-0.3 and steps near 1.
+    ``P90_RATIO`` = 0.12, or one step above ``SPIKE`` = 0.5 (half the weight rewritten at
+    once). The zoo's healthy runs reach p90 0.10 (a small two-process MLP at a high but stable
+    rate) and single steps of 0.11; runs with a learning rate too large show p90 0.11-0.3 or
+    steps near 1.
     Small output layers are the exception, hence ``MIN_SHARE`` and ``REWRITE``.
     """
 
     id = "weight.change_too_large"
     RATIO = 0.1
-    P90_RATIO = 0.05
+    P90_RATIO = 0.12
     SPIKE = 0.5
     #: small layers (a 84x10 output layer) have large ratios in healthy runs (a MindSpore LeNet:
     #: p90 0.12 on fc2): the flagged weights must hold this share of the weight parameters...
@@ -848,6 +849,10 @@ class FitUnderfitting(Check):
             tr_end = float(np.mean(tr.value[-k:]))
             goal = targets.get("train_acc")
             base = _baseline(ctx)
+            if base and _weighted_loss(ctx):
+                # class weights trade accuracy for the small classes' recall: the majority-class share is no
+                # baseline then; a uniform guess is
+                base = {**base, "acc": 1.0 / max(2, base.get("classes", 2))}
             ref, kind = (goal, "target") if goal is not None else ((base["acc"] + self.MARGIN, "baseline")
                                                                    if base else (None, None))
             if ref is None:
@@ -878,6 +883,10 @@ class FitUnderfitting(Check):
                     plots={"train/loss": "train/loss"}))
             return Outcome.passed("training MSE below the mean predictor's")
         return Outcome.not_checked("no accuracy metric and no regression loss to compare with a baseline")
+
+
+def _weighted_loss(ctx: Context) -> bool:
+    return any(e.get("weighted") for e in ctx.run.events("loss_call") if e.get("mode") == "train")
 
 
 def _target_variance(ctx: Context) -> float | None:

@@ -70,7 +70,7 @@ def _baseline(ctx: Context) -> dict[str, Any] | None:
     if not total:
         return None
     major = max(counts, key=counts.get)
-    return {"acc": counts[major] / total, "class": major, "samples": total}
+    return {"acc": counts[major] / total, "class": major, "samples": total, "classes": len(counts)}
 
 
 def _verdict(stages: list[dict[str, Any]], findings: list[Finding]) -> str:

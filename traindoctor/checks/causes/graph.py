@@ -451,6 +451,8 @@ class OptimizerMisuse(Check):
     GROWTH = 4.0
     #: Share of steps whose gradient norm exceeds the previous step's.
     STEADY = 0.75
+    #: Accumulated gradients grow about linearly: growth above this many times the step count is divergence.
+    MAX_LINEAR = 3.0
     #: A user-written update whose cosine with -grad is below this is moving uphill.
     ASCENT_COS = -0.5
 
@@ -479,7 +481,10 @@ class OptimizerMisuse(Check):
         window = total[:n]
         growth = float(np.median(window[-3:]) / max(np.median(window[:2]), 1e-30))
         steady = float(np.mean(np.diff(window) > 0))
-        if growth >= self.GROWTH and steady >= self.STEADY:
+        # accumulation grows at most linearly (k+1 batches' worth after k steps); a much faster,
+        # exponential growth is a diverging optimisation (see loss.blowup), not missing zero_grad
+        linear = growth <= self.MAX_LINEAR * n
+        if growth >= self.GROWTH and steady >= self.STEADY and linear:
             return Outcome.found(Finding(
                 self.id, f"Gradients accumulate across steps: the gradient norm grew {growth:.1f}x over "
                          f"{n} steps, rising in {steady:.0%} of them",

@@ -28,6 +28,10 @@ _SLOW_CAUSES = ("graph.frozen_weights", "graph.node_connection", "init.all_zero"
                 "hparam.batch_size_too_large", "graph.optimizer")
 
 
+#: symptoms that mean the gradients themselves are unhealthy (so small steps are not the learning rate's fault)
+_UNHEALTHY_GRADIENTS = ("grad.vanishing", "activation.saturated", "activation.dead_relu")
+
+
 def _lr_info(ctx: Context) -> dict | None:
     evs = sig.events(ctx, "optimizer")
     if not evs:
@@ -174,7 +178,9 @@ class LrTooSmall(Check):
         ratio_low = ratio is not None and 0 < ratio < self.RATIO_LOW
         if not (lr_low or ratio_low):
             return Outcome.passed("the loss is slow, but steps are not small")
-        others = _other_causes(ctx, _SLOW_CAUSES)
+        # the checklist's signal is "update/weight ratio tiny while gradients are healthy": vanishing
+        # gradients, saturated or dead units make the steps small whatever the learning rate
+        others = _other_causes(ctx, _SLOW_CAUSES + _UNHEALTHY_GRADIENTS)
         if others and not lr_low:
             return Outcome.found(Finding(self.id, "Update steps are small, but another cause explains it",
                                          severity="info", confidence=0.3, location="learning rate",

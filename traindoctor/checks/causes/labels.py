@@ -8,6 +8,10 @@ from ..base import Check, Context, Finding, Outcome, register
 from . import _signals as sig
 
 
+#: symptoms of an unstable training, whose predictions cannot be trusted to judge labels
+_UNSTABLE = ("loss.oscillating", "loss.blowup", "loss.nan_inf", "weight.change_too_large", "grad.exploding")
+
+
 @register
 class LabelErrors(Check):
     """``data.label_errors``: training labels the model confidently contradicts.
@@ -70,8 +74,11 @@ class LabelErrors(Check):
         evidence["label_to_predicted"] = dict(top)
         worst = top[0][0].split("->")[0]
         conf = 0.8 if (gap and gap["eval_acc"] > gap["train_acc"]) else 0.7
-        others = sorted({f.id for f in ctx.findings if f.kind == "cause" and f.severity in ("error", "warning")})
-        if others:  # a model trained badly for another reason also contradicts correct labels
+        # A model trained badly for another reason, or whose training is unstable (confident learning
+        # needs a model that fits), also contradicts correct labels.
+        others = sorted({f.id for f in ctx.findings if f.severity in ("error", "warning") and
+                         (f.kind == "cause" or f.id in _UNSTABLE)})
+        if others:
             evidence["other_causes"] = others
             return Outcome.found(Finding(
                 self.id, f"{confident_share:.0%} of training rows are predicted as another class than their label, "
