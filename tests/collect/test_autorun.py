@@ -187,9 +187,11 @@ def test_kill_9_keeps_everything_flushed_before(tmp_path):
     proc = subprocess.Popen(TD + ["run", "--logdir", str(tmp_path / "runs"), "--name", "k", "--no-summary", str(script)],
                             cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     stream = tmp_path / "runs" / "k" / "rank0.tdr"
-    deadline = time.time() + 60
-    while time.time() < deadline and (not stream.exists() or stream.stat().st_size < 200_000):
-        time.sleep(0.2)
+    deadline = time.time() + 90
+    while time.time() < deadline:  # wait until at least 30 steps are on disk
+        if stream.exists() and TDRun(str(tmp_path / "runs" / "k")).steps >= 30:
+            break
+        time.sleep(0.3)
     size_before_kill = stream.stat().st_size
     proc.kill()
     proc.wait()

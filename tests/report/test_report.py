@@ -32,7 +32,10 @@ def test_json_contract_and_formats(run_script, tmp_path):
     f = report["findings"][0]
     assert set(f) >= {"id", "kind", "category", "severity", "confidence", "title", "location", "step", "evidence",
                       "advice", "explains"}
-    assert f["id"] in ("loss.nan_inf", "loss.blowup") and f["severity"] == "error"
+    # the cause (a learning rate of 50) leads, above the symptoms it explains
+    assert f["id"] in ("hparam.lr_too_large", "loss.nan_inf", "loss.blowup") and f["severity"] == "error"
+    if f["kind"] == "cause":
+        assert {"loss.nan_inf", "loss.blowup"} & set(f["explains"])
     assert [c["id"] for c in report["checklist"]] == ids.ALL_IDS
     assert {c["status"] for c in report["checklist"]} <= {"fail", "warn", "pass", "not_checked"}
     nan = next(x for x in report["findings"] if x["id"] == "loss.nan_inf")

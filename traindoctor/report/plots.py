@@ -46,12 +46,15 @@ def metric_figure(run: Run) -> dict[str, Any] | None:
     return {"data": traces, "layout": _layout("Accuracy", "step", "accuracy")}
 
 
+#: A finding whose evidence is not a series (a module's mode, a loss function's inputs) is shown
+#: against the loss curve, with its step marked: where in the training it was seen.
+CONTEXT_PLOTS = {"train/loss": "train/loss", "eval/loss": "eval/loss"}
+
+
 def finding_figure(run: Run, finding: Finding) -> dict[str, Any] | None:
-    if not finding.plots:
-        return None
     traces = []
     log = False
-    for label, spec in finding.plots.items():
+    for label, spec in (finding.plots or CONTEXT_PLOTS).items():
         if label == "_log":
             log = bool(spec)
             continue

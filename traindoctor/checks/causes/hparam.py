@@ -32,10 +32,22 @@ _SLOW_CAUSES = ("graph.frozen_weights", "graph.node_connection", "init.all_zero"
 _UNHEALTHY_GRADIENTS = ("grad.vanishing", "activation.saturated", "activation.dead_relu")
 
 
+def _effective_lr(lr: dict) -> float:
+    """SGD with momentum m takes steps of lr / (1 - m) once the velocity builds up."""
+    m = lr.get("momentum")
+    if lr.get("family") == "sgd" and isinstance(m, (int, float)) and 0 < m < 1:
+        return lr["lr"] / (1 - m)
+    return lr["lr"]
+
+
 def _lr_info(ctx: Context) -> dict | None:
     evs = sig.events(ctx, "optimizer")
     if not evs:
-        return None
+        # an imported log (TensorBoard hparams, MindSpore lineage) names the optimizer in its hparams
+        hp = next((e for e in sig.events(ctx, "hparams") if e.get("optimizer_class")), None)
+        if hp is None:
+            return None
+        evs = [{"class": hp["optimizer_class"], "groups": [{"lr": hp.get("lr"), "momentum": hp.get("momentum")}]}]
     ev = evs[0]
     lrs = [g.get("lr") for g in ev.get("groups", []) if isinstance(g.get("lr"), (int, float))]
     tag = "opt0/group0/lr"
@@ -86,7 +98,12 @@ def _instability(ctx: Context) -> dict | None:
             flips = float(np.mean(np.sign(d[1:]) != np.sign(d[:-1])))
             rel_amp = float(np.median(np.abs(d)) / max(np.median(np.abs(tail)), 1e-12))
             out.update(sign_flip_rate=flips, rel_step_amplitude=rel_amp)
-    unstable = "nonfinite_step" in out or out.get("max_over_start", 0) > 3 or \
+    # the symptom checks (run before the causes) are the authority on an unstable loss
+    shown = sorted({f.id for f in ctx.findings if f.id in ("loss.oscillating", "loss.blowup", "loss.nan_inf")
+                    and f.severity in ("warning", "error")})
+    if shown:
+        out["symptoms"] = shown
+    unstable = bool(shown) or "nonfinite_step" in out or out.get("max_over_start", 0) > 3 or \
         (out.get("end", 0) > 0.9 * out.get("start", np.inf)) and out.get("rel_step_amplitude", 0) > 0.3
     return out if unstable else None
 
@@ -121,7 +138,7 @@ class LrTooLarge(Check):
         ratio, per_layer, _ = _early_ratio(ctx, 10)
         if unstable is None:
             return Outcome.passed("the training loss is stable")
-        lr_high = lr is not None and lr["family"] is not None and lr["lr"] > LR_HIGH[lr["family"]]
+        lr_high = lr is not None and lr["family"] is not None and _effective_lr(lr) >= LR_HIGH[lr["family"]]
         ratio_high = ratio is not None and ratio > self.RATIO_HIGH
         if not (lr_high or ratio_high):
             return Outcome.passed("the loss is unstable, but steps are not large")
