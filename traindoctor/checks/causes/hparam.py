@@ -160,7 +160,7 @@ class LrTooLarge(Check):
             evidence={**(lr or {}), "early_update_ratio_median": ratio, "loss": unstable,
                       "healthy_update_ratio": [1e-4, 1e-2], "other_causes": others},
             advice=f"Lower the learning rate about 10x (try {suggest}), add warm-up, or use a schedule; "
-                   f"a learning-rate range test (traindoctor run --lr-probe) finds the largest stable value.",
+                   f"a learning-rate range test (traindoctor.preflight(model, loader, lr_probe=True)) finds the largest stable value.",
             explains=["loss.oscillating", "loss.blowup", "loss.nan_inf", "weight.change_too_large",
                       "grad.exploding", "tensor.overflow", "loss.not_converging", "activation.dead_relu",
                       "activation.saturated", "fit.underfitting"],
@@ -212,7 +212,7 @@ class LrTooSmall(Check):
             evidence={**(lr or {}), "early_update_ratio_median": ratio, "loss": prog,
                       "healthy_update_ratio": [1e-4, 1e-2], "other_causes": others},
             advice="Raise the learning rate (10x to 100x: Adam around 1e-3, SGD with momentum around 0.01-0.1), "
-                   "or find it with a learning-rate range test (traindoctor run --lr-probe).",
+                   "or find it with a learning-rate range test (traindoctor.preflight(model, loader, lr_probe=True)).",
             explains=["loss.not_converging", "weight.change_too_small", "fit.underfitting", "weight.not_updating"],
             plots={"train loss": "train/loss", "lr": "opt0/group0/lr"}))
 
