@@ -406,7 +406,7 @@ class Collector:
             groups.append({"params": names, **_hparams(g)})
         self._opt_params[i] = idxs
         self.writer.put_json({"kind": "optimizer", "index": i, "class": type(opt).__name__,
-                              "module": type(opt).__module__, "defaults": _jsonable(getattr(opt, "defaults", {})),
+                              "module": type(opt).__module__, "defaults": _hparams(getattr(opt, "defaults", {})),
                               "groups": groups, "step": self.step})
 
     def _discover_leaves(self, loss: torch.Tensor) -> None:
@@ -817,13 +817,11 @@ class Collector:
         state = getattr(scaler, "_per_optimizer_states", {}).get(id(optimizer), {})
         found = state.get("found_inf_per_device", {})
         if found:
-            skipped = torch.stack([v.reshape(()).float().to(self._scalar_device(v)) for v in found.values()]).sum()
+            dev = next(iter(found.values())).device
+            skipped = torch.stack([v.reshape(()).float().to(dev) for v in found.values()]).sum()
             self._scalar(self.step, "amp/skipped", (skipped > 0).float())
             if self.plugins:  # step plugins
                 self._plugins_call("on_scaler_step", self.step, optimizer, skipped)
-
-    def _scalar_device(self, v: torch.Tensor) -> torch.device:
-        return v.device
 
     def _wrap_scaler_update(self, orig: Callable) -> Callable:
         collector = self
@@ -843,14 +841,11 @@ class Collector:
 
         def loss_fn(input: Any, target: Any, *args: Any, **kwargs: Any) -> Any:
             out = orig(input, target, *args, **kwargs)
-            if collector.enabled and collector._depth_ok():
+            if collector.enabled:
                 collector._guarded("loss", collector._on_loss_call, fname, input, target, out, kwargs)
             return out
 
         return loss_fn
-
-    def _depth_ok(self) -> bool:
-        return True
 
     def _on_loss_call(self, fname: str, inp: Any, target: Any, out: Any, kwargs: dict) -> None:
         if not (torch.is_tensor(inp) and torch.is_tensor(target) and torch.is_tensor(out)):
@@ -1099,12 +1094,10 @@ class Collector:
         steps = np.array([b[0] for b in buf], np.int64)
         key = np.array([b[1] for b in buf], np.int32)
         kind = np.array([kinds.index(b[2]) for b in buf], np.int8)
-        edges = torch.stack([b[3].float().cpu() for b in buf]) if buf[0][3].device.type == "cpu" else None
         e_dev = [b[3] for b in buf]
         c_dev = [b[4] for b in buf]
         self.writer.put_block("hist", {"step": steps, "key": key, "kind": kind,
-                                       "edges": (lambda: torch.stack([e.float().cpu() for e in e_dev]).numpy())
-                                       if edges is None else edges.numpy(),
+                                       "edges": lambda: torch.stack([e.float().cpu() for e in e_dev]).numpy(),
                                        "counts": lambda: torch.stack([c.float().cpu() for c in c_dev]).numpy()},
                               {"keys": list(self._param_names), "kinds": kinds})
 
@@ -1208,10 +1201,6 @@ def _hparams(group: dict) -> dict[str, Any]:
         elif isinstance(v, (tuple, list)) and all(isinstance(e, (int, float)) for e in v):
             out[k] = list(v)
     return out
-
-
-def _jsonable(d: dict) -> dict:
-    return _hparams(d)
 
 
 def _loss_input_summary(t: torch.Tensor) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..record.run import TENSOR_FIELDS, Histogram, Run, Series, Table
+from ..record.run import TENSOR_FIELDS, Histogram, Run, Series, Table, split_by_tag
 
 _SPLIT = re.compile(r"[/_\-.\s:|]+")
 _ROLES = {"train": "train", "training": "train", "val": "eval", "valid": "eval", "validation": "eval",
@@ -191,11 +191,8 @@ class ImportedRun(Run):
             step = np.asarray(self._s_step, np.int64)
             value = np.asarray(self._s_value, np.float64)
             wall = np.asarray(self._s_wall, np.float64)
-            order = np.lexsort((step, tag))  # by tag, then step; stable, so a rewritten step keeps file order
-            bounds = np.searchsorted(tag[order], np.arange(len(self._scalar_tags) + 1))
-            for name, i in self._scalar_tags.items():
-                sl = order[bounds[i]:bounds[i + 1]]
-                out[name] = Series(step[sl], value[sl], wall[sl])
+            # by tag, then step; stable, so a rewritten step keeps file order
+            out = split_by_tag(step, tag, value, wall, self._scalar_tags)
         aliases: dict[str, str] = {}
         for name, s in out.items():
             canon = canonical_tag(name)

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from . import format as fmt
-from .run import (ACTIVATION_FIELDS, TENSOR_FIELDS, UPDATE_FIELDS, Histogram, Run, Series, Table)
+from .run import (ACTIVATION_FIELDS, TENSOR_FIELDS, UPDATE_FIELDS, Histogram, Run, Series, Table, split_by_tag)
 
 #: Seconds without a write after which an unfinished run on another host counts as crashed.
 STALE_AFTER = 120.0
@@ -213,23 +213,8 @@ class TDRun(Run):
             walls.append(cols["wall"])
         out: dict[str, Series] = {}
         if steps:
-            step = np.concatenate(steps)
-            tag = np.concatenate(tags)
-            value = np.concatenate(values)
-            wall = np.concatenate(walls)
-            # By tag, then step, stable for equal steps. Steps usually arrive in order, and a stable
-            # sort on the tag alone (a radix sort) is then enough and ten times faster than lexsort.
-            order = np.argsort(tag, kind="stable")
-            tag_sorted = tag[order]
-            step_sorted = step[order]
-            if np.any((np.diff(step_sorted) < 0) & (np.diff(tag_sorted) == 0)):
-                order = np.lexsort((step, tag))
-                tag_sorted = tag[order]
-            bounds = np.searchsorted(tag_sorted, np.arange(len(names) + 1))
-            inv = {i: n for n, i in names.items()}
-            for i in range(len(names)):
-                sl = order[bounds[i]:bounds[i + 1]]
-                out[inv[i]] = Series(step[sl], value[sl], wall[sl])
+            out = split_by_tag(np.concatenate(steps), np.concatenate(tags), np.concatenate(values),
+                               np.concatenate(walls), names)
         self._cache["scalars"] = out
         return out
 
