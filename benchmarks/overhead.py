@@ -4,9 +4,12 @@ For each reference model, in one process: the plain step (baseline), the step wi
 traindoctor recording every parameter, gradient, update and module activation each
 step, with ``torch.autograd.set_detect_anomaly(True)``, and with TensorBoard-style
 per-step histogram logging of all parameters (``SummaryWriter.add_histogram``).
-Configurations are interleaved in rounds and the median step time of each is taken,
-so that a noisy, shared machine affects them alike. Ratios are against the baseline
-measured in the same run.
+Configurations are interleaved in rounds, so that a noisy, shared machine affects them
+alike. Each round times a block of steps after a warm-up that lets traindoctor's
+adaptive cadences settle (its full statistics and histograms come every k steps):
+a round's figure is the mean step time of its block, so that periodic work is paid
+in full, and a configuration's figure is the median over rounds. Ratios are against
+the baseline measured in the same run.
 
     python benchmarks/overhead.py [--rounds 5] [--steps 20] [--device cpu|cuda] [--json out.json]
 """
@@ -144,8 +147,9 @@ class TBHistograms(Config):
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--steps", type=int, default=15)
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--steps", type=int, default=30, help="timed steps per round and configuration")
+    ap.add_argument("--warmup", type=int, default=10, help="untimed steps per round and configuration")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--models", nargs="*", default=list(MODELS))
     ap.add_argument("--json")
@@ -172,8 +176,8 @@ def main() -> None:
                 for c in configs:
                     c.enter(model, tmp)
                     try:
-                        time_steps(step, 3)  # warm-up inside the configuration
-                        samples[c.name].extend(time_steps(step, args.steps))
+                        time_steps(step, args.warmup)  # warm-up inside the configuration
+                        samples[c.name].append(statistics.fmean(time_steps(step, args.steps)))
                     finally:
                         c.exit()
             base = statistics.median(samples["baseline"])
@@ -182,7 +186,8 @@ def main() -> None:
             print(f"{mname}: " + ", ".join(f"{c} {r['ratio']:.2f}x" for c, r in results[mname].items()),
                   file=sys.stderr, flush=True)
     print(f"\ndevice: {args.device}, torch {torch.__version__}, threads {torch.get_num_threads()}, "
-          f"{args.rounds} rounds x {args.steps} steps, medians\n")
+          f"{args.rounds} rounds x {args.steps} steps, "
+          f"median over rounds of the mean step time\n")
     names = [c.name for c in configs]
     header = "| model | baseline step | " + " | ".join(n for n in names[1:]) + " |"
     print(header)

@@ -16,6 +16,7 @@ rest of its hooks.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
@@ -32,7 +33,7 @@ GRAPH_NODES = 20000
 
 class CauseSignals:
     def __init__(self) -> None:
-        self.probs: list[torch.Tensor] = []
+        self.probs: list[tuple[torch.Tensor, bool]] = []  # (logits or log-probabilities, is_log)
         self.labels: list[torch.Tensor] = []
         self.rows = 0
         self.nonfinite_done = False
@@ -49,18 +50,17 @@ def state(collector: Any) -> CauseSignals:
 
 # ---------------------------------------------------------------------- predictions
 def on_train_loss(collector: Any, fname: str, inp: torch.Tensor, target: torch.Tensor) -> None:
+    """Keeps the most recent training logits and labels (references: the softmax is taken at flush)."""
     if fname not in ("cross_entropy", "nll_loss") or inp.dim() != 2 or target.dim() != 1 \
             or target.is_floating_point() or inp.shape[0] != target.shape[0] \
             or inp.shape[1] > PREDICTION_MAX_CLASSES:
         return
     st = state(collector)
-    x = inp.detach().float()
-    probs = x.exp() if fname == "nll_loss" else torch.softmax(x, 1)
-    st.probs.append(probs.to(torch.float16))
-    st.labels.append(target.detach().to(torch.int32))
+    st.probs.append((inp.detach(), fname == "nll_loss"))
+    st.labels.append(target.detach())
     st.rows += inp.shape[0]
-    while st.probs and st.rows - st.probs[0].shape[0] >= PREDICTION_ROWS:
-        st.rows -= st.probs.pop(0).shape[0]
+    while st.probs and st.rows - st.probs[0][0].shape[0] >= PREDICTION_ROWS:
+        st.rows -= st.probs.pop(0)[0].shape[0]
         st.labels.pop(0)
 
 
@@ -68,10 +68,10 @@ def flush_predictions(collector: Any) -> None:
     st = state(collector)
     if not st.probs:
         return
-    classes = {p.shape[1] for p in st.probs}
+    classes = {p.shape[1] for p, _ in st.probs}
     if len(classes) != 1:
         return
-    probs = torch.cat([p.cpu() for p in st.probs]).float()
+    probs = torch.cat([(x.float().exp() if log else torch.softmax(x.float(), 1)).cpu() for x, log in st.probs])
     labels = torch.cat([y.cpu() for y in st.labels]).long()
     collector.writer.put_json({"kind": "train_predictions", "step": collector.step, "classes": classes.pop(),
                                "labels": labels.tolist(),
@@ -91,7 +91,7 @@ _OPS = {
 
 def on_loss(collector: Any, loss: torch.Tensor) -> None:
     st = state(collector)
-    if st.nonfinite_done or loss.device.type != "cpu" or bool(torch.isfinite(loss).all()):
+    if st.nonfinite_done or loss.device.type != "cpu" or math.isfinite(float(loss.detach().reshape(-1)[0])):
         return
     st.nonfinite_done = True
     ops = []

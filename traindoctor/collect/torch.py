@@ -40,7 +40,8 @@ from ..record.run import ACTIVATION_FIELDS, TENSOR_FIELDS, UPDATE_FIELDS
 from ..record.writer import StreamWriter
 from . import cause_signals
 from . import data as datamod
-from .stats import activation_kind, activation_raw, finish_activation_rows, histogram, input_stats, tensor_stats
+from .stats import (activation_kind, activation_raw, expand_norm_rows, finish_activation_rows, histogram, input_stats,
+                    norms, output_sum, tensor_stats)
 
 _CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
 _LOSS_FUNCTIONS = ("cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
@@ -53,14 +54,26 @@ _ACTIVATION_MODULES = ("ReLU", "ReLU6", "Sigmoid", "Tanh", "Hardtanh", "Softsign
 
 @dataclass
 class CollectOptions:
-    """What to record. The defaults are the full per-step recording the overhead benchmark measures."""
+    """What to record, and how much of the training time it may take.
+
+    Every step records the loss, learning rates, step time, the norm and non-finite count of every
+    weight, gradient and update, the update/weight ratio, and (on the CPU) whether each module output
+    is finite. The full statistics (mean, std, min, max, zero fraction of weights and gradients; every
+    activation statistic) are taken on the first ``full_steps`` steps, on any step where something
+    went non-finite, and then as often as ``stats_budget`` allows: their interval adapts to their
+    measured cost against the step time, as the histograms' does.
+    """
 
     activations: bool = True
     weights: bool = True
     grads: bool = True
     updates: bool = True
+    #: Steps at the start of training that always get the full statistics.
+    full_steps: int = 5
+    #: Fraction of the training time that the full statistics may take; their interval adapts to it.
+    stats_budget: float = 0.015
     #: Fraction of the training time that histograms may take; their interval adapts to it.
-    histogram_budget: float = 0.02
+    histogram_budget: float = 0.005
     histogram_bins: int = 64
     #: Batches sampled per loader: the first ``batch_head`` of every epoch, then every ``batch_every``-th.
     batch_head: int = 6
@@ -179,9 +192,16 @@ class Collector:
         self._modes_dirty = True
         self._last_modes: dict | None = None
         # histograms
-        self._hist_every = 1
-        self._hist_next = 0
-        self._hist_cost = 0.0
+        # the full statistics' cadence (CollectOptions.stats_budget)
+        self._full = True  # the open step records the full statistics
+        self._full_next = 0  # the next step that does
+        self._full_every = 1
+        self._full_cost: dict[int, float] = {}  # seconds the full statistics took, per step
+        self._act_full = True  # the forward pass under way records full activation rows
+        self._groups: tuple[int, list[tuple[torch.device, list[int]]]] | None = None
+        self._hist_next = 0  # the next step whose weights and gradients get histograms
+        self._hist_due = False  # this step is one of them
+        self._hist_cost = 0.0  # seconds its histograms took so far
         # data
         self._loaders: dict[int, _Loader] = {}
         self._current_loader: _Loader | None = None
@@ -451,6 +471,7 @@ class Collector:
         self._stack.append(module)
         if self._depth == 1:
             self._fn_calls.clear()
+            self._act_full = self._is_full(self._forward_step())
             if id(module) not in self._mods and not isinstance(module, nn.modules.loss._Loss) \
                     and "graph" not in self._disabled and _has_params(module):
                 self._guarded("graph", self._register_root, module)
@@ -487,11 +508,20 @@ class Collector:
 
     def _record_activation(self, idx: int, act_name: str, module: Any, args: Any,
                            output: Any) -> torch.Tensor | None:
-        """Records the raw reductions of a module output (``stats.RAW_ACTIVATION``) and returns them."""
+        """Records the raw reductions of a module output (``stats.RAW_ACTIVATION``) and returns them; between
+        full steps, returns only the output's sum (a 0-d tensor) where it was taken."""
         t = _first_float_tensor(output)
         if t is None:
             return None
+        if not self._act_full:  # between full steps: only a non-finite output (seen on the CPU) gets its row
+            if t.device.type != "cpu" or not t.numel():
+                return None
+            total, finite = output_sum(t)
+            if finite:
+                return total
+        t0 = time.perf_counter()
         raw, n, m, finite = activation_raw(t, act_name)
+        self._spent(self._forward_step(), t0)
         self._pending_act.append((idx, raw, n, m))
         if len(self._pending_act) > 8192:
             del self._pending_act[:4096]
@@ -630,9 +660,18 @@ class Collector:
         if self._current_loader is not None and self._current_loader.role is None:
             self._set_role(self._current_loader, "train")
 
+    def _is_full(self, step: int) -> bool:
+        return step < self.options.full_steps or step >= self._full_next
+
+    def _spent(self, step: int, t0: float) -> None:
+        self._full_cost[step] = self._full_cost.get(step, 0.0) + time.perf_counter() - t0
+
     def _begin_step(self) -> None:
         self._step_open = True
         self._step_t0 = time.perf_counter()
+        self._full = self._is_full(self.step)
+        if self._full:
+            self._full_next = self.step + self._full_every
         self._stepped = set()
         self._grad_seen = set()
         if self._modes_dirty:
@@ -640,28 +679,52 @@ class Collector:
             self._record_modes("train")
         if self._params and (self.options.weights or self.options.updates):
             self._guarded("weight", self._weights_and_updates)
-        if self._params and self.step >= self._hist_next:
+        self._hist_due = bool(self._params) and self.step >= self._hist_next
+        if self._hist_due:
+            self._hist_cost = 0.0
             self._guarded("histogram", self._histograms, "weight", list(range(len(self._params))))
         if self.plugins:  # step plugins
             self._plugins_call("on_step_begin", self.step)
 
-    def _weights_and_updates(self) -> None:
+    def _param_groups(self) -> list[tuple[torch.device, list[int]]]:
+        """Floating-point parameters grouped by device (cached until the parameters change)."""
+        cached = self._groups
+        if cached is not None and cached[0] == len(self._params) and \
+                all(self._params[idxs[0]].device == dev for dev, idxs in cached[1]):
+            return cached[1]
         by_dev: dict[torch.device, list[int]] = {}
         for i, p in enumerate(self._params):
             if p.is_floating_point():
                 by_dev.setdefault(p.device, []).append(i)
+        self._groups = (len(self._params), list(by_dev.items()))
+        return self._groups[1]
+
+    def _tensor_rows(self, ts: list[torch.Tensor]) -> torch.Tensor:
+        """Full statistics ``[n, TENSOR_FIELDS]`` on full steps; elsewhere the norms ``[n, 1]``, which the
+        flush expands on the host (full rows too where a tensor went non-finite)."""
+        if not self._full:
+            rows, finite = norms(ts)
+            if finite:
+                return rows
+        t0 = time.perf_counter()
+        rows = tensor_stats(ts)
+        self._spent(self.step, t0)
+        return rows
+
+    def _weights_and_updates(self) -> None:
+        by_dev = self._param_groups()
         cur_all = [p.detach() for p in self._params]
         weight_norms: dict[torch.device, torch.Tensor] = {}
-        for dev, idxs in by_dev.items():
+        for dev, idxs in by_dev:
             cur = [cur_all[i] for i in idxs]
             if self.options.weights:
-                rows = tensor_stats(cur)
+                rows = self._tensor_rows(cur)
                 self._table("weight", self.step, idxs, rows)
-                weight_norms[dev] = rows[:, TENSOR_FIELDS.index("norm")]
+                weight_norms[dev] = rows[:, TENSOR_FIELDS.index("norm") if rows.shape[1] > 1 else 0]
         if self.options.updates:
             prev = self._prev_weights
             if prev is not None and len(prev) == len(cur_all) and self._prev_step_for_update >= 0:
-                for dev, idxs in by_dev.items():
+                for dev, idxs in by_dev:
                     p_prev = [prev[i] for i in idxs]
                     cur = [cur_all[i] for i in idxs]
                     torch._foreach_sub_(p_prev, cur)
@@ -690,11 +753,22 @@ class Collector:
             self._table("activation", step, idxs, torch.stack([a[1] for a in self._step_act]),
                         seq=list(range(len(idxs))), sizes=[(a[2], a[3]) for a in self._step_act])
         if not self._optimizers and self._step_grad:
-            idxs = sorted(self._step_grad)
-            self._table("grad", step, idxs, torch.cat([self._step_grad[i] for i in idxs]))
+            by_width: dict[int, list[int]] = {}
+            for i in sorted(self._step_grad):
+                by_width.setdefault(self._step_grad[i].shape[1], []).append(i)
+            for idxs in by_width.values():
+                self._table("grad", step, idxs, torch.cat([self._step_grad[i] for i in idxs]))
         self._check_missing_grads()
         dt = time.perf_counter() - self._step_t0
         self._step_time_ema = dt if self._step_time_ema is None else 0.9 * self._step_time_ema + 0.1 * dt
+        cost = self._full_cost.pop(step, None)
+        if cost is not None and self._full:
+            # the next full step comes when this one's cost, spread over the steps between, fits the budget
+            self._full_every = max(1, math.ceil(cost / (self.options.stats_budget * self._step_time_ema)))
+        for s in [s for s in self._full_cost if s < step]:
+            del self._full_cost[s]
+        if self._hist_due:
+            self._schedule_histograms(self._step_time_ema)
         self._scalar(step, "perf/step_time", dt)
         self._losses, self._train_correct, self._step_act, self._step_grad = [], [], [], {}
         self._active_opts |= self._stepped
@@ -720,10 +794,12 @@ class Collector:
         if not idxs or not self.options.grads:
             return
         for dev, group in _by_device(idxs, self._params).items():
-            rows = tensor_stats([self._params[i].grad for i in group])
+            rows = self._tensor_rows([self._params[i].grad for i in group])
             for k, i in enumerate(group):
                 self._step_grad[i] = rows[k:k + 1]
         self._grad_seen = set(idxs)
+        if self._hist_due:
+            self._histograms("grad", idxs)
 
     # ------------------------------------------------------------------ optimizers
     def _wrap_opt_init(self, orig: Callable) -> Callable:
@@ -769,10 +845,10 @@ class Collector:
                 and self._params[j].grad.is_floating_point() and not self._params[j].grad.is_sparse]
         self._grad_seen.update(idxs)
         for dev, group in _by_device(idxs, self._params).items():
-            rows = tensor_stats([self._params[j].grad for j in group])
+            rows = self._tensor_rows([self._params[j].grad for j in group])
             self._table("grad", self.step, group, rows)
-        if self.step >= self._hist_next and idxs:
-            self._histograms("grad", idxs, advance=False)
+        if self._hist_due and idxs:
+            self._histograms("grad", idxs)
 
     def _opt_post_hook(self, opt: Any, args: Any, kwargs: Any) -> None:
         if not self.enabled:
@@ -962,7 +1038,7 @@ class Collector:
         self._batch_cost += time.perf_counter() - t0
 
     # ------------------------------------------------------------------ histograms
-    def _histograms(self, kind: str, idxs: list[int], advance: bool = True) -> None:
+    def _histograms(self, kind: str, idxs: list[int]) -> None:
         t0 = time.perf_counter()
         for i in idxs:
             p = self._params[i]
@@ -971,15 +1047,13 @@ class Collector:
                 continue
             edges, counts = histogram(t, self.options.histogram_bins)
             self._buf_hist.append((self.step, i, kind, edges, counts))
-        self._hist_cost = time.perf_counter() - t0 + (0.0 if advance else self._hist_cost)
-        if advance or kind == "grad":
-            step_time = self._step_time_ema or 0.0
-            if step_time > 0:
-                self._hist_every = max(1, math.ceil(self._hist_cost * 2 / (self.options.histogram_budget * step_time)))
-            else:
-                self._hist_every = 10
-        if not advance or kind == "grad":
-            self._hist_next = self.step + self._hist_every
+        self._hist_cost += time.perf_counter() - t0
+
+    def _schedule_histograms(self, step_time: float) -> None:
+        """After a step with histograms: the next one comes when their cost fits ``histogram_budget``."""
+        every = math.ceil(self._hist_cost / (self.options.histogram_budget * step_time)) if step_time > 0 else 10
+        self._hist_next = self.step + max(1, every)
+        self._hist_due = False
 
     # ------------------------------------------------------------------ buffers
     def _scalar(self, step: int, tag: str, value: Any) -> None:
@@ -1056,35 +1130,45 @@ class Collector:
                                              "values": lambda rows=rows: rows.float().cpu().numpy()},
                                       {"keys": keys, "fields": list(fields)})
                 continue
-            if name == "activation":
-                keys, fields = list(self._act_keys), ACTIVATION_FIELDS
-            else:
-                keys, fields = list(self._param_names), (UPDATE_FIELDS if name == "update" else TENSOR_FIELDS)
+            keys, fields = list(self._param_names), (UPDATE_FIELDS if name == "update" else TENSOR_FIELDS)
             steps = np.concatenate([np.full(len(ix), st, np.int64) for st, ix, _, _ in items])
             key = np.concatenate([np.asarray(ix, np.int32) for _, ix, _, _ in items])
             seq = np.concatenate([np.asarray(sq if sq is not None else range(len(ix)), np.int32)
                                   for _, ix, _, sq in items])
-            by_dev: dict[torch.device, list[torch.Tensor]] = {}
+            # one device-to-host copy per (device, row width): full rows, per-step norms, (update, weight) norms
+            by_kind: dict[tuple[torch.device, int], list[torch.Tensor]] = {}
             order = []
             for _, _, rows, _ in items:
-                order.append((rows.device, len(by_dev.setdefault(rows.device, []))))
-                by_dev[rows.device].append(rows)
-            cat = {d: torch.cat(v) for d, v in by_dev.items()}
+                k = (rows.device, rows.shape[1])
+                order.append((k, len(by_kind.setdefault(k, []))))
+                by_kind[k].append(rows)
+            cat = {k: torch.cat(v) for k, v in by_kind.items()}
+            numel = self._numels()
 
-            def values(cat=cat, items=items, order=order) -> np.ndarray:
-                host = {d: t.float().cpu().numpy() for d, t in cat.items()}
-                if len(host) == 1:
-                    return next(iter(host.values()))
-                offsets = {d: 0 for d in host}
+            def values(cat=cat, items=items, order=order, name=name, numel=numel) -> np.ndarray:
+                host = {k: t.float().cpu().numpy() for k, t in cat.items()}
+                offsets = {k: 0 for k in host}
                 parts = []
-                for (dev, _), (_, _, rows, _) in zip(order, items):
+                for (k, _), (_, idxs, rows, _) in zip(order, items):
                     n = rows.shape[0]
-                    parts.append(host[dev][offsets[dev]:offsets[dev] + n])
-                    offsets[dev] += n
-                return np.concatenate(parts)
+                    part = host[k][offsets[k]:offsets[k] + n]
+                    offsets[k] += n
+                    if name == "update":
+                        with np.errstate(divide="ignore", invalid="ignore"):
+                            part = np.stack([part[:, 0], part[:, 0] / np.maximum(part[:, 1], 1e-12)], 1)
+                    elif part.shape[1] == 1:
+                        part = expand_norm_rows(part[:, 0], numel[idxs])
+                    parts.append(part)
+                return np.concatenate(parts).astype(np.float32)
 
             self.writer.put_block(name, {"step": steps, "key": key, "seq": seq, "values": values},
                                   {"keys": keys, "fields": list(fields)})
+
+    def _numels(self) -> np.ndarray:
+        cached = self.__dict__.get("_numel_cache")
+        if cached is None or len(cached) != len(self._params):
+            cached = self._numel_cache = np.array([float(p.numel()) for p in self._params])
+        return cached
 
     def _flush_hist(self) -> None:
         buf, self._buf_hist = self._buf_hist, []
