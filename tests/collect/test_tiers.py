@@ -1,0 +1,95 @@
+"""The collector's two tiers: norms, non-finite counts and updates every step; full statistics on the
+first steps and then on a budgeted cadence; histograms on theirs."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+import traindoctor
+from traindoctor.record import TDRun
+from traindoctor.record.run import TENSOR_FIELDS
+
+
+def _train(tmp_path, steps=30, nan_at=None, **options):
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(600, 300), nn.ReLU(), nn.Linear(300, 4))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    x, y = torch.randn(64, 600), torch.randint(0, 4, (64,))
+    after = [model[0].weight.detach().clone()]
+    with traindoctor.watch(model, opt, logdir=str(tmp_path), name="t", **options):
+        for step in range(steps):
+            opt.zero_grad()
+            out = model(x if step != nan_at else x * float("nan"))
+            nn.functional.cross_entropy(out, y).backward()
+            opt.step()
+            after.append(model[0].weight.detach().clone())
+    return TDRun(str(tmp_path / "t")), after
+
+
+def test_update_ratio_matches_the_weights_change_sampled_and_exact(tmp_path):
+    run, after = _train(tmp_path, steps=8)
+    upd = run.table("update")
+    # step s: ||w(s+1) - w(s)|| / ||w(s+1)|| for the 180,000-element weight (a strided sample, scaled)
+    ratio = upd.series("0.weight", "ratio")
+    norm = upd.series("0.weight", "norm")
+    assert len(ratio) >= 6
+    for s, r, n in zip(ratio.step, ratio.value, norm.value):
+        d = float((after[s + 1] - after[s]).norm())
+        assert abs(n - d) / d < 0.03
+        assert abs(r - d / float(after[s + 1].norm())) / r < 0.03
+    # the 4-element bias is measured exactly
+    w = run.table("weight").series("2.bias", "norm").value
+    assert np.all(np.isfinite(w)) and len(w) == 8
+
+
+def test_full_statistics_on_the_first_steps_then_on_a_cadence(tmp_path):
+    run, _ = _train(tmp_path, steps=100, stats_budget=0.02)
+    w = run.table("weight")
+    mean = w.series("0.weight", "mean")
+    norm = w.series("0.weight", "norm")
+    assert len(norm) == 100 and np.all(np.isfinite(norm.value))  # the norm every step
+    full = mean.step[np.isfinite(mean.value)]
+    assert list(full[:5]) == [0, 1, 2, 3, 4]  # the first steps always
+    assert 5 < len(full) < 80  # then every k steps, k from the budget
+    act = run.table("activation")
+    steps_act = np.unique(act.step)
+    assert set(steps_act) <= set(full.tolist()) | {int(s) + 1 for s in full}  # activations on full steps only
+
+
+def test_every_step_is_full_when_the_budget_allows(tmp_path):
+    run, _ = _train(tmp_path, steps=20, stats_budget=1e9)
+    mean = run.table("weight").series("0.weight", "mean")
+    assert np.all(np.isfinite(mean.value)) and len(mean) == 20
+
+
+def test_a_non_finite_tensor_between_full_steps_gets_its_full_row_and_origin(tmp_path):
+    run, _ = _train(tmp_path, steps=30, stats_budget=0.001, nan_at=20)
+    act = run.table("activation")
+    bad = act.col("nonfinite") > 0
+    assert bad.any() and int(act.step[bad].min()) == 20
+    first = np.nonzero(bad & (act.step == 20))[0]
+    assert act.keys[int(act.key[first[np.argmin(act.seq[first])]])] == "0"  # the first Linear
+    g = run.table("grad")
+    rows = np.nonzero((g.step == 20) & (g.col("nonfinite") > 0))[0]
+    assert len(rows) and np.all(g.col("nonfinite")[rows] >= 1)
+    # full statistics for the bad step's gradients: the count is exact (every element of the first weight)
+    k = g.keys.index("0.weight")
+    r = rows[g.key[rows] == k]
+    assert g.values[r[0], TENSOR_FIELDS.index("nonfinite")] == 600 * 300
+
+
+def test_manual_sgd_histograms_follow_their_budget(tmp_path, monkeypatch):
+    torch.manual_seed(0)
+    w = torch.randn(200, 50, requires_grad=True)
+    x = torch.randn(64, 200)
+    with traindoctor.watch(logdir=str(tmp_path), name="m"):
+        for _ in range(60):
+            loss = (x @ w).pow(2).mean()
+            loss.backward()
+            with torch.no_grad():
+                w -= 0.01 * w.grad
+                w.grad.zero_()
+    run = TDRun(str(tmp_path / "m"))
+    steps = sorted({h.step for h in run.histograms("weight")})
+    assert steps and steps[0] == 0 and len(steps) < 30  # not every step (they were, before the fix)
