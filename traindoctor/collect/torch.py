@@ -1095,6 +1095,10 @@ class Collector:
         with self._lock:
             self._last_flush = time.monotonic()
             self._steps_since_flush = 0
+            if self._full_every != self.__dict__.get("_cadence_written"):
+                self._cadence_written = self._full_every  # the full statistics' interval, when it changes
+                self.writer.put_json({"kind": "stats_cadence", "step": self.step, "every": self._full_every,
+                                      "budget": self.options.stats_budget, "full_steps": self.options.full_steps})
             self._guarded("writer", self._flush_scalars)
             self._guarded("writer", self._flush_tables)
             self._guarded("writer", self._flush_hist)

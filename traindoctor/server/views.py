@@ -90,10 +90,11 @@ def table_series(run: Run, name: str, key: str, points: int = MAX_POINTS) -> dic
     m = t.key == t.key_index(key)
     steps = t.step[m]
     vals = t.values[m]
-    first_field = t.fields[0]
-    idx = minmax_indices(vals[:, 0].astype(np.float64), points)
+    # the norm is measured every step (the other statistics on the collector's full steps only)
+    by = "norm" if "norm" in t.fields else t.fields[0]
+    idx = minmax_indices(vals[:, t.fields.index(by)].astype(np.float64), points)
     return {"table": name, "key": key, "fields": list(t.fields), "step": steps[idx].tolist(),
-            "values": {f: _floats(vals[idx, i]) for i, f in enumerate(t.fields)}, "downsampled_by": first_field}
+            "values": {f: _floats(vals[idx, i]) for i, f in enumerate(t.fields)}, "downsampled_by": by}
 
 
 def table_overview(run: Run, name: str, field: str, rows: int = MAX_ROWS) -> dict[str, Any]:
@@ -106,6 +107,9 @@ def table_overview(run: Run, name: str, field: str, rows: int = MAX_ROWS) -> dic
     if not len(t) or field not in t.fields:
         return {"table": name, "field": field, "keys": list(t.keys), "step": [], "z": []}
     steps, mat = t.pivot(field)
+    measured = ~np.all(np.isnan(mat), axis=1)  # steps between the collector's full steps lack most fields
+    if measured.any():
+        steps, mat = steps[measured], mat[measured]
     if len(steps) > rows:
         edges = np.linspace(0, len(steps), rows + 1).astype(np.int64)
         keep_steps, keep = [], []

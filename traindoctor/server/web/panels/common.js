@@ -4,7 +4,7 @@ import { get, el, PLOT_CONFIG } from "../api.js";
 // Per-step statistics of one key of a table, one line per field (fields with very different scales get their own chart).
 export async function statsChart(div, run, table, key, fields) {
   const d = await get("table", { run, name: table, key });
-  const traces = fields.filter(f => d.values[f]).map(f => ({ x: d.step, y: d.values[f], type: "scattergl", mode: "lines", name: f }));
+  const traces = fields.filter(f => d.values[f]).map(f => ({ x: d.step, y: d.values[f], type: "scattergl", mode: "lines", name: f, connectgaps: true }));
   Plotly.react(div, traces, { title: { text: `${table} · ${key}`, font: { size: 13 } }, height: 300,
     margin: { l: 55, r: 15, t: 35, b: 40 }, xaxis: { title: { text: "step" } }, legend: { orientation: "h", y: -0.25 } }, PLOT_CONFIG);
   div.dataset.points = d.step.length;
