@@ -193,7 +193,7 @@ class TDRun(Run):
         if self._hist_blocks:
             have.add("histogram")
         kinds = {e.get("kind") for e in self._events}
-        for k, fam in (("batch", "batch"), ("model", "graph"), ("dataloader", "dataloader"),
+        for k, fam in (("batch", "batch"), ("model", "graph"), ("opgraph", "opgraph"), ("dataloader", "dataloader"),
                        ("optimizer", "optimizer"), ("loss_call", "loss_call")):
             if k in kinds:
                 have.add(fam)

@@ -8,8 +8,9 @@ Signals are exposed in a small vocabulary:
 * per-step statistics tables: ``run.table(name) -> Table`` where name is one of
   ``weight``, ``grad``, ``update`` (per parameter), ``activation`` (per module output);
 * histograms: ``run.histograms(kind) -> list[Histogram]`` (kind ``weight`` or ``grad``);
-* events: ``run.events(kind)`` for everything structured (module tree, data loaders,
-  sampled batches, optimizer hyperparameters, loss-function calls, static findings).
+* events: ``run.events(kind)`` for everything structured (module tree, the traced op graph
+  ``opgraph``, data loaders, sampled batches, optimizer hyperparameters, loss-function calls,
+  static findings).
 
 A source that does not record a signal returns an empty value; checks then mark their
 checklist item ``not_checked``.
@@ -168,7 +169,7 @@ class Run:
 
     def records(self) -> set[str]:
         """Which signal families this run holds (``loss``, ``weight``, ``grad``, ``update``,
-        ``activation``, ``histogram``, ``batch``, ``graph``, ``dataloader``, ``eval``, ``optimizer``).
+        ``activation``, ``histogram``, ``batch``, ``graph``, ``opgraph``, ``dataloader``, ``eval``, ``optimizer``).
         Checks use it to answer ``not_checked`` rather than guess."""
         return set()
 
