@@ -38,7 +38,7 @@ from torch import nn
 from ..record import format as fmt
 from ..record.run import ACTIVATION_FIELDS, TENSOR_FIELDS, UPDATE_FIELDS
 from ..record.writer import StreamWriter
-from . import cause_signals, opgraph
+from . import cause_signals, opgraph, snapshots
 from . import data as datamod
 from .stats import activation_kind, activation_raw, finish_activation_rows, histogram, input_stats, tensor_stats
 
@@ -298,6 +298,7 @@ class Collector:
             pass
         # -- cause signals: workers started by torch.multiprocessing.spawn record their own rank streams
         self._guarded("causes", cause_signals.install_spawn, self)
+        snapshots.activate(self)  # traindoctor.tensor() writes here
         return self
 
     def _patch(self, owner: Any, attr: str, make: Callable[[Callable], Callable]) -> None:
@@ -645,6 +646,7 @@ class Collector:
             self._guarded("weight", self._weights_and_updates)
         if self._params and self.step >= self._hist_next:
             self._guarded("histogram", self._histograms, "weight", list(range(len(self._params))))
+        self._guarded("snapshot", snapshots.on_step_begin, self)
         if self.plugins:  # step plugins
             self._plugins_call("on_step_begin", self.step)
 
@@ -1114,6 +1116,7 @@ class Collector:
         self.uninstall()
         self._guarded("steps", self._finish)
         opgraph.on_close(self)
+        self._guarded("snapshot", snapshots.on_close, self)
         if self.plugins:  # step plugins
             self._plugins_call("on_close")
         self.enabled = False
