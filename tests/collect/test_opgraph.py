@@ -1,6 +1,7 @@
 """The op graph: traced once per model at its first training forward, without changing the training."""
 from __future__ import annotations
 
+import pytest
 import torch
 from torch import nn
 from torch.utils._python_dispatch import _get_current_dispatch_mode
@@ -148,3 +149,59 @@ def test_a_long_forward_is_truncated_and_says_so(tmp_path, monkeypatch):
     _, _, run = train(watch=str(tmp_path), steps=2)
     g = run.event("opgraph")
     assert g["truncated"] and g["recorded_ops"] == 3 and len(g["ops"]) == 3 and g["total_ops"] > 3
+
+
+@pytest.mark.filterwarnings("ignore:Using `torch.compile\\(module\\)` when there are global hooks")
+def test_a_compiled_submodule_still_compiles(tmp_path):
+    """Dynamo, finding a plain dispatch mode active, would skip the compiled code for good; the recorder
+    declares ignore_compile_internals, so the compilation happens as it would without it."""
+    graphs = []
+
+    def counting_backend(gm, example_inputs):
+        graphs.append(gm)
+        return gm.forward
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a = nn.Linear(8, 16)
+            self.b = torch.compile(nn.Sequential(nn.ReLU(), nn.Linear(16, 3)), backend=counting_backend)
+
+        def forward(self, x):
+            return self.b(self.a(x))
+
+    torch.manual_seed(0)
+    model = Model()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    X, y = torch.randn(32, 8), torch.randint(0, 3, (32,))
+    with traindoctor.watch(model, opt, logdir=str(tmp_path), name="c"):
+        for _ in range(3):
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(X), y).backward()
+            opt.step()
+    assert len(graphs) >= 1  # compiled at the traced first forward, not skipped
+    g = traindoctor.open_run(str(tmp_path / "c")).event("opgraph")
+    assert g["compiled_modules"] == ["b"] and ("aten.addmm", "a") in {(o["op"], o["module"]) for o in g["ops"]}
+
+
+def test_tracing_does_not_import_dynamo(tmp_path):
+    """Importing torch._dynamo costs about a second. torch.optim's optimizers import it themselves; a script
+    without them (here: a hand-written update) must not pay it for the tracing."""
+    from ..conftest import td, write_script
+
+    script = write_script(tmp_path, """
+import sys, torch
+from torch import nn
+model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+for _ in range(2):
+    nn.functional.cross_entropy(model(torch.randn(8, 4)), torch.randint(0, 2, (8,))).backward()
+    with torch.no_grad():
+        for p in model.parameters():
+            p -= 0.1 * p.grad
+            p.grad = None
+print("dynamo loaded:", "torch._dynamo" in sys.modules)
+""")
+    proc = td("run", "--logdir", str(tmp_path / "runs"), "--name", "r", "--no-summary", str(script), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "dynamo loaded: False" in proc.stdout
+    assert traindoctor.open_run(str(tmp_path / "runs" / "r")).event("opgraph")["recorded_ops"] > 0

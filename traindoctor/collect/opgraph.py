@@ -13,7 +13,9 @@ have (``func(*args, **kwargs)``: the same kernels, the same random draws) and on
 shapes, dtypes and identities; it works under ``no_grad`` and autocast alike (autocast's
 casts show as ``aten._to_copy``); a failure in the recording stops the recording and is
 reported once, the op's result is returned as usual, and the mode is popped when the
-forward returns or raises. Compiled modules (``torch.compile``) are not traced.
+forward returns or raises. ``torch.compile`` is not disturbed: the mode declares
+``ignore_compile_internals``, so compiled code compiles (and later runs) as it would without it,
+and its fused kernels are not seen; a compiled model (``OptimizedModule``) is not traced at all.
 """
 from __future__ import annotations
 
@@ -45,6 +47,18 @@ class OpGraphRecorder(TorchDispatchMode):
     """Records the ops of the forward it is active in. Construct, ``__enter__``, run, ``__exit__``, :meth:`graph`."""
 
     supports_higher_order_operators = True  # a mode that refused them would make such a forward raise
+
+    @classmethod
+    def ignore_compile_internals(cls) -> bool:
+        # Without this Dynamo, finding a mode active, would run a compiled function eagerly, and mark its
+        # code to be skipped for good: the training would lose its compilation.
+        return True
+
+    @classmethod
+    def _should_skip_dynamo(cls) -> bool:
+        # The default wraps __torch_dispatch__ in torch._disable_dynamo, whose first call imports
+        # torch._dynamo (a second). Where Dynamo is loaded, _DynamoSafeRecorder keeps that wrapping.
+        return False
 
     def __init__(self, where: Callable[[], str | None], names: dict[int, str], passthrough: set,
                  max_ops: int = MAX_OPS, on_error: Callable[[BaseException], None] | None = None) -> None:
@@ -110,7 +124,7 @@ class OpGraphRecorder(TorchDispatchMode):
         The first frame above the op that is neither PyTorch's nor one of traindoctor's pass-through
         wrappers of torch functions (``F.relu`` is wrapped to see functional activations) decides.
         """
-        f = sys._getframe(3)  # above this method, _record and __torch_dispatch__
+        f = sys._getframe(1)
         kinds = self._kind
         while f is not None:
             code = f.f_code
@@ -126,7 +140,7 @@ class OpGraphRecorder(TorchDispatchMode):
 
     def _classify(self, code: Any) -> int:
         path = code.co_filename
-        if code in self.passthrough or path.startswith(_TORCH_DIR):
+        if code in self.passthrough or path == _THIS_FILE or path.startswith(_TORCH_DIR):
             return _SKIP
         return _OWN if path.startswith(_OWN_DIRS) else _USER
 
@@ -134,6 +148,21 @@ class OpGraphRecorder(TorchDispatchMode):
         return {"ops": self.ops, "total_ops": self.total, "recorded_ops": len(self.ops),
                 "truncated": self.total > self.max_ops, "max_ops": self.max_ops,
                 "collector_ops_left_out": self.skipped}
+
+
+class _DynamoSafeRecorder(OpGraphRecorder):
+    """The recorder used when ``torch._dynamo`` is loaded (compiled code may run inside the forward):
+    Dynamo never tries to compile the recorder's own frames."""
+
+    @classmethod
+    def _should_skip_dynamo(cls) -> bool:
+        return True
+
+    def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+        return OpGraphRecorder.__torch_dispatch__(self, func, types, args, kwargs)
+
+
+_THIS_FILE = OpGraphRecorder._record.__code__.co_filename
 
 
 def _describe(t: torch.Tensor) -> dict[str, Any]:
@@ -192,10 +221,14 @@ def on_root_enter(collector: "Collector", module: Any) -> None:
                 return mi.name
         return None
 
-    rec = OpGraphRecorder(where, names, passthrough, max_ops=MAX_OPS,
+    cls = _DynamoSafeRecorder if "torch._dynamo" in sys.modules else OpGraphRecorder
+    rec = cls(where, names, passthrough, max_ops=MAX_OPS,
                           on_error=lambda exc: collector._report_failure("opgraph", exc))
+    compiled = [collector._mods[id(m)].name if id(m) in collector._mods else type(m).__name__
+                for m in module.modules() if type(m).__name__ == "OptimizedModule"]
     st.info = {"root": info.name, "class": info.cls, "step": collector._forward_step(),
-               "grad_enabled": torch.is_grad_enabled(), "autocast": _autocast_on()}
+               "grad_enabled": torch.is_grad_enabled(), "autocast": _autocast_on(),
+               **({"compiled_modules": compiled} if compiled else {})}
     st.root = module
     rec.__enter__()  # last: whatever failed above left no mode behind
     st.active = rec
