@@ -132,3 +132,22 @@ print("done")
     assert proc.stderr.count("internal error in the snapshot collector") == 1
     run = TDRun(str(tmp_path / "runs" / "r"))
     assert run.steps == 5 and run.event("opgraph") is None and not run.tensor_snapshots()
+
+
+def test_odd_tensors_are_recorded_as_matrices(tmp_path):
+    with traindoctor.watch(nn.Linear(2, 2), logdir=str(tmp_path), name="odd") as td:
+        td.tensor("scalar", torch.tensor(3.0), step=0)
+        td.tensor("empty", torch.zeros(0, 300), step=0)
+        td.tensor("complex", torch.tensor([[3 + 4j]]), step=0)
+        td.tensor("mask", torch.tensor([[True, False]]), step=0)
+        td.tensor("half", torch.randn(300, 5).half(), step=0)
+        td.tensor("video", torch.ones(2, 3, 4, 5, 6), step=0)
+    run = traindoctor.open_run(td.path)
+    snap = {s.name: s for s in run.tensor_snapshots() if s.source == "user"}
+    assert snap["scalar"].matrix == [1, 1] and snap["scalar"].values.tolist() == [[3.0]]
+    assert snap["empty"].matrix == [0, 300] and snap["empty"].stats["numel"] == 0 and snap["empty"].reduced is None
+    assert snap["complex"].values.tolist() == [[5.0]] and snap["complex"].note == "magnitude of a complex tensor"
+    assert snap["mask"].values.tolist() == [[1.0, 0.0]] and snap["mask"].dtype == "bool"
+    assert snap["half"].dtype == "float16" and snap["half"].values.shape == (128, 5)
+    assert snap["video"].matrix == [2, 360] and snap["video"].layout == "(d0, d1*d2*d3*d4)"
+    assert not run.events("internal_error")

@@ -15,9 +15,11 @@ The view: a tensor is laid out as a matrix (a scalar as 1x1, a vector as one row
 block and its largest magnitude (so a single outlier is not averaged away); the record says so.
 Statistics (``TENSOR_FIELDS``) and the histogram are those of the whole tensor.
 
-Everything is computed on the tensor's device, into new tensors, on the training thread (a weight
-changes in place at the next optimizer step); the writer thread copies the small results to the host.
-The record is a columnar block of table ``tensor`` (see :meth:`traindoctor.record.Run.tensor_snapshots`).
+A weight changes in place at the next optimizer step, so the training thread takes what it needs
+at once: on an accelerator the snapshot is computed there into new tensors (asynchronously; the
+writer thread copies the small results to the host), on the CPU the training thread makes one copy
+and the writer thread does the rest. The record is a columnar block of table ``tensor`` (see
+:meth:`traindoctor.record.Run.tensor_snapshots`).
 """
 from __future__ import annotations
 
@@ -153,45 +155,94 @@ def as_matrix(t: torch.Tensor) -> tuple[torch.Tensor, str]:
 def reduce_matrix(m: torch.Tensor, max_side: int = MAX_SIDE) -> tuple[torch.Tensor, torch.Tensor | None]:
     """``(values, absmax)``: the matrix itself (a copy) when it fits, else block means and block max |x|."""
     rows, cols = m.shape
-    if rows <= max_side and cols <= max_side:
+    if rows <= max_side and cols <= max_side or m.numel() == 0:
         return m.float().clone(), None
     # half precision is pooled as it is on an accelerator (no full-size float copy), as float on the CPU
-    x = m if m.dtype in (torch.float32, torch.float64) or m.device.type != "cpu" and m.is_floating_point() else m.float()
+    x = m if m.dtype in (torch.float32, torch.float64) or m.device.type != "cpu" else m.float()
     size = (min(rows, max_side), min(cols, max_side))
     mean = F.adaptive_avg_pool2d(x[None, None], size)[0, 0].float()
     absmax = F.adaptive_max_pool2d(x.abs()[None, None], size)[0, 0].float()
     return mean, absmax
 
 
+def summarise(t: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The columns of a snapshot record, computed where ``t`` is: ``values`` (and ``absmax`` when the view is
+    reduced), ``stats`` (``TENSOR_FIELDS`` of the whole tensor), ``edges`` and ``counts`` of its histogram."""
+    values, absmax = reduce_matrix(as_matrix(t)[0])
+    out = {"values": values}
+    if absmax is not None:
+        out["absmax"] = absmax
+    out["stats"] = tensor_stats([t])[0]
+    if t.numel() == 0:
+        out.update(edges=t.new_zeros(HIST_BINS + 1, dtype=torch.float32), counts=t.new_zeros(HIST_BINS, dtype=torch.float32))
+        return out
+    out["edges"], out["counts"] = histogram(t, HIST_BINS) if t.device.type != "cpu" else _host_histogram(t)
+    return out
+
+
+def _host_histogram(t: torch.Tensor, bins: int = HIST_BINS) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`~traindoctor.collect.stats.histogram` for a CPU tensor, where reading the range costs no sync:
+    one ``bincount`` instead of an ``index_add_`` (5x faster on 2 cores)."""
+    x = t.detach().float().reshape(-1)
+    lo, hi = (float(v) for v in torch.aminmax(x))
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        x = x[torch.isfinite(x)]
+        if not x.numel():
+            return torch.zeros(bins + 1), torch.zeros(bins)
+        lo, hi = (float(v) for v in torch.aminmax(x))
+    hi = max(hi, lo + 1e-12)
+    idx = ((x - lo) * (bins / (hi - lo))).clamp_(0, bins - 1).to(torch.int32)
+    counts = torch.bincount(idx, minlength=bins)[:bins].float()
+    return torch.linspace(0, 1, bins + 1, dtype=torch.float64).mul_(hi - lo).add_(lo).float(), counts
+
+
 def put(collector: "Collector", name: str, tensor: torch.Tensor, step: int, source: str) -> None:
-    """Compute the snapshot on the tensor's device and hand it to the writer thread."""
+    """Snapshot ``tensor`` and hand it to the writer thread.
+
+    On an accelerator the snapshot is computed on the device, asynchronously, and only its small results
+    wait in the writer's queue. A CPU tensor is copied (one ``memcpy``: a weight changes in place at the
+    next step) and summarised on the writer thread, off the training loop.
+    """
     t = tensor.detach()
-    note = None
+    note, own = None, False  # own: t is a new tensor already, not the (mutable) original
     if t.is_complex():
-        t, note = t.abs(), "magnitude of a complex tensor"
-    elif t.dtype == torch.bool or not t.is_floating_point():
-        t = t.float()
+        t, note, own = t.abs(), "magnitude of a complex tensor", True
+    elif not t.is_floating_point():
+        t, own = t.float(), True
     if t.is_sparse:
-        t = t.to_dense()
+        t, own = t.to_dense(), True
     m, layout = as_matrix(t)
-    values, absmax = reduce_matrix(m)
-    stats = tensor_stats([t])[0] if t.numel() else torch.full((len(TENSOR_FIELDS),), math.nan)
-    edges, counts = histogram(t, HIST_BINS) if t.numel() else (torch.zeros(HIST_BINS + 1), torch.zeros(HIST_BINS))
     rows, cols = m.shape
-    reduced = None
-    if absmax is not None:
-        r, c = values.shape
-        reduced = {"method": "block", "to": [r, c], "block": [rows / r, cols / c],
-                   "views": ["mean", "absmax"]}
-    columns: dict[str, Any] = {"values": _host(values), "stats": _host(stats), "edges": _host(edges),
-                               "counts": _host(counts)}
-    if absmax is not None:
-        columns["absmax"] = _host(absmax)
+    r, c = min(rows, MAX_SIDE), min(cols, MAX_SIDE)
+    reduced = None if (r, c) == (rows, cols) or not t.numel() else {"method": "block", "to": [r, c], "block": [rows / r, cols / c],
+                                                   "views": ["mean", "absmax"]}
+    keys = ["values", "stats", "edges", "counts"] + (["absmax"] if reduced else [])
+    if t.device.type == "cpu":
+        summary = _deferred(collector, t if own else t.clone(), (r, c), keys)
+    else:
+        done = summarise(t)
+        summary = lambda: done  # noqa: E731
+    columns = {k: (lambda k=k: summary()[k].float().cpu().numpy()) for k in keys}
     collector.writer.put_block("tensor", columns, {
         "name": name, "step": int(step), "source": source, "shape": list(tensor.shape),
         "dtype": str(tensor.dtype).replace("torch.", ""), "matrix": [rows, cols], "layout": layout,
         "reduced": reduced, "note": note, "fields": list(TENSOR_FIELDS)})
 
 
-def _host(t: torch.Tensor):
-    return lambda: t.float().cpu().numpy()
+def _deferred(collector: "Collector", t: torch.Tensor, view: tuple[int, int], keys: list[str]):
+    """``summarise(t)`` once, when the writer thread first asks. A failure there is reported once (and
+    switches the snapshots off); the record then holds NaNs rather than stopping the writer."""
+    done: dict[str, torch.Tensor] = {}
+
+    def summary() -> dict[str, torch.Tensor]:
+        if not done:
+            try:
+                done.update(summarise(t))
+            except Exception as exc:
+                collector._report_failure("snapshot", exc)
+                shapes = {"values": view, "absmax": view, "stats": (len(TENSOR_FIELDS),), "edges": (HIST_BINS + 1,),
+                          "counts": (HIST_BINS,)}
+                done.update({k: torch.full(shapes[k], math.nan) for k in keys})
+        return done
+
+    return summary
