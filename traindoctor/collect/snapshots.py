@@ -174,7 +174,8 @@ def summarise(t: torch.Tensor) -> dict[str, torch.Tensor]:
         out["absmax"] = absmax
     out["stats"] = tensor_stats([t])[0]
     if t.numel() == 0:
-        out.update(edges=t.new_zeros(HIST_BINS + 1, dtype=torch.float32), counts=t.new_zeros(HIST_BINS, dtype=torch.float32))
+        out.update(edges=t.new_zeros(HIST_BINS + 1, dtype=torch.float32),
+                   counts=t.new_zeros(HIST_BINS, dtype=torch.float32))
         return out
     out["edges"], out["counts"] = histogram(t, HIST_BINS) if t.device.type != "cpu" else _host_histogram(t)
     return out
@@ -214,8 +215,9 @@ def put(collector: "Collector", name: str, tensor: torch.Tensor, step: int, sour
     m, layout = as_matrix(t)
     rows, cols = m.shape
     r, c = min(rows, MAX_SIDE), min(cols, MAX_SIDE)
-    reduced = None if (r, c) == (rows, cols) or not t.numel() else {"method": "block", "to": [r, c], "block": [rows / r, cols / c],
-                                                   "views": ["mean", "absmax"]}
+    reduced = None
+    if (r, c) != (rows, cols) and t.numel():
+        reduced = {"method": "block", "to": [r, c], "block": [rows / r, cols / c], "views": ["mean", "absmax"]}
     keys = ["values", "stats", "edges", "counts"] + (["absmax"] if reduced else [])
     if t.device.type == "cpu":
         summary = _deferred(collector, t if own else t.clone(), (r, c), keys)

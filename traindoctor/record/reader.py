@@ -201,8 +201,8 @@ class TDRun(Run):
         if self._snapshot_blocks:
             have.add("tensor")
         kinds = {e.get("kind") for e in self._events}
-        for k, fam in (("batch", "batch"), ("model", "graph"), ("opgraph", "opgraph"), ("dataloader", "dataloader"),
-                       ("optimizer", "optimizer"), ("loss_call", "loss_call")):
+        for k, fam in (("batch", "batch"), ("model", "graph"), ("opgraph", "opgraph"),
+                       ("dataloader", "dataloader"), ("optimizer", "optimizer"), ("loss_call", "loss_call")):
             if k in kinds:
                 have.add(fam)
         return have
@@ -274,7 +274,6 @@ class TDRun(Run):
                 if (kind is None or kd == kind) and (key is None or k == key):
                     out.append(Histogram(k, kd, int(cols["step"][i]), cols["edges"][i], cols["counts"][i]))
         return out
-
 
     # -- tensor snapshots --------------------------------------------------------
     def tensor_snapshots(self, name: str | None = None) -> list[TensorSnapshot]:
