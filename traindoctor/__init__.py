@@ -11,7 +11,15 @@ Command line: ``traindoctor run SCRIPT``, ``traindoctor doctor RUN``. In Python:
 from __future__ import annotations
 
 __version__ = "0.1.0"
-__all__ = ["watch", "preflight", "diagnose", "open_run", "Session", "__version__"]
+__all__ = ["watch", "preflight", "diagnose", "open_run", "tensor", "Session", "__version__"]
+
+
+def tensor(name: str, tensor, step: int | None = None) -> bool:
+    """Snapshot ``tensor`` under ``name`` into the run being recorded (``traindoctor run`` or an open
+    :func:`watch` session), like ``Session.tensor``. Does nothing, and returns False, when nothing records."""
+    from .collect import snapshots
+
+    return snapshots.record_active(name, tensor, step)
 
 
 def __getattr__(name: str):

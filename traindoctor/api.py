@@ -24,6 +24,15 @@ class Session:
         """Record metrics (``val_acc=0.91``) at ``step`` (default: the current training step)."""
         self._collector._guarded("log", lambda: self._collector.log(step, **scalars))
 
+    def tensor(self, name: str, tensor: Any, step: int | None = None) -> bool:
+        """Record a snapshot of ``tensor`` under ``name`` at ``step`` (default: the current training step):
+        its statistics, histogram and a 2-D view of at most 128x128 values (block-reduced beyond that),
+        shown in the dashboard's Tensors panel. Each call stores one snapshot: call it at the steps you need.
+        Returns whether it was recorded."""
+        from .collect import snapshots
+
+        return bool(self._collector._guarded("tensor", snapshots.record_user, self._collector, name, tensor, step))
+
     def close(self, status: str = "finished") -> None:
         self._collector.close(status=status, exit_code=0 if status == "finished" else 1)
 

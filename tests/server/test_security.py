@@ -56,8 +56,8 @@ ESCAPES = ["..", "../outside/secret_run", "inside/../../outside/secret_run", "%2
 
 @pytest.mark.parametrize("run", ESCAPES)
 def test_run_ids_cannot_leave_the_logdir(client, tree, run):
-    for api in ("run", "report", "graph", "version", "hparams"):
-        r = client.get(f"/api/{api}", params={"run": run})
+    for api in ("run", "report", "graph", "version", "hparams", "tensors", "tensor", "opgraph"):
+        r = client.get(f"/api/{api}", params={"run": run, "name": "0.weight"})
         assert r.status_code == 404, (api, run, r.text)
         assert "error" in r.json() and "secret" not in r.text.replace(run, "")
     r = client.get("/api/scalars", params={"run": run, "tag": "train/loss"})

@@ -38,7 +38,7 @@ from torch import nn
 from ..record import format as fmt
 from ..record.run import ACTIVATION_FIELDS, TENSOR_FIELDS, UPDATE_FIELDS
 from ..record.writer import StreamWriter
-from . import cause_signals
+from . import cause_signals, opgraph, snapshots
 from . import data as datamod
 from .stats import (activation_kind, activation_raw, expand_norm_rows, finish_activation_rows, histogram, input_stats,
                     norms, output_sum, tensor_stats)
@@ -318,6 +318,7 @@ class Collector:
             pass
         # -- cause signals: workers started by torch.multiprocessing.spawn record their own rank streams
         self._guarded("causes", cause_signals.install_spawn, self)
+        snapshots.activate(self)  # traindoctor.tensor() writes here
         return self
 
     def _patch(self, owner: Any, attr: str, make: Callable[[Callable], Callable]) -> None:
@@ -475,6 +476,7 @@ class Collector:
             if id(module) not in self._mods and not isinstance(module, nn.modules.loss._Loss) \
                     and "graph" not in self._disabled and _has_params(module):
                 self._guarded("graph", self._register_root, module)
+            self._guarded("opgraph", opgraph.on_root_enter, self, module)  # once per model: its op graph
 
     def _post_hook(self, module: nn.Module, args: Any, output: Any) -> None:
         if not self.enabled:
@@ -482,6 +484,8 @@ class Collector:
         if self._stack:
             self._stack.pop()
             self._depth -= 1
+            if self._depth == 0:
+                opgraph.on_root_exit(self, module)
         if self._depth == 0 and self._last_y is not None and not (torch.is_grad_enabled() and module.training):
             self._guarded("eval", self._eval_forward, module, output)
         info = self._mods.get(id(module))
@@ -683,6 +687,7 @@ class Collector:
         if self._hist_due:
             self._hist_cost = 0.0
             self._guarded("histogram", self._histograms, "weight", list(range(len(self._params))))
+        self._guarded("snapshot", snapshots.on_step_begin, self)
         if self.plugins:  # step plugins
             self._plugins_call("on_step_begin", self.step)
 
@@ -1215,6 +1220,8 @@ class Collector:
             self.closed = True
         self.uninstall()
         self._guarded("steps", self._finish)
+        opgraph.on_close(self)
+        self._guarded("snapshot", snapshots.on_close, self)
         if self.plugins:  # step plugins
             self._plugins_call("on_close")
         self.enabled = False

@@ -1,11 +1,11 @@
 """The run directory: append-only, checksummed stream files, and the readers over them."""
 from __future__ import annotations
 
-from .run import ACTIVATION_FIELDS, TENSOR_FIELDS, UPDATE_FIELDS, Histogram, Run, RunInfo, Series, Table
+from .run import ACTIVATION_FIELDS, TENSOR_FIELDS, UPDATE_FIELDS, Histogram, Run, RunInfo, Series, Table, TensorSnapshot
 from .reader import TDRun, is_td_run
 from .writer import StreamWriter
 
-__all__ = ["Run", "RunInfo", "Series", "Table", "Histogram", "TDRun", "StreamWriter", "is_td_run",
+__all__ = ["Run", "RunInfo", "Series", "Table", "Histogram", "TensorSnapshot", "TDRun", "StreamWriter", "is_td_run",
            "open_run", "list_runs", "TENSOR_FIELDS", "UPDATE_FIELDS", "ACTIVATION_FIELDS", "RunNotFound"]
 
 

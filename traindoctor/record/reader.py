@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 
 from . import format as fmt
-from .run import (ACTIVATION_FIELDS, TENSOR_FIELDS, UPDATE_FIELDS, Histogram, Run, Series, Table, split_by_tag)
+from .run import (ACTIVATION_FIELDS, TENSOR_FIELDS, UPDATE_FIELDS, Histogram, Run, Series, Table, TensorSnapshot,
+                  split_by_tag)
 
 #: Seconds without a write after which an unfinished run on another host counts as crashed.
 STALE_AFTER = 120.0
@@ -41,6 +42,7 @@ class TDRun(Run):
         self._scalar_blocks: list[tuple[list[str], dict[str, np.ndarray]]] = []
         self._table_blocks: dict[str, list[tuple[list[str], dict[str, np.ndarray]]]] = {}
         self._hist_blocks: list[tuple[list[str], list[str], dict[str, np.ndarray]]] = []
+        self._snapshot_blocks: list[tuple[dict[str, Any], dict[str, np.ndarray]]] = []
         self._cache: dict[Any, Any] = {}
         self.dropped = 0
         self.refresh()
@@ -126,6 +128,10 @@ class TDRun(Run):
 
     def _add_block(self, table: str, attrs: dict[str, Any], cols: dict[str, np.ndarray], rank: int) -> None:
         primary = self.rank if self.rank is not None else 0
+        if table == "tensor":
+            if rank == primary:
+                self._snapshot_blocks.append((attrs, cols))
+            return
         if rank != primary and table != "hist":
             self._table_blocks.setdefault(f"{table}@rank{rank}", []).append((attrs.get("keys") or attrs.get("tags") or [], cols))
             return
@@ -192,9 +198,11 @@ class TDRun(Run):
                 have.add(t)
         if self._hist_blocks:
             have.add("histogram")
+        if self._snapshot_blocks:
+            have.add("tensor")
         kinds = {e.get("kind") for e in self._events}
-        for k, fam in (("batch", "batch"), ("model", "graph"), ("dataloader", "dataloader"),
-                       ("optimizer", "optimizer"), ("loss_call", "loss_call")):
+        for k, fam in (("batch", "batch"), ("model", "graph"), ("opgraph", "opgraph"),
+                       ("dataloader", "dataloader"), ("optimizer", "optimizer"), ("loss_call", "loss_call")):
             if k in kinds:
                 have.add(fam)
         return have
@@ -266,6 +274,24 @@ class TDRun(Run):
                 if (kind is None or kd == kind) and (key is None or k == key):
                     out.append(Histogram(k, kd, int(cols["step"][i]), cols["edges"][i], cols["counts"][i]))
         return out
+
+    # -- tensor snapshots --------------------------------------------------------
+    def tensor_snapshots(self, name: str | None = None) -> list[TensorSnapshot]:
+        if "snapshots" not in self._cache:
+            out = []
+            for attrs, cols in self._snapshot_blocks:
+                fields = attrs.get("fields") or list(TENSOR_FIELDS)
+                out.append(TensorSnapshot(
+                    name=str(attrs["name"]), step=int(attrs["step"]), source=attrs.get("source", "user"),
+                    shape=list(attrs.get("shape", [])), dtype=attrs.get("dtype", ""),
+                    matrix=list(attrs.get("matrix") or cols["values"].shape), layout=attrs.get("layout", ""),
+                    reduced=attrs.get("reduced"), values=cols["values"], absmax=cols.get("absmax"),
+                    stats={f: float(v) for f, v in zip(fields, cols["stats"].tolist())},
+                    edges=cols["edges"], counts=cols["counts"], note=attrs.get("note")))
+            out.sort(key=lambda s: (s.name, s.step))  # stable: two snapshots at one step keep their order
+            self._cache["snapshots"] = out
+        snaps = self._cache["snapshots"]
+        return list(snaps) if name is None else [s for s in snaps if s.name == name]
 
 
 def _rank_of(path: str) -> int:

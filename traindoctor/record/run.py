@@ -8,8 +8,11 @@ Signals are exposed in a small vocabulary:
 * per-step statistics tables: ``run.table(name) -> Table`` where name is one of
   ``weight``, ``grad``, ``update`` (per parameter), ``activation`` (per module output);
 * histograms: ``run.histograms(kind) -> list[Histogram]`` (kind ``weight`` or ``grad``);
-* events: ``run.events(kind)`` for everything structured (module tree, data loaders,
-  sampled batches, optimizer hyperparameters, loss-function calls, static findings).
+* events: ``run.events(kind)`` for everything structured (module tree, the traced op graph
+  ``opgraph``, data loaders, sampled batches, optimizer hyperparameters, loss-function calls,
+  static findings);
+* tensor snapshots: ``run.tensor_snapshots(name) -> list[TensorSnapshot]``: a bounded 2-D view of a
+  tensor at a step, with the statistics and histogram of the whole tensor.
 
 A source that does not record a signal returns an empty value; checks then mark their
 checklist item ``not_checked``.
@@ -116,6 +119,32 @@ class Histogram:
 
 
 @dataclass
+class TensorSnapshot:
+    """One tensor at one step: the statistics and histogram of the whole tensor and a 2-D view of it.
+
+    ``matrix`` is the tensor laid out as a matrix (``layout`` says how: a conv weight is
+    ``(out, in*kh*kw)``); ``values`` is that matrix, or when ``reduced`` is set
+    (``{"method": "block", "to": [r, c], "block": [rows per cell, cols per cell]}``) its block means,
+    with ``absmax`` the largest magnitude in each block.
+    """
+
+    name: str
+    step: int
+    source: str  # "user" (marked in the script) or "weight" (picked by the collector)
+    shape: list[int]
+    dtype: str
+    matrix: list[int]
+    layout: str
+    reduced: dict[str, Any] | None
+    values: np.ndarray  # float32 [r, c]
+    absmax: np.ndarray | None
+    stats: dict[str, float]  # TENSOR_FIELDS of the whole tensor
+    edges: np.ndarray
+    counts: np.ndarray
+    note: str | None = None
+
+
+@dataclass
 class RunInfo:
     name: str
     path: str
@@ -166,9 +195,14 @@ class Run:
     def events(self, kind: str | None = None) -> list[dict[str, Any]]:
         return []
 
+    def tensor_snapshots(self, name: str | None = None) -> list[TensorSnapshot]:
+        """Snapshots of tensor ``name`` (every tensor when None), ordered by name, then step."""
+        return []
+
     def records(self) -> set[str]:
         """Which signal families this run holds (``loss``, ``weight``, ``grad``, ``update``,
-        ``activation``, ``histogram``, ``batch``, ``graph``, ``dataloader``, ``eval``, ``optimizer``).
+        ``activation``, ``histogram``, ``batch``, ``graph``, ``dataloader``, ``eval``, ``optimizer``,
+        ``tensor``, ``opgraph``).
         Checks use it to answer ``not_checked`` rather than guess."""
         return set()
 

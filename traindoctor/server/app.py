@@ -27,7 +27,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import views
+from . import tensors, views
 from .runs import BadRunId, RunStore
 
 WEB_DIR = os.path.join(os.path.dirname(__file__), "web")
@@ -212,7 +212,7 @@ def create_app(logdir: str, *, token: str | None = None, allowed_hosts: tuple[st
             run_id = request.query_params.get("run")
             try:
                 return JSONOut(store.use(run_id, lambda run: fn(run, run_id, request)))
-            except BadRunId as exc:
+            except (BadRunId, tensors.NotFound) as exc:
                 return error(str(exc), 404)
             except ValueError as exc:
                 return error(f"bad request: {exc}", 400)
@@ -263,6 +263,15 @@ def create_app(logdir: str, *, token: str | None = None, allowed_hosts: tuple[st
         v = request.query_params.get(name)
         return None if v in (None, "", "null") else float(v)
 
+    def _int(request: Request, name: str) -> int | None:
+        v = request.query_params.get(name)
+        if v in (None, "", "null"):
+            return None
+        try:
+            return int(v)
+        except ValueError:
+            raise ValueError(f"{name}={v!r} is not an integer") from None
+
     def scalars(request: Request) -> Response:
         ids = request.query_params.getlist("run")
         tags = request.query_params.getlist("tag")
@@ -301,6 +310,11 @@ def create_app(logdir: str, *, token: str | None = None, allowed_hosts: tuple[st
         Route("/api/histograms", with_run(lambda run, rid, rq: views.histogram_heatmap(
             run, rq.query_params.get("kind", "weight"), rq.query_params.get("key", "")))),
         Route("/api/graph", with_run(lambda run, rid, rq: views.graph(run))),
+        Route("/api/opgraph", with_run(lambda run, rid, rq: tensors.opgraphs(run))),
+        Route("/api/tensors", with_run(lambda run, rid, rq: tensors.tensor_list(run))),
+        Route("/api/tensor", with_run(lambda run, rid, rq: tensors.tensor_at(
+            run, rq.query_params.get("name", ""), _int(rq, "step"), rq.query_params.get("rows"),
+            rq.query_params.get("cols"), rq.query_params.get("view", "mean")))),
         Route("/api/data", with_run(lambda run, rid, rq: views.data(run))),
         Route("/api/hparams", with_run(lambda run, rid, rq: views.hparams(run))),
         Route("/api/debugger/{rest:path}", debugger),

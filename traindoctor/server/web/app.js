@@ -5,12 +5,13 @@ import * as checklist from "./panels/checklist.js";
 import * as scalars from "./panels/scalars.js";
 import * as distributions from "./panels/distributions.js";
 import * as activations from "./panels/activations.js";
+import * as tensors from "./panels/tensors.js";
 import * as graph from "./panels/graph.js";
 import * as data from "./panels/data.js";
 import * as hparams from "./panels/hparams.js";
 import * as debuggerPanel from "./panels/debugger.js";
 
-const PANELS = [checklist, scalars, distributions, activations, graph, data, hparams, debuggerPanel];
+const PANELS = [checklist, scalars, distributions, activations, tensors, graph, data, hparams, debuggerPanel];
 const POLL_MS = 2000;
 
 const state = { run: null, panel: null, compare: [], version: null, current: null, reportCache: new Map() };

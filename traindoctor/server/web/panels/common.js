@@ -1,4 +1,4 @@
-// Pieces shared by the per-tensor panels (distributions, activations).
+// Pieces shared by the per-tensor panels (distributions, activations, tensors, debugger).
 import { get, el, PLOT_CONFIG } from "../api.js";
 
 // Per-step statistics of one key of a table, one line per field (fields with very different scales get their own chart).
@@ -24,6 +24,20 @@ export async function overviewChart(div, run, table, field, onPick, log = false)
   div.on("plotly_click", ev => { if (ev.points && ev.points[0]) onPick(ev.points[0].x); });
   div.dataset.points = d.step.length * d.keys.length;
   return d;
+}
+
+// A histogram as bars (finite edges and counts); false, with the chart cleared, when there is nothing to draw.
+export function histogramBars(div, edges, counts, titleText) {
+  if (!(edges.every(Number.isFinite) && counts.some(c => c > 0))) {
+    Plotly.purge(div);
+    div.replaceChildren(el("p", { class: "muted" }, "no finite value to histogram"));
+    return false;
+  }
+  Plotly.react(div, [{ type: "bar", x: counts.map((_, i) => (edges[i] + edges[i + 1]) / 2), y: counts,
+                       width: counts.map((_, i) => edges[i + 1] - edges[i]), marker: { color: "#1f77b4" } }],
+    { title: { text: titleText, font: { size: 13 } }, height: 320, bargap: 0.02, margin: { l: 55, r: 15, t: 35, b: 40 },
+      xaxis: { title: { text: "value" } }, yaxis: { title: { text: "count" } } }, PLOT_CONFIG);
+  return true;
 }
 
 export function select(id, values, value, onchange) {

@@ -3,7 +3,8 @@
 // and Continue / Step / Stop / Pause. The actions go to the run's control channel, the same one that
 // `traindoctor debug RUN` uses, so a run paused from the terminal can be continued here and the other way round.
 // The state is polled every 2 s while the panel is shown.
-import { get, post, el, fmt, kvTable, debuggerPath, PLOT_CONFIG } from "../api.js";
+import { get, post, el, fmt, kvTable, debuggerPath } from "../api.js";
+import { histogramBars } from "./common.js";
 
 export const id = "debugger";
 export const title = "Debugger";
@@ -134,17 +135,8 @@ export async function render(container, ctx) {
         fields.map(f => el("tr", {}, el("th", {}, f), el("td", {}, fmt(cur[f])), el("td", {}, prev ? fmt(prev[f]) : "–"))))
         : el("p", { class: "muted" }, "no watched statistics of this tensor"),
       prev ? null : el("p", { class: "muted" }, "the previous step's statistics were not recorded")].filter(Boolean));
-    const edges = a.histogram.edges.map(Number), counts = a.histogram.counts;
-    const finite = edges.every(Number.isFinite) && counts.some(c => c > 0);
-    if (finite) {
-      Plotly.react(hist, [{ type: "bar", x: counts.map((_, i) => (edges[i] + edges[i + 1]) / 2), y: counts,
-                            width: counts.map((_, i) => edges[i + 1] - edges[i]), marker: { color: "#1f77b4" } }],
-        { title: { text: `${a.tensor} · finite values at step ${a.step}`, font: { size: 13 } }, height: 320, bargap: 0.02,
-          margin: { l: 55, r: 15, t: 35, b: 40 }, xaxis: { title: { text: "value" } }, yaxis: { title: { text: "count" } } }, PLOT_CONFIG);
-    } else {
-      Plotly.purge(hist);
-      hist.replaceChildren(el("p", { class: "muted" }, "no finite value to histogram"));
-    }
+    const counts = a.histogram.counts;
+    histogramBars(hist, a.histogram.edges.map(Number), counts, `${a.tensor} · finite values at step ${a.step}`);
     hist.dataset.total = counts.reduce((x, y) => x + y, 0);
     inspector.dataset.tensor = a.tensor;
     inspector.dataset.step = a.step;

@@ -1,6 +1,8 @@
 // Model graph: the module tree with parameter counts and shapes, frozen/shared flags, train/eval mode,
 // and every finding marked on the module (or parameter) named by its `location`. Searchable.
+// The toggle "modules / ops" switches to the traced op graph (panels/opgraph.js).
 import { get, el, fmt } from "../api.js";
+import { renderOps } from "./opgraph.js";
 
 export const id = "graph";
 export const title = "Model graph";
@@ -67,6 +69,23 @@ export async function render(container, ctx) {
   }
 
   const tree = el("div", { class: "tree", id: "model-tree" }, roots.map(nodeEl));
+  const modulesView = el("div", { id: "graph-modules" });
+  const opsView = el("div", { id: "graph-ops", hidden: true });
+  const classes = new Map(g.nodes.map(n => [n.name, n.class]));
+  let opsDrawn = false;
+  async function show(mode) {
+    modulesView.hidden = mode !== "modules";
+    opsView.hidden = mode !== "ops";
+    toggle.querySelectorAll("button").forEach(b => b.classList.toggle("active", b.dataset.mode === mode));
+    container.dataset.mode = mode;
+    if (mode === "ops" && !opsDrawn) {
+      opsDrawn = true;
+      try { await renderOps(opsView, ctx, { findings, nodeFor, classes }); }
+      catch (e) { opsView.replaceChildren(el("p", { class: "sev-error" }, `op graph: ${e.message}`)); }
+    }
+  }
+  const toggle = el("span", { class: "toggle", id: "graph-mode" },
+    ["modules", "ops"].map(m => el("button", { "data-mode": m, onclick: () => show(m) }, m)));
   search.addEventListener("input", () => {
     const q = search.value.toLowerCase();
     let first = null;
@@ -77,12 +96,14 @@ export async function render(container, ctx) {
     });
     if (first) first.scrollIntoView({ block: "nearest" });
   });
-  container.replaceChildren(
+  modulesView.replaceChildren(
     el("div", { class: "controls" }, search,
       el("span", { class: "muted" }, `${fmt(g.total_params)} parameters, ${fmt(g.trainable_params)} trainable`),
       marks.size ? el("span", { class: "sev-error" }, `${[...marks.values()].flat().length} finding(s) on the graph`) : null),
     el("div", { class: "grid2" }, tree, detail));
+  container.replaceChildren(el("div", { class: "controls" }, toggle), modulesView, opsView);
   const firstFlag = g.nodes.find(n => marks.has(n.name));
   if (firstFlag) showDetail(firstFlag, marks.get(firstFlag.name));
+  await show("modules");
   return {};
 }
