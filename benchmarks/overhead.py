@@ -147,9 +147,10 @@ class TBHistograms(Config):
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--steps", type=int, default=30, help="timed steps per round and configuration")
-    ap.add_argument("--warmup", type=int, default=10, help="untimed steps per round and configuration")
+    ap.add_argument("--warmup", type=int, default=50,
+                    help="untimed steps per round and configuration (start-up: first steps in full, one op trace)")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--models", nargs="*", default=list(MODELS))
     ap.add_argument("--json")

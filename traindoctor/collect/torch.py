@@ -198,6 +198,8 @@ class Collector:
         self._full_every = 1
         self._full_cost: dict[int, float] = {}  # seconds the full statistics took, per step
         self._act_full = True  # the forward pass under way records full activation rows
+        self._root_call: tuple[nn.Module, Any, torch.Tensor] | None = None
+        self._replaying = False  # a non-finite forward pass is being replayed (_check_root_output)
         self._groups: tuple[int, list[tuple[torch.device, list[int]]]] | None = None
         self._hist_next = 0  # the next step whose weights and gradients get histograms
         self._hist_due = False  # this step is one of them
@@ -230,6 +232,16 @@ class Collector:
 
     def _plugins_call(self, hook: str, *args: Any) -> None:
         """Call ``hook`` on every step plugin; an internal error switches that plugin off."""
+        threads = torch.get_num_threads()
+        if threads > 1:
+            torch.set_num_threads(1)  # see _guarded
+        try:
+            self._plugins_loop(hook, args)
+        finally:
+            if threads > 1:
+                torch.set_num_threads(threads)
+
+    def _plugins_loop(self, hook: str, args: tuple) -> None:
         for plugin in list(self.plugins):
             part = f"plugin:{type(plugin).__name__}"
             if part in self._disabled:
@@ -260,8 +272,18 @@ class Collector:
             pass
 
     def _guarded(self, part: str, fn: Callable, *args: Any) -> Any:
+        """Runs a part of the collector: an exception is reported once and switches that part off.
+
+        The work runs on one intra-op thread. It is many small reductions between the training's own
+        operations, and on a CPU each of them split across the OpenMP team costs a fork, a join and often
+        a wake-up of the sleeping workers: on 2 cores that alone took the MLP benchmark's recording from
+        1.12x to 1.34x (benchmarks/overhead.py).
+        """
         if part in self._disabled:
             return None
+        threads = torch.get_num_threads()
+        if threads > 1:
+            torch.set_num_threads(1)
         try:
             if part in self._inject:
                 raise RuntimeError(f"fault injected into the {part} collector (TRAINDOCTOR_INJECT_FAULT)")
@@ -269,6 +291,9 @@ class Collector:
         except BaseException as exc:  # no exception from traindoctor reaches the user's script
             self._report_failure(part, exc)
             return None
+        finally:
+            if threads > 1:
+                torch.set_num_threads(threads)
 
     # ------------------------------------------------------------------ meta
     def _meta(self, name: str | None) -> dict[str, Any]:
@@ -472,7 +497,13 @@ class Collector:
         self._stack.append(module)
         if self._depth == 1:
             self._fn_calls.clear()
+            if self._replaying:
+                return
             self._act_full = self._is_full(self._forward_step())
+            # between full steps a CPU training forward is checked at its output only; its inputs and the
+            # generator's state are kept so that a non-finite output can be replayed module by module
+            self._root_call = (module, args, torch.get_rng_state()) \
+                if not self._act_full and torch.is_grad_enabled() and module.training else None
             if id(module) not in self._mods and not isinstance(module, nn.modules.loss._Loss) \
                     and "graph" not in self._disabled and _has_params(module):
                 self._guarded("graph", self._register_root, module)
@@ -484,18 +515,51 @@ class Collector:
         if self._stack:
             self._stack.pop()
             self._depth -= 1
-            if self._depth == 0:
+            if self._depth == 0 and not self._replaying:
                 opgraph.on_root_exit(self, module)
+        if self._replaying:
+            info = self._mods.get(id(module))
+            if info is not None and info.record:
+                self._guarded("activation", self._record_activation, info.idx, info.cls, module, args, output)
+            return
         if self._depth == 0 and self._last_y is not None and not (torch.is_grad_enabled() and module.training):
             self._guarded("eval", self._eval_forward, module, output)
         info = self._mods.get(id(module))
         row = None
         if not (info is None or not info.record or not self.options.activations or not torch.is_grad_enabled()
                 or "activation" in self._disabled):
-            row = self._guarded("activation", self._record_activation, info.idx, info.cls, module, args, output)
+            if self._act_full:
+                row = self._guarded("activation", self._record_activation, info.idx, info.cls, module, args, output)
+        if self._depth == 0 and self._root_call is not None and self._root_call[0] is module and self.options.activations:
+            self._guarded("activation", self._check_root_output, module, output)
         if self.plugins and torch.is_grad_enabled():  # step plugins, given the row above to spare a second pass
             self._plugins_call("on_module_output", info.name if info is not None else None, module, args, output,
                                row)
+
+    def _check_root_output(self, module: nn.Module, output: Any) -> None:
+        """Between full steps: one sum over the model's output (CPU). A NaN or Inf anywhere inside almost always
+        reaches it; then the forward pass is replayed with every module's output recorded, which names the
+        first module that went non-finite (and keeps its row), as a full step would have."""
+        root, args, rng = self._root_call
+        self._root_call = None
+        t = _first_float_tensor(output)
+        if t is None or t.device.type != "cpu" or not t.numel() or output_sum(t)[1]:
+            return
+        if not isinstance(args, tuple):
+            args = (args,)
+        saved = [(b, b.detach().clone()) for b in root.buffers()]  # batch norm's running statistics
+        state = torch.get_rng_state()
+        self._replaying = True
+        try:
+            torch.set_rng_state(rng)  # the same dropout masks
+            with torch.no_grad():
+                root(*args)
+        finally:
+            self._replaying = False
+            torch.set_rng_state(state)
+            with torch.no_grad():
+                for b, v in saved:
+                    b.copy_(v)
 
     def _eval_forward(self, module: nn.Module, output: Any) -> None:
         """Evaluation accuracy from the model's output and the current batch's labels, for scripts
@@ -512,17 +576,10 @@ class Collector:
 
     def _record_activation(self, idx: int, act_name: str, module: Any, args: Any,
                            output: Any) -> torch.Tensor | None:
-        """Records the raw reductions of a module output (``stats.RAW_ACTIVATION``) and returns them; between
-        full steps, returns only the output's sum (a 0-d tensor) where it was taken."""
+        """Records the raw reductions of a module output (``stats.RAW_ACTIVATION``) and returns them."""
         t = _first_float_tensor(output)
         if t is None:
             return None
-        if not self._act_full:  # between full steps: only a non-finite output (seen on the CPU) gets its row
-            if t.device.type != "cpu" or not t.numel():
-                return None
-            total, finite = output_sum(t)
-            if finite:
-                return total
         t0 = time.perf_counter()
         raw, n, m, finite = activation_raw(t, act_name)
         self._spent(self._forward_step(), t0)
@@ -552,7 +609,7 @@ class Collector:
 
         def activation(*args: Any, **kwargs: Any) -> Any:
             out = orig(*args, **kwargs)
-            if collector.enabled and collector._stack and torch.is_grad_enabled():
+            if collector.enabled and collector._stack and (torch.is_grad_enabled() or collector._replaying):
                 collector._guarded("activation", collector._record_functional, label, args, out)
             return out
 
@@ -567,8 +624,8 @@ class Collector:
         self._fn_calls[(id(owner), label)] = k + 1
         key = f"{info.name}.{label}[{k}]"
         idx = self._key_index(key)
-        row = self._record_activation(idx, label, label, args, out)
-        if self.plugins:  # step plugins: a functional activation, named like its row, ``module`` is its label
+        row = self._record_activation(idx, label, label, args, out) if self._act_full or self._replaying else None
+        if self.plugins and not self._replaying:  # step plugins: a functional activation, named like its row
             self._plugins_call("on_module_output", key, label, args, out, row)
 
     def _key_index(self, key: str) -> int:
