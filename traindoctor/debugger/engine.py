@@ -179,8 +179,13 @@ class Debugger(StepPlugin):
         cols: dict[str, torch.Tensor] = {}
         if "abs_sum" in needs:
             cols["abs_sum"] = torch.stack([t.abs().sum() for t in f32]).float()
-        if "sum" in needs or (detect and "abs_sum" not in needs):
+        if "sum" in needs:
             cols["sum"] = torch.stack([t.sum() for t in f32]).float()
+        elif detect and "abs_sum" not in needs:
+            # only a detector: one _foreach_norm over many tensors (weights, gradients) is one dispatch
+            # where a sum per tensor is one each; a single output's sum is the cheaper pass
+            cols["detector"] = torch.stack(torch._foreach_norm(f32)).float() if len(f32) > 1 else \
+                f32[0].sum().float().reshape(1)
         if "min" in needs or "max" in needs:
             mm = [torch.aminmax(t) if t.numel() else (t.new_tensor(math.nan),) * 2 for t in f32]
             cols["min"] = torch.stack([m[0] for m in mm]).float()
@@ -205,7 +210,7 @@ class Debugger(StepPlugin):
 
     @staticmethod
     def _detector(cols: dict[str, torch.Tensor]) -> torch.Tensor | None:
-        return cols.get("abs_sum", cols.get("sum"))
+        return cols.get("abs_sum", cols.get("sum", cols.get("detector")))
 
     def _append(self, kind: str, nodes: list[str], step: int, cols: dict[str, torch.Tensor], numels: list[float],
                 nonfinite: list[float], initial: bool = False, cls: str | None = None) -> None:
