@@ -1,8 +1,10 @@
 """Training-step overhead of traindoctor's default recording, side by side with the alternatives.
 
 For each reference model, in one process: the plain step (baseline), the step with
-traindoctor recording every parameter, gradient, update and module activation each
-step, with ``torch.autograd.set_detect_anomaly(True)``, and with TensorBoard-style
+traindoctor's default recording (norms, non-finite counts and updates of every
+parameter and gradient every step, the full statistics of weights, gradients and
+activations on its budgeted cadence; see ``CollectOptions``), the same with the
+recommended watchpoints (``traindoctor run``'s default), with ``torch.autograd.set_detect_anomaly(True)``, and with TensorBoard-style
 per-step histogram logging of all parameters (``SummaryWriter.add_histogram``).
 Configurations are interleaved in rounds, so that a noisy, shared machine affects them
 alike. Each round times a block of steps after a warm-up that lets traindoctor's
@@ -93,7 +95,7 @@ class Baseline(Config):
 
 
 class TrainDoctor(Config):
-    name = "traindoctor (default: all stats every step)"
+    name = "traindoctor recording (default)"
     watch: list[str] = []
 
     def enter(self, model, tmp):
