@@ -177,24 +177,8 @@ def summarise(t: torch.Tensor) -> dict[str, torch.Tensor]:
         out.update(edges=t.new_zeros(HIST_BINS + 1, dtype=torch.float32),
                    counts=t.new_zeros(HIST_BINS, dtype=torch.float32))
         return out
-    out["edges"], out["counts"] = histogram(t, HIST_BINS) if t.device.type != "cpu" else _host_histogram(t)
+    out["edges"], out["counts"] = histogram(t, HIST_BINS)
     return out
-
-
-def _host_histogram(t: torch.Tensor, bins: int = HIST_BINS) -> tuple[torch.Tensor, torch.Tensor]:
-    """:func:`~traindoctor.collect.stats.histogram` for a CPU tensor, where reading the range costs no sync:
-    one ``bincount`` instead of an ``index_add_`` (5x faster on 2 cores)."""
-    x = t.detach().float().reshape(-1)
-    lo, hi = (float(v) for v in torch.aminmax(x))
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        x = x[torch.isfinite(x)]
-        if not x.numel():
-            return torch.zeros(bins + 1), torch.zeros(bins)
-        lo, hi = (float(v) for v in torch.aminmax(x))
-    hi = max(hi, lo + 1e-12)
-    idx = ((x - lo) * (bins / (hi - lo))).clamp_(0, bins - 1).to(torch.int32)
-    counts = torch.bincount(idx, minlength=bins)[:bins].float()
-    return torch.linspace(0, 1, bins + 1, dtype=torch.float64).mul_(hi - lo).add_(lo).float(), counts
 
 
 def put(collector: "Collector", name: str, tensor: torch.Tensor, step: int, source: str) -> None:

@@ -76,7 +76,7 @@ def norms(tensors: Sequence[torch.Tensor]) -> tuple[torch.Tensor, bool]:
 
     A caller that gets ``False`` takes :func:`tensor_stats` of the same tensors for the evidence.
     """
-    ts = [t.detach() if t.dtype in (torch.float32, torch.float64) else _as_float(t) for t in tensors]
+    ts = [_as_float(t) for t in tensors]
     n = torch.stack(torch._foreach_norm(ts)).float()
     finite = n.device.type != "cpu" or math.isfinite(float(n.sum()))
     return n[:, None], finite
@@ -217,21 +217,33 @@ def input_stats(t: torch.Tensor) -> dict:
     return out
 
 
+def strided_sample(t: torch.Tensor, size: int) -> torch.Tensor:
+    """``t`` flattened, or a fixed strided view of about ``size`` of its elements when it is larger (the
+    elements whose step-to-step change the collector and the debugger's change conditions compare)."""
+    flat = t.reshape(-1)
+    n = flat.numel()
+    return flat if n <= size else flat[:: -(-n // size)]
+
+
 def histogram(t: torch.Tensor, bins: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
     """``(edges[bins+1], counts[bins])`` over the finite values of ``t``, without a host sync.
 
-    On the CPU, where reading the range is free, a finite tensor takes the fast path: one ``aminmax``,
-    one scaled integer cast and a ``bincount`` (a tenth of the masked path's cost).
+    On the CPU, where reading the range is free: one ``aminmax``, one scaled integer cast and a
+    ``bincount`` (a tenth of the masked path's cost), over the finite values only if there are others.
     """
     t = _as_float(t).reshape(-1)
     if t.device.type == "cpu" and t.numel():
         mn, mx = torch.aminmax(t)
         lo, hi = float(mn), float(mx)
-        if math.isfinite(lo) and math.isfinite(hi):
-            width = max(hi - lo, abs(lo) * 1e-6, 1e-12)
-            idx = torch.sub(t, lo).mul_(bins / width).to(torch.int64).clamp_(0, bins - 1)
-            counts = torch.bincount(idx, minlength=bins).float()
-            return torch.linspace(0, 1, bins + 1) * width + lo, counts
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            t = t[torch.isfinite(t)]
+            if not t.numel():
+                return torch.zeros(bins + 1), torch.zeros(bins)
+            lo, hi = (float(v) for v in torch.aminmax(t))
+        width = max(hi - lo, abs(lo) * 1e-6, 1e-12)
+        idx = torch.sub(t, lo).mul_(bins / width).to(torch.int64).clamp_(0, bins - 1)
+        counts = torch.bincount(idx, minlength=bins).float()
+        return torch.linspace(0, 1, bins + 1) * width + lo, counts
     finite = torch.isfinite(t)
     big = torch.finfo(t.dtype).max
     lo = torch.where(finite, t, big).amin()

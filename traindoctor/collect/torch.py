@@ -41,7 +41,7 @@ from ..record.writer import StreamWriter
 from . import cause_signals, opgraph, snapshots
 from . import data as datamod
 from .stats import (activation_kind, activation_raw, expand_norm_rows, finish_activation_rows, histogram, input_stats,
-                    norms, output_sum, tensor_stats)
+                    norms, output_sum, strided_sample, tensor_stats)
 
 _CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
 _LOSS_FUNCTIONS = ("cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
@@ -1332,9 +1332,7 @@ UPDATE_SAMPLE = 1 << 16
 
 
 def _update_view(t: torch.Tensor) -> torch.Tensor:
-    flat = t.reshape(-1)
-    n = flat.numel()
-    return flat if n <= UPDATE_SAMPLE else flat[:: -(-n // UPDATE_SAMPLE)]
+    return strided_sample(t, UPDATE_SAMPLE)
 
 
 def _by_device(idxs: list[int], params: list[torch.Tensor]) -> dict[torch.device, list[int]]:

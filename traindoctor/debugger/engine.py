@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from ..collect.plugins import StepPlugin
-from ..collect.stats import RAW_ACTIVATION
+from ..collect.stats import RAW_ACTIVATION, strided_sample
 from . import conditions as C
 from .control import Server
 from .localize import first_nonfinite_gradient, first_nonfinite_op
@@ -384,10 +384,7 @@ class Debugger(StepPlugin):
         The update ratio is a ratio of means, so a sample of CHANGE_SAMPLE elements estimates it within about
         1% while costing a gather instead of three passes (subtract, norm, copy) over every weight.
         """
-        flat = w.reshape(-1)
-        if kind == "exact" or flat.numel() <= CHANGE_SAMPLE:
-            return flat
-        return flat[:: -(-flat.numel() // CHANGE_SAMPLE)]
+        return w.reshape(-1) if kind == "exact" else strided_sample(w, CHANGE_SAMPLE)
 
     def _weights(self, collector: Any, step: int, initial: bool) -> None:
         groups: dict[tuple, list[int]] = {}
