@@ -53,8 +53,14 @@ def test_full_statistics_on_the_first_steps_then_on_a_cadence(tmp_path):
     assert list(full[:5]) == [0, 1, 2, 3, 4]  # the first steps always
     assert 5 < len(full) < 80  # then every k steps, k from the budget
     act = run.table("activation")
-    steps_act = np.unique(act.step)
-    assert set(steps_act) <= set(full.tolist()) | {int(s) + 1 for s in full}  # activations on full steps only
+    # every module's output every step: its mean (the sum of whole samples, scaled), the rest on full steps
+    recorded = [act.keys[k] for k in np.unique(act.key)]
+    assert recorded == ["0", "1", "2"]
+    for key in recorded:
+        amean, astd = act.series(key, "mean"), act.series(key, "std")
+        assert len(amean) == 100 and np.all(np.isfinite(amean.value)), key
+        assert set(astd.step[np.isfinite(astd.value)]) <= set(full.tolist()) | {int(s) + 1 for s in full}
+        assert np.all(act.series(key, "nonfinite").value == 0)
 
 
 def test_every_step_is_full_when_the_budget_allows(tmp_path):
@@ -93,3 +99,17 @@ def test_manual_sgd_histograms_follow_their_budget(tmp_path, monkeypatch):
     run = TDRun(str(tmp_path / "m"))
     steps = sorted({h.step for h in run.histograms("weight")})
     assert steps and steps[0] == 0 and len(steps) < 30  # not every step (they were, before the fix)
+
+
+def test_sums_between_full_steps_expand_to_rows_that_flag_a_non_finite_sum():
+    # the accelerator path: the sums stay on the device and the flush marks a non-finite one (count >= 1)
+    from traindoctor.collect.stats import finish_activation_rows, sums_raw
+    from traindoctor.record.run import ACTIVATION_FIELDS
+
+    sums = torch.tensor([6.0, float("inf"), float("nan"), 2.0])
+    rows = finish_activation_rows(sums_raw(sums, [1.0, 1.0, 1.0, 4.0]), torch.tensor([3.0, 3.0, 3.0, 8.0]),
+                                  torch.tensor([3.0, 3.0, 3.0, 2.0]))
+    f = {name: rows[:, i] for i, name in enumerate(ACTIVATION_FIELDS)}
+    assert f["mean"][0] == 2.0 and f["mean"][3] == 1.0  # the sampled sum scaled by numel / sample
+    assert f["nonfinite"].tolist() == [0.0, 1.0, 1.0, 0.0]
+    assert torch.isnan(f["std"]).all() and torch.isnan(f["dead_frac"]).all()

@@ -88,8 +88,12 @@ def test_tables_histograms_graph_data_hparams(client):
     assert "2" in ov["keys"] and len(ov["z"]) == len(ov["step"]) > 0 and len(ov["z"][0]) == len(ov["keys"])
     relu = client.get("/api/table", params={"run": "healthy", "name": "activation", "key": "2"}).json()["values"]
     tanh = client.get("/api/table", params={"run": "healthy", "name": "activation", "key": "5"}).json()["values"]
-    assert all(0 <= v <= 1 for v in relu["dead_frac"]) and all(v is None for v in relu["sat_frac"])
-    assert all(0 <= v <= 1 for v in tanh["sat_frac"]) and all(v is None for v in tanh["dead_frac"])
+    # the mean every step, the fractions on the collector's full steps (null between them)
+    assert all(v is not None for v in relu["mean"]) and all(v is not None for v in tanh["mean"])
+    dead = [v for v in relu["dead_frac"] if v is not None]
+    sat = [v for v in tanh["sat_frac"] if v is not None]
+    assert len(dead) >= 5 and all(0 <= v <= 1 for v in dead) and all(v is None for v in relu["sat_frac"])
+    assert len(sat) >= 5 and all(0 <= v <= 1 for v in sat) and all(v is None for v in tanh["dead_frac"])
     h = client.get("/api/histograms", params={"run": "healthy", "kind": "weight", "key": "4.weight"}).json()
     assert len(h["step"]) >= 2 and len(h["edges"]) == 65
     assert all(abs(sum(row) - 16 * 144) < 1e-6 * 16 * 144 for row in h["z"])  # every weight counted once

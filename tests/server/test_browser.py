@@ -120,13 +120,17 @@ def test_activations_view(page, live_server, artifacts):
     page.select_option("#act-key", "2")  # the ReLU
     page.wait_for_function("document.querySelector('#act-fracs').data.some(t => t.name === 'dead_frac' && t.y.length >= 5)")
     dead = page.locator("#act-fracs").evaluate("d => d.data.find(t => t.name === 'dead_frac').y")
-    assert all(v is not None and 0 <= v <= 1 for v in dead)
-    # activations are recorded on the collector's full steps (the first five, then on its budget's cadence)
+    # every step records each module output's mean; the fractions come on the collector's full steps (the
+    # first five, then on its budget's cadence), and the chart joins them across the steps between
+    measured = [v for v in dead if v is not None]
+    assert len(measured) >= 5 and all(0 <= v <= 1 for v in measured)
+    mean = page.locator("#act-stats").evaluate("d => d.data.find(t => t.name === 'mean').y")
     recorded = page.evaluate("async () => (await (await fetch('/api/table?run=healthy&name=activation&key=2')).json())"
                              ".step.length")
-    assert len(dead) == recorded >= 5
+    assert len(dead) == len(mean) == recorded > len(measured)
+    assert all(v is not None for v in mean)
     overview = page.locator("#act-overview").evaluate("d => d.data[0].z.flat().filter(v => v !== null).length")
-    assert overview >= recorded  # the ReLU's column of the all-modules heatmap
+    assert overview >= len(measured)  # the ReLU's column of the all-modules heatmap (its measured steps)
     shot(page, artifacts, "activations")
     assert not page.errors
 

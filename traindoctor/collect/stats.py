@@ -145,7 +145,7 @@ def activation_raw(x: torch.Tensor, kind_name: str) -> tuple[torch.Tensor, int, 
     dev = x.device
     if n == 0:
         nan = _const(math.nan, dev)
-        return torch.stack([nan] * len(RAW_ACTIVATION)), 0, 0, True
+        return torch.stack([nan] * (len(RAW_ACTIVATION) - 1) + [_const(0.0, dev)]), 0, 0, True
     flat = x.reshape(-1)
     if not flat.is_contiguous():
         flat = flat.contiguous()
@@ -179,14 +179,26 @@ def activation_raw(x: torch.Tensor, kind_name: str) -> tuple[torch.Tensor, int, 
     return raw, n, m, finite
 
 
+def sums_raw(sums: torch.Tensor, scale: Sequence[float]) -> torch.Tensor:
+    """``RAW_ACTIVATION`` rows for the outputs measured between full steps by their sum only (a sample's
+    sum times ``scale``, numel / sampled numel, where the output was sampled): NaN where only a full step
+    measures, and a NaN non-finite count, which :func:`finish_activation_rows` turns into 1 where the sum
+    is not finite (a lower bound; the count needs the full pass)."""
+    if any(s != 1.0 for s in scale):
+        sums = sums * torch.tensor(scale, device=sums.device)
+    return torch.cat([sums[:, None], torch.full((len(sums), len(RAW_ACTIVATION) - 1), math.nan,
+                                                device=sums.device)], 1)
+
+
 def finish_activation_rows(raw: torch.Tensor, numel: torch.Tensor, sample_numel: torch.Tensor) -> torch.Tensor:
     """``ACTIVATION_FIELDS`` rows from stacked raw reductions (vectorised, once per flush)."""
     numel = numel.to(raw.device, torch.float32)
     m = sample_numel.to(raw.device, torch.float32).clamp_min(1.0)
     smean = raw[:, 1] / m
     std = (raw[:, 2] / m - smean * smean).clamp_min(0.0).sqrt()
+    nonfinite = torch.where(raw[:, 8].isnan(), (~raw[:, 0].isfinite()).float(), raw[:, 8])
     return torch.stack([raw[:, 0] / numel.clamp_min(1.0), std, raw[:, 3], raw[:, 4], 1.0 - raw[:, 5] / m,
-                        raw[:, 6] / m, raw[:, 7], raw[:, 8], numel], 1)
+                        raw[:, 6] / m, raw[:, 7], nonfinite, numel], 1)
 
 
 def activation_stats(x: torch.Tensor, kind_name: str) -> torch.Tensor:
@@ -217,12 +229,21 @@ def input_stats(t: torch.Tensor) -> dict:
     return out
 
 
-def strided_sample(t: torch.Tensor, size: int) -> torch.Tensor:
-    """``t`` flattened, or a fixed strided view of about ``size`` of its elements when it is larger (the
-    elements whose step-to-step change the collector and the debugger's change conditions compare)."""
+#: Contiguous runs a change sample is made of (see :func:`change_sample`).
+SAMPLE_CHUNKS = 256
+
+
+def change_sample(t: torch.Tensor, size: int) -> torch.Tensor:
+    """``t`` flattened, or a fixed view of about ``size`` of its elements when it is larger: ``SAMPLE_CHUNKS``
+    contiguous runs spread evenly over the tensor (the elements whose step-to-step change the collector and
+    the debugger's change conditions compare). Runs rather than a stride: CPU kernels over an element
+    stride take a slow path that cost 2.6x more per element (sub, norm and copy of the MLP's weights)."""
     flat = t.reshape(-1)
     n = flat.numel()
-    return flat if n <= size else flat[:: -(-n // size)]
+    if n <= size:
+        return flat
+    row = n // SAMPLE_CHUNKS
+    return flat[: row * SAMPLE_CHUNKS].view(SAMPLE_CHUNKS, row)[:, : max(1, size // SAMPLE_CHUNKS)]
 
 
 def histogram(t: torch.Tensor, bins: int = 64) -> tuple[torch.Tensor, torch.Tensor]:

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from ..collect.plugins import StepPlugin
-from ..collect.stats import RAW_ACTIVATION, strided_sample
+from ..collect.stats import RAW_ACTIVATION, change_sample
 from . import conditions as C
 from .control import Server
 from .localize import first_nonfinite_gradient, first_nonfinite_op
@@ -39,7 +39,7 @@ MAX_LOCALIZATIONS = 3
 #: persists would otherwise write one event per node per step). The ``watch`` table keeps every step's
 #: statistics, so ``traindoctor hits RUN --watch ...`` still finds them all.
 HIT_EVENTS_PER_NODE = 50
-#: Elements per weight that the change-ratio conditions compare (a fixed strided sample beyond this).
+#: Elements per weight that the change-ratio conditions compare (a fixed sample of contiguous runs beyond this).
 CHANGE_SAMPLE = 1 << 16
 #: Without breakpoints, the watchpoints are evaluated over this many steps' rows at once (or the rows of
 #: EVALUATE_SECONDS, whichever comes first): hits reach the record a fraction of a second later, and the
@@ -379,12 +379,13 @@ class Debugger(StepPlugin):
         return "sampled" if fams & {"change_large", "change_small"} else None
 
     def _change_view(self, w: torch.Tensor, kind: str) -> torch.Tensor:
-        """The elements the change conditions compare: all of them, or a fixed strided sample of a large tensor.
+        """The elements the change conditions compare: all of them, or a fixed sample of a large tensor
+        (``collect.stats.change_sample``: contiguous runs spread over it).
 
-        The update ratio is a ratio of means, so a sample of CHANGE_SAMPLE elements estimates it within about
-        1% while costing a gather instead of three passes (subtract, norm, copy) over every weight.
+        The update ratio is a ratio of means, so a sample of CHANGE_SAMPLE elements estimates it within a few
+        percent while costing a gather instead of three passes (subtract, norm, copy) over every weight.
         """
-        return w.reshape(-1) if kind == "exact" else strided_sample(w, CHANGE_SAMPLE)
+        return w.reshape(-1) if kind == "exact" else change_sample(w, CHANGE_SAMPLE)
 
     def _weights(self, collector: Any, step: int, initial: bool) -> None:
         groups: dict[tuple, list[int]] = {}
