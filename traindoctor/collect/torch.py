@@ -75,9 +75,11 @@ class CollectOptions:
     #: end of the forward pass, and a non-finite pass is replayed in full).
     activation_sums: bool = True
     #: Fraction of the training time that the full statistics may take; their interval adapts to it.
-    stats_budget: float = 0.015
+    #: (Every step already has each weight's, gradient's and update's norm and non-finite count and each
+    #: module output's mean: the full statistics add the spread, range and fractions.)
+    stats_budget: float = 0.01
     #: Fraction of the training time that histograms may take; their interval adapts to it.
-    histogram_budget: float = 0.005
+    histogram_budget: float = 0.003
     histogram_bins: int = 64
     #: Batches sampled per loader: the first ``batch_head`` of every epoch, then every ``batch_every``-th.
     batch_head: int = 6
