@@ -107,7 +107,7 @@ def test_sums_between_full_steps_expand_to_rows_that_flag_a_non_finite_sum():
     from traindoctor.record.run import ACTIVATION_FIELDS
 
     sums = torch.tensor([6.0, float("inf"), float("nan"), 2.0])
-    rows = finish_activation_rows(sums_raw(sums, [1.0, 1.0, 1.0, 4.0]), torch.tensor([3.0, 3.0, 3.0, 8.0]),
+    rows = finish_activation_rows(sums_raw(sums, torch.tensor([1.0, 1.0, 1.0, 4.0])), torch.tensor([3.0, 3.0, 3.0, 8.0]),
                                   torch.tensor([3.0, 3.0, 3.0, 2.0]))
     f = {name: rows[:, i] for i, name in enumerate(ACTIVATION_FIELDS)}
     assert f["mean"][0] == 2.0 and f["mean"][3] == 1.0  # the sampled sum scaled by numel / sample

@@ -92,13 +92,6 @@ def expand_norm_rows(norm: np.ndarray, numel: np.ndarray) -> np.ndarray:
     return rows
 
 
-def output_sum(x: torch.Tensor) -> tuple[torch.Tensor, bool]:
-    """A CPU module output's sum (float32) and whether it is finite: one pass, the cheapest that a NaN or
-    Inf survives. The debugger's overflow watchpoints read the same sum rather than taking their own."""
-    total = x.detach().sum(dtype=torch.float32)
-    return total, math.isfinite(float(total))
-
-
 def _nonfinite_counts(ts: Sequence[torch.Tensor], norms: torch.Tensor, sums: torch.Tensor) -> torch.Tensor:
     if norms.device.type == "cpu":
         # On the CPU reading the norms is free; count only where one is not finite.
@@ -179,13 +172,12 @@ def activation_raw(x: torch.Tensor, kind_name: str) -> tuple[torch.Tensor, int, 
     return raw, n, m, finite
 
 
-def sums_raw(sums: torch.Tensor, scale: Sequence[float]) -> torch.Tensor:
+def sums_raw(sums: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
     """``RAW_ACTIVATION`` rows for the outputs measured between full steps by their sum only (a sample's
     sum times ``scale``, numel / sampled numel, where the output was sampled): NaN where only a full step
     measures, and a NaN non-finite count, which :func:`finish_activation_rows` turns into 1 where the sum
     is not finite (a lower bound; the count needs the full pass)."""
-    if any(s != 1.0 for s in scale):
-        sums = sums * torch.tensor(scale, device=sums.device)
+    sums = sums * scale.to(sums.device, sums.dtype)
     return torch.cat([sums[:, None], torch.full((len(sums), len(RAW_ACTIVATION) - 1), math.nan,
                                                 device=sums.device)], 1)
 

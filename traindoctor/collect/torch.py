@@ -97,6 +97,21 @@ class CollectOptions:
     plugins: list[Any] = field(default_factory=list)
 
 
+class _OneThread:
+    """``with _OneThread():`` runs the block on one intra-op thread and restores the training's count."""
+
+    __slots__ = ("threads",)
+
+    def __enter__(self) -> None:
+        self.threads = torch.get_num_threads()
+        if self.threads > 1:
+            torch.set_num_threads(1)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.threads > 1:
+            torch.set_num_threads(self.threads)
+
+
 class _ModuleInfo:
     __slots__ = ("name", "idx", "kind", "record", "cls")
 
@@ -239,15 +254,10 @@ class Collector:
         self.plugins: list[Any] = make_plugins(self)
 
     def _plugins_call(self, hook: str, *args: Any) -> None:
-        """Call ``hook`` on every step plugin; an internal error switches that plugin off."""
-        threads = torch.get_num_threads()
-        if threads > 1:
-            torch.set_num_threads(1)  # see _guarded
-        try:
+        """Call ``hook`` on every step plugin, on one intra-op thread (see ``_guarded``); an internal error
+        switches that plugin off."""
+        with _OneThread():
             self._plugins_loop(hook, args)
-        finally:
-            if threads > 1:
-                torch.set_num_threads(threads)
 
     def _plugins_loop(self, hook: str, args: tuple) -> None:
         for plugin in list(self.plugins):
@@ -289,19 +299,14 @@ class Collector:
         """
         if part in self._disabled:
             return None
-        threads = torch.get_num_threads()
-        if threads > 1:
-            torch.set_num_threads(1)
-        try:
-            if part in self._inject:
-                raise RuntimeError(f"fault injected into the {part} collector (TRAINDOCTOR_INJECT_FAULT)")
-            return fn(*args)
-        except BaseException as exc:  # no exception from traindoctor reaches the user's script
-            self._report_failure(part, exc)
-            return None
-        finally:
-            if threads > 1:
-                torch.set_num_threads(threads)
+        with _OneThread():
+            try:
+                if part in self._inject:
+                    raise RuntimeError(f"fault injected into the {part} collector (TRAINDOCTOR_INJECT_FAULT)")
+                return fn(*args)
+            except BaseException as exc:  # no exception from traindoctor reaches the user's script
+                self._report_failure(part, exc)
+                return None
 
     # ------------------------------------------------------------------ meta
     def _meta(self, name: str | None) -> dict[str, Any]:
@@ -563,13 +568,17 @@ class Collector:
                     k = max(1, SUM_SAMPLE * t.shape[0] // n)
                     t, m = t[:k], k * (n // t.shape[0])
                 total = t.detach().sum(dtype=torch.float32)
-                self._pending_act.append((idx, total, n, m))
-                if len(self._pending_act) > 8192:  # forward passes without a backward (grad-enabled evaluation)
-                    del self._pending_act[:4096]
+                self._add_pending_act(idx, total, n, m)
                 return total if m == n else None
         except BaseException as exc:  # no exception from traindoctor reaches the user's script
             self._report_failure("activation", exc)
         return None
+
+    def _add_pending_act(self, idx: int, raw: torch.Tensor, n: int, m: int) -> None:
+        """Holds a module output's row (or sum) until the step's backward claims it."""
+        self._pending_act.append((idx, raw, n, m))
+        if len(self._pending_act) > 8192:  # forward passes without a backward (grad-enabled evaluation)
+            del self._pending_act[:4096]
 
     def _check_root_output(self, module: nn.Module, output: Any) -> None:
         """Between full steps, at the end of a CPU forward: the module outputs' sums and the model output's,
@@ -627,9 +636,7 @@ class Collector:
         t0 = time.perf_counter()
         raw, n, m, finite = activation_raw(t, act_name)
         self._spent(self._forward_step(), t0)
-        self._pending_act.append((idx, raw, n, m))
-        if len(self._pending_act) > 8192:
-            del self._pending_act[:4096]
+        self._add_pending_act(idx, raw, n, m)
         if not finite:
             self._nonfinite_origin(idx, module, args, t)
         return raw
@@ -1252,7 +1259,7 @@ class Collector:
             if light:  # the sums between full steps: one expansion per flush
                 bounds = np.cumsum([0] + [len(p) for p in parts])
                 rows_of = np.concatenate([np.arange(bounds[i], bounds[i + 1]) for i in light])
-                scale = (numel[rows_of] / sample[rows_of].clamp_min(1.0)).tolist()
+                scale = numel[rows_of] / sample[rows_of].clamp_min(1.0)
                 expanded = sums_raw(torch.cat([parts[i] for i in light]), scale).split([len(parts[i]) for i in light])
                 for i, e in zip(light, expanded):
                     parts[i] = e
