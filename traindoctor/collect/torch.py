@@ -1396,8 +1396,9 @@ UPDATE_SAMPLE = 1 << 16
 
 
 #: Elements of a module output summed between full steps (its first whole samples beyond this). Below
-#: PyTorch's grain size (32,768) a CPU reduction runs on the calling thread: no parallel region to open.
-SUM_SAMPLE = 1 << 15
+#: PyTorch's grain size (32,768: a reduction of exactly that many elements already opens a parallel region)
+#: a CPU reduction runs on the calling thread.
+SUM_SAMPLE = (1 << 15) - 1
 
 
 def _update_view(t: torch.Tensor) -> torch.Tensor:
