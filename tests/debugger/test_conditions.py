@@ -247,3 +247,69 @@ def test_recommended_presets_cover_functional_activations(run_dir):
     hits = [h for h in TDRun(run_dir).events("hit") if h["condition"] == "activation_range"]
     assert {h["node"] for h in hits} == {"FunctionalNet.sigmoid[0]"}
     assert hits[0]["stats"]["range_percentage"] < 0.1
+
+
+def test_l2_bounds_decide_abs_mean_without_the_abs_sum():
+    """L2/n <= abs_mean <= L2/sqrt(n): a row whose abs sum was not taken is not hit where its bounds rule
+    every abs-mean parameter out, and "cannot check" (never "not hit") where they do not."""
+    import torch
+
+    torch.manual_seed(0)
+    for t in (torch.randn(1000), torch.zeros(999).index_fill_(0, torch.tensor([3]), 5.0), torch.full((50,), -2.0)):
+        lo, hi = C.abs_mean_bounds(np.array([float(t.norm())]), np.array([float(t.numel())]))
+        assert lo[0] <= float(t.abs().mean()) * (1 + 1e-6) and float(t.abs().mean()) <= hi[0] * (1 + 1e-6)
+    cond = C.get("gradient_vanishing")
+    params = cond.resolve({"abs_mean_lt": 1e-3})
+    cols = {f: np.full(4, np.nan) for f in C.BASE_FIELDS}
+    # rows: ruled out by the bounds (L2/n = 1e-2 >= 1e-3), left open (bounds [1e-4, 1e-2]), an exact abs
+    # sum, surely below (L2/sqrt(n) = 1e-4 < 1e-3)
+    cols.update(numel=np.full(4, 1e4), nonfinite=np.zeros(4), l2=np.array([100.0, 1.0, 1.0, 1e-2]),
+                abs_sum=np.array([np.nan, np.nan, 5.0, np.nan]))
+    out = C.evaluate(cond, params, cols)
+    assert [C.STATE_NAMES[s] for s in out.state] == ["not_hit", "cannot_check", "hit", "hit"]
+    assert out.reason[1] == "statistic not recorded"
+    assert C.hit_stats(cond, params, out, 3)["l2"] == pytest.approx(1e-2)
+    # without an l2 column (a run recorded before it existed) a missing abs sum cannot be checked
+    del cols["l2"]
+    assert C.STATE_NAMES[C.evaluate(cond, params, cols).state[0]] == "cannot_check"
+
+
+def test_gradient_abs_sums_are_taken_only_where_the_collector_norms_leave_it_open(run_dir):
+    """The debugger reads the gradients' norms that the collector took (no second pass) and takes an abs
+    sum only for a gradient its bounds do not settle: none on a healthy run, every one on a zero gradient,
+    whose hit carries the exact abs mean."""
+    from traindoctor.debugger.offline import evaluate_run
+    from traindoctor.debugger.watchpoints import parse_all
+
+    run = train(run_dir, ["gradient_vanishing(abs_mean_lt=1e-9)"], fault="healthy")
+    tab = run.table("watch")
+    grads = np.array([tab.keys[int(k)].startswith("gradient:") for k in tab.key])
+    fields = list(tab.fields)
+    assert grads.any() and np.isnan(tab.values[grads, fields.index("abs_sum")]).all()
+    l2 = tab.values[grads, fields.index("l2")]
+    assert np.isfinite(l2).all() and (l2 > 0).all()
+    grad_tab = run.table("grad")  # the same norms as the collector's own gradient table
+    assert sorted(np.round(l2, 5)) == sorted(np.round(grad_tab.col("norm"), 5))
+    # offline, from the watch table: the same outcome; a threshold the bounds cannot settle cannot be checked
+    same = evaluate_run(run, parse_all(["gradient_vanishing(abs_mean_lt=1e-9)"]))["outcomes"][0]
+    assert same["hit"] == 0 and same["cannot_check"] == 0 and same["not_hit"] == int(grads.sum())
+    open_ = evaluate_run(run, parse_all(["gradient_vanishing(abs_mean_lt=0.05)"]))["outcomes"][0]
+    assert open_["cannot_check"] > 0 and open_["cannot_check_reasons"] == ["statistic not recorded"]
+
+    zero = train(run_dir + "-zero", ["gradient_vanishing(abs_mean_lt=1e-9)"], fault="zero_output")
+    hits = zero.events("hit")
+    assert {h["node"] for h in hits} >= {"fc1.weight", "fc2.weight"}
+    assert all(h["stats"]["abs_mean"] == 0 for h in hits)
+
+
+def test_offline_gradient_vanishing_from_the_collector_tables_between_full_steps(run_dir):
+    """A run recorded without watchpoints: between full steps the grad table holds the norm alone, which
+    settles gradient_vanishing on a healthy gradient instead of leaving it "cannot check"."""
+    from traindoctor.debugger.offline import evaluate_run
+    from traindoctor.debugger.watchpoints import parse_all
+
+    run = train(run_dir, [], fault="healthy", steps=12)
+    doc = evaluate_run(run, parse_all(["gradient_vanishing(abs_mean_lt=1e-9)"]))
+    assert doc["source"] == "tables"
+    out = doc["outcomes"][0]
+    assert out["hit"] == 0 and out["cannot_check"] == 0 and out["not_hit"] == 12 * 4

@@ -208,6 +208,8 @@ class Collector:
         self._step_act: list[tuple[int, torch.Tensor]] = []
         self._step_grad: dict[int, torch.Tensor] = {}
         self._grad_seen: set[int] = set()
+        #: (parameter indices, their gradients' L2 norms) as this step's recording took them (grad_norms)
+        self._grad_norms: list[tuple[list[int], torch.Tensor]] = []
         self._missing_grad_reported: frozenset[int] | None = None
         self._prev_weights: list[torch.Tensor] | None = None
         self._prev_step_for_update = -1
@@ -786,6 +788,7 @@ class Collector:
             self._full_next = self.step + self._full_every
         self._stepped = set()
         self._grad_seen = set()
+        self._grad_norms = []
         if self._modes_dirty:
             self._modes_dirty = False
             self._record_modes("train")
@@ -927,13 +930,31 @@ class Collector:
         idxs = [i for i, p in enumerate(self._params) if p.grad is not None and p.grad.is_floating_point()]
         if not idxs or not self.options.grads:
             return
+        self._grad_norms = []
         for dev, group in _by_device(idxs, self._params).items():
             rows = self._tensor_rows([self._params[i].grad for i in group])
+            self._keep_grad_norms(group, rows)
             for k, i in enumerate(group):
                 self._step_grad[i] = rows[k:k + 1]
         self._grad_seen = set(idxs)
         if self._hist_due:
             self._histograms("grad", idxs)
+
+    def _keep_grad_norms(self, group: list[int], rows: torch.Tensor) -> None:
+        self._grad_norms.append((group, rows[:, TENSOR_FIELDS.index("norm") if rows.shape[1] > 1 else 0]))
+
+    def grad_norms(self, idxs: list[int]) -> torch.Tensor | None:
+        """The L2 norms ``[len(idxs)]`` of these parameters' current gradients, as this step's recording took
+        them (float32, on their device; no new pass), or None when some were not taken. For step plugins:
+        the debugger's gradient detector and its abs-mean bounds read them."""
+        parts = self._grad_norms
+        for group, col in reversed(parts):
+            if group == idxs:
+                return col
+        pos = {j: (g, k) for g, (group, _) in enumerate(parts) for k, j in enumerate(group)}
+        if not idxs or any(i not in pos for i in idxs):
+            return None
+        return torch.stack([parts[pos[i][0]][1][pos[i][1]] for i in idxs])
 
     # ------------------------------------------------------------------ optimizers
     def _wrap_opt_init(self, orig: Callable) -> Callable:
@@ -980,6 +1001,7 @@ class Collector:
         self._grad_seen.update(idxs)
         for dev, group in _by_device(idxs, self._params).items():
             rows = self._tensor_rows([self._params[j].grad for j in group])
+            self._keep_grad_norms(group, rows)
             self._table("grad", self.step, group, rows)
         if self._hist_due and idxs:
             self._histograms("grad", idxs)

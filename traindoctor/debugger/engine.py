@@ -168,24 +168,38 @@ class Debugger(StepPlugin):
 
     # ------------------------------------------------------------------ statistics
     def _stat_columns(self, ts: list[torch.Tensor], needs: set[str], detect: bool = True,
-                      nonneg: bool = False) -> dict[str, torch.Tensor]:
+                      nonneg: bool = False, limits: list[tuple[float, float]] | None = None,
+                      l2: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """Columns [n] for the fields ``needs`` asks for, on the tensors' device.
 
-        The overflow check is the finiteness of a sum: on the CPU ``sum`` costs a tenth of ``isfinite().all()``
-        and a sixth of an L1 norm (measured on one core), and any NaN/Inf makes it non-finite. ``abs_sum`` is
-        computed only for the abs-mean parameters; when it is, it serves as the detector instead of ``sum``.
+        The overflow check is the finiteness of a sum or a norm: on the CPU ``sum`` costs a tenth of
+        ``isfinite().all()`` and a sixth of an L1 norm (measured on one core), and any NaN/Inf makes it
+        non-finite. Over many tensors (weights, gradients) it is the L2 norm from one ``_foreach_norm``
+        dispatch, or the norms the collector already took (``l2``, gradients). ``abs_sum`` is computed only
+        for the abs-mean parameters; on the CPU, with the per-tensor ``limits`` (the largest ``abs_mean_lt``,
+        the smallest ``abs_mean_gt``), only for the tensors that the L2 norm's bounds leave undecided
+        (``conditions.abs_mean_bounds``).
         """
         f32 = [t if t.dtype in (torch.float32, torch.float64) else t.float() for t in ts]
         cols: dict[str, torch.Tensor] = {}
+        if l2 is None and len(f32) > 1 and (detect or "abs_sum" in needs):
+            l2 = torch.stack(torch._foreach_norm(f32)).float()
+        if l2 is not None:
+            cols["l2"] = l2
         if "abs_sum" in needs:
-            cols["abs_sum"] = torch.stack([t.abs().sum() for t in f32]).float()
+            if limits is not None and l2 is not None and l2.device.type == "cpu":
+                exact = [k for k, (v, t, lim) in enumerate(zip(l2.tolist(), f32, limits))
+                         if not _bounds_decide(v, t.numel(), *lim)]
+                a = torch.full((len(f32),), math.nan)
+                if exact:
+                    a[exact] = torch.stack([f32[k].abs().sum() for k in exact]).float()
+                cols["abs_sum"] = a
+            else:
+                cols["abs_sum"] = torch.stack([t.abs().sum() for t in f32]).float()
         if "sum" in needs:
             cols["sum"] = torch.stack([t.sum() for t in f32]).float()
-        elif detect and "abs_sum" not in needs:
-            # only a detector: one _foreach_norm over many tensors (weights, gradients) is one dispatch
-            # where a sum per tensor is one each; a single output's sum is the cheaper pass
-            cols["detector"] = torch.stack(torch._foreach_norm(f32)).float() if len(f32) > 1 else \
-                f32[0].sum().float().reshape(1)
+        elif detect and l2 is None and "abs_sum" not in needs:
+            cols["detector"] = f32[0].sum().float().reshape(1)  # a single output: its sum is the cheaper pass
         if "min" in needs or "max" in needs:
             mm = [torch.aminmax(t) if t.numel() else (t.new_tensor(math.nan),) * 2 for t in f32]
             cols["min"] = torch.stack([m[0] for m in mm]).float()
@@ -210,7 +224,21 @@ class Debugger(StepPlugin):
 
     @staticmethod
     def _detector(cols: dict[str, torch.Tensor]) -> torch.Tensor | None:
-        return cols.get("abs_sum", cols.get("sum", cols.get("detector")))
+        for k in ("l2", "abs_sum", "sum", "detector"):  # l2 first: an abs sum may be taken for some rows only
+            if k in cols:
+                return cols[k]
+        return None
+
+    def _abs_limits(self, kind: str, name: str) -> tuple[float, float]:
+        """(largest abs_mean_lt, smallest abs_mean_gt) over the watchpoints on this node."""
+        key = ("limits", kind, name)
+        hit = self._select_cache.get(key)
+        if hit is None:
+            params = [wp.params for wp in self._select(kind, name, None)[0]]
+            lt = max((float(p["abs_mean_lt"]) for p in params if "abs_mean_lt" in p), default=-math.inf)
+            gt = min((float(p["abs_mean_gt"]) for p in params if "abs_mean_gt" in p), default=math.inf)
+            hit = self._select_cache[key] = (lt, gt)
+        return hit
 
     def _append(self, kind: str, nodes: list[str], step: int, cols: dict[str, torch.Tensor], numels: list[float],
                 nonfinite: list[float], initial: bool = False, cls: str | None = None) -> None:
@@ -344,10 +372,13 @@ class Debugger(StepPlugin):
             wps, needs = self._select("gradient", collector._param_names[i], None)
             if wps:
                 by_dev.setdefault((g.device, frozenset(needs)), []).append(i)
+        grad_norms = getattr(collector, "grad_norms", None)
         for (dev, needs), idxs in by_dev.items():
             gs = [collector._params[i].grad.detach() for i in idxs]
-            cols = self._stat_columns(gs, set(needs))
             names = [collector._param_names[i] for i in idxs]
+            shared = grad_norms(idxs) if grad_norms is not None and len(idxs) > 1 else None
+            limits = [self._abs_limits("gradient", n) for n in names] if "abs_sum" in needs else None
+            cols = self._stat_columns(gs, set(needs), limits=limits, l2=shared)
             if self.breaks:
                 for n, g in zip(names, gs):
                     self._keep[f"gradient:{n}"] = g
@@ -406,10 +437,11 @@ class Debugger(StepPlugin):
                     self._prev[i] = self._change_view(p.detach(), kind).clone()
         for (dev, needs), idxs in groups.items():
             ws = [collector._params[i].detach() for i in idxs]
-            cols = self._stat_columns(ws, set(needs))
+            names = [collector._param_names[i] for i in idxs]
+            limits = [self._abs_limits("weight", n) for n in names] if "abs_sum" in needs else None
+            cols = self._stat_columns(ws, set(needs), limits=limits)
             if "change" in needs:
                 self._changes(idxs, ws, cols)
-            names = [collector._param_names[i] for i in idxs]
             if self.breaks and not initial:
                 for n, w in zip(names, ws):
                     self._keep[f"weight:{n}"] = w
@@ -700,6 +732,15 @@ def _assemble(blocks: list[tuple[tuple[int, ...], torch.Tensor]], width: int) ->
             off[d] += k
         r += n
     return out
+
+
+def _bounds_decide(l2: float, n: int, lt: float, gt: float) -> bool:
+    """Whether the abs mean's bounds from the L2 norm settle ``abs_mean_lt=lt`` and ``abs_mean_gt=gt`` as
+    not triggered (``conditions.abs_mean_bounds``): then no abs sum is taken. A tensor that may trigger
+    gets its exact abs sum, so that a hit's statistics are exact."""
+    if n <= 0 or not math.isfinite(l2):
+        return False
+    return l2 / n >= lt and l2 / math.sqrt(n) <= gt
 
 
 def _count_dtype(t: torch.Tensor) -> torch.dtype:

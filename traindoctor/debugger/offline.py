@@ -75,6 +75,8 @@ def _blocks_from_tables(run: Run) -> list[tuple[int, list[str], list[str], dict[
         numel = f["numel"]
         raw = {"numel": numel, "sum": f["mean"] * numel, "min": f["min"], "max": f["max"],
                "nonzero": (1.0 - f["zero_frac"]) * numel, "nonfinite": f["nonfinite"]}
+        if "norm" in f:  # between full steps the norm alone: it bounds the abs mean (C.abs_mean_bounds)
+            raw["l2"] = f["norm"]
         for r in range(len(tab)):
             per_step.setdefault(int(tab.step[r]), []).append(
                 (phase * 1_000_000 + int(tab.seq[r]), kind, tab.keys[int(tab.key[r])],
