@@ -218,8 +218,8 @@ class Debugger(StepPlugin):
                 lo, hi = (float(x) for x in f[len("in_range["):-1].split(","))
                 cols[f] = torch.stack([_count_in_range(t, lo, hi, nonneg) for t in f32]).float()
         det = self._detector(cols)
-        if det is not None:  # 0/1 on the device; exact counts replace it on the CPU (_nonfinite_host)
-            cols["nonfinite"] = (~torch.isfinite(det)).float()
+        if det is not None and det.device.type != "cpu":  # 0/1 on the device; on the CPU _nonfinite_host
+            cols["nonfinite"] = (~torch.isfinite(det)).float()  # reads the detector and counts exactly
         return cols
 
     @staticmethod
@@ -297,7 +297,8 @@ class Debugger(StepPlugin):
                 # between the collector's full steps: its sum of this output is the overflow detector
                 cols_row = self._stat_columns([t], needs - {"sum"}, detect=False, nonneg=cls in _RECTIFIERS)
                 cols_row["sum"] = row.reshape(1)
-                cols_row["nonfinite"] = (~torch.isfinite(cols_row["sum"])).float()
+                if row.device.type != "cpu":
+                    cols_row["nonfinite"] = (~torch.isfinite(cols_row["sum"])).float()
             elif shared:
                 # The collector's row holds the exact non-finite count and sum of this output: no second pass.
                 nf = row[_NONFINITE].reshape(1)
