@@ -2,23 +2,29 @@
 
 For each reference model, in one process: the plain step (baseline), the step with
 traindoctor's default recording (norms, non-finite counts and updates of every
-parameter and gradient every step, the full statistics of weights, gradients and
-activations on its budgeted cadence; see ``CollectOptions``), the same with the
-recommended watchpoints (``traindoctor run``'s default), with ``torch.autograd.set_detect_anomaly(True)``, and with TensorBoard-style
+parameter and gradient every step, the mean of every module output every step, the full
+statistics of weights, gradients and activations on their budgeted cadence; see
+``CollectOptions``), the same with the recommended watchpoints (``traindoctor run``'s
+default), with ``torch.autograd.set_detect_anomaly(True)``, and with TensorBoard-style
 per-step histogram logging of all parameters (``SummaryWriter.add_histogram``).
-Configurations are interleaved in rounds, so that a noisy, shared machine affects them
-alike. Each round times a block of steps after a warm-up that lets traindoctor's
-adaptive cadences settle (its full statistics and histograms come every k steps):
-a round's figure is the mean step time of its block, so that periodic work is paid
-in full, and a configuration's figure is the median over rounds. Ratios are against
-the baseline measured in the same run.
 
-    python benchmarks/overhead.py [--rounds 5] [--steps 20] [--device cpu|cuda] [--json out.json]
+Steady state, measured against drift. Each configuration is set up once and warmed up
+(``--warmup`` steps: traindoctor's first steps are recorded in full and its cadences
+settle). Then the configurations take turns in short blocks of ``--steps`` steps, in a
+new random order each round, switched on before their block and off after it (the
+collector is installed and uninstalled, keeping its state). A configuration's figure is
+the median over rounds of its blocks' mean step time; its ratio is the median over rounds
+of the ratio to the baseline block of the same round. A shared machine's slow spells then
+hit every configuration alike, and periodic work (full statistics, histograms, snapshots)
+is paid in the blocks where it falls.
+
+    python benchmarks/overhead.py [--rounds 40] [--steps 10] [--device cpu|cuda] [--json out.json]
 """
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import statistics
 import sys
 import tempfile
@@ -81,12 +87,20 @@ def time_steps(step, n):
 
 
 class Config:
+    """Set up once per model (``setup``); switched on and off around each timed block."""
+
     name = ""
 
-    def enter(self, model, tmp):
+    def setup(self, model, tmp):
         pass
 
-    def exit(self):
+    def on(self):
+        pass
+
+    def off(self):
+        pass
+
+    def teardown(self):
         pass
 
 
@@ -98,13 +112,24 @@ class TrainDoctor(Config):
     name = "traindoctor recording (default)"
     watch: list[str] = []
 
-    def enter(self, model, tmp):
+    def setup(self, model, tmp):
         from traindoctor.collect.torch import CollectOptions, Collector
 
-        self.c = Collector(f"{tmp}/td-{time.monotonic_ns()}", options=CollectOptions(watch=list(self.watch))).install()
-        self.c.watch_model(model)
+        self.c = Collector(f"{tmp}/td-{time.monotonic_ns()}", options=CollectOptions(watch=list(self.watch)))
+        self.model = model
 
-    def exit(self):
+    def on(self):
+        self.c.install()
+        self.c.watch_model(self.model)
+
+    def off(self):
+        # close the step the block left open, so that the next block's first step does not count the
+        # other configurations' time as its own (it would shift the adaptive cadences)
+        if self.c._step_open:
+            self.c._guarded("steps", self.c._end_step)
+        self.c.uninstall()
+
+    def teardown(self):
         self.c.close()
 
 
@@ -116,23 +141,26 @@ class TrainDoctorRun(TrainDoctor):
 class Anomaly(Config):
     name = "torch.autograd.set_detect_anomaly(True)"
 
-    def enter(self, model, tmp):
+    def on(self):
         torch.autograd.set_detect_anomaly(True, check_nan=True)
 
-    def exit(self):
+    def off(self):
         torch.autograd.set_detect_anomaly(False)
 
 
 class TBHistograms(Config):
     name = "TensorBoard add_histogram, all params, every step"
 
-    def enter(self, model, tmp):
+    def setup(self, model, tmp):
         from torch.utils.tensorboard import SummaryWriter
 
         self.w = SummaryWriter(f"{tmp}/tb-{time.monotonic_ns()}")
         self.model = model
         self.i = 0
-        orig = self.model.forward
+        self.orig = model.forward
+
+    def on(self):
+        orig = self.orig
 
         def forward(*a, **k):
             for n, p in self.model.named_parameters():
@@ -142,22 +170,25 @@ class TBHistograms(Config):
 
         self.model.forward = forward
 
-    def exit(self):
+    def off(self):
         del self.model.forward
+
+    def teardown(self):
         self.w.close()
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--steps", type=int, default=30, help="timed steps per round and configuration")
-    ap.add_argument("--warmup", type=int, default=50,
-                    help="untimed steps per round and configuration (start-up: first steps in full, one op trace)")
+    ap.add_argument("--rounds", type=int, default=40)
+    ap.add_argument("--steps", type=int, default=10, help="timed steps per block (one block per configuration and round)")
+    ap.add_argument("--warmup", type=int, default=100,
+                    help="untimed steps per configuration before the rounds (first steps in full, cadences settle)")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--models", nargs="*", default=list(MODELS))
     ap.add_argument("--json")
     args = ap.parse_args()
     torch.manual_seed(0)
+    rng = random.Random(0)
     configs = [Baseline(), TrainDoctor(), TrainDoctorRun(), Anomaly()]
     try:
         import tensorboard  # noqa: F401
@@ -174,23 +205,39 @@ def main() -> None:
             opt = torch.optim.Adam(model.parameters(), lr=1e-4)
             step = make_step(model, opt, x, y, args.device)
             time_steps(step, 5)
+            for c in configs:
+                c.setup(model, tmp)
+                c.on()
+                try:
+                    time_steps(step, args.warmup)
+                finally:
+                    c.off()
             samples = {c.name: [] for c in configs}
-            for r in range(args.rounds):
+            ratios = {c.name: [] for c in configs}
+            try:
+                for r in range(args.rounds):
+                    order = list(configs)
+                    rng.shuffle(order)
+                    block = {}
+                    for c in order:
+                        c.on()
+                        try:
+                            block[c.name] = statistics.fmean(time_steps(step, args.steps))
+                        finally:
+                            c.off()
+                    for name, v in block.items():
+                        samples[name].append(v)
+                        ratios[name].append(v / block["baseline"])
+            finally:
                 for c in configs:
-                    c.enter(model, tmp)
-                    try:
-                        time_steps(step, args.warmup)  # warm-up inside the configuration
-                        samples[c.name].append(statistics.fmean(time_steps(step, args.steps)))
-                    finally:
-                        c.exit()
-            base = statistics.median(samples["baseline"])
-            results[mname] = {c: {"median_ms": statistics.median(v) * 1e3, "ratio": statistics.median(v) / base}
-                              for c, v in samples.items()}
-            print(f"{mname}: " + ", ".join(f"{c} {r['ratio']:.2f}x" for c, r in results[mname].items()),
-                  file=sys.stderr, flush=True)
+                    c.teardown()
+            results[mname] = {c: {"median_ms": statistics.median(v) * 1e3, "ratio": statistics.median(ratios[c]),
+                                  "ratio_iqr": _iqr(ratios[c])} for c, v in samples.items()}
+            print(f"{mname}: " + ", ".join(f"{c} {r['ratio']:.3f}x (IQR {r['ratio_iqr'][0]:.2f}-{r['ratio_iqr'][1]:.2f})"
+                                           for c, r in results[mname].items()), file=sys.stderr, flush=True)
     print(f"\ndevice: {args.device}, torch {torch.__version__}, threads {torch.get_num_threads()}, "
-          f"{args.rounds} rounds x {args.steps} steps, "
-          f"median over rounds of the mean step time\n")
+          f"{args.rounds} rounds x {args.steps} steps after {args.warmup} warm-up steps, "
+          f"median over rounds of the block's step time relative to the baseline's block\n")
     names = [c.name for c in configs]
     header = "| model | baseline step | " + " | ".join(n for n in names[1:]) + " |"
     print(header)
@@ -202,6 +249,11 @@ def main() -> None:
     if args.json:
         with open(args.json, "w") as fh:
             json.dump({"device": args.device, "results": results}, fh, indent=2)
+
+
+def _iqr(v: list[float]) -> tuple[float, float]:
+    q = statistics.quantiles(v, n=4)
+    return q[0], q[2]
 
 
 if __name__ == "__main__":

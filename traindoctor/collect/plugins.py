@@ -17,6 +17,11 @@ if TYPE_CHECKING:
 class StepPlugin:
     """Hooks called by the collector. Steps are numbered as in the run's tables."""
 
+    #: The plugin reads every module output's exact sum (an overflow check): between full steps the
+    #: collector then sums each output whole, with the script's own threads, instead of a sample of it,
+    #: and passes the sum as ``row`` to :meth:`on_module_output`.
+    exact_activation_sums: bool = False
+
     def on_step_begin(self, collector: "Collector", step: int) -> None:
         """A training step opened (first backward of the iteration); weights are not yet updated."""
 

@@ -254,6 +254,7 @@ class Collector:
         from .plugins import make_plugins
 
         self.plugins: list[Any] = make_plugins(self)
+        self._exact_sums = any(getattr(p, "exact_activation_sums", False) for p in self.plugins)
 
     def _plugins_call(self, hook: str, *args: Any) -> None:
         """Call ``hook`` on every step plugin, on one intra-op thread (see ``_guarded``); an internal error
@@ -560,13 +561,14 @@ class Collector:
         over its first whole samples, and the mean estimated from them: a full pass over each of a CNN's
         2M-element outputs cost 5% of its step, and a sum that CPU threads share paid a worker's wake-up,
         ~80 us on the 2-core MLP benchmark against ~5 us of work. A NaN outside the sample still reaches the
-        model's output, which ``_check_root_output`` sums whole. Returns the sum where it is exact."""
+        model's output, which ``_check_root_output`` sums whole. Returns the sum where it is exact (always, when
+        a step plugin asks for exact sums: ``StepPlugin.exact_activation_sums``)."""
         try:
             t = _first_float_tensor(output)
             if t is not None:
                 n = t.numel()
                 m = n
-                if n > SUM_SAMPLE and t.dim() >= 1 and t.shape[0] > 1:
+                if n > SUM_SAMPLE and t.dim() >= 1 and t.shape[0] > 1 and not self._exact_sums:
                     k = max(1, SUM_SAMPLE * t.shape[0] // n)
                     t, m = t[:k], k * (n // t.shape[0])
                 total = t.detach().sum(dtype=torch.float32)

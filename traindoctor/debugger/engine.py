@@ -120,6 +120,9 @@ class Debugger(StepPlugin):
         self._step_mode = False
         self.hits = 0
         self.breaks = any(wp.break_on for wp in watchpoints)
+        # an overflow check on module outputs reads the collector's exact sums, taken with the script's threads
+        self.exact_activation_sums = any(wp.cond.family == "overflow" and wp.cond.target in ("tensor", "activation")
+                                         for wp in watchpoints)
         self._keep: dict[str, torch.Tensor] = {}
         self._last_host: dict[str, dict[str, float]] = {}
         self._prev_host: dict[str, dict[str, float]] = {}
