@@ -11,7 +11,7 @@ Modes, interleaved round by round so that drift of the machine hits all alike:
 Targets (issue 6): recommended <= 1.10x no_watch, overflow <= 1.05x, and the time the watchpoints add
 below the time ``detect_anomaly`` adds (both are compared with what they are added to: the collector's
 recording and the plain script). Wall and process-CPU medians are both reported.
-Usage: ``python benchmarks/debugger_overhead.py [--rounds 5] [--steps 20] [--json OUT]``
+Usage: ``python benchmarks/debugger_overhead.py [--rounds 10] [--steps 20] [--json OUT]``
 (``BENCH_THREADS`` sets torch's intra-op threads, default 1).
 """
 from __future__ import annotations
@@ -88,7 +88,7 @@ def run_mode(mode: str, make, steps: int, tmp: str) -> list[tuple[float, float]]
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=10)
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--models", default="mlp,cnn")
     ap.add_argument("--json", default=None)
