@@ -113,3 +113,47 @@ def test_sums_between_full_steps_expand_to_rows_that_flag_a_non_finite_sum():
     assert f["mean"][0] == 2.0 and f["mean"][3] == 1.0  # the sampled sum scaled by numel / sample
     assert f["nonfinite"].tolist() == [0.0, 1.0, 1.0, 0.0]
     assert torch.isnan(f["std"]).all() and torch.isnan(f["dead_frac"]).all()
+
+
+def test_an_overflow_watchpoint_gets_whole_sums_and_finds_a_nan_outside_the_sample(tmp_path):
+    """With tensor_overflow watched, the collector sums large outputs whole between full steps (the mean
+    is then exact, not estimated from the first samples), and the debugger reads those sums: a NaN in the
+    last sample of a 64x300 output, which a 32,768-element sample would not see, hits at its step."""
+
+    class NanLastRow(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.at = -1
+            self.calls = 0
+
+        def forward(self, x):
+            self.calls += 1
+            if self.calls - 1 == self.at:
+                x = x.clone()
+                x[-1, 0] = float("nan")
+            return x
+
+    torch.manual_seed(0)
+    poke = NanLastRow()
+    poke.at = 25
+    model = nn.Sequential(nn.Linear(600, 600), poke, nn.ReLU(), nn.Linear(600, 4))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    x, y = torch.randn(64, 600), torch.randint(0, 4, (64,))
+    exact = []
+    with traindoctor.watch(model, opt, logdir=str(tmp_path), name="t", stats_budget=0.001,
+                           watch=["tensor_overflow"]):
+        for step in range(30):
+            opt.zero_grad()
+            with torch.no_grad():
+                exact.append(float(model[0](x).mean()))
+            nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+    run = TDRun(str(tmp_path / "t"))
+    act = run.table("activation")
+    mean, std = act.series("0", "mean"), act.series("0", "std")
+    light = [int(s) for s in mean.step if s not in set(std.step[np.isfinite(std.value)].tolist())]
+    assert len(light) > 10  # 64 x 600 = 38,400 elements: above the sample, summed whole here
+    for s in light[:10]:
+        assert abs(mean.value[list(mean.step).index(s)] - exact[s]) <= 1e-5 * max(1.0, abs(exact[s]))
+    hits = [h for h in run.events("hit") if h["condition"] == "tensor_overflow"]
+    assert hits and (hits[0]["node"], hits[0]["step"]) == ("1", 25)
