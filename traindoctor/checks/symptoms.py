@@ -618,11 +618,19 @@ def _act_matrix(ctx: Context, field: str):
     return act, steps, m
 
 
+def _later_half(col: np.ndarray) -> np.ndarray:
+    """The later half of the steps where a column was recorded. Fractions of activations come on full
+    steps only (the first 5, then a budgeted cadence): in a short, fast run the second half of the steps
+    can hold none of them, and it depends on the machine's load whether it does."""
+    col = col[np.isfinite(col)]
+    return col[len(col) // 2:]
+
+
 @register
 class ActivationSaturated(Check):
     """``activation.saturated``: sigmoid/tanh outputs stuck within 1e-3 of their bounds.
 
-    ``FRACTION`` = 0.5 of the units saturated, median over the second half of the run,
+    ``FRACTION`` = 0.5 of the units saturated, median over the later half of the steps that recorded it,
     in a hidden activation (the network's last module is excluded: a confident
     classifier's output sigmoid is meant to sit at its bounds).
     """
@@ -641,8 +649,7 @@ class ActivationSaturated(Check):
         worst, worst_v = None, 0.0
         checked = 0
         for j, key in enumerate(act.keys):
-            col = m[len(m) // 2:, j]
-            col = col[np.isfinite(col)]
+            col = _later_half(m[:, j])
             if not len(col) or key in last:
                 continue
             checked += 1
@@ -670,7 +677,7 @@ class ActivationDeadRelu(Check):
     """``activation.dead_relu``: ReLU units never active over a batch.
 
     ``FRACTION`` = 0.7 of a ReLU's units (features or channels) never positive over the
-    sampled batch rows, median over the second half of the run. Healthy nets of the zoo
+    sampled batch rows, median over the later half of the steps that recorded it. Healthy nets of the zoo
     stay below 0.35; a ReLU fed only negatives, or killed by a large step, goes to 0.9+.
     """
 
@@ -686,8 +693,7 @@ class ActivationDeadRelu(Check):
         worst, worst_v, checked = None, 0.0, 0
         order = module_forward_order(ctx)
         for j, key in enumerate(act.keys):
-            col = m[len(m) // 2:, j]
-            col = col[np.isfinite(col)]
+            col = _later_half(m[:, j])
             if not len(col):
                 continue
             checked += 1
