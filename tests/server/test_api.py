@@ -178,3 +178,38 @@ def test_huge_finite_values_are_not_counted_as_nan(tmp_path):
     with serving(create_app(str(tmp_path))) as c:
         s = c.get("/api/scalars", params={"run": "huge", "tag": "train/loss"}).json()["series"][0]
     assert s["nonfinite"] == 0 and 777 in s["x"] and min(s["value"]) == -1e308
+
+
+def test_a_slow_diagnosis_does_not_hold_up_the_run_s_other_requests(logdir, monkeypatch):
+    """The report is computed on its own reader under its own lock: while one request diagnoses, reads of
+    the same run answer at once, and a second request for the report waits for that one diagnosis."""
+    import threading
+
+    import traindoctor.report as report_mod
+    from traindoctor.server.runs import RunStore
+
+    store = RunStore(logdir)
+    started, release = threading.Event(), threading.Event()
+    calls = []
+
+    def slow(run):
+        calls.append(run)
+        started.set()
+        assert release.wait(30)
+        return diagnose(run)
+
+    monkeypatch.setattr(report_mod, "diagnose", slow)
+    results = []
+    workers = [threading.Thread(target=lambda: results.append(store.report("bn_eval"))) for _ in range(2)]
+    workers[0].start()
+    assert started.wait(30)
+    workers[1].start()
+    t0 = time.monotonic()
+    steps = store.use("bn_eval", lambda run: run.steps)  # the view's reader is free
+    assert steps > 0 and time.monotonic() - t0 < 2.0
+    assert store.version("bn_eval")["steps"] == steps
+    release.set()
+    for w in workers:
+        w.join(30)
+    assert len(results) == 2 and results[0] is results[1] and len(calls) == 1
+    assert results[0].top().id == "graph.node_mode"

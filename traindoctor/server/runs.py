@@ -37,6 +37,10 @@ class _Entry:
     report: Any = None
     report_version: int = -1
     report_time: float = 0.0
+    #: a second reader of the same run, for the diagnosis alone: diagnosing a large run takes seconds, and
+    #: the views' requests (series, tables, tensors) must not wait for it on ``lock``
+    diag_run: Run | None = None
+    diag_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class RunStore:
@@ -119,19 +123,39 @@ class RunStore:
                     "steps": entry.run.steps}
 
     def report(self, run_id: str):
-        """The diagnosis of the run, recomputed when new data came (at most every ``rediagnose_interval`` s)."""
+        """The diagnosis of the run, recomputed when new data came (at most every ``rediagnose_interval`` s).
+
+        It runs on its own reader of the run under its own lock: other requests on the run go on meanwhile,
+        and concurrent requests for the report wait for the one diagnosis instead of starting theirs."""
         from ..report import diagnose
 
         entry = self._entry(run_id)
         with entry.lock:
             self._maybe_refresh(entry)
-            stale = entry.report_version != entry.version
-            if entry.report is None or stale and time.monotonic() - entry.report_time >= self.rediagnose_interval:
-                entry.report = diagnose(entry.run)
-                entry.report_version = entry.version
-                entry.report_time = time.monotonic()
-                self._tops[run_id] = (_signature(entry.run.path), _top(entry.report))
-            return entry.report
+            if self._report_fresh(entry):
+                return entry.report
+            version = entry.version
+            ended = entry.run.event("end") is not None
+        with entry.diag_lock:
+            with entry.lock:
+                if self._report_fresh(entry):  # diagnosed by the request this one waited for
+                    return entry.report
+            if entry.diag_run is None:
+                entry.diag_run = open_run(entry.run.path)
+            else:
+                entry.diag_run.refresh()
+            report = diagnose(entry.diag_run)
+            if ended:
+                entry.diag_run = None  # an ended run's report no longer changes: one reader is enough
+            with entry.lock:
+                entry.report, entry.report_version, entry.report_time = report, version, time.monotonic()
+                self._tops[run_id] = (_signature(entry.run.path), _top(report))
+            return report
+
+    def _report_fresh(self, entry: _Entry) -> bool:
+        stale = entry.report_version != entry.version
+        return entry.report is not None and not (stale and time.monotonic() - entry.report_time
+                                                 >= self.rediagnose_interval)
 
     # -- the runs list -------------------------------------------------------------
     def list(self) -> list[dict[str, Any]]:
