@@ -380,7 +380,7 @@ class Debugger(StepPlugin):
         for (dev, needs), idxs in by_dev.items():
             gs = [collector._params[i].grad.detach() for i in idxs]
             names = [collector._param_names[i] for i in idxs]
-            shared = grad_norms(idxs) if grad_norms is not None and len(idxs) > 1 else None
+            shared = grad_norms(idxs) if grad_norms is not None else None
             limits = [self._abs_limits("gradient", n) for n in names] if "abs_sum" in needs else None
             cols = self._stat_columns(gs, set(needs), limits=limits, l2=shared)
             if self.breaks:
