@@ -157,3 +157,20 @@ def test_an_overflow_watchpoint_gets_whole_sums_and_finds_a_nan_outside_the_samp
         assert abs(mean.value[list(mean.step).index(s)] - exact[s]) <= 1e-5 * max(1.0, abs(exact[s]))
     hits = [h for h in run.events("hit") if h["condition"] == "tensor_overflow"]
     assert hits and (hits[0]["node"], hits[0]["step"]) == ("1", 25)
+
+
+def test_parameters_without_a_gradient_are_reported_when_the_set_changes(tmp_path):
+    """A branch outside the loss gets no gradient: reported once (not every step), and reported again,
+    empty, when it joins the loss."""
+    torch.manual_seed(0)
+    a, b = nn.Linear(4, 2), nn.Linear(4, 2)
+    opt = torch.optim.SGD(list(a.parameters()) + list(b.parameters()), lr=0.1)
+    x = torch.randn(8, 4)
+    with traindoctor.watch(nn.ModuleDict({"a": a, "b": b}), opt, logdir=str(tmp_path), name="g"):
+        for step in range(6):
+            opt.zero_grad()
+            out = a(x) + (b(x) if step >= 3 else 0.0)
+            out.pow(2).mean().backward()
+            opt.step()
+    events = TDRun(str(tmp_path / "g")).events("grad_missing")
+    assert [(e["step"], e["params"]) for e in events] == [(0, ["b.weight", "b.bias"]), (3, [])]

@@ -921,6 +921,8 @@ class Collector:
     def _check_missing_grads(self) -> None:
         if not self._params:
             return
+        if len(self._grad_seen) == len(self._params) and not self._missing_grad_reported:
+            return  # the common step: every parameter got its gradient, and nothing was reported missing
         trainable = {i for i, p in enumerate(self._params) if p.requires_grad}
         missing = frozenset(trainable - self._grad_seen) if self._grad_seen or not self._optimizers else frozenset()
         if self._grad_seen and missing != self._missing_grad_reported and (missing or self._missing_grad_reported):
