@@ -54,8 +54,9 @@ def abs_mean_bounds(l2: np.ndarray, numel: np.ndarray) -> tuple[np.ndarray, np.n
         return l2 / n, l2 / np.sqrt(n)
 
 
-def _abs_mean_sure(key: str, v: float, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(surely triggered, surely not) for one ``abs_mean_lt``/``abs_mean_gt`` parameter, from the bounds."""
+def abs_mean_sure(key: str, v: float | np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(surely triggered, surely not) for one ``abs_mean_lt``/``abs_mean_gt`` parameter, from the bounds
+    (``v``: one threshold, or one per row)."""
     with np.errstate(invalid="ignore"):
         return (hi < v, lo >= v) if key == "abs_mean_lt" else (lo > v, hi <= v)
 
@@ -65,7 +66,7 @@ def abs_mean_decided(params: dict[str, float | bool], lo: np.ndarray, hi: np.nda
     ok = np.isfinite(lo) & np.isfinite(hi)
     for k, v in params.items():
         if k in ("abs_mean_lt", "abs_mean_gt"):
-            yes, no = _abs_mean_sure(k, float(v), lo, hi)
+            yes, no = abs_mean_sure(k, float(v), lo, hi)
             ok &= yes | no
     return ok
 
@@ -352,7 +353,7 @@ def evaluate(cond: Condition, params: dict[str, float | bool], cols: dict[str, n
                         "zero_percentage": d["zero_percentage"]}[k.rsplit("_", 1)[0]]
                 h = stat > v if k.endswith("_gt") else (stat >= v if k.endswith("_ge") else stat < v)
                 if k in ("abs_mean_lt", "abs_mean_gt") and "l2" in cols:  # no abs sum: the norm's bounds
-                    h = h | (np.isnan(stat) & _abs_mean_sure(k, v, *abs_mean_bounds(cols["l2"], cols["numel"]))[0])
+                    h = h | (np.isnan(stat) & abs_mean_sure(k, v, *abs_mean_bounds(cols["l2"], cols["numel"]))[0])
                 checks.append((k, h))
             elif fam == "all_zero":
                 checks.append((k, d["zero_percentage"] >= v))

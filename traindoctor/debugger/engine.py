@@ -191,8 +191,13 @@ class Debugger(StepPlugin):
             cols["l2"] = l2
         if "abs_sum" in needs:
             if limits is not None and l2 is not None and l2.device.type == "cpu":
-                exact = [k for k, (v, t, lim) in enumerate(zip(l2.tolist(), f32, limits))
-                         if not _bounds_decide(v, t.numel(), *lim)]
+                # no abs sum where the norm's bounds rule every abs-mean threshold out; a tensor that may
+                # trigger gets its exact abs sum, so that a hit's statistics are exact
+                lo, hi = C.abs_mean_bounds(l2.double().numpy(), np.array([t.numel() for t in f32], np.float64))
+                lt, gt = np.array(limits).T
+                ruled_out = np.isfinite(lo) & C.abs_mean_sure("abs_mean_lt", lt, lo, hi)[1] \
+                    & C.abs_mean_sure("abs_mean_gt", gt, lo, hi)[1]
+                exact = np.nonzero(~ruled_out)[0].tolist()
                 a = torch.full((len(f32),), math.nan)
                 if exact:
                     a[exact] = torch.stack([f32[k].abs().sum() for k in exact]).float()
@@ -736,15 +741,6 @@ def _assemble(blocks: list[tuple[tuple[int, ...], torch.Tensor]], width: int) ->
             off[d] += k
         r += n
     return out
-
-
-def _bounds_decide(l2: float, n: int, lt: float, gt: float) -> bool:
-    """Whether the abs mean's bounds from the L2 norm settle ``abs_mean_lt=lt`` and ``abs_mean_gt=gt`` as
-    not triggered (``conditions.abs_mean_bounds``): then no abs sum is taken. A tensor that may trigger
-    gets its exact abs sum, so that a hit's statistics are exact."""
-    if n <= 0 or not math.isfinite(l2):
-        return False
-    return l2 / n >= lt and l2 / math.sqrt(n) <= gt
 
 
 def _count_dtype(t: torch.Tensor) -> torch.dtype:
