@@ -17,6 +17,7 @@ moves a whole block to the host.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import os
@@ -110,6 +111,9 @@ class _OneThread:
     def __exit__(self, *exc: Any) -> None:
         if self.threads > 1:
             torch.set_num_threads(self.threads)
+
+
+_SAME_THREADS = contextlib.nullcontext()
 
 
 class _ModuleInfo:
@@ -292,17 +296,18 @@ class Collector:
         except BaseException:
             pass
 
-    def _guarded(self, part: str, fn: Callable, *args: Any) -> Any:
+    def _guarded(self, part: str, fn: Callable, *args: Any, one_thread: bool = True) -> Any:
         """Runs a part of the collector: an exception is reported once and switches that part off.
 
-        The work runs on one intra-op thread. It is many small reductions between the training's own
-        operations, and on a CPU each of them split across the OpenMP team costs a fork, a join and often
-        a wake-up of the sleeping workers: on 2 cores that alone took the MLP benchmark's recording from
-        1.12x to 1.34x (benchmarks/overhead.py).
+        The work runs on one intra-op thread (unless ``one_thread`` is False: a single large pass that the
+        script's threads share well). It is many small reductions between the training's own operations,
+        and on a CPU each of them split across the OpenMP team costs a fork, a join and often a wake-up of
+        the sleeping workers: on 2 cores that alone took the MLP benchmark's recording from 1.12x to 1.34x
+        (benchmarks/overhead.py).
         """
         if part in self._disabled:
             return None
-        with _OneThread():
+        with _OneThread() if one_thread else _SAME_THREADS:
             try:
                 if part in self._inject:
                     raise RuntimeError(f"fault injected into the {part} collector (TRAINDOCTOR_INJECT_FAULT)")
@@ -547,8 +552,9 @@ class Collector:
                 or "activation" in self._disabled):
             if self._act_full:
                 row = self._guarded("activation", self._record_activation, info.idx, info.cls, module, args, output)
-            elif self.options.activation_sums:
-                row = self._activation_sum(info.idx, output)  # a plugin shares the sum where it is exact
+            elif self.options.activation_sums:  # a plugin shares the sum where it is exact
+                # the script's threads: a sample stays below the grain size, and a whole output is one large pass
+                row = self._guarded("activation", self._activation_sum, info.idx, output, one_thread=False)
         if self._depth == 0 and self._root_call is not None and self._root_call[0] is module and self.options.activations:
             self._guarded("activation", self._check_root_output, module, output)
         if self.plugins and torch.is_grad_enabled():  # step plugins, given the row above to spare a second pass
@@ -563,20 +569,17 @@ class Collector:
         ~80 us on the 2-core MLP benchmark against ~5 us of work. A NaN outside the sample still reaches the
         model's output, which ``_check_root_output`` sums whole. Returns the sum where it is exact (always, when
         a step plugin asks for exact sums: ``StepPlugin.exact_activation_sums``)."""
-        try:
-            t = _first_float_tensor(output)
-            if t is not None:
-                n = t.numel()
-                m = n
-                if n > SUM_SAMPLE and t.dim() >= 1 and t.shape[0] > 1 and not self._exact_sums:
-                    k = max(1, SUM_SAMPLE * t.shape[0] // n)
-                    t, m = t[:k], k * (n // t.shape[0])
-                total = t.detach().sum(dtype=torch.float32)
-                self._add_pending_act(idx, total, n, m)
-                return total if m == n else None
-        except BaseException as exc:  # no exception from traindoctor reaches the user's script
-            self._report_failure("activation", exc)
-        return None
+        t = _first_float_tensor(output)
+        if t is None:
+            return None
+        n = t.numel()
+        m = n
+        if n > SUM_SAMPLE and t.dim() >= 1 and t.shape[0] > 1 and not self._exact_sums:
+            k = max(1, SUM_SAMPLE * t.shape[0] // n)
+            t, m = t[:k], k * (n // t.shape[0])
+        total = t.detach().sum(dtype=torch.float32)
+        self._add_pending_act(idx, total, n, m)
+        return total if m == n else None
 
     def _add_pending_act(self, idx: int, raw: torch.Tensor, n: int, m: int) -> None:
         """Holds a module output's row (or sum) until the step's backward claims it."""
