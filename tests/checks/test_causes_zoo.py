@@ -60,3 +60,21 @@ def test_healthy_run_stays_calm_and_lists_every_id(tmp_path):
     checklist = {c["id"]: c["status"] for c in report.checklist()}
     assert checklist["graph.weight_sharing"] == "pass"  # embedding/decoder tying is known
     assert checklist["graph.frozen_weights"] == "pass"
+
+
+_FORKS: list[int] = []
+os.register_at_fork(before=lambda: _FORKS.append(os.getpid()))
+
+
+def test_label_errors_are_found_without_forking_the_diagnosing_process(tmp_path):
+    """Confident learning runs in-process: the dashboard diagnoses in a server thread, and a process pool
+    forked from a threaded process can hang forever on a lock a child inherited (cleanlab's default)."""
+    path = os.path.join(ZOO, "faults", "data.label_errors__digits_shuffled_labels.py")
+    run_dir = str(tmp_path / "labels")
+    code, status = run_script(path, [], run_dir, "t", CollectOptions())
+    assert code == 0, status
+    before = len(_FORKS)
+    report = diagnose(run_dir)
+    assert len(_FORKS) == before, "the diagnosis forked the process"
+    found = [f for f in report.findings if f.id == "data.label_errors"]
+    assert found and found[0].severity == "warning" and found[0].evidence["flagged_by_confident_learning"] > 0

@@ -101,4 +101,7 @@ class LabelErrors(Check):
         present = np.unique(labels)
         if len(present) != probs.shape[1]:
             return None
-        return np.asarray(find_label_issues(labels, probs), dtype=bool)
+        # n_jobs=1: cleanlab's default forks a process pool, and a fork from a threaded process (the
+        # dashboard's server, a training script) can leave a child holding a lock forever; the pool then
+        # never answers and the diagnosis hangs. On the few thousand rows recorded, one process is fast.
+        return np.asarray(find_label_issues(labels, probs, n_jobs=1), dtype=bool)
