@@ -43,6 +43,33 @@ def test_update_ratio_matches_the_weights_change_sampled_and_exact(tmp_path):
     assert np.all(np.isfinite(w)) and len(w) == 8
 
 
+def test_updates_follow_non_contiguous_and_replaced_parameters(tmp_path):
+    """The sampled views of the parameters are kept between steps: a non-contiguous parameter (whose flat
+    sample is a copy) and a parameter whose storage is replaced (``p.data = ...``) still get their change."""
+    torch.manual_seed(0)
+    model = nn.Linear(400, 300)
+    model.weight = nn.Parameter(torch.randn(400, 300).t() * 0.05)  # [300, 400], not contiguous
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    x, y = torch.randn(32, 400), torch.randn(32, 300)
+    after = [(model.weight.detach().clone(), model.bias.detach().clone())]
+    with traindoctor.watch(model, opt, logdir=str(tmp_path), name="t"):
+        for step in range(8):
+            opt.zero_grad()
+            nn.functional.mse_loss(model(x), y).backward()
+            opt.step()
+            if step == 3:  # a new storage, ten times the values
+                model.bias.data = model.bias.detach() * 10
+            after.append((model.weight.detach().clone(), model.bias.detach().clone()))
+    assert not model.weight.is_contiguous()
+    upd = TDRun(str(tmp_path / "t")).table("update")
+    for k, name in enumerate(("weight", "bias")):
+        norm = upd.series(name, "norm")
+        assert len(norm) >= 6, name
+        for s, n in zip(norm.step, norm.value):
+            d = float((after[s + 1][k] - after[s][k]).norm())
+            assert abs(n - d) / d < 0.05, (name, int(s), n, d)
+
+
 def test_full_statistics_on_the_first_steps_then_on_a_cadence(tmp_path):
     run, _ = _train(tmp_path, steps=100, stats_budget=0.02)
     w = run.table("weight")

@@ -216,6 +216,7 @@ class Collector:
         self._grad_norms: list[tuple[list[int], torch.Tensor]] = []
         self._missing_grad_reported: frozenset[int] | None = None
         self._prev_weights: list[torch.Tensor] | None = None
+        self._views_cache: tuple[list[int], list[torch.Tensor]] | None = None
         self._prev_step_for_update = -1
         self._origin_step = -1
         self._modes_dirty = True
@@ -667,7 +668,10 @@ class Collector:
 
         def activation(*args: Any, **kwargs: Any) -> Any:
             out = orig(*args, **kwargs)
-            if collector.enabled and collector._stack and (torch.is_grad_enabled() or collector._replaying):
+            # recorded on full steps and replays, and shown to step plugins: between full steps with no
+            # plugin there is nothing to do (the call count that names it restarts with every forward)
+            if collector.enabled and collector._stack and (torch.is_grad_enabled() or collector._replaying) \
+                    and (collector._act_full or collector._replaying or collector.plugins):
                 collector._guarded("activation", collector._record_functional, label, args, out)
             return out
 
@@ -857,7 +861,8 @@ class Collector:
                  by_dev: list[tuple[torch.device, list[int]]], weight_norms: dict[torch.device, torch.Tensor]) -> None:
         for dev, idxs in by_dev:
             p_prev = [prev[i] for i in idxs]
-            cur = [_update_view(cur_all[i]) for i in idxs]
+            views = self._update_views(cur_all)
+            cur = [views[i] for i in idxs]
             torch._foreach_sub_(p_prev, cur)
             dn = torch.stack(torch._foreach_norm(p_prev)).float() * self._update_scale(dev, idxs, cur_all)
             wn = weight_norms[dev] if dev in weight_norms else \
@@ -865,6 +870,20 @@ class Collector:
             # (update norm, weight norm): the flush divides them on the host
             self._table("update", self._prev_step_for_update, idxs, torch.stack([dn, wn.float()], 1))
             torch._foreach_copy_(p_prev, cur)
+
+    def _update_views(self, cur_all: list[torch.Tensor]) -> list[torch.Tensor]:
+        """The sampled views (``_update_view``) of the parameters, made once: a view follows the optimizer's
+        in-place updates of its parameter. Made again when a parameter's storage moved (``p.data = ...``).
+        Making them every step cost ~35 us of the MLP benchmark's 12 ms step."""
+        ptrs = [t.data_ptr() for t in cur_all]
+        cached = self._views_cache
+        if cached is None or cached[0] != ptrs:
+            # a non-contiguous parameter's flat sample is a copy, not a view: it is made again every step
+            cached = self._views_cache = (ptrs, [_update_view(t) if t.is_contiguous() else None for t in cur_all])
+        views = cached[1]
+        if all(v is not None for v in views):
+            return views
+        return [v if v is not None else _update_view(t) for v, t in zip(views, cur_all)]
 
     def _update_scale(self, dev: torch.device, idxs: list[int], cur_all: list[torch.Tensor]) -> torch.Tensor:
         """sqrt(numel / sampled elements) per tensor: the sampled update's norm scaled to the whole tensor."""
