@@ -313,3 +313,54 @@ def test_offline_gradient_vanishing_from_the_collector_tables_between_full_steps
     assert doc["source"] == "tables"
     out = doc["outcomes"][0]
     assert out["hit"] == 0 and out["cannot_check"] == 0 and out["not_hit"] == 12 * 4
+
+
+def test_weight_norms_are_shared_with_the_recording_only_while_the_weights_are_unchanged(tmp_path):
+    """The debugger's weight detector takes the norms after the optimizer step; the next step's recording
+    reuses them (one pass over the weights, not two) unless something wrote to a weight in between: then
+    the version counter changed and the recording measures again. Either way the recorded norm is exact."""
+    import torch
+    from torch import nn
+
+    import traindoctor
+    from traindoctor.collect.torch import Collector
+    from traindoctor.record import TDRun
+
+    reused = []
+    orig = Collector._norms_unchanged
+
+    def spy(self, idxs, ts):
+        out = orig(self, idxs, ts)
+        reused.append(out is not None)
+        return out
+
+    for clamp in (False, True):
+        reused.clear()
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Linear(20, 30), nn.ReLU(), nn.Linear(30, 3))
+        opt = torch.optim.SGD(model.parameters(), lr=0.5)
+        x, y = torch.randn(64, 20), torch.randint(0, 3, (64,))
+        begin = []
+        name = f"clamp{int(clamp)}"
+        Collector._norms_unchanged = spy
+        try:
+            with traindoctor.watch(model, opt, logdir=str(tmp_path), name=name, watch=["recommended"],
+                                   stats_budget=1e-9):
+                for step in range(12):
+                    opt.zero_grad()
+                    begin.append([float(p.detach().norm()) for p in model.parameters()])
+                    nn.functional.cross_entropy(model(x), y).backward()
+                    opt.step()
+                    if clamp:  # written after the step, before the next one begins
+                        with torch.no_grad():
+                            model[0].weight.clamp_(-0.05, 0.05)
+        finally:
+            Collector._norms_unchanged = orig
+        w = TDRun(str(tmp_path / name)).table("weight")
+        for k, pname in enumerate(["0.weight", "0.bias", "2.weight", "2.bias"]):
+            norm = w.series(pname, "norm")
+            assert len(norm) == 12
+            for s, v in zip(norm.step, norm.value):
+                assert abs(v - begin[int(s)][k]) <= 1e-5 * max(1.0, begin[int(s)][k]), (clamp, pname, int(s))
+        # the recording's between-full-steps lookups (steps 5-11) all hit without the clamp, none with it
+        assert sum(reused) >= 7 if not clamp else not any(reused), (clamp, reused)

@@ -217,6 +217,7 @@ class Collector:
         self._missing_grad_reported: frozenset[int] | None = None
         self._prev_weights: list[torch.Tensor] | None = None
         self._views_cache: tuple[list[int], list[torch.Tensor]] | None = None
+        self._norm_cache: tuple[tuple[int, ...], list[int], list[int], torch.Tensor] | None = None
         self._prev_step_for_update = -1
         self._origin_step = -1
         self._modes_dirty = True
@@ -843,7 +844,9 @@ class Collector:
         for dev, idxs in by_dev:
             cur = [cur_all[i] for i in idxs]
             if self.options.weights:
-                rows = self._tensor_rows(cur)
+                shared = None if self._full else self._norms_unchanged(idxs, cur)
+                rows = shared[:, None] if shared is not None and (
+                    shared.device.type != "cpu" or math.isfinite(float(shared.sum()))) else self._tensor_rows(cur)
                 self._table("weight", self.step, idxs, rows)
                 weight_norms[dev] = rows[:, TENSOR_FIELDS.index("norm") if rows.shape[1] > 1 else 0]
         if self.options.updates:
@@ -870,6 +873,36 @@ class Collector:
             # (update norm, weight norm): the flush divides them on the host
             self._table("update", self._prev_step_for_update, idxs, torch.stack([dn, wn.float()], 1))
             torch._foreach_copy_(p_prev, cur)
+
+    def weight_norms(self, idxs: list[int]) -> torch.Tensor:
+        """The L2 norms ``[len(idxs)]`` of these parameters' current values (float32, on their device), for
+        step plugins: the debugger's weight detector and abs-mean bounds. Kept with the parameters' storage
+        and version counters: when the next step begins with none of them changed since (the optimizer
+        stepped before the request, nothing wrote to them after), the recording takes these norms instead of
+        a second pass over every weight."""
+        ts = [self._params[i].detach() for i in idxs]
+        hit = self._norms_unchanged(idxs, ts)
+        if hit is not None:
+            return hit
+        n = torch.stack(torch._foreach_norm([t if t.dtype in (torch.float32, torch.float64) else t.float()
+                                             for t in ts])).float()
+        try:
+            self._norm_cache = (tuple(idxs), [t._version for t in ts], [t.data_ptr() for t in ts], n)
+        except RuntimeError:  # inference tensors keep no version counter: nothing can be shared
+            self._norm_cache = None
+        return n
+
+    def _norms_unchanged(self, idxs: list[int], ts: list[torch.Tensor]) -> torch.Tensor | None:
+        """The norms that :meth:`weight_norms` took of exactly these tensors, if none changed since."""
+        cached = self._norm_cache
+        if cached is None or cached[0] != tuple(idxs):
+            return None
+        try:
+            if [t._version for t in ts] != cached[1] or [t.data_ptr() for t in ts] != cached[2]:
+                return None
+        except RuntimeError:
+            return None
+        return cached[3]
 
     def _update_views(self, cur_all: list[torch.Tensor]) -> list[torch.Tensor]:
         """The sampled views (``_update_view``) of the parameters, made once: a view follows the optimizer's

@@ -444,11 +444,14 @@ class Debugger(StepPlugin):
                 kind = self._change_kind(i) if p.is_floating_point() else None
                 if kind:
                     self._prev[i] = self._change_view(p.detach(), kind).clone()
+        weight_norms = getattr(collector, "weight_norms", None)
         for (dev, needs), idxs in groups.items():
             ws = [collector._params[i].detach() for i in idxs]
             names = [collector._param_names[i] for i in idxs]
             limits = [self._abs_limits("weight", n) for n in names] if "abs_sum" in needs else None
-            cols = self._stat_columns(ws, set(needs), limits=limits)
+            # the norms are shared with the recording, which takes them instead of its own pass next step
+            shared = weight_norms(idxs) if weight_norms is not None and len(ws) > 1 else None
+            cols = self._stat_columns(ws, set(needs), limits=limits, l2=shared)
             if "change" in needs:
                 self._changes(idxs, ws, cols)
             if self.breaks and not initial:
