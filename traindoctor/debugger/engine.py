@@ -27,7 +27,8 @@ import numpy as np
 import torch
 
 from ..collect.plugins import StepPlugin
-from ..collect.stats import RAW_ACTIVATION, change_sample
+from ..collect.stats import RAW_ACTIVATION, change_sample, l2_norms
+from ..collect.torch import _OneThread, _first_float_tensor
 from . import conditions as C
 from .control import Server
 from .localize import first_nonfinite_gradient, first_nonfinite_op
@@ -53,6 +54,7 @@ WATCH_FLUSH_STEPS = 64
 _ACTIVE: "weakref.ref[Debugger] | None" = None
 #: positions in the collector's raw activation row (``stats.RAW_ACTIVATION``): the exact sum and non-finite count
 _SUM, _NONFINITE = RAW_ACTIVATION.index("sum"), RAW_ACTIVATION.index("nonfinite")
+_LOW_PRECISION = (torch.float16, torch.bfloat16)
 #: Module classes whose output is never below zero (NaN aside).
 _RECTIFIERS = frozenset({"ReLU", "ReLU6"})
 
@@ -68,10 +70,10 @@ class _Rows:
     """The statistics rows not yet evaluated, on their devices, with host-side labels."""
 
     def __init__(self) -> None:
-        #: (the field positions a block holds, its columns [n_i, len(positions)]); the rest is NaN
-        self.blocks: list[tuple[tuple[int, ...], torch.Tensor]] = []
-        #: (first label, labels) of each step, in order
-        self.steps: list[tuple[int, int]] = []
+        #: (the field positions a block holds, its rows, one column per position: [rows], or 0-d for a single
+        #: row); the fields it does not hold are NaN. Stacked only at evaluation (``_assemble``), over many
+        #: steps at once: a stack per module output and step cost more than the statistics themselves.
+        self.blocks: list[tuple[tuple[int, ...], int, list[torch.Tensor]]] = []
         #: kind, node, module class, step, initial, numel, exact non-finite count (NaN: unknown)
         self.labels: list[tuple[str, str, str | None, int, bool, float, float]] = []
 
@@ -92,6 +94,14 @@ class Debugger(StepPlugin):
         self._fi = {f: i for i, f in enumerate(self.fields)}
         self._select_cache: dict[tuple[str, str, str | None], tuple[list[Watchpoint], frozenset[str]]] = {}
         self._interned: dict[frozenset[str], frozenset[str]] = {}
+        self._present: dict[tuple[str, ...], tuple[int, ...]] = {}
+        self._nan_vectors: dict[int, torch.Tensor] = {}
+        self._groups_cache: dict[tuple[bool, int], list[tuple[tuple, list[int]]]] = {}
+        self._limits_cache: dict[tuple[str, tuple[int, ...]], tuple[list[int], np.ndarray]] = {}
+        self._views_cache: dict[tuple[int, ...], tuple[list, list[str], list[torch.Tensor | None]]] = {}
+        #: the fields that _stat_columns computes from the tensors (without, and with, the sum)
+        self._computed = frozenset({"abs_sum", "min", "max", "nonzero", *self.range_fields})
+        self._computed_sum = self._computed | {"sum"}
         self._rows = _Rows()
         self._nan: dict[torch.device, torch.Tensor] = {}
         self._prev: dict[int, torch.Tensor] = {}
@@ -163,6 +173,13 @@ class Debugger(StepPlugin):
             hit = self._select_cache[key] = (wps, interned)
         return hit
 
+    def _nan_vector(self, n: int) -> torch.Tensor:
+        """NaN ``[n]`` on the CPU, shared (rows only read it)."""
+        t = self._nan_vectors.get(n)
+        if t is None:
+            t = self._nan_vectors[n] = torch.full((n,), math.nan)
+        return t
+
     def _nan_of(self, dev: torch.device) -> torch.Tensor:
         t = self._nan.get(dev)
         if t is None:
@@ -170,41 +187,45 @@ class Debugger(StepPlugin):
         return t
 
     # ------------------------------------------------------------------ statistics
-    def _stat_columns(self, ts: list[torch.Tensor], needs: set[str], detect: bool = True,
-                      nonneg: bool = False, limits: list[tuple[float, float]] | None = None,
-                      l2: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+    def _stat_columns(self, ts: list[torch.Tensor], needs: frozenset[str] | set[str], detect: bool = True,
+                      nonneg: bool = False, limits: np.ndarray | None = None,
+                      l2: torch.Tensor | None = None, skip_sum: bool = False) -> dict[str, torch.Tensor]:
         """Columns [n] for the fields ``needs`` asks for, on the tensors' device.
 
         The overflow check is the finiteness of a sum or a norm: on the CPU ``sum`` costs a tenth of
         ``isfinite().all()`` and a sixth of an L1 norm (measured on one core), and any NaN/Inf makes it
-        non-finite. Over many tensors (weights, gradients) it is the L2 norm from one ``_foreach_norm``
-        dispatch, or the norms the collector already took (``l2``, gradients). ``abs_sum`` is computed only
-        for the abs-mean parameters; on the CPU, with the per-tensor ``limits`` (the largest ``abs_mean_lt``,
-        the smallest ``abs_mean_gt``), only for the tensors that the L2 norm's bounds leave undecided
-        (``conditions.abs_mean_bounds``).
+        non-finite. Over many tensors (weights, gradients) it is their L2 norms (``stats.l2_norms``), or the
+        norms the collector already took (``l2``, gradients). ``abs_sum`` is computed only
+        for the abs-mean parameters; on the CPU, with the per-tensor ``limits`` (``[n, 3]``: the largest
+        ``abs_mean_lt``, the smallest ``abs_mean_gt``, the element count), only for the tensors that the L2
+        norm's bounds leave undecided (``conditions.abs_mean_bounds``). ``skip_sum``: the caller has the sum.
         """
+        if not detect and l2 is None and needs.isdisjoint(self._computed if skip_sum else self._computed_sum) and \
+                ("limit" not in needs or not any(t.dtype in _LOW_PRECISION for t in ts)):
+            return {}  # nothing to compute: the common case of a module output between full steps
         f32 = [t if t.dtype in (torch.float32, torch.float64) else t.float() for t in ts]
         cols: dict[str, torch.Tensor] = {}
         if l2 is None and len(f32) > 1 and (detect or "abs_sum" in needs):
-            l2 = torch.stack(torch._foreach_norm(f32)).float()
+            l2 = l2_norms(f32, _OneThread.script)
         if l2 is not None:
             cols["l2"] = l2
         if "abs_sum" in needs:
             if limits is not None and l2 is not None and l2.device.type == "cpu":
                 # no abs sum where the norm's bounds rule every abs-mean threshold out; a tensor that may
                 # trigger gets its exact abs sum, so that a hit's statistics are exact
-                lo, hi = C.abs_mean_bounds(l2.double().numpy(), np.array([t.numel() for t in f32], np.float64))
-                lt, gt = np.array(limits).T
-                ruled_out = np.isfinite(lo) & C.abs_mean_sure("abs_mean_lt", lt, lo, hi)[1] \
-                    & C.abs_mean_sure("abs_mean_gt", gt, lo, hi)[1]
-                exact = np.nonzero(~ruled_out)[0].tolist()
-                a = torch.full((len(f32),), math.nan)
-                if exact:
+                lo, hi = C.abs_mean_bounds(l2.numpy().astype(np.float64), limits[:, 2])
+                ruled_out = np.isfinite(lo) & C.abs_mean_sure("abs_mean_lt", limits[:, 0], lo, hi)[1] \
+                    & C.abs_mean_sure("abs_mean_gt", limits[:, 1], lo, hi)[1]
+                if ruled_out.all():
+                    cols["abs_sum"] = self._nan_vector(len(f32))
+                else:
+                    exact = np.nonzero(~ruled_out)[0].tolist()
+                    a = torch.full((len(f32),), math.nan)
                     a[exact] = torch.stack([f32[k].abs().sum() for k in exact]).float()
-                cols["abs_sum"] = a
+                    cols["abs_sum"] = a
             else:
                 cols["abs_sum"] = torch.stack([t.abs().sum() for t in f32]).float()
-        if "sum" in needs:
+        if "sum" in needs and not skip_sum:
             cols["sum"] = torch.stack([t.sum() for t in f32]).float()
         elif detect and l2 is None and "abs_sum" not in needs:
             cols["detector"] = f32[0].sum().float().reshape(1)  # a single output: its sum is the cheaper pass
@@ -215,7 +236,7 @@ class Debugger(StepPlugin):
         if "nonzero" in needs:
             cols["nonzero"] = torch.stack([t.ne(0).sum(dtype=_count_dtype(t)) for t in ts]).float()
         if "limit" in needs:
-            lows = [t.dtype in (torch.float16, torch.bfloat16) for t in ts]
+            lows = [t.dtype in _LOW_PRECISION for t in ts]
             if any(lows):
                 nan = self._nan_of(ts[0].device)
                 cols["limit"] = torch.stack([
@@ -250,10 +271,11 @@ class Debugger(StepPlugin):
 
     def _append(self, kind: str, nodes: list[str], step: int, cols: dict[str, torch.Tensor], numels: list[float],
                 nonfinite: list[float], initial: bool = False, cls: str | None = None) -> None:
-        present = tuple(self._fi[f] for f in cols if f in self._fi and f != "initial")
-        block = torch.stack([cols[self.fields[i]].reshape(-1).float() for i in present], 1) if present else \
-            torch.empty(len(nodes), 0)
-        self._rows.blocks.append((present, block))
+        keys = tuple(cols)
+        present = self._present.get(keys)
+        if present is None:
+            present = self._present[keys] = tuple(self._fi[f] for f in keys if f in self._fi and f != "initial")
+        self._rows.blocks.append((present, len(nodes), [cols[self.fields[i]] for i in present]))
         for node, numel, nf in zip(nodes, numels, nonfinite):
             self._rows.labels.append((kind, node, cls, step, initial, numel, nf))
 
@@ -263,7 +285,8 @@ class Debugger(StepPlugin):
         det = self._detector(cols)
         if det is None or det.device.type != "cpu":
             return [math.nan] * len(ts)
-        return [0.0 if math.isfinite(v) else float((~torch.isfinite(t)).sum()) for v, t in zip(det.tolist(), ts)]
+        vals = det.tolist() if det.dim() else [float(det)]
+        return [0.0 if math.isfinite(v) else float((~torch.isfinite(t)).sum()) for v, t in zip(vals, ts)]
 
     # ------------------------------------------------------------------ hooks
     def on_step_begin(self, collector: Any, step: int) -> None:
@@ -281,8 +304,6 @@ class Debugger(StepPlugin):
         functional = isinstance(module, str)  # F.relu & co. inside a module: called from a guarded collector part
         if self._stop and not functional:
             raise SystemExit(0)
-        from ..collect.torch import _first_float_tensor
-
         t = _first_float_tensor(output)
         if t is None:
             return
@@ -303,17 +324,16 @@ class Debugger(StepPlugin):
         if cols_row is None:
             if row is not None and row.dim() == 0 and "abs_sum" not in needs:
                 # between the collector's full steps: its sum of this output is the overflow detector
-                cols_row = self._stat_columns([t], needs - {"sum"}, detect=False, nonneg=cls in _RECTIFIERS)
-                cols_row["sum"] = row.reshape(1)
+                cols_row = self._stat_columns([t], needs, detect=False, nonneg=cls in _RECTIFIERS, skip_sum=True)
+                cols_row["sum"] = row
                 if row.device.type != "cpu":
-                    cols_row["nonfinite"] = (~torch.isfinite(cols_row["sum"])).float()
+                    cols_row["nonfinite"] = (~torch.isfinite(row)).float()
             elif shared:
                 # The collector's row holds the exact non-finite count and sum of this output: no second pass.
-                nf = row[_NONFINITE].reshape(1)
-                cols_row = self._stat_columns([t], needs - {"sum"}, detect=False, nonneg=cls in _RECTIFIERS)
-                cols_row["nonfinite"] = nf
+                cols_row = self._stat_columns([t], needs, detect=False, nonneg=cls in _RECTIFIERS, skip_sum=True)
+                cols_row["nonfinite"] = row[_NONFINITE]
                 if "sum" in needs:
-                    cols_row["sum"] = row[_SUM].reshape(1)
+                    cols_row["sum"] = row[_SUM]
             else:
                 cols_row = self._stat_columns([t], needs, nonneg=cls in _RECTIFIERS)
             if key is not None:
@@ -321,7 +341,7 @@ class Debugger(StepPlugin):
         if t.device.type != "cpu":
             nonfinite = [math.nan]
         elif "nonfinite" in cols_row:
-            nonfinite = [float(cols_row["nonfinite"][0])]
+            nonfinite = [float(cols_row["nonfinite"])]
         else:
             nonfinite = self._nonfinite_host(cols_row, [t])
         if self.breaks:
@@ -386,8 +406,8 @@ class Debugger(StepPlugin):
             gs = [collector._params[i].grad.detach() for i in idxs]
             names = [collector._param_names[i] for i in idxs]
             shared = grad_norms(idxs) if grad_norms is not None else None
-            limits = [self._abs_limits("gradient", n) for n in names] if "abs_sum" in needs else None
-            cols = self._stat_columns(gs, set(needs), limits=limits, l2=shared)
+            limits = self._limits("gradient", idxs, gs) if "abs_sum" in needs else None
+            cols = self._stat_columns(gs, needs, limits=limits, l2=shared)
             if self.breaks:
                 for n, g in zip(names, gs):
                     self._keep[f"gradient:{n}"] = g
@@ -427,9 +447,15 @@ class Debugger(StepPlugin):
         """
         return w.reshape(-1) if kind == "exact" else change_sample(w, CHANGE_SAMPLE)
 
-    def _weights(self, collector: Any, step: int, initial: bool) -> None:
+    def _weight_groups(self, collector: Any, initial: bool) -> list[tuple[tuple, list[int]]]:
+        """The watched weights grouped by (device, needs), made again when the parameters change."""
+        key = (initial, len(collector._params))
+        cached = self._groups_cache.get(key)
+        params = collector._params
+        if cached is not None and all(params[idxs[0]].device == dev for (dev, _), idxs in cached):
+            return cached
         groups: dict[tuple, list[int]] = {}
-        for i, p in enumerate(collector._params):
+        for i, p in enumerate(params):
             if not p.is_floating_point():
                 continue
             wps, needs = self._select("weight", collector._param_names[i], None)
@@ -439,19 +465,35 @@ class Debugger(StepPlugin):
                 if not initial and self._change_kind(i):
                     needs.add("change")
                 groups.setdefault((p.device, frozenset(needs)), []).append(i)
+        out = self._groups_cache[key] = list(groups.items())
+        return out
+
+    def _limits(self, kind: str, idxs: list[int], ts: list[torch.Tensor]) -> np.ndarray:
+        """``[n, 3]``: each tensor's largest abs_mean_lt, smallest abs_mean_gt (``_abs_limits``) and size."""
+        key = (kind, tuple(idxs))
+        numel = [t.numel() for t in ts]
+        hit = self._limits_cache.get(key)
+        if hit is None or hit[0] != numel:
+            names = self.collector._param_names
+            hit = self._limits_cache[key] = (numel, np.array(
+                [(*self._abs_limits(kind, names[i]), n) for i, n in zip(idxs, numel)], np.float64).reshape(-1, 3))
+        return hit[1]
+
+    def _weights(self, collector: Any, step: int, initial: bool) -> None:
+        groups = self._weight_groups(collector, initial)
         if initial:  # the baseline of the first step's change is the initial value
             for i, p in enumerate(collector._params):
                 kind = self._change_kind(i) if p.is_floating_point() else None
                 if kind:
                     self._prev[i] = self._change_view(p.detach(), kind).clone()
         weight_norms = getattr(collector, "weight_norms", None)
-        for (dev, needs), idxs in groups.items():
+        for (dev, needs), idxs in groups:
             ws = [collector._params[i].detach() for i in idxs]
             names = [collector._param_names[i] for i in idxs]
-            limits = [self._abs_limits("weight", n) for n in names] if "abs_sum" in needs else None
+            limits = self._limits("weight", idxs, ws) if "abs_sum" in needs else None
             # the norms are shared with the recording, which takes them instead of its own pass next step
             shared = weight_norms(idxs) if weight_norms is not None and len(ws) > 1 else None
-            cols = self._stat_columns(ws, set(needs), limits=limits, l2=shared)
+            cols = self._stat_columns(ws, needs, limits=limits, l2=shared)
             if "change" in needs:
                 self._changes(idxs, ws, cols)
             if self.breaks and not initial:
@@ -460,10 +502,25 @@ class Debugger(StepPlugin):
             self._append("weight", names, step, cols, [float(w.numel()) for w in ws],
                          self._nonfinite_host(cols, ws), initial=initial)
 
+    def _change_views(self, idxs: list[int], ws: list[torch.Tensor]) -> tuple[list[str], list[torch.Tensor]]:
+        """The kinds and ``_change_view`` of these weights, made once: a view follows the optimizer's in-place
+        updates, and is made again when a weight's storage or shape changed. A non-contiguous weight's
+        view is a copy, made every step."""
+        key = tuple(idxs)
+        ident = [(w.data_ptr(), w.shape) for w in ws]
+        cached = self._views_cache.get(key)
+        if cached is None or cached[0] != ident:
+            kinds = [self._change_kind(i) or "sampled" for i in idxs]
+            cached = self._views_cache[key] = (ident, kinds, [
+                self._change_view(w, k) if w.is_contiguous() else None for w, k in zip(ws, kinds)])
+        _, kinds, views = cached
+        if any(v is None for v in views):
+            views = [v if v is not None else self._change_view(w, k) for v, w, k in zip(views, ws, kinds)]
+        return kinds, views
+
     def _changes(self, idxs: list[int], ws: list[torch.Tensor], cols: dict[str, torch.Tensor]) -> None:
         """prev_abs_sum, update_abs_sum (scaled from the sample to the whole tensor) and not_close."""
-        kinds = [self._change_kind(i) or "sampled" for i in idxs]
-        views = [self._change_view(w, k) for w, k in zip(ws, kinds)]
+        kinds, views = self._change_views(idxs, ws)
         if not all(i in self._prev and self._prev[i].shape == v.shape for i, v in zip(idxs, views)):
             for i, v in zip(idxs, views):  # new or reshaped parameters: the next step has a previous value
                 self._prev[i] = v.clone()
@@ -724,25 +781,38 @@ class Debugger(StepPlugin):
         return out
 
 
-def _assemble(blocks: list[tuple[tuple[int, ...], torch.Tensor]], width: int) -> np.ndarray:
-    """The rows ``[n, width]`` on the host from compact blocks: one transfer per device, NaN where a block
-    holds no column."""
-    by_dev: dict[torch.device, list[torch.Tensor]] = {}
-    for _, b in blocks:
-        if b.shape[1]:
-            by_dev.setdefault(b.device, []).append(b.detach().reshape(-1))
-    flat = {d: torch.cat(v).float().cpu().numpy() for d, v in by_dev.items()}
-    off = dict.fromkeys(flat, 0)
-    out = np.full((sum(b.shape[0] for _, b in blocks), width), np.nan, np.float32)
+def _assemble(blocks: list[tuple[tuple[int, ...], int, list[torch.Tensor]]], width: int) -> np.ndarray:
+    """The rows ``[n, width]`` on the host from the blocks' columns, NaN where a block holds no column: per
+    device, the single-row (0-d) columns in one stack and the others in one concatenation, moved in one
+    transfer each."""
+    out = np.full((sum(n for _, n, _ in blocks), width), np.nan, np.float32)
+    scalars: dict[torch.device, list[torch.Tensor]] = {}
+    vectors: dict[torch.device, list[torch.Tensor]] = {}
+    s_at: dict[torch.device, tuple[list[int], list[int]]] = {}  # (row, field) of each scalar
+    v_at: list[tuple[torch.device, int, int, int, int, int]] = []  # device, offset, length, first row, rows, field
+    v_len: dict[torch.device, int] = {}
     r = 0
-    for present, b in blocks:
-        n = b.shape[0]
-        if present:
-            d = b.device
-            k = n * len(present)
-            out[r:r + n, list(present)] = flat[d][off[d]:off[d] + k].reshape(n, len(present))
-            off[d] += k
+    for present, n, columns in blocks:
+        for pos, c in zip(present, columns):
+            d = c.device
+            if c.dim() == 0 and n == 1:
+                scalars.setdefault(d, []).append(c)
+                rows, fields = s_at.setdefault(d, ([], []))
+                rows.append(r)
+                fields.append(pos)
+            else:
+                c = c.reshape(-1)
+                off = v_len.get(d, 0)
+                v_len[d] = off + c.numel()
+                vectors.setdefault(d, []).append(c)
+                v_at.append((d, off, c.numel(), r, n, pos))
         r += n
+    for d, cs in scalars.items():
+        rows, fields = s_at[d]
+        out[rows, fields] = torch.stack(cs).float().cpu().numpy()
+    host = {d: torch.cat(cs).float().cpu().numpy() for d, cs in vectors.items()}
+    for d, off, k, r, n, pos in v_at:
+        out[r:r + n, pos] = host[d][off:off + k]  # a one-element column of a block of rows broadcasts
     return out
 
 
