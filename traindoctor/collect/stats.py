@@ -6,7 +6,7 @@ writer moves the finished block to the host.
 
 Costs were measured on 2 CPU cores (see ``benchmarks/overhead.py``): ``torch.var_mean``
 and ``isfinite().all()`` are 10-40x slower than a plain ``sum`` on CPU, so the
-statistics are assembled from L2 norms (``l2_norms``), ``sum``, ``aminmax`` and a bool
+statistics are assembled from ``_foreach_norm``, ``sum``, ``aminmax`` and a bool
 count, and the non-finite count is only computed where the norm says there is one.
 """
 from __future__ import annotations
@@ -27,8 +27,6 @@ from ..record.run import ACTIVATION_FIELDS, TENSOR_FIELDS
 ACTIVATION_SAMPLE = 1 << 16
 #: Parameters larger than this have their zero fraction estimated on a contiguous prefix.
 ZERO_SAMPLE = 1 << 17
-#: Tensors from this size up get their L2 norm from a dot product on the CPU (see ``l2_norms``).
-DOT_NORM_MIN = 1 << 15
 #: Distance to a bound under which a sigmoid/tanh output counts as saturated.
 SATURATION_EPS = 1e-3
 
@@ -46,50 +44,15 @@ def _as_float(t: torch.Tensor) -> torch.Tensor:
     return t
 
 
-def l2_norms(tensors: Sequence[torch.Tensor], threads: int = 0) -> torch.Tensor:
-    """The L2 norms ``[len(tensors)]`` (float32) of float tensors on one device.
-
-    On the CPU a large contiguous tensor's norm is the square root of its dot product with itself:
-    ``dot`` is vectorised and spreads over the intra-op threads, where ``_foreach_norm`` takes each norm
-    on one thread, unvectorised (1M elements on 2 threads: 35 us against 148 us; 1.3x faster on one
-    thread from 32k elements up). ``threads``: the intra-op threads the dot products may use (the
-    training's, from inside a collector part that runs on one thread); 0 keeps the current count. The
-    small tensors share one ``_foreach_norm`` call; elsewhere (a GPU) it is one fused kernel for all.
-    """
-    ts = list(tensors)
-    big = [i for i, t in enumerate(ts) if t.numel() >= DOT_NORM_MIN and t.is_contiguous()
-           and t.dtype in (torch.float32, torch.float64)] if ts and ts[0].device.type == "cpu" else []
-    if not big:
-        return torch.stack(torch._foreach_norm(ts)).float()
-    out: list[torch.Tensor | None] = [None] * len(ts)
-    bigs = set(big)
-    small = [i for i in range(len(ts)) if i not in bigs]
-    if small:
-        for i, n in zip(small, torch._foreach_norm([ts[i] for i in small])):
-            out[i] = n
-    current = torch.get_num_threads()
-    switch = threads > current
-    if switch:
-        torch.set_num_threads(threads)
-    try:
-        for i in big:
-            flat = ts[i].reshape(-1)
-            out[i] = torch.dot(flat, flat).sqrt_()
-    finally:
-        if switch:
-            torch.set_num_threads(current)
-    return torch.stack(out).float()
-
-
-def tensor_stats(tensors: Sequence[torch.Tensor], threads: int = 0) -> torch.Tensor:
+def tensor_stats(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
     """Statistics of each tensor as rows ``[len(tensors), len(TENSOR_FIELDS)]`` (float32).
 
-    All tensors must share one device. Empty tensors give NaN rows. ``threads``: see :func:`l2_norms`.
+    All tensors must share one device. Empty tensors give NaN rows.
     """
     ts = [_as_float(t) for t in tensors]
     dev = ts[0].device
     numel = torch.tensor([float(t.numel()) for t in ts], device=dev)
-    norms = l2_norms(ts, threads)
+    norms = torch.stack(torch._foreach_norm(ts)).float()
     sums = torch.stack([t.sum() for t in ts]).float()
     mm = [torch.aminmax(t) if t.numel() else (t.new_tensor(math.nan), t.new_tensor(math.nan)) for t in ts]
     mins = torch.stack([m[0] for m in mm]).float()
@@ -106,15 +69,15 @@ def tensor_stats(tensors: Sequence[torch.Tensor], threads: int = 0) -> torch.Ten
     return torch.stack([mean, var.sqrt(), mins, maxs, norms, 1.0 - nonzero / zero_n, nonfinite, numel], 1)
 
 
-def norms(tensors: Sequence[torch.Tensor], threads: int = 0) -> tuple[torch.Tensor, bool]:
-    """The per-step tier: the L2 norms ``[len(tensors), 1]`` (:func:`l2_norms`), and whether every
-    tensor is finite (exact on the CPU, where reading a scalar is free; always True on an accelerator,
-    where :func:`expand_norm_rows` flags a non-finite norm on the host, without a sync).
+def norms(tensors: Sequence[torch.Tensor]) -> tuple[torch.Tensor, bool]:
+    """The per-step tier: the L2 norms ``[len(tensors), 1]`` from one ``_foreach_norm`` pass, and whether
+    every tensor is finite (exact on the CPU, where reading a scalar is free; always True on an
+    accelerator, where :func:`expand_norm_rows` flags a non-finite norm on the host, without a sync).
 
     A caller that gets ``False`` takes :func:`tensor_stats` of the same tensors for the evidence.
     """
     ts = [_as_float(t) for t in tensors]
-    n = l2_norms(ts, threads)
+    n = torch.stack(torch._foreach_norm(ts)).float()
     finite = n.device.type != "cpu" or math.isfinite(float(n.sum()))
     return n[:, None], finite
 

@@ -41,8 +41,8 @@ from ..record.run import ACTIVATION_FIELDS, TENSOR_FIELDS, UPDATE_FIELDS
 from ..record.writer import StreamWriter
 from . import cause_signals, opgraph, snapshots
 from . import data as datamod
-from .stats import (activation_kind, activation_raw, change_sample, expand_norm_rows, finish_activation_rows, histogram,
-                    input_stats, l2_norms, norms, sums_raw, tensor_stats)
+from .stats import (activation_kind, activation_raw, expand_norm_rows, finish_activation_rows, histogram, input_stats,
+                    norms, change_sample, sums_raw, tensor_stats)
 
 _CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
 _LOSS_FUNCTIONS = ("cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
@@ -99,24 +99,18 @@ class CollectOptions:
 
 
 class _OneThread:
-    """``with _OneThread():`` runs the block on one intra-op thread and restores the training's count.
-
-    ``_OneThread.script`` holds the training's count meanwhile (0 outside): a single large pass inside
-    the block may use it again (``stats.l2_norms``)."""
+    """``with _OneThread():`` runs the block on one intra-op thread and restores the training's count."""
 
     __slots__ = ("threads",)
-    script = 0
 
     def __enter__(self) -> None:
         self.threads = torch.get_num_threads()
         if self.threads > 1:
             torch.set_num_threads(1)
-            _OneThread.script = self.threads
 
     def __exit__(self, *exc: Any) -> None:
         if self.threads > 1:
             torch.set_num_threads(self.threads)
-            _OneThread.script = 0
 
 
 _SAME_THREADS = contextlib.nullcontext()
@@ -835,11 +829,11 @@ class Collector:
         """Full statistics ``[n, TENSOR_FIELDS]`` on full steps; elsewhere the norms ``[n, 1]``, which the
         flush expands on the host (full rows too where a tensor went non-finite)."""
         if not self._full:
-            rows, finite = norms(ts, _OneThread.script)
+            rows, finite = norms(ts)
             if finite:
                 return rows
         t0 = time.perf_counter()
-        rows = tensor_stats(ts, _OneThread.script)
+        rows = tensor_stats(ts)
         self._spent(self.step, t0)
         return rows
 
@@ -873,8 +867,9 @@ class Collector:
             views = self._update_views(cur_all)
             cur = [views[i] for i in idxs]
             torch._foreach_sub_(p_prev, cur)
-            dn = l2_norms(p_prev, _OneThread.script) * self._update_scale(dev, idxs, cur_all)
-            wn = weight_norms[dev] if dev in weight_norms else l2_norms([cur_all[i] for i in idxs], _OneThread.script)
+            dn = torch.stack(torch._foreach_norm(p_prev)).float() * self._update_scale(dev, idxs, cur_all)
+            wn = weight_norms[dev] if dev in weight_norms else \
+                torch.stack(torch._foreach_norm([cur_all[i] for i in idxs])).float()
             # (update norm, weight norm): the flush divides them on the host
             self._table("update", self._prev_step_for_update, idxs, torch.stack([dn, wn.float()], 1))
             torch._foreach_copy_(p_prev, cur)
@@ -889,7 +884,8 @@ class Collector:
         hit = self._norms_unchanged(idxs, ts)
         if hit is not None:
             return hit
-        n = l2_norms([t if t.dtype in (torch.float32, torch.float64) else t.float() for t in ts], _OneThread.script)
+        n = torch.stack(torch._foreach_norm([t if t.dtype in (torch.float32, torch.float64) else t.float()
+                                             for t in ts])).float()
         try:
             self._norm_cache = (tuple(idxs), [t._version for t in ts], [t.data_ptr() for t in ts], n)
         except RuntimeError:  # inference tensors keep no version counter: nothing can be shared

@@ -27,8 +27,8 @@ import numpy as np
 import torch
 
 from ..collect.plugins import StepPlugin
-from ..collect.stats import RAW_ACTIVATION, change_sample, l2_norms
-from ..collect.torch import _OneThread, _first_float_tensor
+from ..collect.stats import RAW_ACTIVATION, change_sample
+from ..collect.torch import _first_float_tensor
 from . import conditions as C
 from .control import Server
 from .localize import first_nonfinite_gradient, first_nonfinite_op
@@ -194,8 +194,8 @@ class Debugger(StepPlugin):
 
         The overflow check is the finiteness of a sum or a norm: on the CPU ``sum`` costs a tenth of
         ``isfinite().all()`` and a sixth of an L1 norm (measured on one core), and any NaN/Inf makes it
-        non-finite. Over many tensors (weights, gradients) it is their L2 norms (``stats.l2_norms``), or the
-        norms the collector already took (``l2``, gradients). ``abs_sum`` is computed only
+        non-finite. Over many tensors (weights, gradients) it is the L2 norm from one ``_foreach_norm``
+        dispatch, or the norms the collector already took (``l2``, gradients). ``abs_sum`` is computed only
         for the abs-mean parameters; on the CPU, with the per-tensor ``limits`` (``[n, 3]``: the largest
         ``abs_mean_lt``, the smallest ``abs_mean_gt``, the element count), only for the tensors that the L2
         norm's bounds leave undecided (``conditions.abs_mean_bounds``). ``skip_sum``: the caller has the sum.
@@ -206,7 +206,7 @@ class Debugger(StepPlugin):
         f32 = [t if t.dtype in (torch.float32, torch.float64) else t.float() for t in ts]
         cols: dict[str, torch.Tensor] = {}
         if l2 is None and len(f32) > 1 and (detect or "abs_sum" in needs):
-            l2 = l2_norms(f32, _OneThread.script)
+            l2 = torch.stack(torch._foreach_norm(f32)).float()
         if l2 is not None:
             cols["l2"] = l2
         if "abs_sum" in needs:
