@@ -2,6 +2,8 @@
 first steps and then on a budgeted cadence; histograms on theirs."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 from torch import nn
@@ -184,6 +186,61 @@ def test_an_overflow_watchpoint_gets_whole_sums_and_finds_a_nan_outside_the_samp
         assert abs(mean.value[list(mean.step).index(s)] - exact[s]) <= 1e-5 * max(1.0, abs(exact[s]))
     hits = [h for h in run.events("hit") if h["condition"] == "tensor_overflow"]
     assert hits and (hits[0]["node"], hits[0]["step"]) == ("1", 25)
+
+
+def test_outputs_kept_finite_by_their_module_need_no_whole_sum(tmp_path, monkeypatch):
+    """With an overflow watchpoint, the ReLU of an output whose whole sum was finite is finite: the collector
+    takes no whole pass over it (a sample's sum serves for its mean) and the debugger records it finite.
+    The inference rests on the input only: -Inf before the ReLU (which zeroes it) hits the poking module
+    alone, +Inf hits it and the ReLU, each at its step."""
+    from traindoctor.collect.plugins import FINITE_OUTPUT
+    from traindoctor.collect.torch import Collector
+
+    class Poke(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.values = {}
+            self.calls = 0
+
+        def forward(self, x):
+            self.calls += 1
+            if self.calls - 1 in self.values:
+                x = x.clone()
+                x[-1, 0] = self.values[self.calls - 1]
+            return x
+
+    returned: list[tuple[int, object]] = []
+    orig = Collector._activation_sum
+
+    def spy(self, idx, output, module=None, args=()):
+        out = orig(self, idx, output, module, args)
+        returned.append((self._forward_step(), type(module).__name__, out is FINITE_OUTPUT))
+        return out
+
+    monkeypatch.setattr(Collector, "_activation_sum", spy)
+    torch.manual_seed(0)
+    poke = Poke()
+    poke.values = {20: -math.inf, 25: math.inf}
+    model = nn.Sequential(nn.Linear(600, 600), poke, nn.ReLU(), nn.Flatten(), nn.Linear(600, 4))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    x, y = torch.randn(64, 600), torch.randint(0, 4, (64,))
+    with traindoctor.watch(model, opt, logdir=str(tmp_path), name="t", stats_budget=0.001,
+                           watch=["tensor_overflow"]):
+        for step in range(27):
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+    inferred = {(s, cls) for s, cls, finite in returned if finite}
+    light = sorted({s for s, cls, _ in returned if cls == "Linear"})
+    assert len(light) > 10
+    for s in light:  # healthy steps: the ReLU and the Flatten were known finite, never summed whole
+        if s < 20:
+            assert (s, "ReLU") in inferred and (s, "Flatten") in inferred and (s, "Linear") not in inferred
+    assert (20, "ReLU") not in inferred and (25, "ReLU") not in inferred
+    hits = [(h["node"], h["step"]) for h in TDRun(str(tmp_path / "t")).events("hit")
+            if h["condition"] == "tensor_overflow"]
+    assert hits[0] == ("1", 20) and ("2", 20) not in hits  # -Inf: the ReLU's output is finite again
+    assert ("1", 25) in hits and ("2", 25) in hits and ("3", 25) in hits
 
 
 def test_parameters_without_a_gradient_are_reported_when_the_set_changes(tmp_path):

@@ -14,12 +14,18 @@ if TYPE_CHECKING:
     from .torch import Collector
 
 
+#: ``row`` for a module output that the collector knows finite without a pass over it (a ReLU, a max
+#: pooling or a flattening of outputs whose exact sums were finite); see ``Collector._activation_sum``.
+FINITE_OUTPUT = "finite"
+
+
 class StepPlugin:
     """Hooks called by the collector. Steps are numbered as in the run's tables."""
 
     #: The plugin reads every module output's exact sum (an overflow check): between full steps the
     #: collector then sums each output whole, with the script's own threads, instead of a sample of it,
-    #: and passes the sum as ``row`` to :meth:`on_module_output`.
+    #: and passes the sum as ``row`` to :meth:`on_module_output` (or ``FINITE_OUTPUT`` where it knows the
+    #: output finite without the pass).
     exact_activation_sums: bool = False
 
     def on_step_begin(self, collector: "Collector", step: int) -> None:
@@ -28,7 +34,8 @@ class StepPlugin:
     def on_module_output(self, collector: "Collector", name: str | None, module: Any, args: Any,
                          output: Any, row: Any = None) -> None:
         """A module returned ``output`` in a forward pass with autograd enabled (``name`` None if unregistered);
-        ``row``: the collector's ``ACTIVATION_FIELDS`` statistics of that output when it recorded them.
+        ``row``: the collector's raw statistics of that output when it recorded them in full, its exact sum
+        (0-d) between full steps, ``FINITE_OUTPUT``, or None.
         For a functional activation (``F.relu`` inside a module) ``module`` is its label (``"relu"``)."""
 
     def on_backward(self, collector: "Collector", loss: Any) -> None:

@@ -40,6 +40,7 @@ from ..record import format as fmt
 from ..record.run import ACTIVATION_FIELDS, TENSOR_FIELDS, UPDATE_FIELDS
 from ..record.writer import StreamWriter
 from . import cause_signals, opgraph, snapshots
+from .plugins import FINITE_OUTPUT
 from . import data as datamod
 from .stats import (activation_kind, activation_raw, expand_norm_rows, finish_activation_rows, histogram, input_stats,
                     norms, change_sample, sums_raw, tensor_stats)
@@ -209,6 +210,8 @@ class Collector:
         # (module index, raw reductions or, between full steps, the output's sum, numel, sampled numel)
         self._pending_act: list[tuple[int, torch.Tensor, int, int]] = []
         self._fwd_act_start = 0
+        #: the module outputs seen finite in the current forward pass (exact sums): id -> (weak ref, version)
+        self._seen_finite: dict[int, tuple[weakref.ref, int]] = {}
         self._step_act: list[tuple[int, torch.Tensor]] = []
         self._step_grad: dict[int, torch.Tensor] = {}
         self._grad_seen: set[int] = set()
@@ -528,6 +531,7 @@ class Collector:
             self._root_call = (module, args, torch.get_rng_state()) \
                 if not self._act_full and torch.is_grad_enabled() and module.training else None
             self._fwd_act_start = len(self._pending_act)
+            self._seen_finite.clear()
             if id(module) not in self._mods and not isinstance(module, nn.modules.loss._Loss) \
                     and "graph" not in self._disabled and _has_params(module):
                 self._guarded("graph", self._register_root, module)
@@ -556,32 +560,54 @@ class Collector:
                 row = self._guarded("activation", self._record_activation, info.idx, info.cls, module, args, output)
             elif self.options.activation_sums:  # a plugin shares the sum where it is exact
                 # the script's threads: a sample stays below the grain size, and a whole output is one large pass
-                row = self._guarded("activation", self._activation_sum, info.idx, output, one_thread=False)
+                row = self._guarded("activation", self._activation_sum, info.idx, output, module, args,
+                                    one_thread=False)
         if self._depth == 0 and self._root_call is not None and self._root_call[0] is module and self.options.activations:
             self._guarded("activation", self._check_root_output, module, output)
         if self.plugins and torch.is_grad_enabled():  # step plugins, given the row above to spare a second pass
             self._plugins_call("on_module_output", info.name if info is not None else None, module, args, output,
                                row)
 
-    def _activation_sum(self, idx: int, output: Any) -> torch.Tensor | None:
+    def _activation_sum(self, idx: int, output: Any, module: Any = None, args: Any = ()) -> Any:
         """Between full steps: the module output's sum, which gives its mean and which a NaN or Inf inside
         survives. One reduction on the output's own device. An output above ``SUM_SAMPLE`` elements is summed
         over its first whole samples, and the mean estimated from them: a full pass over each of a CNN's
         2M-element outputs cost 5% of its step, and a sum that CPU threads share paid a worker's wake-up,
         ~80 us on the 2-core MLP benchmark against ~5 us of work. A NaN outside the sample still reaches the
-        model's output, which ``_check_root_output`` sums whole. Returns the sum where it is exact (always, when
-        a step plugin asks for exact sums: ``StepPlugin.exact_activation_sums``)."""
-        t = _first_float_tensor(output)
-        if t is None:
+        model's output, which ``_check_root_output`` sums whole. Returns the sum where it is exact.
+
+        When a step plugin asks for exact sums (``StepPlugin.exact_activation_sums``), every output is summed
+        whole, except on the CPU the output of a module that keeps finite inputs finite (``_keeps_finite``)
+        whose inputs were all seen finite in this forward pass (by their exact sums, or so inferred): it is
+        finite, and the sample's sum serves for its mean. The plugin then gets ``FINITE_OUTPUT`` for it. On a
+        CNN this spares the whole passes over the ReLU, pooling and flattening outputs."""
+        out = _first_float_tensor(output)
+        if out is None:
             return None
-        n = t.numel()
+        exact, cpu = self._exact_sums, out.device.type == "cpu"
+        finite = exact and cpu and _keeps_finite(module) and self._inputs_finite(args)
+        t, n = out, out.numel()
         m = n
-        if n > SUM_SAMPLE and t.dim() >= 1 and t.shape[0] > 1 and not self._exact_sums:
+        if n > SUM_SAMPLE and t.dim() >= 1 and t.shape[0] > 1 and (finite or not exact):
             k = max(1, SUM_SAMPLE * t.shape[0] // n)
             t, m = t[:k], k * (n // t.shape[0])
         total = t.detach().sum(dtype=torch.float32)
         self._add_pending_act(idx, total, n, m)
+        if finite or (exact and cpu and math.isfinite(float(total))):
+            self._seen_finite[id(out)] = (weakref.ref(out), out._version)
+        if finite:
+            return FINITE_OUTPUT
         return total if m == n else None
+
+    def _inputs_finite(self, args: Any) -> bool:
+        """Every floating-point tensor among ``args`` is one that this forward pass saw finite, unchanged since."""
+        ins = [a for a in (args if isinstance(args, (tuple, list)) else (args,))
+               if torch.is_tensor(a) and a.is_floating_point()]
+        for a in ins:
+            seen = self._seen_finite.get(id(a))
+            if seen is None or seen[0]() is not a or seen[1] != a._version:
+                return False
+        return bool(ins)
 
     def _add_pending_act(self, idx: int, raw: torch.Tensor, n: int, m: int) -> None:
         """Holds a module output's row (or sum) until the step's backward claims it."""
@@ -1491,6 +1517,20 @@ def _by_device(idxs: list[int], params: list[torch.Tensor]) -> dict[torch.device
     for i in idxs:
         out.setdefault(params[i].device, []).append(i)
     return out
+
+
+#: Modules whose output is finite whenever their input is: elementwise maps bounded by their input's
+#: magnitude or by a constant, max pooling, reshaping. Exact classes only (a subclass may override forward).
+_KEEPS_FINITE = frozenset({nn.ReLU, nn.ReLU6, nn.Sigmoid, nn.Tanh, nn.Hardtanh, nn.Hardsigmoid, nn.Softsign,
+                           nn.GELU, nn.SiLU, nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AdaptiveMaxPool1d,
+                           nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d, nn.Flatten, nn.Unflatten, nn.Identity})
+
+
+def _keeps_finite(module: Any) -> bool:
+    if type(module) in _KEEPS_FINITE:
+        return True
+    # a leaky ReLU scales negative inputs: finite if the slope does not grow them
+    return type(module) is nn.LeakyReLU and abs(float(module.negative_slope)) <= 1.0
 
 
 def _first_float_tensor(out: Any) -> torch.Tensor | None:

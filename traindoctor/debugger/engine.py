@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..collect.plugins import StepPlugin
+from ..collect.plugins import FINITE_OUTPUT, StepPlugin
 from ..collect.stats import RAW_ACTIVATION, change_sample
 from ..collect.torch import _first_float_tensor
 from . import conditions as C
@@ -55,6 +55,7 @@ _ACTIVE: "weakref.ref[Debugger] | None" = None
 #: positions in the collector's raw activation row (``stats.RAW_ACTIVATION``): the exact sum and non-finite count
 _SUM, _NONFINITE = RAW_ACTIVATION.index("sum"), RAW_ACTIVATION.index("nonfinite")
 _LOW_PRECISION = (torch.float16, torch.bfloat16)
+_ZERO = torch.zeros(())
 #: Module classes whose output is never below zero (NaN aside).
 _RECTIFIERS = frozenset({"ReLU", "ReLU6"})
 
@@ -320,9 +321,16 @@ class Debugger(StepPlugin):
         step = self.collector._forward_step()
         key = (t.data_ptr(), t.shape, t.dtype, t._version, id(needs)) if t.numel() else None
         cols_row = self._seen_dedupe.get(key) if key is not None else None
-        shared = row is not None and "abs_sum" not in needs and row.numel() == len(RAW_ACTIVATION)
+        if row is FINITE_OUTPUT and not needs.isdisjoint(("sum", "abs_sum")):
+            row = None  # the collector took no exact sum of this output: the statistics are taken here
+        shared = row is not None and row is not FINITE_OUTPUT and "abs_sum" not in needs and \
+            row.numel() == len(RAW_ACTIVATION)
         if cols_row is None:
-            if row is not None and row.dim() == 0 and "abs_sum" not in needs:
+            if row is FINITE_OUTPUT:
+                # finite without a pass (a ReLU or pooling of outputs whose exact sums were finite, on the CPU)
+                cols_row = self._stat_columns([t], needs, detect=False, nonneg=cls in _RECTIFIERS, skip_sum=True)
+                cols_row["nonfinite"] = _ZERO
+            elif row is not None and row.dim() == 0 and "abs_sum" not in needs:
                 # between the collector's full steps: its sum of this output is the overflow detector
                 cols_row = self._stat_columns([t], needs, detect=False, nonneg=cls in _RECTIFIERS, skip_sum=True)
                 cols_row["sum"] = row
