@@ -1,6 +1,7 @@
 """Step time of the debugger's watchpoints, side by side in one process, on CPU reference models.
 
-Modes, interleaved round by round so that drift of the machine hits all alike:
+Modes, measured in the steady state with ``overhead.py``'s method (each set up once and warmed up, then
+taking turns in short blocks of steps, in a new random order each round):
 
 * ``plain``: no traindoctor;
 * ``no_watch``: the collector's default recording, no watchpoints (the baseline of the ratios);
@@ -9,27 +10,29 @@ Modes, interleaved round by round so that drift of the machine hits all alike:
 * ``detect_anomaly``: no traindoctor, ``torch.autograd.set_detect_anomaly(True)``.
 
 Targets (issue 6): recommended <= 1.10x no_watch, overflow <= 1.05x, and the time the watchpoints add
-below the time ``detect_anomaly`` adds (both are compared with what they are added to: the collector's
-recording and the plain script). Wall and process-CPU medians are both reported.
-Usage: ``python benchmarks/debugger_overhead.py [--rounds 10] [--steps 20] [--json OUT]``
-(``BENCH_THREADS`` sets torch's intra-op threads, default 1).
+below the time ``detect_anomaly`` adds (each compared with what it is added to: the collector's
+recording, the plain script). A ratio is the median over rounds of a block's mean step time divided by
+the ``no_watch`` block's of the same round.
+
+Usage: ``python benchmarks/debugger_overhead.py [--rounds 30] [--steps 10] [--threads 1,2] [--json OUT]``
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import random
 import statistics
 import sys
 import tempfile
-import time
 
 import torch
 from torch import nn
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from traindoctor.collect.torch import CollectOptions, Collector  # noqa: E402
+from overhead import Anomaly, Baseline, TrainDoctor, interleaved, make_step  # noqa: E402
 
 OVERFLOW = ["weight_overflow", "gradient_exploding", "tensor_overflow"]
 
@@ -51,78 +54,51 @@ MODELS = {"mlp": mlp, "cnn": cnn}
 MODES = ("plain", "no_watch", "overflow", "recommended", "detect_anomaly")
 
 
-def _steps(model: nn.Module, opt: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor,
-           n: int) -> list[tuple[float, float]]:
-    """(wall seconds, process CPU seconds) per step. CPU time (all threads of the process, the writer
-    included) is the robust measure on a shared machine, where wall time also measures the neighbours."""
-    times = []
-    for _ in range(n):
-        t0, c0 = time.perf_counter(), time.process_time()
-        opt.zero_grad()
-        loss = nn.functional.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        times.append((time.perf_counter() - t0, time.process_time() - c0))
-    return times
+def configs() -> list:
+    plain, anomaly = Baseline(), Anomaly()
+    plain.name, anomaly.name = "plain", "detect_anomaly"
+    return [plain, TrainDoctor("no_watch", []), TrainDoctor("overflow", OVERFLOW),
+            TrainDoctor("recommended", ["recommended"]), anomaly]
 
 
-def run_mode(mode: str, make, steps: int, tmp: str) -> list[tuple[float, float]]:
+def measure(name: str, threads: int, rounds: int, steps: int, warmup: int) -> dict:
+    torch.set_num_threads(threads)
     torch.manual_seed(0)
-    model, x, y = make()
+    model, x, y = MODELS[name]()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    collector = None
-    if mode in ("no_watch", "overflow", "recommended"):
-        watch = {"no_watch": [], "overflow": OVERFLOW, "recommended": ["recommended"]}[mode]
-        collector = Collector(os.path.join(tmp, f"{mode}-{time.monotonic_ns()}"), options=CollectOptions(watch=watch))
-        collector.install()
-    anomaly = mode == "detect_anomaly"
-    torch.autograd.set_detect_anomaly(anomaly)
-    try:
-        _steps(model, opt, x, y, 3)  # warm-up: the first steps register the model and allocate buffers
-        return _steps(model, opt, x, y, steps)
-    finally:
-        torch.autograd.set_detect_anomaly(False)
-        if collector is not None:
-            collector.close()
+    step = make_step(model, opt, x, y, "cpu")
+    with tempfile.TemporaryDirectory() as tmp:
+        blocks = interleaved(step, model, configs(), tmp, rounds, steps, warmup, random.Random(0))
+    med = {m: statistics.median(b[m] for b in blocks) for m in MODES}
+    ratio = {m: statistics.median(b[m] / b["no_watch"] for b in blocks) for m in MODES}
+    added = {"recommended": med["recommended"] - med["no_watch"], "overflow": med["overflow"] - med["no_watch"],
+             "detect_anomaly": med["detect_anomaly"] - med["plain"]}
+    met = ratio["recommended"] <= 1.10 and ratio["overflow"] <= 1.05 and added["recommended"] < added["detect_anomaly"]
+    return {"median_step_s": med, "ratio_to_no_watch": ratio, "added_s": added, "targets_met": met}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=10)
-    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--rounds", type=int, default=30)
+    ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--models", default="mlp,cnn")
+    ap.add_argument("--threads", default="1,2", help="intra-op thread counts to measure, comma-separated")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
-    # One intra-op thread by default: on a shared 2-core machine two OpenMP threads spin against the
-    # neighbours' load and the medians stop meaning anything; BENCH_THREADS=2 measures the 2-thread case.
-    torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "1")))
-    result = {"threads": torch.get_num_threads(), "torch": torch.__version__, "models": {}}
-    with tempfile.TemporaryDirectory() as tmp:
+    result = {"torch": torch.__version__, "rounds": args.rounds, "steps": args.steps, "runs": []}
+    print("| model | threads | no_watch step | recommended (target 1.10x) | overflow only (target 1.05x) | "
+          "detect_anomaly (vs. plain) | added: recommended / detect_anomaly | targets |")
+    print("|---|---|---|---|---|---|---|---|")
+    for threads in (int(t) for t in args.threads.split(",")):
         for name in args.models.split(","):
-            per = {m: [] for m in MODES}
-            for _ in range(args.rounds):
-                for mode in MODES:
-                    per[mode].extend(run_mode(mode, MODELS[name], args.steps, tmp))
-            entry = {}
-            for metric, col in (("wall", 0), ("cpu", 1)):
-                med = {m: statistics.median(t[col] for t in v) for m, v in per.items()}
-                ratios = {m: med[m] / med["no_watch"] for m in MODES}
-                entry[metric] = {"median_step_s": med, "ratio_to_no_watch": ratios,
-                                 "ratio_to_plain": {m: med[m] / med["plain"] for m in MODES},
-                                 "added_over_plain_s": {"debugger_recommended": med["recommended"] - med["no_watch"],
-                                                        "debugger_overflow": med["overflow"] - med["no_watch"],
-                                                        "detect_anomaly": med["detect_anomaly"] - med["plain"]}}
-                print(f"{name} [{metric}]: median step " + ", ".join(f"{m} {med[m] * 1e3:.1f} ms" for m in MODES))
-                print(f"{name} [{metric}]: ratio to no_watch " + ", ".join(f"{m} {ratios[m]:.3f}x" for m in MODES))
-                add = entry[metric]["added_over_plain_s"]
-                print(f"{name} [{metric}]: added time: recommended watchpoints {add['debugger_recommended'] * 1e3:.2f} ms,"
-                      f" overflow {add['debugger_overflow'] * 1e3:.2f} ms, detect_anomaly"
-                      f" {add['detect_anomaly'] * 1e3:.2f} ms")
-                ok = ratios["recommended"] <= 1.10 and ratios["overflow"] <= 1.05 \
-                    and add["debugger_recommended"] < add["detect_anomaly"]
-                print(f"{name} [{metric}]: targets (recommended <= 1.10x, overflow <= 1.05x, added time below "
-                      f"detect_anomaly's): {'met' if ok else 'NOT met'}")
-            result["models"][name] = entry
+            r = measure(name, threads, args.rounds, args.steps, args.warmup)
+            result["runs"].append({"model": name, "threads": threads, **r})
+            ratio, med, add = r["ratio_to_no_watch"], r["median_step_s"], r["added_s"]
+            print(f"| {name} | {threads} | {med['no_watch'] * 1e3:.1f} ms | {ratio['recommended']:.3f}x | "
+                  f"{ratio['overflow']:.3f}x | {med['detect_anomaly'] / med['plain']:.2f}x | "
+                  f"{add['recommended'] * 1e3:.2f} / {add['detect_anomaly'] * 1e3:.2f} ms | "
+                  f"{'met' if r['targets_met'] else 'NOT met'} |", flush=True)
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(result, fh, indent=2)

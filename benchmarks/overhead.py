@@ -18,7 +18,10 @@ of the ratio to the baseline block of the same round. A shared machine's slow sp
 hit every configuration alike, and periodic work (full statistics, histograms, snapshots)
 is paid in the blocks where it falls.
 
-    python benchmarks/overhead.py [--rounds 40] [--steps 10] [--device cpu|cuda] [--json out.json]
+A reference model whose plain step takes under ``--min-step-ms`` (10 ms: the range the overhead target
+is stated for is 10-100 ms per step) has its batch doubled until it does; the table names the batch.
+
+    python benchmarks/overhead.py [--rounds 40] [--steps 10] [--min-step-ms 10] [--device cpu|cuda] [--json out.json]
 """
 from __future__ import annotations
 
@@ -112,6 +115,12 @@ class TrainDoctor(Config):
     name = "traindoctor recording (default)"
     watch: list[str] = []
 
+    def __init__(self, name: str | None = None, watch: list[str] | None = None) -> None:
+        if name is not None:
+            self.name = name
+        if watch is not None:
+            self.watch = watch
+
     def setup(self, model, tmp):
         from traindoctor.collect.torch import CollectOptions, Collector
 
@@ -177,12 +186,77 @@ class TBHistograms(Config):
         self.w.close()
 
 
+def at_least(make, device: str, min_step_ms: float, max_factor: int = 8):
+    """``make()``'s model and batch, the batch repeated (doubled) until a plain training step takes at least
+    ``min_step_ms`` (the reference models' steps should take 10-100 ms on the machine at hand); returns
+    ``(model, x, y, factor)``."""
+    factor = 1
+    while True:
+        torch.manual_seed(0)
+        model, (x, y) = make()
+        x, y = x.repeat(factor, *([1] * (x.dim() - 1))).to(device), y.repeat(factor).to(device)
+        model.to(device)
+        opt = torch.optim.SGD(model.parameters(), lr=0.0)
+        step = make_step(model, opt, x, y, device)
+        time_steps(step, 3)
+        ms = statistics.median(time_steps(step, 10)) * 1e3
+        if ms >= min_step_ms or factor >= max_factor:
+            torch.manual_seed(0)
+            model, _ = make()
+            return model.to(device), x, y, factor
+        factor *= 2
+
+
+def interleaved(step, model, configs: list[Config], tmp: str, rounds: int, steps: int, warmup: int,
+                rng: random.Random) -> list[dict[str, float]]:
+    """Each round's mean step time per configuration (seconds), the configurations taking turns in blocks
+    of ``steps`` steps in a new random order each round, after ``warmup`` steps of each."""
+    time_steps(step, 5)
+    for c in configs:
+        c.setup(model, tmp)
+        c.on()
+        try:
+            time_steps(step, warmup)
+        finally:
+            c.off()
+    out = []
+    try:
+        for _ in range(rounds):
+            order = list(configs)
+            rng.shuffle(order)
+            block = {}
+            for c in order:
+                c.on()
+                try:
+                    block[c.name] = statistics.fmean(time_steps(step, steps))
+                finally:
+                    c.off()
+            out.append(block)
+    finally:
+        for c in configs:
+            c.teardown()
+    return out
+
+
+def summarize(blocks: list[dict[str, float]], reference: str) -> dict[str, dict]:
+    """Per configuration: the median block time and the median over rounds of its ratio to ``reference``'s
+    block of the same round, with the ratios' interquartile range."""
+    out = {}
+    for name in blocks[0]:
+        ratios = [b[name] / b[reference] for b in blocks]
+        out[name] = {"median_ms": statistics.median(b[name] for b in blocks) * 1e3,
+                     "ratio": statistics.median(ratios), "ratio_iqr": _iqr(ratios)}
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=40)
     ap.add_argument("--steps", type=int, default=10, help="timed steps per block (one block per configuration and round)")
     ap.add_argument("--warmup", type=int, default=100,
                     help="untimed steps per configuration before the rounds (first steps in full, cadences settle)")
+    ap.add_argument("--min-step-ms", type=float, default=10.0,
+                    help="double a model's batch until its plain step takes this long (0: the sizes as named)")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--models", nargs="*", default=list(MODELS))
     ap.add_argument("--json")
@@ -198,41 +272,13 @@ def main() -> None:
         print("tensorboard not installed: its column is left out", file=sys.stderr)
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for mname in args.models:
-            model, (x, y) = MODELS[mname]()
-            model.to(args.device)
-            x, y = x.to(args.device), y.to(args.device)
+        for name in args.models:
+            model, x, y, factor = at_least(MODELS[name], args.device, args.min_step_ms)
+            mname = name if factor == 1 else f"{name} x{factor} (batch {x.shape[0]})"
             opt = torch.optim.Adam(model.parameters(), lr=1e-4)
             step = make_step(model, opt, x, y, args.device)
-            time_steps(step, 5)
-            for c in configs:
-                c.setup(model, tmp)
-                c.on()
-                try:
-                    time_steps(step, args.warmup)
-                finally:
-                    c.off()
-            samples = {c.name: [] for c in configs}
-            ratios = {c.name: [] for c in configs}
-            try:
-                for r in range(args.rounds):
-                    order = list(configs)
-                    rng.shuffle(order)
-                    block = {}
-                    for c in order:
-                        c.on()
-                        try:
-                            block[c.name] = statistics.fmean(time_steps(step, args.steps))
-                        finally:
-                            c.off()
-                    for name, v in block.items():
-                        samples[name].append(v)
-                        ratios[name].append(v / block["baseline"])
-            finally:
-                for c in configs:
-                    c.teardown()
-            results[mname] = {c: {"median_ms": statistics.median(v) * 1e3, "ratio": statistics.median(ratios[c]),
-                                  "ratio_iqr": _iqr(ratios[c])} for c, v in samples.items()}
+            blocks = interleaved(step, model, configs, tmp, args.rounds, args.steps, args.warmup, rng)
+            results[mname] = summarize(blocks, "baseline")
             print(f"{mname}: " + ", ".join(f"{c} {r['ratio']:.3f}x (IQR {r['ratio_iqr'][0]:.2f}-{r['ratio_iqr'][1]:.2f})"
                                            for c, r in results[mname].items()), file=sys.stderr, flush=True)
     print(f"\ndevice: {args.device}, torch {torch.__version__}, threads {torch.get_num_threads()}, "
