@@ -142,11 +142,6 @@ class TrainDoctor(Config):
         self.c.close()
 
 
-class TrainDoctorRun(TrainDoctor):
-    name = "traindoctor run (stats + recommended watchpoints)"
-    watch = ["recommended"]
-
-
 class Anomaly(Config):
     name = "torch.autograd.set_detect_anomaly(True)"
 
@@ -263,7 +258,8 @@ def main() -> None:
     args = ap.parse_args()
     torch.manual_seed(0)
     rng = random.Random(0)
-    configs = [Baseline(), TrainDoctor(), TrainDoctorRun(), Anomaly()]
+    configs = [Baseline(), TrainDoctor(), TrainDoctor("traindoctor run (stats + recommended watchpoints)", ["recommended"]),
+               Anomaly()]
     try:
         import tensorboard  # noqa: F401
 
