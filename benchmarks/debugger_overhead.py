@@ -15,6 +15,7 @@ recording, the plain script). A ratio is the median over rounds of a block's mea
 the ``no_watch`` block's of the same round.
 
 Usage: ``python benchmarks/debugger_overhead.py [--rounds 30] [--steps 10] [--threads 1,2] [--json OUT]``
+(``--device cuda --min-step-ms 10`` on a GPU: the batch doubled until a plain step takes 10 ms)
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from torch import nn
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from overhead import Anomaly, Baseline, TrainDoctor, interleaved, make_step  # noqa: E402
+from overhead import Anomaly, Baseline, TrainDoctor, at_least, interleaved, make_step  # noqa: E402
 
 OVERFLOW = ["weight_overflow", "gradient_exploding", "tensor_overflow"]
 
@@ -61,12 +62,19 @@ def configs() -> list:
             TrainDoctor("recommended", ["recommended"]), anomaly]
 
 
-def measure(name: str, threads: int, rounds: int, steps: int, warmup: int) -> dict:
+def measure(name: str, threads: int, rounds: int, steps: int, warmup: int, device: str = "cpu",
+            min_step_ms: float = 0.0) -> dict:
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    model, x, y = MODELS[name]()
+    if device == "cpu" and not min_step_ms:
+        model, x, y = MODELS[name]()
+    else:  # on a GPU the batch is doubled until a plain step takes min_step_ms
+        def make(name=name):
+            m, x, y = MODELS[name]()
+            return m, (x, y)
+        model, x, y, _ = at_least(make, device, min_step_ms)
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    step = make_step(model, opt, x, y, "cpu")
+    step = make_step(model, opt, x, y, device)
     with tempfile.TemporaryDirectory() as tmp:
         blocks = interleaved(step, model, configs(), tmp, rounds, steps, warmup, random.Random(0))
     med = {m: statistics.median(b[m] for b in blocks) for m in MODES}
@@ -74,7 +82,7 @@ def measure(name: str, threads: int, rounds: int, steps: int, warmup: int) -> di
     added = {"recommended": med["recommended"] - med["no_watch"], "overflow": med["overflow"] - med["no_watch"],
              "detect_anomaly": med["detect_anomaly"] - med["plain"]}
     met = ratio["recommended"] <= 1.10 and ratio["overflow"] <= 1.05 and added["recommended"] < added["detect_anomaly"]
-    return {"median_step_s": med, "ratio_to_no_watch": ratio, "added_s": added, "targets_met": met}
+    return {"batch": int(x.shape[0]), "median_step_s": med, "ratio_to_no_watch": ratio, "added_s": added, "targets_met": met}
 
 
 def main() -> None:
@@ -84,6 +92,9 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--models", default="mlp,cnn")
     ap.add_argument("--threads", default="1,2", help="intra-op thread counts to measure, comma-separated")
+    ap.add_argument("--device", default="cpu", help="cpu (the targets' device) or cuda")
+    ap.add_argument("--min-step-ms", type=float, default=0.0,
+                    help="double a model's batch until its plain step takes this long (0: the sizes as named)")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
     result = {"torch": torch.__version__, "rounds": args.rounds, "steps": args.steps, "runs": []}
@@ -92,10 +103,10 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|")
     for threads in (int(t) for t in args.threads.split(",")):
         for name in args.models.split(","):
-            r = measure(name, threads, args.rounds, args.steps, args.warmup)
+            r = measure(name, threads, args.rounds, args.steps, args.warmup, args.device, args.min_step_ms)
             result["runs"].append({"model": name, "threads": threads, **r})
             ratio, med, add = r["ratio_to_no_watch"], r["median_step_s"], r["added_s"]
-            print(f"| {name} | {threads} | {med['no_watch'] * 1e3:.1f} ms | {ratio['recommended']:.3f}x | "
+            print(f"| {name} b{r['batch']} | {threads} | {med['no_watch'] * 1e3:.1f} ms | {ratio['recommended']:.3f}x | "
                   f"{ratio['overflow']:.3f}x | {med['detect_anomaly'] / med['plain']:.2f}x | "
                   f"{add['recommended'] * 1e3:.2f} / {add['detect_anomaly'] * 1e3:.2f} ms | "
                   f"{'met' if r['targets_met'] else 'NOT met'} |", flush=True)

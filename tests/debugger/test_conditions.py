@@ -364,3 +364,44 @@ def test_weight_norms_are_shared_with_the_recording_only_while_the_weights_are_u
                 assert abs(v - begin[int(s)][k]) <= 1e-5 * max(1.0, begin[int(s)][k]), (clamp, pname, int(s))
         # the recording's between-full-steps lookups (steps 5-11) all hit without the clamp, none with it
         assert sum(reused) >= 7 if not clamp else not any(reused), (clamp, reused)
+
+
+def test_a_freed_output_whose_memory_a_later_output_reuses_is_not_taken_for_it(run_dir):
+    """The engine reuses a tensor's columns when the same tensor comes again in a step (a container's
+    output is its last child's). A tensor freed in the forward pass gives its memory to a later one of the
+    same shape: the same address, shape, dtype and version 0. The later output must get its own columns.
+    Scale 1's output is freed once Scale 2 has used it, and Scale 3's (poisoned at step 3) reuses its
+    memory; the CUDA caching allocator did this with a Linear's output and the overflow was missed."""
+    import torch
+    from torch import nn
+
+    from traindoctor.collect.torch import CollectOptions, Collector
+    from traindoctor.record import TDRun
+
+    class Scale(nn.Module):
+        def __init__(self, k: float) -> None:
+            super().__init__()
+            self.k = k
+
+        def forward(self, x):
+            return x * self.k
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(600, 300), Scale(2.0), Scale(3.0), Scale(0.5), nn.Linear(300, 4))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    x, y = torch.randn(64, 600), torch.randint(0, 4, (64,))
+    reused = []
+    model[1].register_forward_hook(lambda m, a, o: reused.append([o.data_ptr()]))
+    model[3].register_forward_hook(lambda m, a, o: reused[-1].append(o.data_ptr()))
+    collector = Collector(run_dir, options=CollectOptions(watch=["tensor_overflow"])).install()
+    try:
+        for step in range(5):
+            model[3].k = math.inf if step == 3 else 0.5
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+    finally:
+        collector.close()
+    assert any(a == b for a, b in reused), "the allocator reused no memory: the test shows nothing"
+    hits = [(h["node"], h["step"]) for h in TDRun(run_dir).events("hit") if h["step"] == 3]
+    assert hits and hits[0] == ("3", 3), hits

@@ -104,6 +104,7 @@ def _nonfinite_origin(ctx: Context) -> dict[str, Any] | None:
         info["module"] = param_module(ctx).get(info["param"], info["param"].rsplit(".", 1)[0])
         # weights went bad in the update of the step before: what did that step's gradients and update look like?
         prev = step - 1
+        g = run.table("grad")
         if len(g):
             rows = g.rows_at(prev)
             if len(rows):

@@ -44,6 +44,16 @@ def _as_float(t: torch.Tensor) -> torch.Tensor:
     return t
 
 
+def on_device(values: Sequence[float] | torch.Tensor, dev: torch.device) -> torch.Tensor:
+    """Host numbers as a float32 tensor on ``dev`` without making the host wait for the device: a plain
+    ``torch.tensor(values, device="cuda")`` or ``.to("cuda")`` copies from pageable memory with a stream
+    synchronisation, which drains the training's queue. A non-blocking copy from pageable memory is staged
+    at once (the source may go) and ordered on the stream."""
+    t = values if torch.is_tensor(values) else torch.tensor(values, dtype=torch.float32)
+    t = t.to(torch.float32)
+    return t if dev.type == "cpu" else t.to(dev, non_blocking=True)
+
+
 def tensor_stats(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
     """Statistics of each tensor as rows ``[len(tensors), len(TENSOR_FIELDS)]`` (float32).
 
@@ -51,7 +61,7 @@ def tensor_stats(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
     """
     ts = [_as_float(t) for t in tensors]
     dev = ts[0].device
-    numel = torch.tensor([float(t.numel()) for t in ts], device=dev)
+    numel = on_device([float(t.numel()) for t in ts], dev)
     norms = torch.stack(torch._foreach_norm(ts)).float()
     sums = torch.stack([t.sum() for t in ts]).float()
     mm = [torch.aminmax(t) if t.numel() else (t.new_tensor(math.nan), t.new_tensor(math.nan)) for t in ts]
@@ -59,7 +69,7 @@ def tensor_stats(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
     maxs = torch.stack([m[1] for m in mm]).float()
     # the zero fraction of a very large tensor is estimated on its first ZERO_SAMPLE elements:
     # the bool count is the costliest of these passes on a CPU
-    zero_n = torch.tensor([float(min(t.numel(), ZERO_SAMPLE)) for t in ts], device=dev).clamp_min(1.0)
+    zero_n = on_device([float(min(t.numel(), ZERO_SAMPLE)) for t in ts], dev).clamp_min(1.0)
     nonzero = torch.stack([(t.reshape(-1)[:ZERO_SAMPLE] if t.numel() > ZERO_SAMPLE else t).bool().sum()
                            for t in ts]).float()
     nonfinite = _nonfinite_counts(ts, norms, sums)
@@ -177,15 +187,15 @@ def sums_raw(sums: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
     sum times ``scale``, numel / sampled numel, where the output was sampled): NaN where only a full step
     measures, and a NaN non-finite count, which :func:`finish_activation_rows` turns into 1 where the sum
     is not finite (a lower bound; the count needs the full pass)."""
-    sums = sums * scale.to(sums.device, sums.dtype)
+    sums = sums * on_device(scale, sums.device).to(sums.dtype)
     return torch.cat([sums[:, None], torch.full((len(sums), len(RAW_ACTIVATION) - 1), math.nan,
                                                 device=sums.device)], 1)
 
 
 def finish_activation_rows(raw: torch.Tensor, numel: torch.Tensor, sample_numel: torch.Tensor) -> torch.Tensor:
     """``ACTIVATION_FIELDS`` rows from stacked raw reductions (vectorised, once per flush)."""
-    numel = numel.to(raw.device, torch.float32)
-    m = sample_numel.to(raw.device, torch.float32).clamp_min(1.0)
+    numel = on_device(numel, raw.device)
+    m = on_device(sample_numel, raw.device).clamp_min(1.0)
     smean = raw[:, 1] / m
     std = (raw[:, 2] / m - smean * smean).clamp_min(0.0).sqrt()
     nonfinite = torch.where(raw[:, 8].isnan(), (~raw[:, 0].isfinite()).float(), raw[:, 8])

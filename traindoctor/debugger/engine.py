@@ -72,7 +72,7 @@ class _Rows:
 
     def __init__(self) -> None:
         #: (the field positions a block holds, its rows, one column per position: [rows], or 0-d for a single
-        #: row); the fields it does not hold are NaN. Stacked only at evaluation (``_assemble``), over many
+        #: row); the fields it does not hold are NaN. Stacked only at evaluation (``_Transfer``), over many
         #: steps at once: a stack per module output and step cost more than the statistics themselves.
         self.blocks: list[tuple[tuple[int, ...], int, list[torch.Tensor]]] = []
         #: kind, node, module class, step, initial, numel, exact non-finite count (NaN: unknown)
@@ -113,7 +113,10 @@ class Debugger(StepPlugin):
         self._evaluated_step = -1
         self._forward_bad: set[int] = set()  # steps whose forward pass produced a non-finite output (CPU)
         self._evaluated_at = time.monotonic()
-        self._seen_dedupe: dict[tuple, torch.Tensor] = {}
+        # this step's columns by tensor (address, shape, strides, dtype, version), with a weak reference to the
+        # tensor: a freed tensor's memory goes to a later one of the same shape, which must not get its columns
+        self._seen_dedupe: dict[tuple, tuple[weakref.ref, dict]] = {}
+        self._inflight: list[tuple[_Rows, _Transfer]] = []  # rows on their way to the host, oldest first
         self._origins: dict[tuple[int, str], dict] = {}
         self._localized = 0
         self._armed: set[str] = set()
@@ -319,8 +322,9 @@ class Debugger(StepPlugin):
         if not wps:
             return
         step = self.collector._forward_step()
-        key = (t.data_ptr(), t.shape, t.dtype, t._version, id(needs)) if t.numel() else None
-        cols_row = self._seen_dedupe.get(key) if key is not None else None
+        key = (t.data_ptr(), t.shape, t.stride(), t.dtype, t._version, id(needs)) if t.numel() else None
+        seen = self._seen_dedupe.get(key) if key is not None else None
+        cols_row = seen[1] if seen is not None and seen[0]() is not None else None
         if row is FINITE_OUTPUT and not needs.isdisjoint(("sum", "abs_sum")):
             row = None  # the collector took no exact sum of this output: the statistics are taken here
         shared = row is not None and row is not FINITE_OUTPUT and "abs_sum" not in needs and \
@@ -345,7 +349,7 @@ class Debugger(StepPlugin):
             else:
                 cols_row = self._stat_columns([t], needs, nonneg=cls in _RECTIFIERS)
             if key is not None:
-                self._seen_dedupe[key] = cols_row
+                self._seen_dedupe[key] = (weakref.ref(t), cols_row)
         if t.device.type != "cpu":
             nonfinite = [math.nan]
         elif "nonfinite" in cols_row:
@@ -563,7 +567,9 @@ class Debugger(StepPlugin):
         if self.breaks or step - self._evaluated_step >= EVALUATE_STEPS or \
                 time.monotonic() - self._evaluated_at >= EVALUATE_SECONDS:
             self._evaluated_step, self._evaluated_at = step, time.monotonic()
-            hits = self._guard(self._evaluate, step) or []
+            hits = self._guard(self._evaluate, step, bool(self.breaks)) or []
+        elif self._inflight and self._inflight[0][1].ready():
+            hits = self._guard(self._drain, False) or []
         self._seen_dedupe.clear()
         if self.server is not None:
             self._maybe_pause(collector, step, hits)
@@ -572,8 +578,8 @@ class Debugger(StepPlugin):
 
     def on_close(self, collector: Any) -> None:
         global _ACTIVE
-        if len(self._rows):
-            self._guard(self._evaluate, collector.step)
+        if len(self._rows) or self._inflight:
+            self._guard(self._evaluate, collector.step, True)
         self._flush_watch()
         collector.writer.put_json({"kind": "watch_summary", "hits": self.hits, "hits_not_written": self._suppressed,
                                    "outcomes": [
@@ -584,12 +590,25 @@ class Debugger(StepPlugin):
             _ACTIVE = None
 
     # ------------------------------------------------------------------ evaluation
-    def _evaluate(self, step: int) -> list[dict]:
+    def _evaluate(self, step: int, wait: bool = True) -> list[dict]:
+        """Start moving the rows gathered since the last evaluation to the host, and evaluate every batch
+        whose transfer is done, in order (all of them when ``wait``). On the CPU that is at once. From an
+        accelerator the copy runs behind the training (pinned memory and an event), and without a
+        breakpoint its rows are evaluated at a later step's end: the host never waits for the device."""
         rows = self._rows
         self._rows = _Rows()
-        if not len(rows):
-            return []
-        host = _assemble(rows.blocks, len(self.fields))
+        if len(rows):
+            self._inflight.append((rows, _Transfer(rows.blocks, len(self.fields))))
+        return self._drain(wait)
+
+    def _drain(self, wait: bool) -> list[dict]:
+        hits: list[dict] = []
+        while self._inflight and (wait or self._inflight[0][1].ready()):
+            rows, transfer = self._inflight.pop(0)
+            hits += self._evaluate_rows(rows, transfer.result())
+        return hits
+
+    def _evaluate_rows(self, rows: "_Rows", host: np.ndarray) -> list[dict]:
         cols = {f: host[:, i].astype(np.float64) for i, f in enumerate(self.fields)}
         labels = rows.labels
         numel = np.array([l[5] for l in labels])
@@ -789,39 +808,63 @@ class Debugger(StepPlugin):
         return out
 
 
-def _assemble(blocks: list[tuple[tuple[int, ...], int, list[torch.Tensor]]], width: int) -> np.ndarray:
-    """The rows ``[n, width]`` on the host from the blocks' columns, NaN where a block holds no column: per
-    device, the single-row (0-d) columns in one stack and the others in one concatenation, moved in one
-    transfer each."""
-    out = np.full((sum(n for _, n, _ in blocks), width), np.nan, np.float32)
-    scalars: dict[torch.device, list[torch.Tensor]] = {}
-    vectors: dict[torch.device, list[torch.Tensor]] = {}
-    s_at: dict[torch.device, tuple[list[int], list[int]]] = {}  # (row, field) of each scalar
-    v_at: list[tuple[torch.device, int, int, int, int, int]] = []  # device, offset, length, first row, rows, field
-    v_len: dict[torch.device, int] = {}
-    r = 0
-    for present, n, columns in blocks:
-        for pos, c in zip(present, columns):
-            d = c.device
-            if c.dim() == 0 and n == 1:
-                scalars.setdefault(d, []).append(c)
-                rows, fields = s_at.setdefault(d, ([], []))
-                rows.append(r)
-                fields.append(pos)
-            else:
-                c = c.reshape(-1)
-                off = v_len.get(d, 0)
-                v_len[d] = off + c.numel()
-                vectors.setdefault(d, []).append(c)
-                v_at.append((d, off, c.numel(), r, n, pos))
-        r += n
-    for d, cs in scalars.items():
-        rows, fields = s_at[d]
-        out[rows, fields] = torch.stack(cs).float().cpu().numpy()
-    host = {d: torch.cat(cs).float().cpu().numpy() for d, cs in vectors.items()}
-    for d, off, k, r, n, pos in v_at:
-        out[r:r + n, pos] = host[d][off:off + k]  # a one-element column of a block of rows broadcasts
-    return out
+class _Transfer:
+    """The rows ``[n, width]`` of the blocks' columns on their way to the host, NaN where a block holds no
+    column: per device, the single-row (0-d) columns in one stack and the others in one concatenation, each
+    moved in one copy. From a CUDA device the copies go to pinned memory without blocking, and an event
+    says when they are done (``ready``); ``result`` waits only if they are not."""
+
+    def __init__(self, blocks: list[tuple[tuple[int, ...], int, list[torch.Tensor]]], width: int) -> None:
+        self.out = np.full((sum(n for _, n, _ in blocks), width), np.nan, np.float32)
+        scalars: dict[torch.device, list[torch.Tensor]] = {}
+        vectors: dict[torch.device, list[torch.Tensor]] = {}
+        self.s_at: dict[torch.device, tuple[list[int], list[int]]] = {}  # (row, field) of each scalar
+        self.v_at: list[tuple[torch.device, int, int, int, int, int]] = []  # device, offset, length, row, rows, field
+        v_len: dict[torch.device, int] = {}
+        r = 0
+        for present, n, columns in blocks:
+            for pos, c in zip(present, columns):
+                d = c.device
+                if c.dim() == 0 and n == 1:
+                    scalars.setdefault(d, []).append(c)
+                    rows, fields = self.s_at.setdefault(d, ([], []))
+                    rows.append(r)
+                    fields.append(pos)
+                else:
+                    c = c.reshape(-1)
+                    off = v_len.get(d, 0)
+                    v_len[d] = off + c.numel()
+                    vectors.setdefault(d, []).append(c)
+                    self.v_at.append((d, off, c.numel(), r, n, pos))
+            r += n
+        self.events: list[Any] = []
+        self.scalars = {d: self._to_host(torch.stack(cs).float()) for d, cs in scalars.items()}
+        self.vectors = {d: self._to_host(torch.cat(cs).float()) for d, cs in vectors.items()}
+
+    def _to_host(self, t: torch.Tensor) -> torch.Tensor:
+        if t.device.type != "cuda":
+            return t.cpu()
+        host = torch.empty(t.shape, dtype=t.dtype, pin_memory=True)
+        host.copy_(t, non_blocking=True)
+        event = torch.cuda.Event()
+        event.record(torch.cuda.current_stream(t.device))
+        self.events.append(event)
+        return host
+
+    def ready(self) -> bool:
+        return all(e.query() for e in self.events)
+
+    def result(self) -> np.ndarray:
+        for e in self.events:
+            e.synchronize()
+        out = self.out
+        for d, t in self.scalars.items():
+            rows, fields = self.s_at[d]
+            out[rows, fields] = t.numpy()
+        host = {d: t.numpy() for d, t in self.vectors.items()}
+        for d, off, k, r, n, pos in self.v_at:
+            out[r:r + n, pos] = host[d][off:off + k]  # a one-element column of a block of rows broadcasts
+        return out
 
 
 def _count_dtype(t: torch.Tensor) -> torch.dtype:
