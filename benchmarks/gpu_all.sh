@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The GPU checks in one go, for a machine with a CUDA device and PyTorch but no install of traindoctor:
-# the CUDA tests, the host synchronisations by call site, the kernels the recording adds, and the overhead
-# tables.
-#   benchmarks/gpu_all.sh OUTDIR [ROUNDS]
+# the CUDA tests, the host synchronisations by call site, the overhead tables (recording; watchpoints),
+# and where the host's time goes (the training thread's profile).
+#   benchmarks/gpu_all.sh OUTDIR [ROUNDS] [STEPS]
+# (blocks of STEPS steps, 30 by default: a block begins with the device idle, and the first step after the
+# collector is switched on pays its set-up, which a short block would count against the recording)
 set -u
 out=${1:-gpu-results}
-rounds=${2:-20}
+rounds=${2:-10}
+steps=${3:-30}
 mkdir -p "$out"
 export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
 py=${PYTHON:-python3}
@@ -14,10 +17,14 @@ py=${PYTHON:-python3}
 cat "$out/gpu.txt"
 echo "== tests"; timeout 150 $py -m pytest -q -p no:cacheprovider tests/collect/test_cuda.py > "$out/tests.txt" 2>&1
 tail -3 "$out/tests.txt"
-echo "== syncs"; timeout 120 $py benchmarks/gpu_syncs.py --json "$out/syncs.json" > "$out/syncs.txt" 2>&1
-grep -E "^## |/step" "$out/syncs.txt" | head -40
-echo "== profile"; timeout 150 $py benchmarks/gpu_profile.py > "$out/profile.txt" 2>&1
-grep -vE "^\s+[0-9.]+ us/step" "$out/profile.txt" | tail -12
-echo "== overhead"; timeout 300 $py benchmarks/overhead.py --rounds "$rounds" --warmup 50 --json "$out/overhead.json" \
+echo "== overhead"; timeout 200 $py benchmarks/overhead.py --rounds "$rounds" --steps "$steps" --warmup 50 --json "$out/overhead.json" \
   > "$out/overhead.txt" 2>&1
-tail -8 "$out/overhead.txt"
+tail -6 "$out/overhead.txt"
+echo "== watchpoints"; timeout 100 $py benchmarks/debugger_overhead.py --device cuda --min-step-ms 10 --threads 16 \
+  --rounds "$rounds" --steps "$steps" --warmup 50 --json "$out/debugger.json" > "$out/debugger.txt" 2>&1
+tail -4 "$out/debugger.txt"
+echo "== syncs"; timeout 60 $py benchmarks/gpu_syncs.py --steps 30 --warmup 40 --json "$out/syncs.json" > "$out/syncs.txt" 2>&1
+grep -E "^## " "$out/syncs.txt"
+echo "== host profile"; timeout 60 $py benchmarks/gpu_profile.py --host --steps 50 --warmup 40 \
+  --models "transformer 2x128 seq64 b32" "mlp 784-512-512-10 b512" > "$out/host_profile.txt" 2>&1
+echo "done"

@@ -5,12 +5,17 @@ For each reference model (its batch doubled until a plain step takes ``--min-ste
 default recording, and with the recommended watchpoints. Printed: the device (kernel) time and the wall
 time per step, the full statistics' interval the collector chose, and the kernels whose time grew most.
 
-    python benchmarks/gpu_profile.py [--steps 40] [--warmup 60] [--models ...]
+With ``--host``, the training thread's Python profile (cProfile, by own time) of the recording instead:
+where the host's time per step goes when the GPU waits for it.
+
+    python benchmarks/gpu_profile.py [--steps 40] [--warmup 60] [--models ...] [--host]
 """
 from __future__ import annotations
 
 import argparse
 import collections
+import cProfile
+import pstats
 import os
 import sys
 import tempfile
@@ -50,8 +55,32 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=60)
     ap.add_argument("--min-step-ms", type=float, default=10.0)
     ap.add_argument("--models", nargs="*", default=list(MODELS))
+    ap.add_argument("--host", action="store_true", help="profile the training thread's Python instead")
     args = ap.parse_args()
     from traindoctor.collect.torch import CollectOptions, Collector
+
+    if args.host:
+        with tempfile.TemporaryDirectory() as tmp:
+            for name in args.models:
+                model, x, y, _ = at_least(MODELS[name], "cuda", args.min_step_ms)
+                opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+                step = make_step(model, opt, x, y, "cuda")
+                c = Collector(f"{tmp}/{time.monotonic_ns()}", options=CollectOptions()).install()
+                c.watch_model(model)
+                try:
+                    for _ in range(args.warmup):
+                        step()
+                    prof = cProfile.Profile()
+                    prof.enable()
+                    for _ in range(args.steps):
+                        step()
+                    prof.disable()
+                    torch.cuda.synchronize()
+                finally:
+                    c.close()
+                print(f"\n## {name}, batch {x.shape[0]}: the recording's training thread, {args.steps} steps")
+                pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+        return
 
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.models:

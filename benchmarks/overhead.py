@@ -68,6 +68,12 @@ def transformer():
 
 MODELS = {"mlp 784-512-512-10 b512": mlp, "cnn 4conv 3x32x32 b64": cnn, "transformer 2x128 seq64 b32": transformer}
 
+#: ``--ablate``: the recording with one part switched off (a budget so small that the part runs only on the
+#: first steps), to see what each costs
+ABLATIONS = {"histograms": ("histogram_budget", 1e-9), "full statistics": ("stats_budget", 1e-9),
+             "batch sampling": ("batch_budget", 1e-9), "activation sums": ("activation_sums", False),
+             "activations": ("activations", False), "updates": ("updates", False)}
+
 
 def make_step(model, opt, x, y, device):
     """One training step. On an accelerator nothing in it waits for the device (as in a training loop that
@@ -86,12 +92,16 @@ def _sync(step) -> None:
         torch.cuda.synchronize()
 
 
-def time_block(step, n) -> float:
-    """Mean seconds per step over ``n`` consecutive steps (the device's queue drained before and after)."""
+def time_block(step, n, cpu: list | None = None) -> float:
+    """Mean seconds per step over ``n`` consecutive steps (the device's queue drained before and after);
+    appends the training thread's CPU seconds per step to ``cpu`` if given (on a GPU: is the host the
+    bottleneck?)."""
     _sync(step)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.thread_time()
     for _ in range(n):
         step()
+    if cpu is not None:
+        cpu.append((time.thread_time() - c) / n)
     _sync(step)
     return (time.perf_counter() - t) / n
 
@@ -122,16 +132,18 @@ class TrainDoctor(Config):
     name = "traindoctor recording (default)"
     watch: list[str] = []
 
-    def __init__(self, name: str | None = None, watch: list[str] | None = None) -> None:
+    def __init__(self, name: str | None = None, watch: list[str] | None = None, **options) -> None:
         if name is not None:
             self.name = name
         if watch is not None:
             self.watch = watch
+        self.options = options
 
     def setup(self, model, tmp):
         from traindoctor.collect.torch import CollectOptions, Collector
 
-        self.c = Collector(f"{tmp}/td-{time.monotonic_ns()}", options=CollectOptions(watch=list(self.watch)))
+        self.c = Collector(f"{tmp}/td-{time.monotonic_ns()}",
+                           options=CollectOptions(watch=list(self.watch), **self.options))
         self.model = model
 
     def on(self):
@@ -212,9 +224,10 @@ def at_least(make, device: str, min_step_ms: float, max_factor: int | None = Non
 
 
 def interleaved(step, model, configs: list[Config], tmp: str, rounds: int, steps: int, warmup: int,
-                rng: random.Random) -> list[dict[str, float]]:
+                rng: random.Random, cpu: dict[str, list] | None = None) -> list[dict[str, float]]:
     """Each round's mean step time per configuration (seconds), the configurations taking turns in blocks
-    of ``steps`` steps in a new random order each round, after ``warmup`` steps of each."""
+    of ``steps`` steps in a new random order each round, after ``warmup`` steps of each. ``cpu`` gets each
+    configuration's training-thread CPU seconds per step, block by block."""
     time_block(step, 5)
     for c in configs:
         c.setup(model, tmp)
@@ -232,7 +245,7 @@ def interleaved(step, model, configs: list[Config], tmp: str, rounds: int, steps
             for c in order:
                 c.on()
                 try:
-                    block[c.name] = time_block(step, steps)
+                    block[c.name] = time_block(step, steps, None if cpu is None else cpu.setdefault(c.name, []))
                 finally:
                     c.off()
             out.append(block)
@@ -263,18 +276,24 @@ def main() -> None:
                     help="double a model's batch until its plain step takes this long (0: the sizes as named)")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--models", nargs="*", default=list(MODELS))
+    ap.add_argument("--ablate", action="store_true",
+                    help="instead of the comparison: the recording with one part switched off at a time")
     ap.add_argument("--json")
     args = ap.parse_args()
     torch.manual_seed(0)
     rng = random.Random(0)
-    configs = [Baseline(), TrainDoctor(), TrainDoctor("traindoctor run (stats + recommended watchpoints)", ["recommended"]),
-               Anomaly()]
-    try:
-        import tensorboard  # noqa: F401
+    if args.ablate:
+        configs = [Baseline(), TrainDoctor()] + [TrainDoctor(f"without {k}", **{o: v}) for k, (o, v) in ABLATIONS.items()]
+    else:
+        configs = [Baseline(), TrainDoctor(),
+                   TrainDoctor("traindoctor run (stats + recommended watchpoints)", ["recommended"]), Anomaly()]
+        try:
+            import tensorboard  # noqa: F401
 
-        configs.append(TBHistograms())
-    except ImportError:
-        print("tensorboard not installed: its column is left out", file=sys.stderr)
+            configs.append(TBHistograms())
+        except ImportError:
+            print("tensorboard not installed: its column is left out", file=sys.stderr)
+    cpu: dict[str, list] = {}
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.models:
@@ -282,21 +301,30 @@ def main() -> None:
             mname = name if factor == 1 else f"{name} x{factor} (batch {x.shape[0]})"
             opt = torch.optim.Adam(model.parameters(), lr=1e-4)
             step = make_step(model, opt, x, y, args.device)
-            blocks = interleaved(step, model, configs, tmp, args.rounds, args.steps, args.warmup, rng)
+            cpu.clear()
+            blocks = interleaved(step, model, configs, tmp, args.rounds, args.steps, args.warmup, rng, cpu)
             results[mname] = summarize(blocks, "baseline")
+            for c, r in results[mname].items():
+                r["thread_cpu_ms"] = statistics.median(cpu[c]) * 1e3
             print(f"{mname}: " + ", ".join(f"{c} {r['ratio']:.3f}x (IQR {r['ratio_iqr'][0]:.2f}-{r['ratio_iqr'][1]:.2f})"
                                            for c, r in results[mname].items()), file=sys.stderr, flush=True)
     print(f"\ndevice: {args.device}, torch {torch.__version__}, threads {torch.get_num_threads()}, "
           f"{args.rounds} rounds x {args.steps} steps after {args.warmup} warm-up steps, "
           f"median over rounds of the block's step time relative to the baseline's block\n")
     names = [c.name for c in configs]
-    header = "| model | baseline step | " + " | ".join(n for n in names[1:]) + " |"
-    print(header)
-    print("|" + "---|" * (len(names) + 1))
-    for m, res in results.items():
-        cells = [f"{res['baseline']['median_ms']:.1f} ms"] + \
-                [f"{res[n]['ratio']:.2f}x ({res[n]['median_ms']:.1f} ms)" for n in names[1:]]
-        print(f"| {m} | " + " | ".join(cells) + " |")
+    if args.ablate:  # per model, one row per configuration
+        for m, res in results.items():
+            print(f"{m}\n\n| configuration | step | ratio | training thread CPU per step |\n|---|---|---|---|")
+            for n in names:
+                print(f"| {n} | {res[n]['median_ms']:.2f} ms | {res[n]['ratio']:.3f}x | {res[n]['thread_cpu_ms']:.2f} ms |")
+            print()
+    else:
+        print("| model | baseline step | " + " | ".join(names[1:]) + " |")
+        print("|" + "---|" * len(names))
+        for m, res in results.items():
+            cells = [f"{res['baseline']['median_ms']:.1f} ms"] + \
+                    [f"{res[n]['ratio']:.2f}x ({res[n]['median_ms']:.1f} ms)" for n in names[1:]]
+            print(f"| {m} | " + " | ".join(cells) + " |")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump({"device": args.device, "results": results}, fh, indent=2)
