@@ -73,3 +73,36 @@ for epoch in range(5):
     tgt = report["accuracy"]["targets"]["val_acc"]
     assert tgt["met"] is False and tgt["target"] == 0.999 and 0.8 < tgt["final"] < 0.999
     assert tgt["tag"] == "eval/acc"  # measured from the model's outputs and the batches' labels
+
+
+def test_a_check_that_raises_is_a_warning_not_a_silent_pass(tmp_path, monkeypatch):
+    """A check that raises (a traindoctor bug) must not read as "no problem found": the report names it in
+    its warnings, and the headline says that checks failed. (The weights-phase NaN origin raised a
+    NameError, and a run whose loss went NaN was reported as healthy.)"""
+    import torch
+    from torch import nn
+
+    import traindoctor
+    from traindoctor.checks import symptoms
+    from traindoctor.report.render import render_markdown
+
+    torch.manual_seed(0)
+    model = nn.Linear(4, 2)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    with traindoctor.watch(model, opt, logdir=str(tmp_path), name="h"):
+        for _ in range(10):
+            opt.zero_grad()
+            nn.functional.mse_loss(model(torch.randn(8, 4)), torch.zeros(8, 2)).backward()
+            opt.step()
+
+    def broken(self, ctx):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(symptoms.LossNanInf, "run", broken)
+    report = traindoctor.diagnose(str(tmp_path / "h"))
+    assert report.failed == ["loss.nan_inf"]
+    assert any("loss.nan_inf failed (KeyError: 'boom')" in w for w in report.warnings), report.warnings
+    assert report.to_json()["warnings"] == report.warnings
+    assert not report.findings, [f.id for f in report.findings]  # a healthy run: the headline is the point
+    md = render_markdown(report)
+    assert "1 failed" in md and "No problem found." not in md

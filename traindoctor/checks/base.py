@@ -112,6 +112,7 @@ class Context:
         self.records = run.records()
         self._cache: dict[str, Any] = {}
         self.findings: list[Finding] = []  # filled as checks run, for checks that refine others
+        self.failed: list[tuple[str, str]] = []  # (check id, error) of checks that raised: a traindoctor bug
 
     def cached(self, key: str, fn) -> Any:
         if key not in self._cache:

@@ -29,6 +29,7 @@ def run_checks(run: Run, only: Iterable[str] | None = None) -> tuple[list[Findin
                 out = cls().run(ctx)
             except Exception as exc:  # a broken check must not hide the others
                 out = Outcome.not_checked(f"check failed: {type(exc).__name__}: {exc}")
+                ctx.failed.append((cls.id, f"{type(exc).__name__}: {exc}"))
                 if "TRAINDOCTOR_DEBUG" in __import__("os").environ:
                     traceback.print_exc(file=sys.stderr)
         prev = outcomes.get(cls.id)

@@ -46,6 +46,11 @@ class Report:
     def dumps(self) -> str:
         return json.dumps(self.to_json(), indent=2, allow_nan=False)
 
+    @property
+    def failed(self) -> list[str]:
+        """The checks that raised instead of giving an outcome (a traindoctor bug; listed in the warnings)."""
+        return [cid for cid, o in self.outcomes.items() if o.note.startswith("check failed:")]
+
     def top(self) -> Finding | None:
         return self.findings[0] if self.findings else None
 
@@ -68,6 +73,9 @@ def diagnose(run: Run | str) -> Report:
     if dropped:
         warnings.append(f"{dropped} records were dropped by the collector's queue (the disk could not keep up); "
                         "statistics around them are missing")
+    for check, error in ctx.failed:
+        warnings.append(f"the check {check} failed ({error}); its result is missing. This is a traindoctor bug: "
+                        "TRAINDOCTOR_DEBUG=1 prints the traceback")
     for ev in run.events("internal_error"):
         warnings.append(f"the {ev.get('part')} collector failed at step {ev.get('step')} ({ev.get('error')}) "
                         "and stopped recording")

@@ -35,7 +35,9 @@ def render_text(report: Report, console: Any = None, top: int = 5, checklist: bo
     for w in report.warnings:
         console.print(f"[yellow]warning:[/yellow] {w}")
     if not report.findings:
-        console.print("[green]No problem found.[/green] Every check that could run passed.")
+        console.print("[green]No problem found.[/green] Every check that could run passed." if not report.failed
+                      else f"[yellow]No problem found by the checks that ran;[/yellow] "
+                           f"{len(report.failed)} failed (see the warnings above).")
     for i, f in enumerate(report.findings[:top], 1):
         sev = _SEV_STYLE.get(f.severity, "")
         where = f" at [bold]{f.location}[/bold]" if f.location else ""
@@ -77,7 +79,8 @@ def render_markdown(report: Report) -> str:
         lines.append(f"> warning: {w}")
     lines += ["## Findings", ""]
     if not report.findings:
-        lines.append("No problem found.")
+        lines.append("No problem found." if not report.failed else
+                     f"No problem found by the checks that ran; {len(report.failed)} failed (see the warnings).")
     for i, f in enumerate(report.findings, 1):
         lines.append(f"### {i}. `{f.id}` — {f.title}")
         lines.append("")
@@ -127,7 +130,9 @@ def render_html(report: Report) -> str:
             body.append(f"<div class=plot id='plot-{name}'></div>")
     body.append("<h2>Findings</h2>")
     if not report.findings:
-        body.append("<p class=ok>No problem found. Every check that could run passed.</p>")
+        body.append("<p class=ok>No problem found. Every check that could run passed.</p>" if not report.failed else
+                    f"<p class=warn>No problem found by the checks that ran; {len(report.failed)} failed "
+                    "(see the warnings).</p>")
     for i, f in enumerate(report.findings):
         body.append(f"<section class='finding {f.severity}' data-id='{esc(f.id)}'>"
                     f"<h3>{i + 1}. <code>{esc(f.id)}</code> {esc(f.title)}</h3>"

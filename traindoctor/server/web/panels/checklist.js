@@ -12,7 +12,10 @@ export async function render(container, ctx) {
     for (const w of report.warnings || []) parts.push(el("p", { class: "sev-warning" }, `warning: ${w}`));
     if (report.accuracy && report.accuracy.verdict) parts.push(el("p", {}, el("b", {}, "Accuracy: "), report.accuracy.verdict));
     parts.push(el("h2", {}, `Findings (${report.findings.length})`));
-    if (!report.findings.length) parts.push(el("p", { class: "sev-ok" }, "No problem found. Every check that could run passed."));
+    const failed = (report.checklist || []).filter(c => (c.note || "").startsWith("check failed:")).length;
+    if (!report.findings.length) parts.push(failed
+      ? el("p", { class: "sev-warning" }, `No problem found by the checks that ran; ${failed} failed (see the warnings).`)
+      : el("p", { class: "sev-ok" }, "No problem found. Every check that could run passed."));
     const plots = [];
     report.findings.forEach((f, i) => {
       const plot = figures[`finding-${i}`] ? el("div", { class: "plot", id: `plot-finding-${i}` }) : null;
