@@ -405,3 +405,40 @@ def test_a_freed_output_whose_memory_a_later_output_reuses_is_not_taken_for_it(r
     assert any(a == b for a, b in reused), "the allocator reused no memory: the test shows nothing"
     hits = [(h["node"], h["step"]) for h in TDRun(run_dir).events("hit") if h["step"] == 3]
     assert hits and hits[0] == ("3", 3), hits
+
+
+def test_range_share_lower_bound_settles_unsaturated_outputs_and_counts_saturated_ones():
+    """The recommended tanh/sigmoid presets (inside share below 0.1%: saturated) read a Chebyshev lower
+    bound of the inside share from one dot product where it settles them, and count where it does not."""
+    import torch
+
+    from traindoctor.debugger.engine import _count_in_range, _inside_lower_bound
+
+    lo, hi = math.tanh(-8.8), math.tanh(8.8)
+    torch.manual_seed(0)
+    healthy = torch.tanh(torch.randn(256, 1024))
+    b = _inside_lower_bound(healthy, lo, hi, 0.1)
+    exact = float(_count_in_range(healthy, lo, hi))
+    assert b is not None and 0 < -float(b) <= exact  # a bound, below the (sampled) count
+    saturated = torch.tanh(torch.randn(256, 1024) * 1e4)  # ~0.01% inside: the preset hits
+    assert _inside_lower_bound(saturated, lo, hi, 0.1) is None
+    assert _inside_lower_bound(torch.full((8,), float("nan")), lo, hi, 0.1) is None
+    # sigmoid's range is centred on 0.5
+    s = torch.sigmoid(torch.randn(64, 100))
+    sb = _inside_lower_bound(s, 1 / (1 + math.exp(16.2)), 1 / (1 + math.exp(-16.2)), 0.1)
+    assert sb is not None and -float(sb) <= float(_count_in_range(s, 0.0, 1.0))
+
+
+def test_a_lower_bound_row_is_evaluated_as_a_bound():
+    f = C.range_field(-1.0, 1.0)
+    n = np.array([100.0, 100.0, 100.0, 100.0])
+    cols = {k: np.full(4, np.nan) for k in C.BASE_FIELDS}
+    cols.update(numel=n, nonfinite=np.zeros(4))
+    cols[f] = np.array([-50.0, -0.05, 0.05, 60.0])  # bounds 50% and 0.05%; exact 0.05% and 60%
+    lt = C.evaluate(C.BY_NAME["activation_range"], {"range_start_inclusive": -1.0, "range_end_inclusive": 1.0,
+                                                    "range_percentage_lt": 0.1}, cols)
+    assert lt.state.tolist() == [C.NOT_HIT, C.CANNOT_CHECK, C.HIT, C.NOT_HIT]
+    gt = C.evaluate(C.BY_NAME["activation_range"], {"range_start_inclusive": -1.0, "range_end_inclusive": 1.0,
+                                                    "range_percentage_gt": 40.0}, cols)
+    assert gt.state.tolist() == [C.HIT, C.CANNOT_CHECK, C.NOT_HIT, C.HIT]
+    assert C.hit_stats(C.BY_NAME["activation_range"], {"range_percentage_gt": 40.0}, gt, 0)["range_percentage_lb"] == 50

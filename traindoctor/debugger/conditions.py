@@ -310,7 +310,9 @@ def derived_stats(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         out["l2"] = cols["l2"] if "l2" in cols else np.full(len(n), np.nan)
         for k, v in cols.items():
             if k.startswith("in_range["):
-                out["range_percentage" + k[len("in_range"):]] = 100.0 * v / safe
+                # a negative count is a lower bound, negated (the engine's Chebyshev bound on the CPU)
+                out["range_percentage" + k[len("in_range"):]] = np.where(v < 0, np.nan, 100.0 * v / safe)
+                out["range_percentage_lb" + k[len("in_range"):]] = np.where(v < 0, -100.0 * v / safe, np.nan)
     return out
 
 
@@ -343,6 +345,7 @@ def evaluate(cond: Condition, params: dict[str, float | bool], cols: dict[str, n
         return Outcome(state, trig, d, reason)
 
     checks: list[tuple[str, np.ndarray]] = []
+    undecided = None  # range rows that hold only a lower bound which does not settle the threshold
     with np.errstate(invalid="ignore"):
         for k, v in params.items():
             if isinstance(v, bool):
@@ -370,8 +373,14 @@ def evaluate(cond: Condition, params: dict[str, float | bool], cols: dict[str, n
                     key = f"range_percentage[{float(params['range_start_inclusive'])!r}," \
                           f"{float(params['range_end_inclusive'])!r}]"
                     pct = d.get(key, np.full(n, np.nan))
+                    lb = d.get(key.replace("range_percentage", "range_percentage_lb", 1), np.full(n, np.nan))
                     d["range_percentage"] = pct
-                    checks.append((k, pct < v if k.endswith("_lt") else pct > v))
+                    d["range_percentage_lb"] = lb
+                    # where only a lower bound was taken: at or above an _lt threshold it is no hit, above a
+                    # _gt threshold a hit; otherwise the row cannot be checked (below, "not recorded")
+                    checks.append((k, pct < v if k.endswith("_lt") else (pct > v) | (lb > v)))
+                    bounded_open = ~np.isnan(lb) & ((lb < v) if k.endswith("_lt") else (lb <= v))
+                    undecided = bounded_open if undecided is None else undecided | bounded_open
 
     hit = np.zeros(n, bool)
     unknown = np.zeros(n, bool)
@@ -390,6 +399,8 @@ def evaluate(cond: Condition, params: dict[str, float | bool], cols: dict[str, n
             unknown |= np.isnan(src)
         elif col not in ("prev_abs_sum", "not_close", "update_abs_sum"):
             unknown |= np.isnan(src)
+    if undecided is not None:
+        unknown |= undecided
     if fam in ("change_large", "change_small", "not_changed"):
         no_prev = np.isnan(cols["prev_abs_sum"]) if fam != "not_changed" else np.isnan(cols["not_close"])
         state[no_prev & ~bad] = CANNOT_CHECK
@@ -416,7 +427,7 @@ def hit_stats(cond: Condition, params: dict, outcome: Outcome, i: int) -> dict[s
     if fam == "not_changed":
         keys.append("not_close")
     if fam == "range":
-        keys += ["range_percentage", "max_min"]
+        keys += ["range_percentage", "range_percentage_lb", "max_min"]
     if fam == "op_overflow":
         keys.append("limit")
     out = {}

@@ -92,6 +92,16 @@ class Debugger(StepPlugin):
         self.range_fields = sorted({f for wp in watchpoints for f in wp.cond.needs(wp.params)
                                     if f.startswith("in_range[")})
         self.fields = C.BASE_FIELDS + ("initial",) + tuple(self.range_fields)
+        #: per range field: (lo, hi, p) where every watchpoint reading it is ``range_percentage_lt`` and p the
+        #: largest threshold (a lower bound of the inside share at or above p settles them all); else p None
+        self._ranges: dict[str, tuple[float, float, float | None]] = {}
+        for f in self.range_fields:
+            lo, hi = (float(x) for x in f[len("in_range["):-1].split(","))
+            ps = [wp.params.get("range_percentage_lt") for wp in watchpoints
+                  if f in wp.cond.needs(wp.params) and wp.cond.family == "range"]
+            only_lt = ps and all(p is not None for p in ps) and not any(
+                "range_percentage_gt" in wp.params for wp in watchpoints if f in wp.cond.needs(wp.params))
+            self._ranges[f] = (lo, hi, max(float(p) for p in ps) if only_lt else None)
         self._fi = {f: i for i, f in enumerate(self.fields)}
         self._select_cache: dict[tuple[str, str, str | None], tuple[list[Watchpoint], frozenset[str]]] = {}
         self._interned: dict[frozenset[str], frozenset[str]] = {}
@@ -248,8 +258,12 @@ class Debugger(StepPlugin):
                     for t, low in zip(ts, lows)])
         for f in self.range_fields:
             if f in needs:
-                lo, hi = (float(x) for x in f[len("in_range["):-1].split(","))
-                cols[f] = torch.stack([_count_in_range(t, lo, hi, nonneg) for t in f32]).float()
+                lo, hi, p = self._ranges[f]
+                counts = []
+                for t in f32:
+                    c = _inside_lower_bound(t, lo, hi, p) if p is not None else None
+                    counts.append(c if c is not None else _count_in_range(t, lo, hi, nonneg))
+                cols[f] = torch.stack(counts).float()
         det = self._detector(cols)
         if det is not None and det.device.type != "cpu":  # 0/1 on the device; on the CPU _nonfinite_host
             cols["nonfinite"] = (~torch.isfinite(det)).float()  # reads the detector and counts exactly
@@ -886,6 +900,32 @@ def _count_in_range(t: torch.Tensor, lo: float, hi: float, nonneg: bool = False)
     return _count_in_range_exact(t, lo, hi, nonneg).float()
 
 
+def _inside_lower_bound(t: torch.Tensor, lo: float, hi: float, p: float) -> torch.Tensor | None:
+    """On the CPU, where a compare-and-count costs ~10x a dot product: a lower bound on the elements of
+    ``t`` in [lo, hi], returned negated (``-bound``: the column's marker of a bound, see
+    ``conditions.derived_stats``) when it is at least ``p`` percent, else None (count them).
+
+    An element outside the range is farther than h = (hi - lo) / 2 from its centre c, so the outside share
+    is at most mean((x - c)^2) / h^2 (Chebyshev). A tanh or sigmoid output that is not saturated has a
+    mean square far below h^2, and the recommended presets (inside share below 0.1%: saturated) are
+    settled by one dot product. On the same prefix sample as ``_count_in_range``."""
+    if t.device.type != "cpu" or not (-math.inf < lo < hi < math.inf) or not t.numel():
+        return None
+    n = t.numel()
+    head = t
+    if n > RANGE_SAMPLE and t.dim() >= 2 and t.shape[0] > 1:
+        head = t[:max(1, RANGE_SAMPLE // max(n // t.shape[0], 1))]
+    flat = head.reshape(-1)
+    c, h = (lo + hi) / 2.0, (hi - lo) / 2.0
+    if c != 0.0:
+        flat = flat - c
+    msq = float(torch.dot(flat, flat)) / flat.numel()
+    share = 1.0 - msq / (h * h)
+    if not math.isfinite(msq) or 100.0 * share < p:
+        return None
+    return torch.tensor(-share * n)
+
+
 def _count_in_range_exact(t: torch.Tensor, lo: float, hi: float, nonneg: bool = False) -> torch.Tensor:
     """Elements in [lo, hi] (NaN never counts), as two compare-and-count passes: on the CPU a bool sum into
     int32 is 3x faster than the default int64 one and 6x faster than ``histc`` or ``count_nonzero``.
@@ -896,8 +936,17 @@ def _count_in_range_exact(t: torch.Tensor, lo: float, hi: float, nonneg: bool = 
         return t.numel() - torch.sign(t).sum(dtype=torch.float32) if t.numel() < 2 ** 24 else \
             t.le(0).sum(dtype=_count_dtype(t))
     dt = _count_dtype(t)
-    n = t.le(hi).sum(dtype=dt) if hi < math.inf else (~torch.isnan(t)).sum(dtype=dt)
-    return n - t.lt(lo).sum(dtype=dt) if lo > -math.inf and not (nonneg and lo <= 0.0) else n
+    if nonneg and lo <= 0.0:
+        lo = -math.inf
+    if lo == -hi and hi < math.inf:  # a symmetric range: one compare (NaN's abs is NaN: not counted)
+        return t.abs().le(hi).sum(dtype=dt)
+    if lo > -math.inf and hi < math.inf:
+        # one compare instead of two: an element is in range where clamping leaves it unchanged (NaN never
+        # equals itself); on 2 CPU threads 40 us against 60 us for 65,536 elements
+        return t.clamp(lo, hi).eq(t).sum(dtype=dt)
+    if hi < math.inf:
+        return t.le(hi).sum(dtype=dt)
+    return t.ge(lo).sum(dtype=dt) if lo > -math.inf else (~torch.isnan(t)).sum(dtype=dt)
 
 
 def _apply_slice(t: torch.Tensor, spec: str) -> torch.Tensor:
