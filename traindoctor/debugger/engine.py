@@ -104,6 +104,7 @@ class Debugger(StepPlugin):
             self._ranges[f] = (lo, hi, max(float(p) for p in ps) if only_lt else None)
         self._fi = {f: i for i, f in enumerate(self.fields)}
         self._select_cache: dict[tuple[str, str, str | None], tuple[list[Watchpoint], frozenset[str]]] = {}
+        self._overflow_of: dict[int, bool] = {}
         self._interned: dict[frozenset[str], frozenset[str]] = {}
         self._present: dict[tuple[str, ...], tuple[int, ...]] = {}
         self._nan_vectors: dict[int, torch.Tensor] = {}
@@ -186,6 +187,13 @@ class Debugger(StepPlugin):
             interned = self._interned.setdefault(frozenset(needs), frozenset(needs))  # one object per need set
             hit = self._select_cache[key] = (wps, interned)
         return hit
+
+    def _watches_overflow(self, wps: list[Watchpoint]) -> bool:
+        """Whether an overflow condition is among ``wps`` (a list ``_select`` caches: keyed by its id)."""
+        got = self._overflow_of.get(id(wps))
+        if got is None:
+            got = self._overflow_of[id(wps)] = any(wp.cond.family == "overflow" for wp in wps)
+        return got
 
     def _nan_vector(self, n: int) -> torch.Tensor:
         """NaN ``[n]`` on the CPU, shared (rows only read it)."""
@@ -336,35 +344,36 @@ class Debugger(StepPlugin):
         if not wps:
             return
         step = self.collector._forward_step()
-        key = (t.data_ptr(), t.shape, t.stride(), t.dtype, t._version, id(needs)) if t.numel() else None
-        seen = self._seen_dedupe.get(key) if key is not None else None
-        cols_row = seen[1] if seen is not None and seen[0]() is not None else None
+        cpu = t.device.type == "cpu"
         if row is FINITE_OUTPUT and not needs.isdisjoint(("sum", "abs_sum")):
             row = None  # the collector took no exact sum of this output: the statistics are taken here
-        shared = row is not None and row is not FINITE_OUTPUT and "abs_sum" not in needs and \
-            row.numel() == len(RAW_ACTIVATION)
-        if cols_row is None:
-            if row is FINITE_OUTPUT:
-                # finite without a pass (a ReLU or pooling of outputs whose exact sums were finite, on the CPU)
-                cols_row = self._stat_columns([t], needs, detect=False, nonneg=cls in _RECTIFIERS, skip_sum=True)
-                cols_row["nonfinite"] = _ZERO
-            elif row is not None and row.dim() == 0 and "abs_sum" not in needs:
-                # between the collector's full steps: its sum of this output is the overflow detector
-                cols_row = self._stat_columns([t], needs, detect=False, nonneg=cls in _RECTIFIERS, skip_sum=True)
-                cols_row["sum"] = row
-                if row.device.type != "cpu":
-                    cols_row["nonfinite"] = (~torch.isfinite(row)).float()
-            elif shared:
-                # The collector's row holds the exact non-finite count and sum of this output: no second pass.
-                cols_row = self._stat_columns([t], needs, detect=False, nonneg=cls in _RECTIFIERS, skip_sum=True)
-                cols_row["nonfinite"] = row[_NONFINITE]
-                if "sum" in needs:
-                    cols_row["sum"] = row[_SUM]
-            else:
+        if row is FINITE_OUTPUT:
+            # finite without a pass (a ReLU or pooling of outputs whose exact sums were finite, on the CPU)
+            cols_row = self._stat_columns([t], needs, detect=False, nonneg=cls in _RECTIFIERS, skip_sum=True)
+            cols_row["nonfinite"] = _ZERO
+        elif row is not None and row.dim() == 0 and "abs_sum" not in needs:
+            # between the collector's full steps: its sum of this output is the overflow detector
+            cols_row = self._stat_columns([t], needs, detect=False, nonneg=cls in _RECTIFIERS, skip_sum=True)
+            cols_row["sum"] = row
+            if not cpu:
+                cols_row["nonfinite"] = (~torch.isfinite(row)).float()
+        elif row is not None and "abs_sum" not in needs and row.numel() == len(RAW_ACTIVATION):
+            # The collector's row holds the exact non-finite count and sum of this output: no second pass.
+            cols_row = self._stat_columns([t], needs, detect=False, nonneg=cls in _RECTIFIERS, skip_sum=True)
+            cols_row["nonfinite"] = row[_NONFINITE]
+            if "sum" in needs:
+                cols_row["sum"] = row[_SUM]
+        else:
+            # passes over the tensor: shared with the same tensor seen again in this step (a container's
+            # output is its last child's), unless that one was freed and its memory reused
+            key = (t.data_ptr(), t.shape, t.stride(), t.dtype, t._version, id(needs)) if t.numel() else None
+            seen = self._seen_dedupe.get(key) if key is not None else None
+            cols_row = seen[1] if seen is not None and seen[0]() is not None else None
+            if cols_row is None:
                 cols_row = self._stat_columns([t], needs, nonneg=cls in _RECTIFIERS)
-            if key is not None:
-                self._seen_dedupe[key] = (weakref.ref(t), cols_row)
-        if t.device.type != "cpu":
+                if key is not None:
+                    self._seen_dedupe[key] = (weakref.ref(t), cols_row)
+        if not cpu:
             nonfinite = [math.nan]
         elif "nonfinite" in cols_row:
             nonfinite = [float(cols_row["nonfinite"])]
@@ -376,9 +385,8 @@ class Debugger(StepPlugin):
                 for i, a in enumerate(args if isinstance(args, (tuple, list)) else (args,)):
                     if torch.is_tensor(a):
                         self._keep[f"input:{node}[{i}]"] = a.detach()
-        if module is not None and self._localized < MAX_LOCALIZATIONS \
-                and any(wp.cond.family == "overflow" for wp in wps):
-            bad = nonfinite[0] > 0 if t.device.type == "cpu" else (
+        if module is not None and self._localized < MAX_LOCALIZATIONS and self._watches_overflow(wps):
+            bad = nonfinite[0] > 0 if cpu else (
                 node in self._armed and not bool(torch.isfinite(t).all()))
             if bad and not any(o.get("found") for o in self._origins.values()) \
                     and not any(s == step for s, _ in self._origins):
