@@ -230,7 +230,10 @@ class Collector:
         self._full = True  # the open step records the full statistics
         self._full_next = 0  # the next step that does
         self._full_every = 1
+        self._cadence_written: int | None = None  # the interval last written as a stats_cadence event
         self._full_cost: dict[int, float] = {}  # seconds the full statistics took, per step
+        self._fn_keys: dict[str, int] = {}  # activation row keys of functional activations
+        self._update_scales: dict[tuple, torch.Tensor] = {}  # sqrt(numel / sampled) per (device, params, sizes)
         self._act_full = True  # the forward pass under way records full activation rows
         self._root_call: tuple[nn.Module, Any, torch.Tensor] | None = None
         self._replaying = False  # a non-finite forward pass is being replayed (_check_root_output)
@@ -718,7 +721,7 @@ class Collector:
             self._plugins_call("on_module_output", key, label, args, out, row)
 
     def _key_index(self, key: str) -> int:
-        cache = self.__dict__.setdefault("_fn_keys", {})
+        cache = self._fn_keys
         if key not in cache:
             cache[key] = len(self._act_keys)
             self._act_keys.append(key)
@@ -946,9 +949,11 @@ class Collector:
 
     def _update_scale(self, dev: torch.device, idxs: list[int], cur_all: list[torch.Tensor]) -> torch.Tensor:
         """sqrt(numel / sampled elements) per tensor: the sampled update's norm scaled to the whole tensor."""
-        cache = self.__dict__.setdefault("_update_scales", {})
-        key = (dev, tuple(idxs))
+        cache = self._update_scales
+        key = (dev, tuple(idxs), tuple(cur_all[i].numel() for i in idxs))  # a replaced parameter may change size
         if key not in cache:
+            if len(cache) > 64:
+                cache.clear()
             cache[key] = torch.tensor([math.sqrt(cur_all[i].numel() / max(_update_view(cur_all[i]).numel(), 1))
                                        for i in idxs], device=dev)
         return cache[key]
@@ -1319,7 +1324,7 @@ class Collector:
         with self._lock:
             self._last_flush = time.monotonic()
             self._steps_since_flush = 0
-            if self._full_every != self.__dict__.get("_cadence_written"):
+            if self._full_every != self._cadence_written:
                 self._cadence_written = self._full_every  # the full statistics' interval, when it changes
                 self.writer.put_json({"kind": "stats_cadence", "step": self.step, "every": self._full_every,
                                       "budget": self.options.stats_budget, "full_steps": self.options.full_steps})
@@ -1419,10 +1424,8 @@ class Collector:
                                   {"keys": keys, "fields": list(fields)})
 
     def _numels(self) -> np.ndarray:
-        cached = self.__dict__.get("_numel_cache")
-        if cached is None or len(cached) != len(self._params):
-            cached = self._numel_cache = np.array([float(p.numel()) for p in self._params])
-        return cached
+        """Each parameter's element count, read at each flush (a replaced parameter may change size)."""
+        return np.array([float(p.numel()) for p in self._params])
 
     def _flush_hist(self) -> None:
         buf, self._buf_hist = self._buf_hist, []
