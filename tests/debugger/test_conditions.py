@@ -402,7 +402,7 @@ def test_a_freed_output_whose_memory_a_later_output_reuses_is_not_taken_for_it(r
             opt.step()
     finally:
         collector.close()
-    assert any(a == b for a, b in reused), "the allocator reused no memory: the test shows nothing"
+    assert any(len(r) >= 2 and r[0] == r[1] for r in reused), "the allocator reused no memory: the test shows nothing"
     hits = [(h["node"], h["step"]) for h in TDRun(run_dir).events("hit") if h["step"] == 3]
     assert hits and hits[0] == ("3", 3), hits
 

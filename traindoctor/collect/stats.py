@@ -231,12 +231,15 @@ def input_stats(t: torch.Tensor) -> dict:
     return out
 
 
-#: Contiguous runs a change sample is made of (see :func:`change_sample`).
-SAMPLE_CHUNKS = 256
+#: Contiguous runs a change sample is made of (see :func:`change_sample`). A prime: the runs start at
+#: multiples of ``numel // chunks``, which then is no multiple of a power-of-two row length, so the runs
+#: begin at varying columns of a weight matrix (with 256 runs a 1024x1024 weight was sampled on its first
+#: 256 columns only).
+SAMPLE_CHUNKS = 257
 
 
-def change_sample(t: torch.Tensor, size: int) -> torch.Tensor:
-    """``t`` flattened, or a fixed view of about ``size`` of its elements when it is larger: ``SAMPLE_CHUNKS``
+def change_sample(t: torch.Tensor, size: int, chunks: int = SAMPLE_CHUNKS) -> torch.Tensor:
+    """``t`` flattened, or a fixed view of about ``size`` of its elements when it is larger: ``chunks``
     contiguous runs spread evenly over the tensor (the elements whose step-to-step change the collector and
     the debugger's change conditions compare). Runs rather than a stride: CPU kernels over an element
     stride take a slow path that cost 2.6x more per element (sub, norm and copy of the MLP's weights)."""
@@ -244,8 +247,9 @@ def change_sample(t: torch.Tensor, size: int) -> torch.Tensor:
     n = flat.numel()
     if n <= size:
         return flat
-    row = n // SAMPLE_CHUNKS
-    return flat[: row * SAMPLE_CHUNKS].view(SAMPLE_CHUNKS, row)[:, : max(1, size // SAMPLE_CHUNKS)]
+    chunks = min(chunks, size)
+    row = n // chunks
+    return flat[: row * chunks].view(chunks, row)[:, : max(1, size // chunks)]
 
 
 def histogram(t: torch.Tensor, bins: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
