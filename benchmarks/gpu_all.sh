@@ -12,6 +12,10 @@ steps=${3:-30}
 mkdir -p "$out"
 export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
 py=${PYTHON:-python3}
+if ! $py -c "import torch, sys; sys.exit(not torch.cuda.is_available())" 2>/dev/null; then
+  echo "gpu_all.sh: $py sees no CUDA device" >&2
+  exit 1
+fi
 { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv
   $py -c "import torch; print('torch', torch.__version__, torch.cuda.get_device_name(0))"; } > "$out/gpu.txt" 2>&1
 cat "$out/gpu.txt"

@@ -57,6 +57,8 @@ def main() -> None:
     ap.add_argument("--models", nargs="*", default=list(MODELS))
     ap.add_argument("--host", action="store_true", help="profile the training thread's Python instead")
     args = ap.parse_args()
+    if not torch.cuda.is_available():
+        sys.exit("gpu_profile: no CUDA device here")
     from traindoctor.collect.torch import CollectOptions, Collector
 
     if args.host:
