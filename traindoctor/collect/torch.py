@@ -531,8 +531,10 @@ class Collector:
             self._act_full = self._is_full(self._forward_step())
             # between full steps a CPU training forward is checked at its output only; its inputs and the
             # generator's state are kept so that a non-finite output can be replayed module by module
+            # (on an accelerator the sums stay there and the flush flags a non-finite one: no replay)
             self._root_call = (module, args, torch.get_rng_state()) \
-                if not self._act_full and torch.is_grad_enabled() and module.training else None
+                if not self._act_full and torch.is_grad_enabled() and module.training \
+                and not _on_accelerator(args) else None
             self._fwd_act_start = len(self._pending_act)
             self._seen_finite.clear()
             if id(module) not in self._mods and not isinstance(module, nn.modules.loss._Loss) \
@@ -1512,6 +1514,14 @@ UPDATE_CHUNKS = 1021
 #: PyTorch's grain size (32,768: a reduction of exactly that many elements already opens a parallel region)
 #: a CPU reduction runs on the calling thread.
 SUM_SAMPLE = (1 << 15) - 1
+
+
+def _on_accelerator(args: Any) -> bool:
+    """Whether a top-level tensor argument lives off the CPU."""
+    for a in args if isinstance(args, (tuple, list)) else (args,):
+        if torch.is_tensor(a):
+            return a.device.type != "cpu"
+    return False
 
 
 def _update_view(t: torch.Tensor) -> torch.Tensor:
