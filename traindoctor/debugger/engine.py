@@ -222,9 +222,10 @@ class Debugger(StepPlugin):
         ``isfinite().all()`` and a sixth of an L1 norm (measured on one core), and any NaN/Inf makes it
         non-finite. Over many tensors (weights, gradients) it is the L2 norm from one ``_foreach_norm``
         dispatch, or the norms the collector already took (``l2``, gradients). ``abs_sum`` is computed only
-        for the abs-mean parameters; on the CPU, with the per-tensor ``limits`` (``[n, 3]``: the largest
-        ``abs_mean_lt``, the smallest ``abs_mean_gt``, the element count), only for the tensors that the L2
-        norm's bounds leave undecided (``conditions.abs_mean_bounds``). ``skip_sum``: the caller has the sum.
+        for the abs-mean parameters; on the CPU, with the per-tensor ``limits`` (``[n, 5]``: the largest
+        ``abs_mean_lt``, the smallest ``abs_mean_gt``, the element count, and the L2 norms that rule both
+        out), only for the tensors that the L2 norm's bounds leave undecided (``conditions.abs_mean_bounds``).
+        ``skip_sum``: the caller has the sum.
         """
         if not detect and l2 is None and needs.isdisjoint(self._computed if skip_sum else self._computed_sum) and \
                 ("limit" not in needs or not any(t.dtype in _LOW_PRECISION for t in ts)):
@@ -239,9 +240,8 @@ class Debugger(StepPlugin):
             if limits is not None and l2 is not None and l2.device.type == "cpu":
                 # no abs sum where the norm's bounds rule every abs-mean threshold out; a tensor that may
                 # trigger gets its exact abs sum, so that a hit's statistics are exact
-                lo, hi = C.abs_mean_bounds(l2.numpy().astype(np.float64), limits[:, 2])
-                ruled_out = np.isfinite(lo) & C.abs_mean_sure("abs_mean_lt", limits[:, 0], lo, hi)[1] \
-                    & C.abs_mean_sure("abs_mean_gt", limits[:, 1], lo, hi)[1]
+                v = l2.numpy()  # (C.abs_mean_bounds: L2/n <= abs_mean <= L2/sqrt(n), in the norms' terms)
+                ruled_out = np.isfinite(v) & (v >= limits[:, 3]) & (v <= limits[:, 4])
                 if ruled_out.all():
                     cols["abs_sum"] = self._nan_vector(len(f32))
                 else:
@@ -507,14 +507,20 @@ class Debugger(StepPlugin):
         return out
 
     def _limits(self, kind: str, idxs: list[int], ts: list[torch.Tensor]) -> np.ndarray:
-        """``[n, 3]``: each tensor's largest abs_mean_lt, smallest abs_mean_gt (``_abs_limits``) and size."""
+        """``[n, 5]``: each tensor's largest abs_mean_lt, smallest abs_mean_gt (``_abs_limits``), size, and the
+        L2 norms between which both are ruled out: ``lt * n <= L2 <= gt * sqrt(n)`` (``abs_mean_bounds``
+        turned around, so that a step compares the norms once instead of deriving the bounds)."""
         key = (kind, tuple(idxs))
         numel = [t.numel() for t in ts]
         hit = self._limits_cache.get(key)
         if hit is None or hit[0] != numel:
             names = self.collector._param_names
-            hit = self._limits_cache[key] = (numel, np.array(
-                [(*self._abs_limits(kind, names[i]), n) for i, n in zip(idxs, numel)], np.float64).reshape(-1, 3))
+            lim = np.array([(*self._abs_limits(kind, names[i]), n) for i, n in zip(idxs, numel)],
+                           np.float64).reshape(-1, 3)
+            with np.errstate(invalid="ignore"):
+                n = np.where(lim[:, 2] > 0, lim[:, 2], np.nan)
+                lim = np.concatenate([lim, (lim[:, 0] * n)[:, None], (lim[:, 1] * np.sqrt(n))[:, None]], 1)
+            hit = self._limits_cache[key] = (numel, lim)
         return hit[1]
 
     def _weights(self, collector: Any, step: int, initial: bool) -> None:
