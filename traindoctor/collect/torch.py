@@ -43,7 +43,7 @@ from . import cause_signals, opgraph, snapshots
 from .plugins import FINITE_OUTPUT
 from . import data as datamod
 from .stats import (activation_kind, activation_raw, expand_norm_rows, finish_activation_rows, histogram, input_stats,
-                    norms, change_sample, sums_raw, tensor_stats)
+                    norms, change_sample, on_device, sums_raw, tensor_stats)
 
 _CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
 _LOSS_FUNCTIONS = ("cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
@@ -956,8 +956,8 @@ class Collector:
         if key not in cache:
             if len(cache) > 64:
                 cache.clear()
-            cache[key] = torch.tensor([math.sqrt(cur_all[i].numel() / max(_update_view(cur_all[i]).numel(), 1))
-                                       for i in idxs], device=dev)
+            cache[key] = on_device([math.sqrt(cur_all[i].numel() / max(_update_view(cur_all[i]).numel(), 1))
+                                    for i in idxs], dev)
         return cache[key]
 
     def _end_step(self) -> None:

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from ..collect.plugins import FINITE_OUTPUT, StepPlugin
-from ..collect.stats import RAW_ACTIVATION, change_sample
+from ..collect.stats import RAW_ACTIVATION, change_sample, on_device
 from ..collect.torch import _first_float_tensor
 from . import conditions as C
 from .control import Server
@@ -121,7 +121,7 @@ class Debugger(StepPlugin):
         self._rows = _Rows()
         self._nan: dict[torch.device, torch.Tensor] = {}
         self._prev: dict[int, torch.Tensor] = {}
-        self._scales: dict[tuple[int, ...], torch.Tensor] = {}
+        self._scales: dict[tuple, torch.Tensor] = {}  # numel / sampled, per (weights, sizes)
         self._layouts: dict[tuple, list[tuple[Watchpoint, np.ndarray]]] = {}
         self._initial_done = False
         self._done_step = -1
@@ -577,11 +577,13 @@ class Debugger(StepPlugin):
                 (~torch.isclose(v, p, float(wp.params["rtol"]), float(wp.params["atol"]),
                                 bool(wp.params.get("equal_nan", False)))).sum().float() if k == "exact" else nan
                 for v, p, k in zip(views, prev, kinds)]).float()
-        key = tuple(idxs)
+        key = (tuple(idxs), tuple(w.numel() for w in ws))  # a replaced weight may change size
         scale = self._scales.get(key)
         if scale is None:
-            scale = self._scales[key] = torch.tensor([w.numel() / max(v.numel(), 1) for w, v in zip(ws, views)],
-                                                     device=ws[0].device)
+            if len(self._scales) > 64:
+                self._scales.clear()
+            scale = self._scales[key] = on_device([w.numel() / max(v.numel(), 1) for w, v in zip(ws, views)],
+                                                  ws[0].device)
         cols["prev_abs_sum"] = torch.stack([p.abs().sum() for p in prev]).float() * scale
         torch._foreach_sub_(prev, views)
         cols["update_abs_sum"] = torch.stack([p.abs().sum() for p in prev]).float() * scale
