@@ -281,3 +281,24 @@ def test_update_sample_covers_the_columns_of_a_weight_with_dead_inputs():
         est = float(s.norm()) * math.sqrt(d.numel() / s.numel())
         errors.append(abs(est - float(d.norm())) / float(d.norm()))
     assert max(errors) < 0.06, errors
+
+
+def test_the_writer_waits_for_every_block_of_device_tensors_it_reads(tmp_path, monkeypatch):
+    """Blocks of tensors are handed to the writer thread with a wait (``stats.device_ready``: on CUDA an
+    event on the training's stream), which the writer calls before it reads them. Here every waiter made
+    for a block that holds tensors is called by the time the run is closed, and the records are intact."""
+    import traindoctor.collect.torch as T
+
+    made: list[int] = []
+    waited: set[int] = set()
+
+    def ready(tensors):
+        i = len(made)
+        made.append(len(list(tensors)))
+        return lambda: waited.add(i)
+
+    monkeypatch.setattr(T, "device_ready", ready)
+    run, _ = _train(tmp_path, steps=12)
+    must = {i for i, n in enumerate(made) if n}
+    assert must and must <= waited
+    assert len(run.table("grad").series("0.weight", "norm")) == 12 and len(run.scalar("train/loss")) == 12

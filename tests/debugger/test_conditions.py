@@ -366,45 +366,39 @@ def test_weight_norms_are_shared_with_the_recording_only_while_the_weights_are_u
         assert sum(reused) >= 7 if not clamp else not any(reused), (clamp, reused)
 
 
-def test_a_freed_output_whose_memory_a_later_output_reuses_is_not_taken_for_it(run_dir):
-    """The engine reuses a tensor's columns when the same tensor comes again in a step (a container's
+def test_a_tensor_at_a_dead_tensors_address_is_not_taken_for_it(run_dir):
+    """The engine may reuse a tensor's columns when the same tensor comes again in a step (a container's
     output is its last child's). A tensor freed in the forward pass gives its memory to a later one of the
-    same shape: the same address, shape, dtype and version 0. The later output must get its own columns.
-    Scale 1's output is freed once Scale 2 has used it, and Scale 3's (poisoned at step 3) reuses its
-    memory; the CUDA caching allocator did this with a Linear's output and the overflow was missed."""
+    same shape: the same address, shape, strides, dtype and version. The later one must get its own
+    columns: the CUDA caching allocator did this with a Linear's output, and its overflow was missed.
+    Made deterministic here: the second tensor is set on the first one's storage, at the same version."""
     import torch
-    from torch import nn
 
     from traindoctor.collect.torch import CollectOptions, Collector
+    from traindoctor.debugger import mark
     from traindoctor.record import TDRun
 
-    class Scale(nn.Module):
-        def __init__(self, k: float) -> None:
-            super().__init__()
-            self.k = k
-
-        def forward(self, x):
-            return x * self.k
-
-    torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(600, 300), Scale(2.0), Scale(3.0), Scale(0.5), nn.Linear(300, 4))
-    opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    x, y = torch.randn(64, 600), torch.randint(0, 4, (64,))
-    reused = []
-    model[1].register_forward_hook(lambda m, a, o: reused.append([o.data_ptr()]))
-    model[3].register_forward_hook(lambda m, a, o: reused[-1].append(o.data_ptr()))
-    collector = Collector(run_dir, options=CollectOptions(watch=["tensor_overflow"])).install()
+    collector = Collector(run_dir, options=CollectOptions(watch=["tensor_overflow@*"])).install()
     try:
-        for step in range(5):
-            model[3].k = math.inf if step == 3 else 0.5
+        w = torch.ones(3, requires_grad=True)
+        opt = torch.optim.SGD([w], lr=0.1)
+        for step in range(2):
+            first = torch.ones(64, 300)
+            first.mul_(1.0)  # version 1
+            mark("first", first)
+            storage = first.untyped_storage()
+            first.fill_(float("inf"))
+            del first
+            second = torch.empty(0).set_(storage, 0, (64, 300), (300, 1))  # same address, version 1
+            assert second._version == 1
+            mark("second", second)
             opt.zero_grad()
-            nn.functional.cross_entropy(model(x), y).backward()
+            w.sum().backward()
             opt.step()
     finally:
         collector.close()
-    assert any(len(r) >= 2 and r[0] == r[1] for r in reused), "the allocator reused no memory: the test shows nothing"
-    hits = [(h["node"], h["step"]) for h in TDRun(run_dir).events("hit") if h["step"] == 3]
-    assert hits and hits[0] == ("3", 3), hits
+    hits = [(h["node"], h["step"]) for h in TDRun(run_dir).events("hit")]
+    assert hits == [("second", 0), ("second", 1)], hits
 
 
 def test_range_share_lower_bound_settles_unsaturated_outputs_and_counts_saturated_ones():

@@ -32,7 +32,7 @@ import torch
 import torch.nn.functional as F
 
 from ..record.run import TENSOR_FIELDS
-from .stats import histogram, tensor_stats
+from .stats import device_ready, histogram, tensor_stats
 
 if TYPE_CHECKING:
     from .torch import Collector
@@ -207,7 +207,11 @@ def put(collector: "Collector", name: str, tensor: torch.Tensor, step: int, sour
         summary = _deferred(collector, t if own else t.clone(), (r, c), keys)
     else:
         done = summarise(t)
-        summary = lambda: done  # noqa: E731
+        ready = device_ready(done.values())  # computed on the training's stream: read once it is done
+
+        def summary() -> dict[str, torch.Tensor]:
+            ready()
+            return done
     columns = {k: (lambda k=k: summary()[k].float().cpu().numpy()) for k in keys}
     collector.writer.put_block("tensor", columns, {
         "name": name, "step": int(step), "source": source, "shape": list(tensor.shape),

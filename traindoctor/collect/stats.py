@@ -12,7 +12,7 @@ count, and the non-finite count is only computed where the norm says there is on
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import torch
@@ -52,6 +52,37 @@ def on_device(values: Sequence[float] | torch.Tensor, dev: torch.device) -> torc
     t = values if torch.is_tensor(values) else torch.tensor(values, dtype=torch.float32)
     t = t.to(torch.float32)
     return t if dev.type == "cpu" else t.to(dev, non_blocking=True)
+
+
+def host_array(t: torch.Tensor, ready: Callable[[], None]) -> np.ndarray:
+    """``t`` as a float32 array, once ``ready`` (``device_ready``) has waited for it."""
+    ready()
+    return t.float().cpu().numpy()
+
+
+def _NOTHING() -> None:
+    return None
+
+
+def device_ready(tensors: Iterable[torch.Tensor]) -> Callable[[], None]:
+    """What the writer thread calls before it reads ``tensors`` (any iterable of tensors), made on the
+    training thread when they are handed over. On CUDA: a wait for an event recorded now on the training
+    thread's current stream. The writer copies on its own thread's stream, the default one: a training that
+    runs on another stream would otherwise have its statistics read before they are computed, and their
+    memory could be given to the training's next kernels. Elsewhere: nothing to wait for."""
+    devs = {t.device for t in tensors if t.device.type == "cuda"}
+    if not devs:
+        return _NOTHING
+    events = []
+    for d in devs:
+        e = torch.cuda.Event()
+        e.record(torch.cuda.current_stream(d))
+        events.append(e)
+
+    def wait() -> None:
+        for e in events:
+            e.synchronize()
+    return wait
 
 
 def tensor_stats(tensors: Sequence[torch.Tensor]) -> torch.Tensor:

@@ -43,7 +43,7 @@ from . import cause_signals, opgraph, snapshots
 from .plugins import FINITE_OUTPUT
 from . import data as datamod
 from .stats import (activation_kind, activation_raw, expand_norm_rows, finish_activation_rows, histogram, input_stats,
-                    norms, change_sample, on_device, sums_raw, tensor_stats)
+                    norms, change_sample, device_ready, host_array, on_device, sums_raw, tensor_stats)
 
 _CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
 _LOSS_FUNCTIONS = ("cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
@@ -1350,9 +1350,12 @@ class Collector:
             dev = next(iter(devs))
             stacked = torch.stack([buf[i][2].to(dev).reshape(()).float() for i in tensor_pos])
 
+        ready = device_ready([stacked] if stacked is not None else [])
+
         def values() -> np.ndarray:
             out = plain.copy()
             if stacked is not None:
+                ready()
                 out[tensor_pos] = stacked.cpu().double().numpy()
             return out
 
@@ -1388,7 +1391,7 @@ class Collector:
                 seq = np.concatenate([np.asarray(sq if sq is not None else range(len(ix)), np.int32)
                                       for _, ix, sq in parts])
                 self.writer.put_block(name, {"step": steps, "key": key, "seq": seq,
-                                             "values": lambda rows=rows: rows.float().cpu().numpy()},
+                                             "values": functools.partial(host_array, rows, device_ready([rows]))},
                                       {"keys": keys, "fields": list(fields)})
                 continue
             keys, fields = list(self._param_names), (UPDATE_FIELDS if name == "update" else TENSOR_FIELDS)
@@ -1406,7 +1409,9 @@ class Collector:
             cat = {k: torch.cat(v) for k, v in by_kind.items()}
             numel = self._numels()
 
-            def values(cat=cat, items=items, order=order, name=name, numel=numel) -> np.ndarray:
+            def values(cat=cat, items=items, order=order, name=name, numel=numel,
+                       ready=device_ready(cat.values())) -> np.ndarray:
+                ready()
                 host = {k: t.float().cpu().numpy() for k, t in cat.items()}
                 offsets = {k: 0 for k in host}
                 parts = []
@@ -1439,9 +1444,15 @@ class Collector:
         kind = np.array([kinds.index(b[2]) for b in buf], np.int8)
         e_dev = [b[3] for b in buf]
         c_dev = [b[4] for b in buf]
+        ready = device_ready(e_dev + c_dev)
+
+        def host(ts: list[torch.Tensor]) -> np.ndarray:
+            ready()
+            return torch.stack([t.float().cpu() for t in ts]).numpy()
+
         self.writer.put_block("hist", {"step": steps, "key": key, "kind": kind,
-                                       "edges": lambda: torch.stack([e.float().cpu() for e in e_dev]).numpy(),
-                                       "counts": lambda: torch.stack([c.float().cpu() for c in c_dev]).numpy()},
+                                       "edges": functools.partial(host, e_dev),
+                                       "counts": functools.partial(host, c_dev)},
                               {"keys": list(self._param_names), "kinds": kinds})
 
     # ------------------------------------------------------------------ close
