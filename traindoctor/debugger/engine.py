@@ -68,7 +68,7 @@ def mark(name: str, tensor: torch.Tensor) -> None:
     """Watch ``tensor`` under ``name`` in the current step (conditions whose target is ``tensor``)."""
     dbg = _ACTIVE() if _ACTIVE is not None else None
     if dbg is not None and torch.is_tensor(tensor) and tensor.is_floating_point():
-        dbg._guard(dbg._add_tensor, "tensor", name, None, tensor.detach(), None, None)
+        dbg._guard(dbg._add_tensor, "tensor", name, None, tensor, None, None)
 
 
 class _Rows:
@@ -339,7 +339,7 @@ class Debugger(StepPlugin):
             return
         cls = module if functional else type(module).__name__
         node = name or cls
-        self._guard(self._add_tensor, "activation", node, cls, t.detach(), None if functional else module, args,
+        self._guard(self._add_tensor, "activation", node, cls, t, None if functional else module, args,
                     row)
 
     def _add_tensor(self, kind: str, node: str, cls: str | None, t: torch.Tensor, module: Any, args: Any,
@@ -347,6 +347,7 @@ class Debugger(StepPlugin):
         wps, needs = self._select(kind, node, cls)
         if not wps:
             return
+        src, t = t, t.detach()  # the script's tensor (alive while its memory is in use), and ours to read
         step = self.collector._forward_step()
         cpu = t.device.type == "cpu"
         if row is FINITE_OUTPUT and not needs.isdisjoint(("sum", "abs_sum")):
@@ -376,7 +377,7 @@ class Debugger(StepPlugin):
             if cols_row is None:
                 cols_row = self._stat_columns([t], needs, nonneg=cls in _RECTIFIERS)
                 if key is not None:
-                    self._seen_dedupe[key] = (weakref.ref(t), cols_row)
+                    self._seen_dedupe[key] = (weakref.ref(src), cols_row)
         if not cpu:
             nonfinite = [math.nan]
         elif "nonfinite" in cols_row:
