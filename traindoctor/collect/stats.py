@@ -262,18 +262,14 @@ def input_stats(t: torch.Tensor) -> dict:
     return out
 
 
-#: Contiguous runs a change sample is made of (see :func:`change_sample`). A prime: the runs start at
-#: multiples of ``numel // chunks``, which then is no multiple of a power-of-two row length, so the runs
-#: begin at varying columns of a weight matrix (with 256 runs a 1024x1024 weight was sampled on its first
-#: 256 columns only).
-SAMPLE_CHUNKS = 257
-
-
-def change_sample(t: torch.Tensor, size: int, chunks: int = SAMPLE_CHUNKS) -> torch.Tensor:
+def change_sample(t: torch.Tensor, size: int, chunks: int) -> torch.Tensor:
     """``t`` flattened, or a fixed view of about ``size`` of its elements when it is larger: ``chunks``
     contiguous runs spread evenly over the tensor (the elements whose step-to-step change the collector and
     the debugger's change conditions compare). Runs rather than a stride: CPU kernels over an element
-    stride take a slow path that cost 2.6x more per element (sub, norm and copy of the MLP's weights)."""
+    stride take a slow path that cost 2.6x more per element (sub, norm and copy of the MLP's weights).
+    ``chunks`` should be a prime: the runs start at multiples of ``numel // chunks``, which then is no
+    multiple of a power-of-two row length, so they begin at varying columns of a weight matrix (256 runs
+    over a 1024x1024 weight all began in its first 256 columns)."""
     flat = t.reshape(-1)
     n = flat.numel()
     if n <= size:
