@@ -28,12 +28,11 @@ import warnings
 from typing import Iterator
 
 import torch
-from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from overhead import MODELS  # noqa: E402
+from overhead import MODELS, make_step  # noqa: E402
 
 SYNC_WORDS = ("synchroniz",)
 
@@ -90,12 +89,7 @@ def check(model_name: str, watch: list[str], steps: int, warmup: int, tmp: str) 
     c = Collector(f"{tmp}/td-{model_name}-{len(watch)}", options=CollectOptions(watch=list(watch)))
     c.install()
     c.watch_model(model)
-
-    def step():
-        opt.zero_grad()
-        loss = nn.functional.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
+    step = make_step(model, opt, x, y, "cuda")  # nothing in it waits for the device
 
     try:
         for _ in range(warmup):

@@ -42,7 +42,7 @@ from ..record.writer import StreamWriter
 from . import cause_signals, opgraph, snapshots
 from .plugins import FINITE_OUTPUT
 from . import data as datamod
-from .stats import (activation_kind, activation_raw, expand_norm_rows, finish_activation_rows, histogram, input_stats,
+from .stats import (_as_float, activation_kind, activation_raw, expand_norm_rows, finish_activation_rows, histogram, input_stats,
                     norms, change_sample, device_ready, host_array, on_device, sums_raw, tensor_stats)
 
 _CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
@@ -915,8 +915,7 @@ class Collector:
         hit = self._norms_unchanged(idxs, ts)
         if hit is not None:
             return hit
-        n = torch.stack(torch._foreach_norm([t if t.dtype in (torch.float32, torch.float64) else t.float()
-                                             for t in ts])).float()
+        n = torch.stack(torch._foreach_norm([_as_float(t) for t in ts])).float()
         try:
             self._norm_cache = (tuple(idxs), [t._version for t in ts], [t.data_ptr() for t in ts], n)
         except RuntimeError:  # inference tensors keep no version counter: nothing can be shared
