@@ -54,12 +54,6 @@ def on_device(values: Sequence[float] | torch.Tensor, dev: torch.device) -> torc
     return t if dev.type == "cpu" else t.to(dev, non_blocking=True)
 
 
-def host_array(t: torch.Tensor, ready: Callable[[], None]) -> np.ndarray:
-    """``t`` as a float32 array, once ``ready`` (``device_ready``) has waited for it."""
-    ready()
-    return t.float().cpu().numpy()
-
-
 def _NOTHING() -> None:
     return None
 
