@@ -302,3 +302,52 @@ def test_the_writer_waits_for_every_block_of_device_tensors_it_reads(tmp_path, m
     must = {i for i, n in enumerate(made) if n}
     assert must and must <= waited
     assert len(run.table("grad").series("0.weight", "norm")) == 12 and len(run.scalar("train/loss")) == 12
+
+
+def test_training_accuracy_counted_at_flush_matches_each_step(tmp_path, monkeypatch):
+    """The training accuracy is counted at flush from the kept logits and labels (``_Predictions``): the
+    same figure per step as counting at once, with gradient accumulation (two losses per step), for logits
+    above the kept size (counted at once), and a step whose labels the script overwrote in place before the
+    flush gets no accuracy rather than a wrong one."""
+    import traindoctor.collect.torch as T
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(20, 32), nn.ReLU(), nn.Linear(32, 5))
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    xs, ys = torch.randn(6, 40, 20), torch.randint(0, 5, (6, 40))
+    wide = nn.Linear(20, 5000)  # logits above _Predictions.MAX elements: counted at once
+    expected, reused = [], torch.zeros(40, dtype=torch.long)
+    with traindoctor.watch(model, opt, logdir=str(tmp_path), name="acc") as td:
+        for step in range(12):
+            opt.zero_grad()
+            k = step % 6
+            if step == 4:  # the labels go through a buffer the script writes into again after the step
+                reused.copy_(ys[k])
+                y = reused
+            else:
+                y = ys[k]
+            out = model(xs[k])
+            if step % 3 == 1:  # accumulation: two halves, two losses in one step
+                n = 0
+                for half in (slice(0, 25), slice(25, 40)):
+                    nn.functional.cross_entropy(out[half], y[half]).backward(retain_graph=True)
+                    n += int((out[half].argmax(1) == y[half]).sum())
+                expected.append(n / 40)
+            elif step == 7:
+                logits = wide(xs[k])
+                nn.functional.cross_entropy(logits, y).backward()
+                expected.append(float((logits.argmax(1) == y).float().mean()))
+            else:
+                nn.functional.cross_entropy(out, y).backward()
+                expected.append(float((out.argmax(1) == y).float().mean()))
+            opt.step()
+            if step == 4:
+                reused.fill_(0)  # before the flush: the kept labels changed
+    acc = TDRun(str(tmp_path / "acc")).scalar("train/acc")
+    got = dict(zip(acc.step.tolist(), acc.value.tolist()))
+    assert sorted(got) == list(range(12))
+    for s in range(12):
+        if s == 4:
+            assert math.isnan(got[s])
+        else:
+            assert abs(got[s] - expected[s]) < 1e-6, (s, got[s], expected[s])

@@ -91,7 +91,7 @@ _OPS = {
 
 def on_loss(collector: Any, loss: torch.Tensor) -> None:
     st = state(collector)
-    if st.nonfinite_done or loss.device.type != "cpu" or math.isfinite(float(loss.detach().reshape(-1)[0])):
+    if st.nonfinite_done or loss.device.type != "cpu" or math.isfinite(loss.item()):  # one element: the caller's
         return
     st.nonfinite_done = True
     ops = []
