@@ -35,7 +35,12 @@ _SATURATING = {"Sigmoid": (0.0, 1.0), "Tanh": (-1.0, 1.0), "Hardtanh": (-1.0, 1.
 _RECTIFIER = {"ReLU", "ReLU6", "relu", "relu6", "Threshold"}
 
 
+_WIDE = (torch.float32, torch.float64)
+
+
 def _as_float(t: torch.Tensor) -> torch.Tensor:
+    if t.dtype in _WIDE and not t.requires_grad:  # weights already detached, gradients: as they are
+        return t
     t = t.detach()
     if not t.is_floating_point():
         t = t.float()
@@ -112,7 +117,9 @@ def norms(tensors: Sequence[torch.Tensor]) -> tuple[torch.Tensor, bool]:
     A caller that gets ``False`` takes :func:`tensor_stats` of the same tensors for the evidence.
     """
     ts = [_as_float(t) for t in tensors]
-    n = torch.stack(torch._foreach_norm(ts)).float()
+    n = torch.stack(torch._foreach_norm(ts))
+    if n.dtype != torch.float32:
+        n = n.float()
     finite = n.device.type != "cpu" or math.isfinite(float(n.sum()))
     return n[:, None], finite
 
