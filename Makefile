@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/server_bench.py
 	$(BIN)/python benchmarks/load_test.py
 	$(BIN)/python benchmarks/debugger_overhead.py
+	$(BIN)/python benchmarks/fixed_cost.py
 
 # MindSpore in its own environment (its dataset module needs numpy<2), with traindoctor but
 # without torch. The MindSpore tests run their trainings there and skip, saying why, if it is missing.
