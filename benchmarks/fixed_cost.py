@@ -5,7 +5,9 @@ on a shared 2-core VM, more than most single changes to the collector are worth.
 the model's size (Python in the hooks, the dispatch of each small kernel, the bookkeeping) shows more
 steadily on a tiny MLP (16-16-16-10, batch 8, one intra-op thread): there the plain step is about 0.4 ms,
 and the microseconds each configuration adds to it are mostly that fixed cost. Use it to compare two
-versions of the collector; the ratios that the targets speak of stay ``overhead.py``'s.
+versions of the collector (the hooks' and the recording's figures move by ~15 us between runs, the
+watchpoints' by up to ~100 us: run each version several times); the ratios that the targets speak of
+stay ``overhead.py``'s.
 
 Configurations, interleaved as in ``overhead.py`` (set up once, warmed up, then blocks of ``--steps``
 steps in a new random order each round): the plain step; ``bare`` (the hooks installed, nothing
