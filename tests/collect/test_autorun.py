@@ -214,3 +214,29 @@ def test_missing_script_and_bad_run_are_one_line_errors(tmp_path):
     (tmp_path / "empty").mkdir()
     r = subprocess.run(TD + ["doctor", str(tmp_path / "empty")], capture_output=True, text=True)
     assert r.returncode == 2 and "not a run directory" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_collector_left_open_is_closed_at_exit(tmp_path):
+    """A script that builds a ``Collector`` and exits without closing it: the exit handlers flush its
+    buffered steps, write the end record and stop the writer thread (left running, the daemon thread made
+    the interpreter's teardown abort now and then)."""
+    script = tmp_path / "open.py"
+    script.write_text(f"""
+import torch
+from torch import nn
+from traindoctor.collect.torch import Collector, CollectOptions
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 2))
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+x, y = torch.randn(32, 8), torch.randint(0, 2, (32,))
+c = Collector({str(tmp_path / "r")!r}, options=CollectOptions(flush_interval=3600.0))
+c.install()
+for _ in range(7):
+    opt.zero_grad(); nn.functional.cross_entropy(model(x), y).backward(); opt.step()
+""")
+    r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    run = TDRun(str(tmp_path / "r"))
+    assert run.status == "finished"
+    assert len(run.scalar("train/loss")) == 7
+    assert run.events("end")

@@ -17,6 +17,7 @@ moves a whole block to the host.
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import math
@@ -115,6 +116,22 @@ class _OneThread:
 
 
 _SAME_THREADS = contextlib.nullcontext()
+
+#: Collectors not closed yet. One still open at interpreter exit is closed then (its buffered steps
+#: flushed, the end record written), before its writer's own exit handler runs: ``traindoctor run`` and
+#: ``watch()`` close theirs, a script that builds a ``Collector`` and never closes it lost its last
+#: half second of records.
+_OPEN: "weakref.WeakSet[Collector]" = weakref.WeakSet()
+
+
+@atexit.register
+def _close_open() -> None:
+    for c in list(_OPEN):
+        try:
+            if not c.closed:
+                c.close()
+        except BaseException:
+            pass
 
 
 class _ModuleInfo:
@@ -269,6 +286,7 @@ class Collector:
 
         self.plugins: list[Any] = make_plugins(self)
         self._exact_sums = any(getattr(p, "exact_activation_sums", False) for p in self.plugins)
+        _OPEN.add(self)
 
     def _plugins_call(self, hook: str, *args: Any) -> None:
         """Call ``hook`` on every step plugin, on one intra-op thread (see ``_guarded``); an internal error

@@ -7,10 +7,12 @@ never lost silently.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import queue
 import threading
 import time
+import weakref
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -18,6 +20,20 @@ import numpy as np
 from . import format as fmt
 
 _STOP = object()
+
+#: The writers whose thread may still run. Any left open at interpreter exit is closed then (its queue
+#: written, its thread joined): a daemon thread still inside numpy or torch while the interpreter tears
+#: down aborted the process now and then ("terminate called without an active exception").
+_LIVE: "weakref.WeakSet[StreamWriter]" = weakref.WeakSet()
+
+
+@atexit.register
+def _close_live() -> None:
+    for w in list(_LIVE):
+        try:
+            w.close(timeout=10.0)
+        except BaseException:
+            pass
 
 
 class StreamWriter:
@@ -47,6 +63,7 @@ class StreamWriter:
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="traindoctor-writer", daemon=True)
         self._thread.start()
+        _LIVE.add(self)
 
     # -- producer side (training thread) ---------------------------------
     def put_json(self, obj: Mapping[str, Any]) -> None:
