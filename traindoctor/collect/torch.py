@@ -1580,9 +1580,8 @@ class _Predictions:
 
     @classmethod
     def of(cls, fname: str, inp: torch.Tensor, target: torch.Tensor) -> "_Predictions | None":
-        if fname in ("cross_entropy", "nll_loss") and inp.dim() == 2 and target.dim() == 1 \
-                and inp.device.type == "cpu" and target.device.type == "cpu" and inp.numel() <= cls.MAX \
-                and not target.is_floating_point() and not target.is_complex() and inp.shape[0] == target.shape[0]:
+        if _class_logits(fname, inp, target) and inp.device.type == "cpu" and target.device.type == "cpu" \
+                and inp.numel() <= cls.MAX:
             try:
                 return cls(inp.detach(), target)
             except RuntimeError:  # inference tensors keep no version counter
@@ -1781,9 +1780,14 @@ def _loss_input_summary(t: torch.Tensor) -> dict[str, Any]:
     return out
 
 
+def _class_logits(fname: str, inp: torch.Tensor, target: torch.Tensor) -> bool:
+    """A class-index loss over logits (or log-probabilities) ``[batch, classes]``: its accuracy is an argmax."""
+    return fname in ("cross_entropy", "nll_loss") and inp.dim() == 2 and target.dim() == 1 \
+        and not target.is_floating_point() and not target.is_complex() and inp.shape[0] == target.shape[0]
+
+
 def _classification(fname: str, inp: torch.Tensor, target: torch.Tensor):
-    if fname in ("cross_entropy", "nll_loss") and inp.dim() == 2 and target.dim() == 1 \
-            and not target.is_floating_point() and inp.shape[0] == target.shape[0]:
+    if _class_logits(fname, inp, target):
         preds = inp.detach().argmax(1)
         return (preds == target).sum(), int(target.shape[0]), preds
     if fname in ("binary_cross_entropy_with_logits", "binary_cross_entropy") and inp.shape == target.shape \
