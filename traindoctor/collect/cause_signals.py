@@ -91,7 +91,7 @@ _OPS = {
 
 def on_loss(collector: Any, loss: torch.Tensor) -> None:
     st = state(collector)
-    if st.nonfinite_done or loss.device.type != "cpu" or math.isfinite(loss.item()):  # one element: the caller's
+    if st.nonfinite_done or loss.device.type != "cpu" or math.isfinite(loss.item()):  # the caller tracks one-element losses
         return
     st.nonfinite_done = True
     ops = []

@@ -1599,7 +1599,7 @@ class _Accuracy:
     __slots__ = ("parts", "n")
 
     def __init__(self, parts: list[tuple[Any, int]], n: int) -> None:
-        self.parts, self.n = list(parts), n
+        self.parts, self.n = parts, n  # the step's own list: _end_step starts a new one after it
 
     @staticmethod
     def values(accs: list["_Accuracy"]) -> np.ndarray:
@@ -1749,15 +1749,8 @@ def _same_plain(old: list, new: list) -> bool:
     if len(old) != len(new):
         return False
     for a, b in zip(old, new):
-        if type(a) is not type(b):
-            return False
-        if isinstance(b, _PLAIN):
-            if a != b:
-                return False
-        elif isinstance(b, tuple) and all(isinstance(e, _PLAIN) for e in b):
-            if a != b:
-                return False
-        else:
+        plain = isinstance(b, _PLAIN) or isinstance(b, tuple) and all(isinstance(e, _PLAIN) for e in b)
+        if type(a) is not type(b) or not plain or a != b:
             return False
     return True
 
