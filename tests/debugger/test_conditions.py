@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pytest
@@ -436,3 +437,36 @@ def test_a_lower_bound_row_is_evaluated_as_a_bound():
                                                     "range_percentage_gt": 40.0}, cols)
     assert gt.state.tolist() == [C.HIT, C.CANNOT_CHECK, C.NOT_HIT, C.HIT]
     assert C.hit_stats(C.BY_NAME["activation_range"], {"range_percentage_gt": 40.0}, gt, 0)["range_percentage_lb"] == 50
+
+
+def test_change_ratios_of_every_weight_every_step_match_the_exact_ratios(run_dir):
+    """The change conditions' previous values of sampled weights live in padded buffers of several lengths
+    (``engine._ChangeBuffers``), whose order differs from the weights': each weight keeps its own ratio, from
+    the initial values on the first step and from the last step's values after."""
+    import torch
+    from torch import nn
+
+    import traindoctor
+    from traindoctor.record import TDRun
+
+    torch.manual_seed(0)
+    # weights of 120,000 (sampled), 300, 15,000 (whole), 50, 150 and 3 elements: five buffer lengths
+    model = nn.Sequential(nn.Linear(400, 300), nn.ReLU(), nn.Linear(300, 50), nn.ReLU(), nn.Linear(50, 3))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    names = [n for n, _ in model.named_parameters()]
+    x, y = torch.randn(32, 400), torch.randint(0, 3, (32,))
+    expect: dict[tuple[int, str], float] = {}
+    logdir, name = os.path.split(run_dir)
+    with traindoctor.watch(model, opt, logdir=logdir, name=name,
+                           watch=["weight_change_too_large(abs_mean_update_ratio_gt=0)"]):
+        for step in range(5):
+            before = [p.detach().clone() for p in model.parameters()]
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+            for n, b, p in zip(names, before, model.parameters()):
+                expect[(step, n)] = float((p.detach() - b).abs().mean() / b.abs().mean())
+    got = {(h["step"], h["node"]): h["stats"]["abs_mean_update_ratio"] for h in TDRun(run_dir).events("hit")}
+    assert set(got) == set(expect)
+    for key, ratio in expect.items():
+        assert got[key] == pytest.approx(ratio, rel=0.02 if key[1] == "0.weight" else 1e-4), key
