@@ -470,3 +470,40 @@ def test_change_ratios_of_every_weight_every_step_match_the_exact_ratios(run_dir
     assert set(got) == set(expect)
     for key, ratio in expect.items():
         assert got[key] == pytest.approx(ratio, rel=0.02 if key[1] == "0.weight" else 1e-4), key
+
+
+@pytest.mark.parametrize("update", ["optimizer built before watch", "hand-written"])
+def test_change_ratios_are_those_of_each_steps_update_whatever_the_update(run_dir, update):
+    """Without an optimizer known to the collector a step completes at its backward, before the update. The
+    change conditions then read the weights when the next step begins (a hand-written update), or once the
+    optimizer that the collector meets at its first update has stepped: step s's ratio is always the change
+    made by step s's update (step 0's was missing and step 1's counted two updates)."""
+    import torch
+    from torch import nn
+
+    import traindoctor
+    from traindoctor.record import TDRun
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(40, 30), nn.ReLU(), nn.Linear(30, 3))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1) if update != "hand-written" else None
+    x, y = torch.randn(32, 40), torch.randint(0, 3, (32,))
+    expect = {}
+    logdir, name = os.path.split(run_dir)
+    with traindoctor.watch(model, logdir=logdir, name=name,
+                           watch=["weight_change_too_large(abs_mean_update_ratio_gt=0)@0.weight"]):
+        for step in range(5):
+            before = model[0].weight.detach().clone()
+            model.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            if opt is not None:
+                opt.step()
+            else:
+                with torch.no_grad():
+                    for p in model.parameters():
+                        p -= 0.1 * p.grad
+            expect[step] = float((model[0].weight.detach() - before).abs().mean() / before.abs().mean())
+    got = {h["step"]: h["stats"]["abs_mean_update_ratio"] for h in TDRun(run_dir).events("hit")}
+    assert sorted(got) == list(range(5))
+    for step, ratio in expect.items():
+        assert got[step] == pytest.approx(ratio, rel=1e-4), step

@@ -128,6 +128,7 @@ class Debugger(StepPlugin):
         self._layouts: dict[tuple, list[tuple[Watchpoint, np.ndarray]]] = {}
         self._initial_done = False
         self._done_step = -1
+        self._weights_due: int | None = None  # a step whose hand-written update comes after its completion
         self._evaluated_step = -1
         self._forward_bad: set[int] = set()  # steps whose forward pass produced a non-finite output (CPU)
         self._evaluated_at = time.monotonic()
@@ -326,6 +327,9 @@ class Debugger(StepPlugin):
         if self._stop:
             raise SystemExit(0)
         self._grads_seen = set()
+        if self._weights_due is not None:
+            due, self._weights_due = self._weights_due, None
+            self._guard(self._weights, collector, due, False)
         if not self._initial_done:
             self._initial_done = True
             self._guard(self._weights, collector, step, True)
@@ -617,9 +621,19 @@ class Debugger(StepPlugin):
         if self._stop:
             raise SystemExit(0)
         if step <= self._done_step:
+            if step == self._weights_due and getattr(collector, "_optimizers", True):
+                # an optimizer that the collector first met at this step's update (built before it was
+                # installed): the step had been taken for a hand-written update, now the weights are updated
+                self._weights_due = None
+                self._guard(self._weights, collector, step, False)
             return
         self._done_step = step
-        self._guard(self._weights, collector, step, False)
+        if getattr(collector, "_optimizers", True):
+            self._guard(self._weights, collector, step, False)
+        else:
+            # no optimizer known: the step completes at its backward and a hand-written update comes after
+            # it; the weights after it are checked when the next step begins, with this step's number
+            self._weights_due = step
         hits: list[dict] = []
         # Without a breakpoint nothing waits on the outcome: the rows of several steps are evaluated together.
         if self.breaks or step - self._evaluated_step >= EVALUATE_STEPS or \
@@ -636,6 +650,9 @@ class Debugger(StepPlugin):
 
     def on_close(self, collector: Any) -> None:
         global _ACTIVE
+        if self._weights_due is not None:
+            due, self._weights_due = self._weights_due, None
+            self._guard(self._weights, collector, due, False)
         if len(self._rows) or self._inflight:
             self._guard(self._evaluate, collector.step, True)
         self._flush_watch()
@@ -942,7 +959,8 @@ class _Transfer:
                     rows.append(r)
                     fields.append(pos)
                 else:
-                    c = c.reshape(-1)
+                    if c.dim() != 1:
+                        c = c.reshape(-1)
                     off = v_len.get(d, 0)
                     v_len[d] = off + c.numel()
                     vectors.setdefault(d, []).append(c)
