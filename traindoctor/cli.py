@@ -47,6 +47,9 @@ def run(
     overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing run of the same name"),
     summary: bool = typer.Option(True, "--summary/--no-summary", help="print the diagnosis when the script ends"),
     no_activations: bool = typer.Option(False, "--no-activations", help="do not record module outputs"),
+    histograms_every: Optional[int] = typer.Option(None, "--histograms-every", min=1, metavar="N",
+                                                   help="weight and gradient histograms every N steps "
+                                                   "(default: as often as 0.3% of the step time allows)"),
     # -- debugger (traindoctor/debugger)
     watch: Optional[List[str]] = typer.Option(None, "--watch", help="watchpoint CONDITION[(param=value,...)]"
                                               "[@PATTERN]; default: recommended; 'none' to switch off"),
@@ -74,7 +77,8 @@ def run(
     from .collect.autorun import run_script
     from .collect.torch import CollectOptions
 
-    opts = CollectOptions(target=_parse_targets(target or []), activations=not no_activations)
+    opts = CollectOptions(target=_parse_targets(target or []), activations=not no_activations,
+                          histogram_every=histograms_every)
     opts.watch, opts.break_on = _debugger_specs(watch, break_on)  # debugger
     code, status = run_script(script, args, run_dir, name, opts, module=module)
     if summary:

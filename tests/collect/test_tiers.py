@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 import torch
 from torch import nn
 
@@ -128,6 +129,24 @@ def test_manual_sgd_histograms_follow_their_budget(tmp_path, monkeypatch):
     run = TDRun(str(tmp_path / "m"))
     steps = sorted({h.step for h in run.histograms("weight")})
     assert steps and steps[0] == 0 and len(steps) < 30  # not every step (they were, before the fix)
+
+
+def test_histograms_every_n_steps_when_asked_whatever_their_cost(tmp_path):
+    torch.manual_seed(0)
+    w = torch.randn(200, 50, requires_grad=True)
+    x = torch.randn(64, 200)
+    opt = torch.optim.SGD([w], lr=0.01)
+    with traindoctor.watch(logdir=str(tmp_path), name="m", histogram_every=7, histogram_budget=1e-9):
+        for _ in range(30):
+            opt.zero_grad()
+            (x @ w).pow(2).mean().backward()
+            opt.step()
+    run = TDRun(str(tmp_path / "m"))
+    assert sorted({h.step for h in run.histograms("weight")}) == [0, 7, 14, 21, 28]
+    assert sorted({h.step for h in run.histograms("grad")}) == [0, 7, 14, 21, 28]
+    for bad in (0, -3, 2.5, True):
+        with pytest.raises(ValueError, match="histogram_every"):
+            traindoctor.watch(logdir=str(tmp_path), name=f"bad{bad}", histogram_every=bad)
 
 
 def test_sums_between_full_steps_expand_to_rows_that_flag_a_non_finite_sum():

@@ -78,16 +78,19 @@ def test_checks():
 
 
 def record(logdir: str, name: str, *args: str) -> subprocess.Popen:
+    """``traindoctor run`` of the small script; its own options, then ``--``, then the script's."""
+    td, args = (args[:args.index("--")], args[args.index("--") + 1:]) if "--" in args else ((), args)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}  # the tests share two cores
     return subprocess.Popen([sys.executable, "-m", "traindoctor", "run", "--logdir", logdir, "--name", name,
-                             "--no-summary", SCRIPT, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+                             "--no-summary", *td, SCRIPT, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
 
 
 @pytest.fixture(scope="package")
 def logdir(tmp_path_factory) -> str:
     """healthy, bn_eval (a finding at module ``1``), lr_big, crashed, and a nested ``group/healthy2``."""
     root = str(tmp_path_factory.mktemp("tdruns"))
-    jobs = [("healthy", "--steps", "60"), ("bn_eval", "--bn-eval", "--steps", "60"),
+    # histograms every 10 steps: the budget's interval on so small a model is about a hundred
+    jobs = [("healthy", "--histograms-every", "10", "--", "--steps", "60"), ("bn_eval", "--bn-eval", "--steps", "60"),
             ("lr_big", "--lr", "50", "--steps", "60"), ("crashed", "--crash-at", "20"),
             ("group/healthy2", "--steps", "30")]
     for pair in (jobs[0:2], jobs[2:4], jobs[4:]):

@@ -83,6 +83,9 @@ class CollectOptions:
     stats_budget: float = 0.01
     #: Fraction of the training time that histograms may take; their interval adapts to it.
     histogram_budget: float = 0.003
+    #: Histograms every this many steps whatever they cost (``--histograms-every``), instead of the budget's
+    #: interval: on a small model the budget allows one every hundred steps or so, too few for a short run.
+    histogram_every: int | None = None
     histogram_bins: int = 64
     #: Batches sampled per loader: the first ``batch_head`` of every epoch, then every ``batch_every``-th.
     batch_head: int = 6
@@ -98,6 +101,11 @@ class CollectOptions:
     #: Watchpoint specs that pause the training at their first hit (``traindoctor run --break-on``).
     break_on: list[str] = field(default_factory=list)
     plugins: list[Any] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        every = self.histogram_every
+        if every is not None and (isinstance(every, bool) or not isinstance(every, int) or every < 1):
+            raise ValueError(f"histogram_every must be a whole number of steps >= 1, not {every!r}")
 
 
 class _OneThread:
@@ -1333,6 +1341,10 @@ class Collector:
 
     def _schedule_histograms(self, step_time: float) -> None:
         """After a step with histograms: the next one comes when their cost fits ``histogram_budget``."""
+        if self.options.histogram_every:
+            self._hist_next = self.step + self.options.histogram_every
+            self._hist_due = False
+            return
         every = math.ceil(self._hist_cost / (self.options.histogram_budget * step_time)) if step_time > 0 else 10
         self._hist_next = self.step + max(1, every)
         self._hist_due = False
