@@ -618,6 +618,14 @@ def _act_matrix(ctx: Context, field: str):
     return act, steps, m
 
 
+def _compiled(ctx: Context) -> str | None:
+    """A note when a model ran under ``torch.compile``: the collector sees its output, weights, gradients
+    and loss, but not the activations inside it, so "no such activation" is not a pass."""
+    roots = sorted({str(e.get("root")) for e in ctx.run.events("compiled")})
+    return f"{', '.join(roots)} ran under torch.compile: the activations inside it are not recorded" \
+        if roots else None
+
+
 def _later_half(col: np.ndarray) -> np.ndarray:
     """The later half of the steps where a column was recorded. Fractions of activations come on full
     steps only (the first 5, then a budgeted cadence): in a short, fast run the second half of the steps
@@ -657,7 +665,8 @@ class ActivationSaturated(Check):
             if v > worst_v:
                 worst, worst_v = key, v
         if not checked:
-            return Outcome.passed("no hidden sigmoid/tanh activation")
+            compiled = _compiled(ctx)
+            return Outcome.not_checked(compiled) if compiled else Outcome.passed("no hidden sigmoid/tanh activation")
         if worst is None or worst_v < self.FRACTION:
             return Outcome.passed(f"largest saturated fraction {sig(worst_v)}")
         j = act.keys.index(worst)
@@ -702,7 +711,8 @@ class ActivationDeadRelu(Check):
                                and order.index(key) < order.index(worst)):
                 worst, worst_v = key, v
         if not checked:
-            return Outcome.passed("no ReLU activation recorded")
+            compiled = _compiled(ctx)
+            return Outcome.not_checked(compiled) if compiled else Outcome.passed("no ReLU activation recorded")
         if worst is None or worst_v < self.FRACTION:
             return Outcome.passed(f"largest dead-unit fraction {sig(worst_v)}")
         j = act.keys.index(worst)
@@ -748,6 +758,9 @@ class TensorOverflow(Check):
             note = "no non-finite tensor inside the network"
             if origin is not None:
                 note += " (the loss function produced the NaN/Inf)"
+            compiled = _compiled(ctx)
+            if compiled:
+                note = f"no non-finite model output, weight or gradient ({compiled})"
             return Outcome.passed(note)
         skipped = ctx.run.scalar("amp/skipped")
         loss_ok = first_nonfinite_step(ctx.loss) is None

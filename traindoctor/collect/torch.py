@@ -28,6 +28,7 @@ import sys
 import threading
 import time
 import traceback
+import warnings
 import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -125,6 +126,34 @@ class _OneThread:
 
 _SAME_THREADS = contextlib.nullcontext()
 
+def _is_compiling_fn() -> Callable[[], bool]:
+    f = getattr(getattr(torch, "compiler", None), "is_compiling", None)
+    if f is None:  # torch < 2.3
+        try:
+            from torch._dynamo import is_compiling as f
+        except Exception:
+            return lambda: False
+    return f
+
+
+#: True while TorchDynamo traces (``torch.compile``): the hooks and wrappers then step aside at once, so
+#: that the compiled graph holds none of their Python (tracing it broke the script: dynamo cannot follow
+#: the collector's state) and the compiled code runs as it would without traindoctor. Activations inside
+#: a compiled module are therefore not recorded; its root output, weights, gradients and loss are.
+_compiling = _is_compiling_fn()
+
+def _eager(module: Any) -> Any:
+    """The module that ``torch.compile(module)`` wrapped (an ``OptimizedModule``'s ``_orig_mod``), else itself."""
+    if type(module).__name__ == "OptimizedModule" and type(module).__module__.startswith("torch._dynamo"):
+        return getattr(module, "_orig_mod", module)
+    return module
+
+
+#: PyTorch warns at every call of a compiled module while global module hooks are installed that they
+#: fire once more for the ``OptimizedModule``: the collector counts on that call (its hooks step aside
+#: inside the compiled code), so the warning is not shown to the script.
+_COMPILE_HOOK_WARNING = r"Using `torch.compile\(module\)` when there are global hooks on modules"
+
 #: Collectors not closed yet. One still open at interpreter exit is closed then (its buffered steps
 #: flushed, the end record written), before its writer's own exit handler runs: ``traindoctor run`` and
 #: ``watch()`` close theirs, a script that builds a ``Collector`` and never closes it lost its last
@@ -203,6 +232,9 @@ class Collector:
         self._disabled: set[str] = set()
         self._inject = set(filter(None, os.environ.get("TRAINDOCTOR_INJECT_FAULT", "").split(",")))
         self._handles: list[Any] = []
+        self._opt_handles: list[Any] = []  # the optimizer step hooks' (replaced once torch.compile is used)
+        self._compile_seen = False
+        self._compiled_roots: set[int] = set()
         self._patches: list[tuple[Any, str, Any]] = []
         # model
         self._roots: list[nn.Module] = []
@@ -376,14 +408,18 @@ class Collector:
 
         self._handles.append(modmod.register_module_forward_pre_hook(self._pre_hook))
         self._handles.append(modmod.register_module_forward_hook(self._post_hook, always_call=True))
+        warnings.filterwarnings("ignore", _COMPILE_HOOK_WARNING, UserWarning)
         from torch.optim import optimizer as optmod
 
-        self._handles.append(optmod.register_optimizer_step_pre_hook(self._opt_pre_hook))
-        self._handles.append(optmod.register_optimizer_step_post_hook(self._opt_post_hook))
+        self._opt_handles = [optmod.register_optimizer_step_pre_hook(self._opt_pre_hook),
+                             optmod.register_optimizer_step_post_hook(self._opt_post_hook)]
+        self._handles.extend(self._opt_handles)
         self._patch(torch.autograd, "backward", self._wrap_backward)
         self._patch(torch.optim.Optimizer, "__init__", self._wrap_opt_init)
         self._patch(torch.utils.data.DataLoader, "__iter__", self._wrap_loader_iter)
         self._patch(nn.Module, "train", self._wrap_train)
+        if callable(getattr(torch, "compile", None)):
+            self._patch(torch, "compile", self._wrap_compile)
         for fn in _LOSS_FUNCTIONS:
             if hasattr(F, fn):
                 self._patch(F, fn, functools.partial(self._wrap_loss_fn, fn))
@@ -418,6 +454,7 @@ class Collector:
             except Exception:
                 pass
         self._handles.clear()
+        warnings.filters[:] = [f for f in warnings.filters if getattr(f[1], "pattern", None) != _COMPILE_HOOK_WARNING]
         for owner, attr, orig in reversed(self._patches):
             setattr(owner, attr, orig)
         self._patches.clear()
@@ -431,6 +468,13 @@ class Collector:
 
     def _register_root(self, root: nn.Module) -> None:
         if id(root) in self._mods:
+            return
+        inner = _eager(root)
+        if inner is not root:  # torch.compile(model): the user's model, with its names; its output is the root's
+            self._mark_compiled(inner)
+            info = self._mods.get(id(inner))
+            if info is not None:
+                self._mods[id(root)] = _ModuleInfo(info.name, info.idx, info.kind, True, info.cls)
             return
         taken = {m.name for m in self._mods.values()}
         prefix = ""
@@ -548,7 +592,7 @@ class Collector:
 
     # ------------------------------------------------------------------ module hooks
     def _pre_hook(self, module: nn.Module, args: Any) -> None:
-        if not self.enabled:
+        if _compiling() or not self.enabled:
             return
         self._depth += 1
         self._stack.append(module)
@@ -571,7 +615,7 @@ class Collector:
             self._guarded("opgraph", opgraph.on_root_enter, self, module)  # once per model: its op graph
 
     def _post_hook(self, module: nn.Module, args: Any, output: Any) -> None:
-        if not self.enabled:
+        if _compiling() or not self.enabled:
             return
         if self._stack:
             self._stack.pop()
@@ -598,8 +642,8 @@ class Collector:
         if self._depth == 0 and self._root_call is not None and self._root_call[0] is module and self.options.activations:
             self._guarded("activation", self._check_root_output, module, output)
         if self.plugins and torch.is_grad_enabled():  # step plugins, given the row above to spare a second pass
-            self._plugins_call("on_module_output", info.name if info is not None else None, module, args, output,
-                               row)
+            self._plugins_call("on_module_output", info.name if info is not None else None,
+                               _eager(module) if self._depth == 0 else module, args, output, row)
 
     def _activation_sum(self, idx: int, output: Any, module: Any = None, args: Any = ()) -> Any:
         """Between full steps: the module output's sum, which gives its mean and which a NaN or Inf inside
@@ -674,13 +718,15 @@ class Collector:
         try:
             torch.set_rng_state(rng)  # the same dropout masks
             with torch.no_grad():
-                root(*args)
+                _eager(root)(*args)  # a compiled model's own modules, each recorded
         finally:
             self._replaying = False
             torch.set_rng_state(state)
+            # through .data: the copy must not bump the buffers' version counters, or the training's backward
+            # fails on any buffer its forward saved ("modified by an inplace operation")
             with torch.no_grad():
                 for b, v in saved:
-                    b.copy_(v)
+                    b.data.copy_(v)
 
     def _eval_forward(self, module: nn.Module, output: Any) -> None:
         """Evaluation accuracy from the model's output and the current batch's labels, for scripts
@@ -728,6 +774,8 @@ class Collector:
 
         def activation(*args: Any, **kwargs: Any) -> Any:
             out = orig(*args, **kwargs)
+            if _compiling():
+                return out
             # recorded on full steps and replays, and shown to step plugins: between full steps with no
             # plugin there is nothing to do (the call count that names it restarts with every forward)
             if collector.enabled and collector._stack and (torch.is_grad_enabled() or collector._replaying) \
@@ -756,6 +804,51 @@ class Collector:
             cache[key] = len(self._act_keys)
             self._act_keys.append(key)
         return cache[key]
+
+    def _wrap_compile(self, orig: Callable) -> Callable:
+        collector = self
+
+        def compile(*args: Any, **kwargs: Any) -> Any:
+            if collector.enabled:
+                collector._guarded("graph", collector._on_compile, args[0] if args else kwargs.get("model"))
+            return orig(*args, **kwargs)
+
+        return compile
+
+    def _on_compile(self, target: Any) -> None:
+        """``torch.compile(model)`` or ``model.compile()`` (which compiles its bound ``_call_impl``): the model
+        is registered now, with its own names, since its forward hooks will not run (they step aside inside
+        compiled code).
+
+        The first time, the optimizer step hooks and the ``backward`` wrapper are put behind
+        ``torch.compiler.disable``. Code that the script compiles calls them in two ways: traced (a compiled
+        ``optimizer.step``), or as frames that TorchDynamo would compile in turn (``loss.backward()`` in a
+        compiled function, after the graph break that it is). Either way they now run as plain Python, with
+        the collector's own work outside TorchDynamo, instead of being traced as a no-op (their
+        ``_compiling`` check) or compiled with everything they call."""
+        if not self._compile_seen:
+            self._compile_seen = True
+            disable = torch.compiler.disable
+            from torch.optim import optimizer as optmod
+
+            for h in self._opt_handles:
+                h.remove()
+            self._opt_handles = [optmod.register_optimizer_step_pre_hook(disable(self._opt_pre_hook)),
+                                 optmod.register_optimizer_step_post_hook(disable(self._opt_post_hook))]
+            self._handles.extend(self._opt_handles)
+            self._patch(torch.autograd, "backward", disable)
+        mod = target if isinstance(target, nn.Module) else getattr(target, "__self__", None)
+        if isinstance(mod, nn.Module) and _has_params(_eager(mod)):
+            self._mark_compiled(mod)
+
+    def _mark_compiled(self, mod: nn.Module) -> None:
+        """Registers a compiled model's own module tree, and says once that it is compiled."""
+        inner = _eager(mod)
+        self._register_root(inner)
+        info = self._mods.get(id(inner))
+        if info is not None and id(inner) not in self._compiled_roots:
+            self._compiled_roots.add(id(inner))
+            self.writer.put_json({"kind": "compiled", "root": info.name, "step": self._forward_step()})
 
     def _wrap_train(self, orig: Callable) -> Callable:
         collector = self
@@ -786,6 +879,8 @@ class Collector:
         collector = self
 
         def backward(tensors: Any, *args: Any, **kwargs: Any) -> Any:
+            if _compiling():
+                return orig(tensors, *args, **kwargs)
             loss = tensors if torch.is_tensor(tensors) else (tensors[0] if isinstance(tensors, (list, tuple))
                                                              and len(tensors) == 1 else None)
             track = collector.enabled and loss is not None and loss.numel() == 1 and loss.requires_grad
@@ -1091,7 +1186,7 @@ class Collector:
         return __init__
 
     def _opt_pre_hook(self, opt: Any, args: Any, kwargs: Any) -> None:
-        if not self.enabled:
+        if _compiling() or not self.enabled:
             return
         self._in_opt_step += 1
         self._guarded("optimizer", self._before_opt_step, opt)
@@ -1136,7 +1231,7 @@ class Collector:
             self._histograms("grad", idxs)
 
     def _opt_post_hook(self, opt: Any, args: Any, kwargs: Any) -> None:
-        if not self.enabled:
+        if _compiling() or not self.enabled:
             return
         self._in_opt_step = max(0, self._in_opt_step - 1)
         self._stepped.add(id(opt))
@@ -1202,7 +1297,7 @@ class Collector:
 
         def loss_fn(input: Any, target: Any, *args: Any, **kwargs: Any) -> Any:
             out = orig(input, target, *args, **kwargs)
-            if collector.enabled:
+            if collector.enabled and not _compiling():
                 collector._guarded("loss", collector._on_loss_call, fname, input, target, out, kwargs)
             return out
 

@@ -108,9 +108,9 @@ def first_nonfinite_op(module: Any, args: tuple, node: str, collector: Any = Non
             h.remove()
         if collector is not None and was_enabled is not None:
             collector.enabled = was_enabled
-        with torch.no_grad():
+        with torch.no_grad():  # through .data: no version bump (the training's backward may need a buffer)
             for b, copy in saved:
-                b.copy_(copy)
+                b.data.copy_(copy)
     if mode.found is None and mode.inherited is not None:
         return {"found": False, "ops": mode.ops, "reason": "non-finite values entered from outside the module "
                 f"(first seen as an input of {mode.inherited['op']})", "inherited": mode.inherited}
