@@ -154,6 +154,10 @@ def _eager(module: Any) -> Any:
 #: inside the compiled code), so the warning is not shown to the script.
 _COMPILE_HOOK_WARNING = r"Using `torch.compile\(module\)` when there are global hooks on modules"
 
+#: True inside the autograd engine's backward (``-1``: no graph task runs on this thread).
+_in_backward: Callable[[], bool] = (lambda: torch._C._current_graph_task_id() != -1) \
+    if hasattr(torch._C, "_current_graph_task_id") else (lambda: False)
+
 #: Collectors not closed yet. One still open at interpreter exit is closed then (its buffered steps
 #: flushed, the end record written), before its writer's own exit handler runs: ``traindoctor run`` and
 #: ``watch()`` close theirs, a script that builds a ``Collector`` and never closes it lost its last
@@ -244,6 +248,8 @@ class Collector:
         self._param_names: list[str] = []
         self._param_index: dict[int, int] = {}
         self._depth = 0
+        self._in_activation_fn = False  # a wrapped functional activation is running
+        self._recompute_depth = 0  # > 0: inside a forward that the backward runs again (activation checkpointing)
         self._stack: list[nn.Module] = []
         self._fn_calls: dict[tuple[int, str], int] = {}
         # optimizers
@@ -594,6 +600,12 @@ class Collector:
     def _pre_hook(self, module: nn.Module, args: Any) -> None:
         if _compiling() or not self.enabled:
             return
+        if self._recompute_depth or (not self._depth and _in_backward()):
+            # torch.utils.checkpoint runs the forward of a segment again inside the backward: the same
+            # outputs, already recorded in the forward pass (counted again, they doubled rows and named
+            # a second functional activation per call)
+            self._recompute_depth += 1
+            return
         self._depth += 1
         self._stack.append(module)
         if self._depth == 1:
@@ -616,6 +628,9 @@ class Collector:
 
     def _post_hook(self, module: nn.Module, args: Any, output: Any) -> None:
         if _compiling() or not self.enabled:
+            return
+        if self._recompute_depth:
+            self._recompute_depth -= 1
             return
         if self._stack:
             self._stack.pop()
@@ -773,8 +788,14 @@ class Collector:
         collector = self
 
         def activation(*args: Any, **kwargs: Any) -> Any:
-            out = orig(*args, **kwargs)
-            if _compiling():
+            if _compiling() or collector._in_activation_fn:  # F.relu calls torch.relu: one activation, not two
+                return orig(*args, **kwargs)
+            collector._in_activation_fn = True
+            try:
+                out = orig(*args, **kwargs)
+            finally:
+                collector._in_activation_fn = False
+            if collector._recompute_depth:
                 return out
             # recorded on full steps and replays, and shown to step plugins: between full steps with no
             # plugin there is nothing to do (the call count that names it restarts with every forward)
