@@ -105,3 +105,30 @@ print("done")
     findings = {f["id"]: f for f in doctor_json(run_dir)["findings"]}
     f = findings["tensor.overflow"]
     assert f["location"] == "1" and f["step"] == 30
+
+
+def test_a_non_finite_output_of_a_compiled_model_is_traced_to_its_own_module(run_script):
+    """The compiled model's inner outputs are not seen; its non-finite output is replayed on the model's own
+    modules (eagerly), which names the module that went non-finite first, as for an eager model."""
+    body = DATA + """
+class Scale(nn.Module):
+    def __init__(self):
+        super().__init__(); self.register_buffer("scale", torch.ones(()))
+    def forward(self, x):
+        return x / self.scale
+model = nn.Sequential(nn.Linear(16, 32), Scale(), nn.Linear(32, 2))
+cmodel = torch.compile(model, backend="aot_eager")
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+for step in range(40):
+    if step == 30:
+        model[1].scale.zero_()
+    i = (step * 32) % 512
+    loss = F.cross_entropy(cmodel(X[i:i + 32]), Y[i:i + 32])
+    opt.zero_grad(); loss.backward(); opt.step()
+print("done")
+"""
+    proc, run_dir = run_script(body)
+    assert proc.returncode == 0 and "done" in proc.stdout, proc.stderr[-3000:]
+    findings = {f["id"]: f for f in doctor_json(run_dir)["findings"]}
+    f = findings["tensor.overflow"]
+    assert f["location"] == "1" and f["step"] == 30

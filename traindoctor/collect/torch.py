@@ -616,9 +616,10 @@ class Collector:
             # between full steps a CPU training forward is checked at its output only; its inputs and the
             # generator's state are kept so that a non-finite output can be replayed module by module
             # (on an accelerator the sums stay there and the flush flags a non-finite one: no replay)
+            # (a compiled model's inner outputs are never seen: its non-finite output is replayed on full steps too)
             self._root_call = (module, args, torch.get_rng_state()) \
-                if not self._act_full and torch.is_grad_enabled() and module.training \
-                and not _on_accelerator(args) else None
+                if (not self._act_full or _eager(module) is not module) and torch.is_grad_enabled() \
+                and module.training and not _on_accelerator(args) else None
             self._fwd_act_start = len(self._pending_act)
             self._seen_finite.clear()
             if id(module) not in self._mods and not isinstance(module, nn.modules.loss._Loss) \
@@ -772,8 +773,8 @@ class Collector:
 
     def _nonfinite_origin(self, idx: int, module: Any, args: Any, out: torch.Tensor) -> None:
         step = self._forward_step()
-        if self._origin_step == step:
-            return
+        if self._origin_step == step or (self._root_call is not None and self._root_call[0] is module):
+            return  # a compiled model's output: the replay of its own modules names the origin
         self._origin_step = step
         ins = [input_stats(a) for a in (args if isinstance(args, (tuple, list)) else (args,)) if torch.is_tensor(a)]
         params = {}
