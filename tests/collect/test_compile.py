@@ -132,3 +132,45 @@ print("done")
     findings = {f["id"]: f for f in doctor_json(run_dir)["findings"]}
     f = findings["tensor.overflow"]
     assert f["location"] == "1" and f["step"] == 30
+
+
+def test_dynamo_sees_torch_functions_not_our_wrappers_after_init_process_group(tmp_path):
+    """init_process_group clears TorchDynamo's table of in-graph torch functions, which is rebuilt by name at the
+    next compile: built while the collector was installed, it held the wrappers of F.relu and torch.relu, so
+    their graphs called the wrapper and, once the collector was gone, every compile broke its graph at each
+    relu (a DDP script under watch(), then any compile in that process)."""
+    import tempfile
+
+    import torch
+    import torch.distributed as dist
+    import torch.nn.functional as F
+    from torch import nn
+    from torch._dynamo.utils import counters
+
+    import traindoctor
+
+    graphs = []
+
+    def backend(gm, example_inputs):
+        graphs.append(gm)
+        return gm.forward
+
+    torch.manual_seed(0)
+    X, Y = torch.randn(64, 16), torch.randint(0, 2, (64,))
+    model = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 2))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    with traindoctor.watch(model, opt, logdir=str(tmp_path), name="ddp"):
+        dist.init_process_group("gloo", init_method="file://" + tempfile.mktemp(dir=tmp_path), rank=0, world_size=1)
+        try:
+            ddp = nn.parallel.DistributedDataParallel(model)
+            for i in range(0, 64, 16):
+                loss = F.cross_entropy(ddp(X[i:i + 16]), Y[i:i + 16])
+                opt.zero_grad(); loss.backward(); opt.step()
+        finally:
+            dist.destroy_process_group()
+        torch.compile(model, backend=backend)(X)
+    called = [n.target for n in graphs[0].graph.nodes if n.op == "call_function"]
+    assert F.relu in called  # the original, not the collector's wrapper
+    graphs.clear(); counters.clear()
+    torch.compile(nn.Sequential(nn.Linear(16, 8), nn.ReLU(), nn.Linear(8, 2)), backend=backend)(X)
+    assert len(graphs) == 1 and sum(counters["graph_break"].values()) == 0

@@ -428,10 +428,10 @@ class Collector:
             self._patch(torch, "compile", self._wrap_compile)
         for fn in _LOSS_FUNCTIONS:
             if hasattr(F, fn):
-                self._patch(F, fn, functools.partial(self._wrap_loss_fn, fn))
+                self._patch(F, fn, functools.partial(self._wrap_loss_fn, fn), in_graph=True)
         for label, mod, attr in _FUNCTIONAL_ACTIVATIONS:
             if hasattr(mod, attr):
-                self._patch(mod, attr, functools.partial(self._wrap_activation_fn, label))
+                self._patch(mod, attr, functools.partial(self._wrap_activation_fn, label), in_graph=True)
         try:
             from torch.amp import grad_scaler as gs
 
@@ -445,11 +445,19 @@ class Collector:
         snapshots.activate(self)  # traindoctor.tensor() writes here
         return self
 
-    def _patch(self, owner: Any, attr: str, make: Callable[[Callable], Callable]) -> None:
+    def _patch(self, owner: Any, attr: str, make: Callable[[Callable], Callable], in_graph: bool = False) -> None:
         orig = getattr(owner, attr)
         wrapped = make(orig)
         functools.update_wrapper(wrapped, orig)
         wrapped.__wrapped_by_traindoctor__ = orig  # type: ignore[attr-defined]
+        if in_graph:
+            # A torch function that TorchDynamo puts in its graphs (F.relu, F.cross_entropy): dynamo's table of
+            # them is built by looking their names up, and rebuilt whenever its cache is cleared, which
+            # init_process_group does. Built while we are installed, it held our wrapper, not torch.relu: every
+            # later compile, ours or not, broke its graph at each relu. Dynamo unwraps this attribute, both
+            # when it builds the table and when it meets the function in traced code (our wrapper steps aside
+            # while compiling anyway).
+            wrapped._torchdynamo_inline = orig  # type: ignore[attr-defined]
         setattr(owner, attr, wrapped)
         self._patches.append((owner, attr, orig))
 
