@@ -129,6 +129,24 @@ def loss_blown(ctx: Context) -> bool:
     return any(f.id in ("loss.nan_inf", "loss.blowup") for f in ctx.findings)
 
 
+#: Lookup tables: a step's gradient reaches only the rows of the tokens in its batch, so their gradient-to-weight
+#: ratio is small by construction (the smaller the larger the vocabulary), not a sign of a vanishing gradient.
+EMBEDDING_CLASSES = frozenset({"Embedding", "EmbeddingBag"})
+
+
+def param_root(ctx: Context) -> dict[str, int]:
+    """Each parameter's model: the index of the ``model`` event (one per watched root module) that lists it. Two
+    models trained side by side (a GAN's generator and discriminator) are two networks, not one deep one."""
+    def compute() -> dict[str, int]:
+        out: dict[str, int] = {}
+        for r, ev in enumerate(ctx.run.events("model")):
+            for m in ev.get("modules", []):
+                for p in m.get("params", []):
+                    out.setdefault(p["name"], r)
+        return out
+    return ctx.cached("param_root", compute)
+
+
 def weight_params(ctx: Context, min_numel: int = 16) -> list[str]:
     """Parameters that are weight matrices/kernels (not biases or norms), for ratio checks."""
     def compute() -> list[str]:

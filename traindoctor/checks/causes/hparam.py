@@ -286,6 +286,10 @@ class EpochsTooFew(Check):
     over the last quarter of steps. With two or three evaluations only, each must
     improve on the one before by ``FEW_EVALS_GAIN`` with the training loss still
     falling by ``FEW_EVALS_TRAIN_GAIN``.
+
+    A non-negative validation loss that ended below ``NEAR_FLOOR`` = 2% of its first value passes: 98% of
+    what it could lose is lost, and the relative gains on what is left are large and say nothing (a separable
+    task's loss keeps shrinking by 80-90% an epoch near zero, with the accuracy at 100%).
     """
 
     id = "hparam.epochs_too_few"
@@ -298,6 +302,7 @@ class EpochsTooFew(Check):
     FEW_EVALS_TRAIN_GAIN = 0.15
     MIN_TOTAL_GAIN = 0.05
     TRAIN_TAIL_GAIN = 0.05
+    NEAR_FLOOR = 0.02
 
     def run(self, ctx: Context) -> Outcome:
         tag, st, ev = sig.eval_curve(ctx, "loss")
@@ -310,6 +315,9 @@ class EpochsTooFew(Check):
         evidence = {"train_loss_gain_last_quarter": round(float(tail_gain), 4)}
         if len(ev) < 2:
             return Outcome.passed("no validation curve; not judged from training loss alone")
+        if np.all(ev >= 0) and ev[-1] <= self.NEAR_FLOOR * ev[0]:
+            return Outcome.passed(f"the validation loss ended at {ev[-1]:.3g}, {ev[-1] / max(ev[0], 1e-12):.1%} of its "
+                                  f"first value: near its floor")
         if len(ev) < self.MIN_EVALS:
             # Two or three evaluations: every one still clearly better than the last, and the training loss
             # still falling steeply.
