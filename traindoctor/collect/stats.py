@@ -109,6 +109,32 @@ def tensor_stats(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
     return torch.stack([mean, var.sqrt(), mins, maxs, norms, 1.0 - nonzero / zero_n, nonfinite, numel], 1)
 
 
+def sparse_stats(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
+    """:func:`tensor_stats` rows of sparse tensors (an ``Embedding(sparse=True)``'s gradient), as the dense
+    tensors they stand for, computed from their stored values: the implicit zeros count in the mean, the
+    spread, the zero fraction and the min/max, without ever allocating the dense tensor (a large vocabulary's
+    is gigabytes). All tensors must share one device."""
+    vals = [(t.coalesce() if t.layout == torch.sparse_coo else t).values().reshape(-1) for t in tensors]
+    dev = vals[0].device
+    rows = tensor_stats(vals)
+    f = {k: i for i, k in enumerate(TENSOR_FIELDS)}
+    stored = rows[:, f["numel"]]
+    n = on_device([float(t.numel()) for t in tensors], dev)
+    empty = stored == 0  # nothing stored: all zeros (tensor_stats gives NaN rows for no values)
+    implicit = stored < n
+    norm = torch.where(empty, torch.zeros_like(n), rows[:, f["norm"]])
+    total = torch.where(empty, torch.zeros_like(n), rows[:, f["mean"]] * stored)
+    nonzero = torch.where(empty, torch.zeros_like(n), (1.0 - rows[:, f["zero_frac"]]) * stored)
+    zero = torch.zeros_like(n)
+    mins = torch.where(empty, zero, torch.where(implicit, torch.minimum(rows[:, f["min"]], zero), rows[:, f["min"]]))
+    maxs = torch.where(empty, zero, torch.where(implicit, torch.maximum(rows[:, f["max"]], zero), rows[:, f["max"]]))
+    nn_ = n.clamp_min(1.0)
+    mean = total / nn_
+    var = (norm * norm / nn_ - mean * mean).clamp_min(0.0)
+    nonfinite = torch.where(empty, zero, rows[:, f["nonfinite"]])
+    return torch.stack([mean, var.sqrt(), mins, maxs, norm, 1.0 - nonzero / nn_, nonfinite, n], 1)
+
+
 def norms(tensors: Sequence[torch.Tensor]) -> tuple[torch.Tensor, bool]:
     """The per-step tier: the L2 norms ``[len(tensors), 1]`` from one ``_foreach_norm`` pass, and whether
     every tensor is finite (exact on the CPU, where reading a scalar is free; always True on an

@@ -45,7 +45,7 @@ from . import cause_signals, opgraph, snapshots
 from .plugins import FINITE_OUTPUT
 from . import data as datamod
 from .stats import (_as_float, activation_kind, activation_raw, expand_norm_rows, finish_activation_rows, histogram, input_stats,
-                    norms, change_sample, device_ready, on_device, sums_raw, tensor_stats)
+                    norms, change_sample, device_ready, on_device, sparse_stats, sums_raw, tensor_stats)
 
 _CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
 _LOSS_FUNCTIONS = ("cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
@@ -249,6 +249,7 @@ class Collector:
         self._param_index: dict[int, int] = {}
         self._depth = 0
         self._in_activation_fn = False  # a wrapped functional activation is running
+        self._sparse_grads = False  # a sparse gradient was met: each step splits them from the dense ones
         self._recompute_depth = 0  # > 0: inside a forward that the backward runs again (activation checkpointing)
         self._stack: list[nn.Module] = []
         self._fn_calls: dict[tuple[int, str], int] = {}
@@ -490,11 +491,8 @@ class Collector:
             if info is not None:
                 self._mods[id(root)] = _ModuleInfo(info.name, info.idx, info.kind, True, info.cls)
             return
-        taken = {m.name for m in self._mods.values()}
-        prefix = ""
         named = list(root.named_modules())
-        if any(n in taken for n, _ in named if n):
-            prefix = type(root).__name__ + "."
+        prefix = self._root_prefix(root, named)
         self._roots.append(root)
         modules = []
         for mname, m in named:
@@ -536,6 +534,24 @@ class Collector:
             "trainable_params": sum(p.numel() for p in root.parameters() if p.requires_grad),
         })
         self._record_modes("train")
+
+    def _root_prefix(self, root: nn.Module, named: list[tuple[str, nn.Module]]) -> str:
+        """The prefix of a model's names: none for the first, else the first of ``Class.``, ``Class2.``, ... under
+        which none of its modules, its own name or its parameters is taken by a model met before (two models
+        without children, an embedding table and a linear head, both had a parameter named ``weight``)."""
+        taken = {m.name for m in self._mods.values()}
+        taken_params = set(self._param_names)
+        if not taken and not taken_params:
+            return ""
+        cls = type(root).__name__
+        new = [(n, m) for n, m in named if id(m) not in self._mods]
+        pnames = [n for n, p in root.named_parameters(remove_duplicate=False) if id(p) not in self._param_index]
+        for k in range(1, 1000):
+            prefix = "" if k == 1 else (f"{cls}." if k == 2 else f"{cls}{k - 1}.")
+            keys = {(prefix + n) if n else (prefix.rstrip(".") or cls) for n, _ in new}
+            if not keys & taken and not {prefix + n for n in pnames} & taken_params:
+                return prefix
+        return f"{cls}{id(root)}."
 
     def _add_param(self, p: torch.Tensor, name: str) -> None:
         self._param_index[id(p)] = len(self._params)
@@ -1180,13 +1196,42 @@ class Collector:
             return
         self._grad_norms = []
         for dev, group in _by_device(idxs, self._params).items():
-            rows = self._tensor_rows([self._params[i].grad for i in group])
-            self._keep_grad_norms(group, rows)
-            for k, i in enumerate(group):
-                self._step_grad[i] = rows[k:k + 1]
+            for part, rows in self._grad_rows(group):
+                self._keep_grad_norms(part, rows)
+                for k, i in enumerate(part):
+                    self._step_grad[i] = rows[k:k + 1]
         self._grad_seen = set(idxs)
         if self._hist_due:
             self._histograms("grad", idxs)
+
+    def _grad_rows(self, group: list[int]) -> list[tuple[list[int], torch.Tensor]]:
+        """The rows of these gradients, by parts. Sparse gradients (``Embedding(sparse=True)``), which the dense
+        reductions refuse, are summarised from their stored values as the dense tensors they stand for; the
+        first one met makes every later step split them from the dense ones."""
+        grads = [self._params[i].grad for i in group]
+        if not self._sparse_grads:
+            try:
+                return [(group, self._tensor_rows(grads))]
+            except (NotImplementedError, RuntimeError):
+                if all(g.layout == torch.strided for g in grads):
+                    raise
+                self._sparse_grads = True
+        dense = self._dense_grads(group)
+        sparse = [i for i in group if self._params[i].grad.layout != torch.strided]
+        parts = [(dense, self._tensor_rows([self._params[i].grad for i in dense]))] if dense else []
+        if sparse:
+            t0 = time.perf_counter()
+            rows = sparse_stats([self._params[i].grad for i in sparse])
+            self._spent(self.step, t0)
+            if not self._full and bool(torch.isfinite(rows[:, TENSOR_FIELDS.index("norm")]).all()):
+                rows = rows[:, TENSOR_FIELDS.index("norm")][:, None]  # the per-step tier: norms only
+            parts.append((sparse, rows))
+        return parts
+
+    def _dense_grads(self, idxs: list[int]) -> list[int]:
+        if not self._sparse_grads:
+            return idxs
+        return [i for i in idxs if self._params[i].grad.layout == torch.strided]
 
     def _keep_grad_norms(self, group: list[int], rows: torch.Tensor) -> None:
         self._grad_norms.append((group, rows[:, TENSOR_FIELDS.index("norm") if rows.shape[1] > 1 else 0]))
@@ -1225,7 +1270,10 @@ class Collector:
         self._register_optimizer(opt)
         self._announce_optimizer(opt)
         i = self._opt_index[id(opt)]
-        if self._step_open and self._step_complete():  # LBFGS: every backward runs inside step(closure)
+        # this optimizer's second step since the step began starts the next one (LBFGS: every backward runs
+        # inside step(closure)); another optimizer's first is part of this step, also when the collector met
+        # it only now (optimizers built before watch(): the second one's step was counted one step late)
+        if self._step_open and id(opt) in self._stepped and self._step_complete():
             self._end_step()
         if not self._step_open:  # an optimizer step with no backward before it
             self._begin_step()
@@ -1251,12 +1299,12 @@ class Collector:
 
     def _grads_for(self, opt: Any, i: int) -> None:
         idxs = [j for j in self._opt_params.get(i, []) if self._params[j].grad is not None
-                and self._params[j].grad.is_floating_point() and not self._params[j].grad.is_sparse]
+                and self._params[j].grad.is_floating_point()]
         self._grad_seen.update(idxs)
         for dev, group in _by_device(idxs, self._params).items():
-            rows = self._tensor_rows([self._params[j].grad for j in group])
-            self._keep_grad_norms(group, rows)
-            self._table("grad", self.step, group, rows)
+            for part, rows in self._grad_rows(group):
+                self._keep_grad_norms(part, rows)
+                self._table("grad", self.step, part, rows)
         if self._hist_due and idxs:
             self._histograms("grad", idxs)
 
