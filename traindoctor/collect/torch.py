@@ -20,6 +20,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import functools
+import inspect
 import math
 import os
 import platform
@@ -54,6 +55,35 @@ _FUNCTIONAL_ACTIVATIONS = (("relu", F, "relu"), ("relu", torch, "relu"), ("sigmo
                            ("tanh", torch, "tanh"), ("sigmoid", F, "sigmoid"), ("tanh", F, "tanh"))
 _ACTIVATION_MODULES = ("ReLU", "ReLU6", "Sigmoid", "Tanh", "Hardtanh", "Softsign", "Hardsigmoid", "LeakyReLU",
                        "GELU", "SiLU", "ELU")
+
+
+def _script_as_original(wrapped: Callable, orig: Callable) -> None:
+    """TorchScript compiles the original where the code it scripts calls our wrapper of a torch function
+    (``torch.jit.script(model)`` failed on every module calling torch.tanh or F.relu while the collector was
+    installed: it tried to compile the wrapper, and inspect found no source for the builtin it wraps). A builtin
+    op is registered under the op of the original; a Python function is marked the way
+    ``torch.jit._script_if_tracing`` marks its wrappers, which scripting replaces with ``__original_fn``."""
+    try:
+        from torch.jit import _builtins
+
+        op = _builtins._find_builtin(orig)
+        if op is not None:
+            _builtins._register_builtin(wrapped, op)  # removed by uninstall: the id may be reused once it is gone
+        elif inspect.isfunction(orig):
+            setattr(wrapped, "__original_fn", orig)
+            setattr(wrapped, "__script_if_tracing_wrapper", True)
+    except Exception:  # a TorchScript without these: scripting a model fails as it did, the recording does not
+        pass
+
+
+def _forget_script_builtin(wrapped: Callable) -> None:
+    try:
+        from torch.jit import _builtins
+
+        if _builtins._builtin_table is not None:
+            _builtins._builtin_table.pop(id(wrapped), None)
+    except Exception:
+        pass
 
 
 @dataclass
@@ -136,11 +166,19 @@ def _is_compiling_fn() -> Callable[[], bool]:
     return f
 
 
-#: True while TorchDynamo traces (``torch.compile``): the hooks and wrappers then step aside at once, so
-#: that the compiled graph holds none of their Python (tracing it broke the script: dynamo cannot follow
-#: the collector's state) and the compiled code runs as it would without traindoctor. Activations inside
-#: a compiled module are therefore not recorded; its root output, weights, gradients and loss are.
-_compiling = _is_compiling_fn()
+_is_compiling = _is_compiling_fn()
+_functorch_stack = getattr(getattr(torch._C, "_functorch", None), "peek_interpreter_stack", None) or (lambda: None)
+
+
+def _compiling() -> bool:
+    """True while TorchDynamo traces (``torch.compile``) or inside a torch.func transform (``vmap``, ``grad``,
+    ``jacrev``: per-sample gradients through ``functional_call``). The hooks and wrappers then step aside at
+    once. Compiled: the graph holds none of their Python (tracing it broke the script: dynamo cannot follow
+    the collector's state) and the compiled code runs as it would without traindoctor; activations inside a
+    compiled module are therefore not recorded, its root output, weights, gradients and loss are. In a
+    transform the tensors are batched or wrapped stand-ins with no storage: reading them failed and switched
+    the activation recording and the debugger off for the rest of the run."""
+    return _is_compiling() or _functorch_stack() is not None
 
 def _eager(module: Any) -> Any:
     """The module that ``torch.compile(module)`` wrapped (an ``OptimizedModule``'s ``_orig_mod``), else itself."""
@@ -459,6 +497,7 @@ class Collector:
             # when it builds the table and when it meets the function in traced code (our wrapper steps aside
             # while compiling anyway).
             wrapped._torchdynamo_inline = orig  # type: ignore[attr-defined]
+            _script_as_original(wrapped, orig)
         setattr(owner, attr, wrapped)
         self._patches.append((owner, attr, orig))
 
@@ -471,6 +510,9 @@ class Collector:
         self._handles.clear()
         warnings.filters[:] = [f for f in warnings.filters if getattr(f[1], "pattern", None) != _COMPILE_HOOK_WARNING]
         for owner, attr, orig in reversed(self._patches):
+            wrapped = getattr(owner, attr, None)
+            if getattr(wrapped, "__wrapped_by_traindoctor__", None) is orig:
+                _forget_script_builtin(wrapped)
             setattr(owner, attr, orig)
         self._patches.clear()
 
