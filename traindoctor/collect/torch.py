@@ -180,6 +180,9 @@ def _compiling() -> bool:
     the activation recording and the debugger off for the rest of the run."""
     return _is_compiling() or _functorch_stack() is not None
 
+_is_lazy = getattr(nn.parameter, "is_lazy", lambda p: False)
+
+
 def _eager(module: Any) -> Any:
     """The module that ``torch.compile(module)`` wrapped (an ``OptimizedModule``'s ``_orig_mod``), else itself."""
     if type(module).__name__ == "OptimizedModule" and type(module).__module__.startswith("torch._dynamo"):
@@ -287,6 +290,7 @@ class Collector:
         self._param_index: dict[int, int] = {}
         self._depth = 0
         self._in_activation_fn = False  # a wrapped functional activation is running
+        self._lazy_roots: dict[int, nn.Module] = {}  # models with lazy modules, registered once they have shapes
         self._sparse_grads = False  # a sparse gradient was met: each step splits them from the dense ones
         self._recompute_depth = 0  # > 0: inside a forward that the backward runs again (activation checkpointing)
         self._stack: list[nn.Module] = []
@@ -533,6 +537,13 @@ class Collector:
             if info is not None:
                 self._mods[id(root)] = _ModuleInfo(info.name, info.idx, info.kind, True, info.cls)
             return
+        if any(_is_lazy(p) for p in root.parameters()):
+            # nn.LazyLinear & co.: shapes come with the first forward. The model is registered at the next
+            # one (the first training forward's activations are not recorded), or when that forward ends;
+            # reading the shape of an uninitialised parameter raised and switched the graph recording off
+            self._lazy_roots[id(root)] = root
+            return
+        self._lazy_roots.pop(id(root), None)
         named = list(root.named_modules())
         prefix = self._root_prefix(root, named)
         self._roots.append(root)
@@ -704,6 +715,8 @@ class Collector:
             self._depth -= 1
             if self._depth == 0 and not self._replaying:
                 opgraph.on_root_exit(self, module)
+                if self._lazy_roots and id(module) in self._lazy_roots:  # its lazy modules have their shapes now
+                    self._guarded("graph", self._register_root, module)
         if self._replaying:
             info = self._mods.get(id(module))
             if info is not None and info.record:
@@ -1225,7 +1238,8 @@ class Collector:
             return
         if len(self._grad_seen) == len(self._params) and not self._missing_grad_reported:
             return  # the common step: every parameter got its gradient, and nothing was reported missing
-        trainable = {i for i, p in enumerate(self._params) if p.requires_grad}
+        # complex parameters (spectral layers) are not summarised: their gradients are not looked for either
+        trainable = {i for i, p in enumerate(self._params) if p.requires_grad and p.is_floating_point()}
         missing = frozenset(trainable - self._grad_seen) if self._grad_seen or not self._optimizers else frozenset()
         if self._grad_seen and missing != self._missing_grad_reported and (missing or self._missing_grad_reported):
             self._missing_grad_reported = missing
