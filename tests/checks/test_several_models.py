@@ -36,3 +36,51 @@ def test_a_gans_generator_is_not_compared_with_its_discriminator(run_script):
     assert vanishing["status"] == "pass", [(f["id"], f["title"]) for f in report["findings"]]
     keys = open_run(str(run_dir)).table("grad").keys  # the second Sequential's root name is taken: Sequential2
     assert {"0.weight", "2.weight", "Sequential2.0.weight", "Sequential2.2.weight"} <= set(keys), keys
+
+
+PHASES = """
+import torch
+from torch import nn
+import torch.nn.functional as F
+torch.manual_seed(0)
+X = torch.randn(1024, 20); Y = (X[:, :4].sum(1) > 0).long()
+teacher = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 2))
+ot = torch.optim.Adam(teacher.parameters(), 1e-3)
+for i in range(0, 1024, 64):  # 16 steps: the teacher first
+    l = F.cross_entropy(teacher(X[i:i + 64]), Y[i:i + 64]); ot.zero_grad(); l.backward(); ot.step()
+teacher.eval()
+backbone = nn.Sequential(nn.Linear(20, 16), nn.ReLU())
+student = nn.Sequential(backbone, nn.Linear(16, 2))
+for p in backbone.parameters():
+    p.requires_grad_(False)
+opt = torch.optim.SGD(student[1].parameters(), lr=0.05, momentum=0.9)
+for epoch in range(3):  # 48 steps: the student, its backbone unfrozen for the last 16
+    if epoch == 2:
+        for p in backbone.parameters():
+            p.requires_grad_(True)
+        opt.add_param_group({"params": backbone.parameters(), "lr": 0.01})
+    for i in range(0, 1024, 64):
+        with torch.no_grad():
+            t = teacher(X[i:i + 64])
+        s = student(X[i:i + 64])
+        loss = F.cross_entropy(s, Y[i:i + 64]) + F.kl_div(F.log_softmax(s, 1), F.softmax(t, 1), reduction="batchmean")
+        opt.zero_grad(); loss.backward(); opt.step()
+"""
+
+
+def test_a_teacher_then_a_student_with_a_backbone_unfrozen_later(run_script):
+    """The teacher's optimizer stopped stepping: every later step waited for it, and the student's 48 steps were
+    counted as one. The backbone's parameters, added with opt.add_param_group, had no gradient recorded, and
+    the layer frozen at first read as 'frozen and never trains' (an error)."""
+    proc, run_dir = run_script(PHASES)
+    assert proc.returncode == 0, proc.stderr
+    run = open_run(str(run_dir))
+    g = run.table("grad")
+    assert len(set(g.step.tolist())) == 64, sorted(set(g.step.tolist()))
+    backbone = [k for k in g.keys if k.endswith("0.0.weight")]
+    assert len(backbone) == 1, g.keys
+    steps = sorted(set(g.step[g.key == g.keys.index(backbone[0])].tolist()))
+    assert steps[0] in (47, 48) and steps[-1] == 63, steps  # from the unfreezing on (a step either side)
+    report = doctor_json(run_dir)
+    frozen = next(c for c in report["checklist"] if c["id"] == "graph.frozen_weights")
+    assert frozen["status"] == "pass", [(f["id"], f["title"]) for f in report["findings"]]

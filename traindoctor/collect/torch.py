@@ -290,6 +290,7 @@ class Collector:
         self._param_index: dict[int, int] = {}
         self._depth = 0
         self._in_activation_fn = False  # a wrapped functional activation is running
+        self._opt_ngroups: dict[int, int] = {}  # param groups of each optimizer when it was announced
         self._lazy_roots: dict[int, nn.Module] = {}  # models with lazy modules, registered once they have shapes
         self._sparse_grads = False  # a sparse gradient was met: each step splits them from the dense ones
         self._recompute_depth = 0  # > 0: inside a forward that the backward runs again (activation checkpointing)
@@ -621,8 +622,13 @@ class Collector:
     def _announce_optimizer(self, opt: Any) -> None:
         i = self._opt_index[id(opt)]
         if i in self._opt_announced:
-            return
+            if len(opt.param_groups) == self._opt_ngroups.get(i):
+                return
+            # opt.add_param_group (a backbone unfrozen for fine-tuning): the new group's parameters are recorded
+            # from now on, and a new optimizer event lists them (their gradients were not recorded at all)
+            self._groups = None
         self._opt_announced.add(i)
+        self._opt_ngroups[i] = len(opt.param_groups)
         groups = []
         idxs = []
         for g in opt.param_groups:
@@ -1329,7 +1335,11 @@ class Collector:
         # this optimizer's second step since the step began starts the next one (LBFGS: every backward runs
         # inside step(closure)); another optimizer's first is part of this step, also when the collector met
         # it only now (optimizers built before watch(): the second one's step was counted one step late)
-        if self._step_open and id(opt) in self._stepped and self._step_complete():
+        if self._step_open and id(opt) in self._stepped:
+            if not self._step_complete():
+                # it steps again before the step's other optimizers did: they no longer step (a teacher trained
+                # first, then a student), and every later step would have waited for them (one step per phase)
+                self._active_opts = set(self._stepped)
             self._end_step()
         if not self._step_open:  # an optimizer step with no backward before it
             self._begin_step()

@@ -53,6 +53,8 @@ class FrozenWeights(Check):
     tells frozen *random* weights (still exactly PyTorch's default initialisation,
     which a pretrained layer never is) from frozen trained ones, and treats a frozen
     output head as an error either way: nothing else can map features to classes.
+    A layer frozen at first and trained later (a backbone unfrozen after a few epochs,
+    ``opt.add_param_group``) got gradients: it is not frozen.
     """
 
     id = "graph.frozen_weights"
@@ -76,7 +78,13 @@ class FrozenWeights(Check):
             elif in_opt is not None and name not in in_opt:
                 frozen.setdefault(p["module"], []).append(name)
                 how[p["module"]] = "in no optimizer param group"
+        unfrozen = _trained_later(ctx, [n for names in frozen.values() for n in names])
+        if unfrozen:
+            frozen = {m: names for m, names in frozen.items() if not any(n in unfrozen for n in names)}
         if not frozen:
+            if unfrozen:
+                first = min(unfrozen.values())
+                return Outcome.passed(f"{len(unfrozen)} parameter(s) frozen at first were trained from step {first} on")
             return Outcome.passed("every layer's weights are trainable and handed to an optimizer")
         random_frozen, head_frozen = [], []
         for mod, names in frozen.items():
@@ -114,6 +122,22 @@ class FrozenWeights(Check):
                    f"optimizer (e.g. torch.optim.Adam(model.parameters()) rather than a subset).",
             explains=_NOT_UPDATING,
             plots={f"{first} weight norm": {"table": "weight", "key": first, "field": "norm"}}))
+
+
+def _trained_later(ctx: Context, names: list[str]) -> dict[str, int]:
+    """Of these parameters, those that got a non-zero gradient at some step, with the first such step."""
+    g = ctx.run.table("grad")
+    if not len(g) or not names:
+        return {}
+    norm = g.col("norm")
+    out = {}
+    for n in names:
+        if n not in g.keys:
+            continue
+        rows = np.nonzero((g.key == g.keys.index(n)) & np.isfinite(norm) & (norm > 0))[0]
+        if len(rows):
+            out[n] = int(g.step[rows].min())
+    return out
 
 
 _TYING_CLASSES = {"Embedding", "Linear"}
