@@ -34,8 +34,45 @@ def test_a_gans_generator_is_not_compared_with_its_discriminator(run_script):
     report = doctor_json(run_dir)
     vanishing = next(c for c in report["checklist"] if c["id"] == "grad.vanishing")
     assert vanishing["status"] == "pass", [(f["id"], f["title"]) for f in report["findings"]]
-    keys = open_run(str(run_dir)).table("grad").keys  # the second Sequential's root name is taken: Sequential2
+    run = open_run(str(run_dir))
+    keys = run.table("grad").keys  # the second Sequential's root name is taken: Sequential2
     assert {"0.weight", "2.weight", "Sequential2.0.weight", "Sequential2.2.weight"} <= set(keys), keys
+
+
+def test_a_gans_two_losses_are_two_series_and_not_judged_for_convergence(run_script):
+    """D's and G's losses were averaged into one training loss that swings by design: loss.oscillating and
+    loss.not_converging warned on a healthy GAN. Each optimizer's own loss is now a series of its own, and the
+    convergence checks say why they do not judge the run."""
+    proc, run_dir = run_script(GAN)
+    assert proc.returncode == 0, proc.stderr
+    run = open_run(str(run_dir))
+    g, d = run.scalar("train/loss_opt0"), run.scalar("train/loss_opt1")  # og was built first
+    assert len(d) >= 60 and list(d.step) == list(g.step)
+    assert d.value[0] > 1.0 > g.value[0]  # D's two BCE terms, G's one: each its own
+    total = run.scalar("train/loss")
+    at = {int(s): v for s, v in zip(total.step, total.value)}
+    assert all(abs(at[int(s)] - (a + b) / 2) < 1e-5 for s, a, b in zip(d.step, d.value, g.value))
+    status = {c["id"]: (c["status"], c["note"]) for c in doctor_json(run_dir)["checklist"]}
+    for cid in ("loss.not_converging", "loss.oscillating"):
+        assert status[cid][0] == "not_checked" and "2 optimizers" in status[cid][1], status[cid]
+    assert status["loss.nan_inf"][0] == "pass"  # the rest of the loss checks still run
+
+
+def test_one_optimizer_gets_no_per_optimizer_series(run_script):
+    proc, run_dir = run_script("""
+import torch
+from torch import nn
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1)); opt = torch.optim.SGD(model.parameters(), 0.05)
+X = torch.randn(256, 4); Y = X.sum(1, keepdim=True)
+for i in range(0, 256, 16):
+    for k in range(2):  # gradient accumulation: two backward calls, one optimizer step
+        loss = ((model(X[i + 8 * k:i + 8 * k + 8]) - Y[i + 8 * k:i + 8 * k + 8]) ** 2).mean() / 2
+        loss.backward()
+    opt.step(); opt.zero_grad()
+""")
+    assert proc.returncode == 0, proc.stderr
+    assert not [t for t in open_run(str(run_dir)).scalar_tags() if t.startswith("train/loss_opt")]
 
 
 PHASES = """

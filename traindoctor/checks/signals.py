@@ -125,6 +125,21 @@ def _row(table, i: int) -> dict[str, float]:
     return {f: float(table.values[i, j]) for j, f in enumerate(table.fields)}
 
 
+def loss_players(ctx: Context) -> list[str]:
+    """The per-optimizer loss series (``train/loss_opt{i}``) of a run whose steps have several optimizers each
+    stepping on its own loss (a GAN's discriminator and generator): empty for every other run."""
+    return ctx.cached("loss_players", lambda: sorted(t for t in ctx.run.scalar_tags() if t.startswith("train/loss_opt")))
+
+
+def adversarial_note(ctx: Context) -> str | None:
+    """Why a convergence check of the training loss does not judge this run, or None."""
+    players = loss_players(ctx)
+    if len(players) < 2:
+        return None
+    return (f"{len(players)} optimizers each step on a loss of their own every step (adversarial training such as "
+            f"a GAN): their losses are not expected to settle; judge the run by a metric logged with td.log")
+
+
 def loss_blown(ctx: Context) -> bool:
     return any(f.id in ("loss.nan_inf", "loss.blowup") for f in ctx.findings)
 

@@ -11,8 +11,8 @@ import math
 import numpy as np
 
 from .base import Check, Context, Finding, Outcome, register, sig
-from .signals import (EMBEDDING_CLASSES, finite, first_nonfinite_step, head_tail, loss_blown, module_forward_order,
-                      nonfinite_origin, param_module, param_root, weight_params, windows)
+from .signals import (EMBEDDING_CLASSES, adversarial_note, finite, first_nonfinite_step, head_tail, loss_blown,
+                      module_forward_order, nonfinite_origin, param_module, param_root, weight_params, windows)
 
 
 def _window_median_noise(values: np.ndarray, k: int) -> float:
@@ -133,6 +133,9 @@ class LossNotConverging(Check):
     MIN_STEPS = 30
 
     def run(self, ctx: Context) -> Outcome:
+        players = adversarial_note(ctx)
+        if players:
+            return Outcome.not_checked(players)
         fin = finite(ctx.loss)
         if len(fin) < self.MIN_STEPS:
             return Outcome.not_checked(f"only {len(fin)} finite loss values (needs {self.MIN_STEPS})")
@@ -186,6 +189,9 @@ class LossOscillating(Check):
     SPIKE_SPREAD = 1.5
 
     def run(self, ctx: Context) -> Outcome:
+        players = adversarial_note(ctx)
+        if players:
+            return Outcome.not_checked(players)
         fin = finite(ctx.loss)
         if len(fin) < self.MIN_STEPS:
             return Outcome.not_checked(f"only {len(fin)} finite loss values (needs {self.MIN_STEPS})")

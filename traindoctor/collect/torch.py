@@ -314,6 +314,9 @@ class Collector:
         self._step_t0 = 0.0
         self._step_time_ema: float | None = None
         self._losses: list[torch.Tensor] = []
+        # the losses of this step by the optimizer that stepped on them (a GAN: D's loss, then G's)
+        self._opt_losses: dict[int, list[torch.Tensor]] = {}
+        self._loss_mark = 0  # the first of self._losses that no optimizer stepped on yet
         self._train_correct: list[tuple[torch.Tensor, int]] = []
         self._pending_correct: list[tuple[torch.Tensor, int]] = []
         # (module index, raw reductions or, between full steps, the output's sum, numel, sampled numel)
@@ -1196,6 +1199,9 @@ class Collector:
         if self._losses:
             loss = torch.stack(self._losses).mean() if len(self._losses) > 1 else self._losses[0]
             self._scalar(step, "train/loss", loss)
+            if len(self._opt_losses) > 1:  # several optimizers, each on its own loss: one series each
+                for i, own in self._opt_losses.items():
+                    self._scalar(step, f"train/loss_opt{i}", torch.stack(own).mean() if len(own) > 1 else own[0])
         if self._train_correct:
             parts = self._train_correct
             n = sum(k for _, k in parts)
@@ -1231,6 +1237,7 @@ class Collector:
             self._schedule_histograms(self._step_time_ema)
         self._scalar(step, "perf/step_time", dt)
         self._losses, self._train_correct, self._step_act, self._step_grad = [], [], [], {}
+        self._opt_losses, self._loss_mark = {}, 0
         self._active_opts |= self._stepped
         self.step += 1
         self._step_open = False
@@ -1356,6 +1363,9 @@ class Collector:
             if self._opt_hparams.get((i, j)) != hp:
                 self._opt_hparams[(i, j)] = hp
                 self.writer.put_json({"kind": "hparams", "optimizer": i, "group": j, "step": self.step, **hp})
+        if len(self._losses) > self._loss_mark:  # the losses since the last optimizer step are this one's
+            self._opt_losses.setdefault(i, []).extend(self._losses[self._loss_mark:])
+            self._loss_mark = len(self._losses)
         if self.options.grads and "grad" not in self._disabled:
             self._guarded("grad", self._grads_for, opt, i)
         if self.plugins:  # step plugins
