@@ -17,7 +17,7 @@ class _Block(nn.Module):
         self.fc = nn.Linear(d, d)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + torch.sigmoid(F.relu(self.fc(x)))  # F.relu calls torch.relu: both are wrapped
+        return x + torch.sigmoid(F.relu(self.fc(x)))  # F.relu calls torch.relu, which is wrapped
 
 
 class _Net(nn.Module):
@@ -64,3 +64,37 @@ def test_checkpointed_segments_recomputed_in_the_backward_are_not_recorded_again
             continue
         assert s.step.tolist() == list(range(12)), key  # one row per step (the recompute doubled them)
         np.testing.assert_allclose(s.value, plain.series(key, "mean").value, rtol=1e-5, atol=1e-7)
+
+
+def test_f_relu_keeps_its_identity_and_in_place_relu_is_recorded(run_script):
+    """torch compares F.relu by identity: TransformerEncoderLayer(activation=F.relu) takes its fast path (and
+    TransformerEncoder its nested tensors) only when `activation is F.relu`. With F.relu wrapped, a model built
+    under traindoctor ran the slow path. F.relu is no longer wrapped; torch.relu and torch.relu_, which it
+    calls, are, so a functional ReLU, in place or not, is still recorded once."""
+    proc, run_dir = run_script("""
+import torch
+from torch import nn
+import torch.nn.functional as F
+layer = nn.TransformerEncoderLayer(16, 2, 32, batch_first=True)
+enc = nn.TransformerEncoder(layer, 1, enable_nested_tensor=True)
+print("fast", bool(layer.activation_relu_or_gelu), enc.use_nested_tensor)
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__(); self.a = nn.Linear(8, 8); self.b = nn.Linear(8, 2)
+    def forward(self, x):
+        return self.b(F.relu(self.a(x), inplace=True))
+
+torch.manual_seed(0)
+model = Net(); opt = torch.optim.SGD(model.parameters(), lr=0.1)
+X = torch.randn(64, 8); y = (X[:, 0] > 0).long()
+for i in range(0, 64, 16):
+    loss = F.cross_entropy(model(X[i:i + 16]), y[i:i + 16]); opt.zero_grad(); loss.backward(); opt.step()
+""")
+    assert proc.returncode == 0, proc.stderr
+    assert "fast True True" in proc.stdout
+    act = TDRun(run_dir).table("activation")
+    rows = np.nonzero(act.key == act.keys.index("Net.relu[0]"))[0]
+    steps = act.step[rows].tolist()
+    assert steps and len(steps) == len(set(steps))  # the in-place ReLU, once per recorded step
+    assert "Net.relu[1]" not in act.keys

@@ -51,7 +51,11 @@ from .stats import (_as_float, activation_kind, activation_raw, expand_norm_rows
 _CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
 _LOSS_FUNCTIONS = ("cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
                    "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "poisson_nll_loss")
-_FUNCTIONAL_ACTIVATIONS = (("relu", F, "relu"), ("relu", torch, "relu"), ("sigmoid", torch, "sigmoid"),
+#: F.relu itself is not wrapped: it calls torch.relu (torch.relu_ in place), which is, and torch compares it by
+#: identity (TransformerEncoderLayer's `activation is F.relu` chose its fast path; with F.relu wrapped, a model
+#: built under traindoctor ran the slow path and warned that nested tensors were off). F.tanh and F.sigmoid call
+#: Tensor methods, so they are wrapped themselves.
+_FUNCTIONAL_ACTIVATIONS = (("relu", torch, "relu"), ("relu", torch, "relu_"), ("sigmoid", torch, "sigmoid"),
                            ("tanh", torch, "tanh"), ("sigmoid", F, "sigmoid"), ("tanh", F, "tanh"))
 _ACTIVATION_MODULES = ("ReLU", "ReLU6", "Sigmoid", "Tanh", "Hardtanh", "Softsign", "Hardsigmoid", "LeakyReLU",
                        "GELU", "SiLU", "ELU")
