@@ -108,9 +108,17 @@ def _instability(ctx: Context) -> dict | None:
     return out if unstable else None
 
 
-def _train_epochs(ctx: Context) -> int:
+def _train_epochs(ctx: Context) -> int | None:
+    """Epochs of the training DataLoader, or None when the script feeds its batches without one (slices of a
+    tensor): epochs are then unknown, and said in steps (they read "1 epoch" whatever the script did)."""
     train = {ev["loader"] for ev in sig.loaders(ctx, "train")}
+    if not train:
+        return None
     return max((e.get("epoch", 0) for e in sig.events(ctx, "epoch") if e.get("loader") in train), default=0) + 1
+
+
+def _steps(ctx: Context) -> int:
+    return int(len(sig.finite_loss(ctx)[0]))
 
 
 def _other_causes(ctx: Context, ids: tuple[str, ...]) -> list[str]:
@@ -347,12 +355,14 @@ class EpochsTooFew(Check):
                                                   "was found", severity="info", confidence=0.3,
                                          location="epochs", evidence={**evidence, "other_causes": others}))
         epochs = _train_epochs(ctx)
+        length, longer = (f"{epochs} epoch(s)", f"{2 * epochs} epochs") if epochs else \
+            (f"{_steps(ctx)} steps", f"{2 * _steps(ctx)} steps")
         return Outcome.found(Finding(
-            self.id, f"Training stopped after {epochs} epoch(s) while the validation loss was still falling "
+            self.id, f"Training stopped after {length} while the validation loss was still falling "
                      f"({late_share:.0%} of its decrease, or gain, at the last evaluation(s))",
             severity="warning", confidence=0.5, location="epochs", step=int(st[-1]),
-            evidence={**evidence, "epochs": epochs, "early_update_ratio_median": ratio},
-            advice=f"Train longer (at least {2 * epochs} epochs) with early stopping on the validation loss, "
+            evidence={**evidence, "epochs": epochs, "steps": _steps(ctx), "early_update_ratio_median": ratio},
+            advice=f"Train longer (at least {longer}) with early stopping on the validation loss, "
                    f"and keep the best checkpoint.",
             explains=["fit.underfitting", "loss.not_converging"],
             plots={"validation loss": tag, "train loss": "train/loss"}))
@@ -390,13 +400,13 @@ class EpochsTooMany(Check):
                 (acc_drop is not None and acc_drop < self.ACC_DROP):
             return Outcome.passed(f"best validation loss at evaluation {best + 1} of {len(ev)}")
         epochs = _train_epochs(ctx)
-        best_epoch = max(1, round((best + 1) * epochs / len(ev)))
+        stop = f"around epoch {max(1, round((best + 1) * epochs / len(ev)))}" if epochs else f"around step {int(st[best])}"
         return Outcome.found(Finding(
             self.id, f"Validation loss was best at step {int(st[best])} (evaluation {best + 1} of {len(ev)}) and "
                      f"is {worse:.0%} worse at the end",
             severity="warning", confidence=0.7, location="epochs", step=int(st[best]),
             evidence={**evidence, "epochs": epochs},
-            advice=f"Stop around epoch {best_epoch} (early stopping on the validation loss with a patience of a "
+            advice=f"Stop {stop} (early stopping on the validation loss with a patience of a "
                    f"few evaluations) and keep the best checkpoint; or add regularisation.",
             explains=["fit.overfitting", "loss.zero"],
             plots={"validation loss": tag, "train loss": "train/loss"}))
