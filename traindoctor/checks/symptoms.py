@@ -133,9 +133,9 @@ class LossNotConverging(Check):
     MIN_STEPS = 30
 
     def run(self, ctx: Context) -> Outcome:
-        players = adversarial_note(ctx)
-        if players:
-            return Outcome.not_checked(players)
+        note = adversarial_note(ctx)
+        if note:
+            return Outcome.not_checked(note)
         fin = finite(ctx.loss)
         if len(fin) < self.MIN_STEPS:
             return Outcome.not_checked(f"only {len(fin)} finite loss values (needs {self.MIN_STEPS})")
@@ -189,9 +189,9 @@ class LossOscillating(Check):
     SPIKE_SPREAD = 1.5
 
     def run(self, ctx: Context) -> Outcome:
-        players = adversarial_note(ctx)
-        if players:
-            return Outcome.not_checked(players)
+        note = adversarial_note(ctx)
+        if note:
+            return Outcome.not_checked(note)
         fin = finite(ctx.loss)
         if len(fin) < self.MIN_STEPS:
             return Outcome.not_checked(f"only {len(fin)} finite loss values (needs {self.MIN_STEPS})")

@@ -122,10 +122,10 @@ def sparse_stats(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
     n = on_device([float(t.numel()) for t in tensors], dev)
     empty = stored == 0  # nothing stored: all zeros (tensor_stats gives NaN rows for no values)
     implicit = stored < n
-    norm = torch.where(empty, torch.zeros_like(n), rows[:, f["norm"]])
-    total = torch.where(empty, torch.zeros_like(n), rows[:, f["mean"]] * stored)
-    nonzero = torch.where(empty, torch.zeros_like(n), (1.0 - rows[:, f["zero_frac"]]) * stored)
     zero = torch.zeros_like(n)
+    norm = torch.where(empty, zero, rows[:, f["norm"]])
+    total = torch.where(empty, zero, rows[:, f["mean"]] * stored)
+    nonzero = torch.where(empty, zero, (1.0 - rows[:, f["zero_frac"]]) * stored)
     mins = torch.where(empty, zero, torch.where(implicit, torch.minimum(rows[:, f["min"]], zero), rows[:, f["min"]]))
     maxs = torch.where(empty, zero, torch.where(implicit, torch.maximum(rows[:, f["max"]], zero), rows[:, f["max"]]))
     nn_ = n.clamp_min(1.0)

@@ -21,6 +21,7 @@ import atexit
 import contextlib
 import functools
 import inspect
+import itertools
 import math
 import os
 import platform
@@ -184,6 +185,7 @@ def _compiling() -> bool:
     the activation recording and the debugger off for the rest of the run."""
     return _is_compiling() or _functorch_stack() is not None
 
+
 _is_lazy = getattr(nn.parameter, "is_lazy", lambda p: False)
 
 
@@ -294,7 +296,7 @@ class Collector:
         self._param_index: dict[int, int] = {}
         self._depth = 0
         self._in_activation_fn = False  # a wrapped functional activation is running
-        self._opt_ngroups: dict[int, int] = {}  # param groups of each optimizer when it was announced
+        self._opt_ngroups: dict[int, int] = {}  # each announced optimizer's param groups when it was announced
         self._lazy_roots: dict[int, nn.Module] = {}  # models with lazy modules, registered once they have shapes
         self._sparse_grads = False  # a sparse gradient was met: each step splits them from the dense ones
         self._recompute_depth = 0  # > 0: inside a forward that the backward runs again (activation checkpointing)
@@ -304,7 +306,6 @@ class Collector:
         self._optimizers: list[Any] = []
         self._opt_index: dict[int, int] = {}
         self._opt_params: dict[int, list[int]] = {}
-        self._opt_announced: set[int] = set()
         self._opt_hparams: dict[tuple[int, int], dict] = {}
         #: per (optimizer, group): the group's keys and values as last read, and their _hparams
         self._opt_hparams_raw: dict[tuple[int, int], tuple[list, list, dict]] = {}
@@ -605,14 +606,14 @@ class Collector:
         if not taken and not taken_params:
             return ""
         cls = type(root).__name__
-        new = [(n, m) for n, m in named if id(m) not in self._mods]
+        mnames = [n for n, m in named if id(m) not in self._mods]
         pnames = [n for n, p in root.named_parameters(remove_duplicate=False) if id(p) not in self._param_index]
-        for k in range(1, 1000):
+        for k in itertools.count(1):  # finitely many names are taken: some prefix is free
             prefix = "" if k == 1 else (f"{cls}." if k == 2 else f"{cls}{k - 1}.")
-            keys = {(prefix + n) if n else (prefix.rstrip(".") or cls) for n, _ in new}
+            keys = {(prefix + n) if n else (prefix.rstrip(".") or cls) for n in mnames}
             if not keys & taken and not {prefix + n for n in pnames} & taken_params:
                 return prefix
-        return f"{cls}{id(root)}."
+        raise AssertionError("unreachable")
 
     def _add_param(self, p: torch.Tensor, name: str) -> None:
         self._param_index[id(p)] = len(self._params)
@@ -628,13 +629,10 @@ class Collector:
 
     def _announce_optimizer(self, opt: Any) -> None:
         i = self._opt_index[id(opt)]
-        if i in self._opt_announced:
-            if len(opt.param_groups) == self._opt_ngroups.get(i):
-                return
-            # opt.add_param_group (a backbone unfrozen for fine-tuning): the new group's parameters are recorded
-            # from now on, and a new optimizer event lists them (their gradients were not recorded at all)
-            self._groups = None
-        self._opt_announced.add(i)
+        if self._opt_ngroups.get(i) == len(opt.param_groups):
+            return
+        # first met, or grown by opt.add_param_group (a backbone unfrozen for fine-tuning): the new group's
+        # parameters are recorded from now on, and a new optimizer event lists them
         self._opt_ngroups[i] = len(opt.param_groups)
         groups = []
         idxs = []
@@ -1289,22 +1287,14 @@ class Collector:
                 if all(g.layout == torch.strided for g in grads):
                     raise
                 self._sparse_grads = True
-        dense = self._dense_grads(group)
+        dense = [i for i in group if self._params[i].grad.layout == torch.strided]
         sparse = [i for i in group if self._params[i].grad.layout != torch.strided]
         parts = [(dense, self._tensor_rows([self._params[i].grad for i in dense]))] if dense else []
-        if sparse:
+        if sparse:  # full rows every step: they cost what the norms do, and reading a finite flag would sync
             t0 = time.perf_counter()
-            rows = sparse_stats([self._params[i].grad for i in sparse])
+            parts.append((sparse, sparse_stats([self._params[i].grad for i in sparse])))
             self._spent(self.step, t0)
-            if not self._full and bool(torch.isfinite(rows[:, TENSOR_FIELDS.index("norm")]).all()):
-                rows = rows[:, TENSOR_FIELDS.index("norm")][:, None]  # the per-step tier: norms only
-            parts.append((sparse, rows))
         return parts
-
-    def _dense_grads(self, idxs: list[int]) -> list[int]:
-        if not self._sparse_grads:
-            return idxs
-        return [i for i in idxs if self._params[i].grad.layout == torch.strided]
 
     def _keep_grad_norms(self, group: list[int], rows: torch.Tensor) -> None:
         self._grad_norms.append((group, rows[:, TENSOR_FIELDS.index("norm") if rows.shape[1] > 1 else 0]))

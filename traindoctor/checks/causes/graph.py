@@ -129,14 +129,14 @@ def _trained_later(ctx: Context, names: list[str]) -> dict[str, int]:
     g = ctx.run.table("grad")
     if not len(g) or not names:
         return {}
-    norm = g.col("norm")
+    steps, norms = g.pivot("norm")  # cached: the gradient checks read it too
     out = {}
     for n in names:
-        if n not in g.keys:
-            continue
-        rows = np.nonzero((g.key == g.keys.index(n)) & np.isfinite(norm) & (norm > 0))[0]
-        if len(rows):
-            out[n] = int(g.step[rows].min())
+        if n in g.keys:
+            col = norms[:, g.keys.index(n)]
+            hit = np.nonzero(np.isfinite(col) & (col > 0))[0]
+            if len(hit):
+                out[n] = int(steps[hit[0]])
     return out
 
 

@@ -117,10 +117,6 @@ def _train_epochs(ctx: Context) -> int | None:
     return max((e.get("epoch", 0) for e in sig.events(ctx, "epoch") if e.get("loader") in train), default=0) + 1
 
 
-def _steps(ctx: Context) -> int:
-    return int(len(sig.finite_loss(ctx)[0]))
-
-
 def _other_causes(ctx: Context, ids: tuple[str, ...]) -> list[str]:
     return sorted({f.id for f in ctx.findings if f.id in ids and f.severity in ("error", "warning")})
 
@@ -355,13 +351,14 @@ class EpochsTooFew(Check):
                                                   "was found", severity="info", confidence=0.3,
                                          location="epochs", evidence={**evidence, "other_causes": others}))
         epochs = _train_epochs(ctx)
+        steps = len(sig.finite_loss(ctx)[0])
         length, longer = (f"{epochs} epoch(s)", f"{2 * epochs} epochs") if epochs else \
-            (f"{_steps(ctx)} steps", f"{2 * _steps(ctx)} steps")
+            (f"{steps} steps", f"{2 * steps} steps")
         return Outcome.found(Finding(
             self.id, f"Training stopped after {length} while the validation loss was still falling "
                      f"({late_share:.0%} of its decrease, or gain, at the last evaluation(s))",
             severity="warning", confidence=0.5, location="epochs", step=int(st[-1]),
-            evidence={**evidence, "epochs": epochs, "steps": _steps(ctx), "early_update_ratio_median": ratio},
+            evidence={**evidence, "epochs": epochs, "steps": steps, "early_update_ratio_median": ratio},
             advice=f"Train longer (at least {longer}) with early stopping on the validation loss, "
                    f"and keep the best checkpoint.",
             explains=["fit.underfitting", "loss.not_converging"],
