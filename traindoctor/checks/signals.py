@@ -203,3 +203,62 @@ def steps_per_epoch(ctx: Context) -> int | None:
     if ev and ev.get("batches_per_epoch"):
         return int(ev["batches_per_epoch"])
     return None
+
+
+#: optimizers whose weight_decay is an L2 term added to the gradient, which they then normalise per element
+_COUPLED_ADAPTIVE = ("Adam", "RMSprop", "Adagrad", "Adadelta", "NAdam", "RAdam", "Adamax")
+#: a weight decay that shrinks the weights by this share per step, or more, dominates the updates: the usual
+#: settings shrink them by 1e-5..1e-4 per step (SGD lr 0.1 x wd 5e-4, AdamW lr 1e-3 x wd 0.01-0.1)
+DECAY_SHRINK_HIGH = 1e-2
+#: Adam's coupled L2 term: usual values are 0..1e-4; AdamW's decoupled 0.01-0.1 passed to Adam is a known slip
+COUPLED_ADAPTIVE_DECAY_HIGH = 0.1
+
+
+def strong_weight_decay(ctx: Context) -> dict[str, Any] | None:
+    """The first optimizer group whose weight decay pulls the weights to zero faster than the data can move
+    them: decoupled (AdamW) or SGD's L2, ``lr x weight_decay`` (times 1 / (1 - momentum) for SGD) of
+    ``DECAY_SHRINK_HIGH`` or more per step; Adam-like coupled L2 of ``COUPLED_ADAPTIVE_DECAY_HIGH`` or more.
+    A hint for the symptoms of a model that does not fit (it has no checklist id of its own)."""
+    for ev in ctx.run.events("optimizer"):
+        cls = ev.get("class", "")
+        for g in ev.get("groups", []):
+            wd, lr = g.get("weight_decay"), g.get("lr")
+            if not isinstance(wd, (int, float)) or not isinstance(lr, (int, float)) or wd <= 0 or \
+                    not g.get("params"):
+                continue
+            if cls in _COUPLED_ADAPTIVE:
+                if wd >= COUPLED_ADAPTIVE_DECAY_HIGH:
+                    return {"optimizer": cls, "lr": lr, "weight_decay": wd,
+                            "text": f"weight_decay={wd:g} in {cls} (an L2 term added to the gradient, which {cls} "
+                                    f"then normalises) pulls the weights to zero; usual values are 0-1e-4, or use "
+                                    f"AdamW for a decoupled decay"}
+                continue
+            m = g.get("momentum") if cls == "SGD" else 0.0
+            eff = lr / (1 - m) if isinstance(m, (int, float)) and 0 < m < 1 else lr
+            shrink = eff * wd
+            if shrink >= DECAY_SHRINK_HIGH:
+                return {"optimizer": cls, "lr": lr, "weight_decay": wd, "shrink_per_step": shrink,
+                        "text": f"weight_decay={wd:g} with lr={lr:g} ({cls}) shrinks the weights by "
+                                f"{shrink:.1%} at every step (usual: 0.001%-0.05%); lower it 100x or more"}
+    return None
+
+
+def helper_models(ctx: Context) -> dict[str, list[str]]:
+    """Models kept frozen on purpose, with their parameters' names: they only ever ran under ``no_grad`` (the
+    record has no ``grad_forward`` event for them) and no optimizer holds any of their parameters. A
+    distillation teacher, an EMA model or a target network; not a layer that fails to train. Empty for records
+    without ``grad_forward`` events (made before they were written)."""
+    evs = ctx.run.events("grad_forward")
+    if not evs:
+        return {}
+    with_grad = {e.get("root") for e in evs}
+    in_opt = {n for ev in ctx.run.events("optimizer") for g in ev.get("groups", []) for n in g.get("params", [])}
+    out: dict[str, list[str]] = {}
+    for ev in ctx.run.events("model"):
+        root = ev.get("root")
+        if root in with_grad:
+            continue
+        names = [p["name"] for m in ev.get("modules", []) for p in m.get("params", [])]
+        if names and not any(n in in_opt for n in names):
+            out[root] = names
+    return out

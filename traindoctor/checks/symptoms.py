@@ -12,7 +12,9 @@ import numpy as np
 
 from .base import Check, Context, Finding, Outcome, register, sig
 from .signals import (EMBEDDING_CLASSES, adversarial_note, finite, first_nonfinite_step, head_tail, loss_blown,
-                      module_forward_order, nonfinite_origin, param_module, param_root, weight_params, windows)
+                      helper_models, module_forward_order, nonfinite_origin, param_module, param_root,
+                      strong_weight_decay,
+                      weight_params, windows)
 
 
 def _window_median_noise(values: np.ndarray, k: int) -> float:
@@ -148,15 +150,20 @@ class LossNotConverging(Check):
         if decrease >= self.MIN_DECREASE:
             return Outcome.passed(f"loss fell by {decrease:.0%} ({sig(start)} → {sig(end)})")
         w = windows(fin.value, 10)
+        ev = {"initial_loss": sig(start), "final_loss": sig(end), "relative_decrease": sig(decrease),
+              "steps": len(fin), "window_medians": [sig(float(v)) for v in w]}
+        advice = ("A flat loss has many causes: a learning rate too small, frozen or disconnected weights, dead ReLUs "
+                  "or saturated activations, vanishing gradients, unnormalised inputs, or a wrong loss. The causes "
+                  "below (if any) are ranked by evidence.")
+        decay = strong_weight_decay(ctx)
+        if decay:
+            ev["weight_decay"] = {k: v for k, v in decay.items() if k != "text"}
+            advice = f"Look at the weight decay first: {decay['text']}. " + advice
         return Outcome.found(Finding(
             self.id, f"training loss barely moves: {sig(start)} → {sig(end)} over {len(fin)} steps "
                      f"({decrease:+.1%})",
-            "warning", 0.7 if decrease < 0.03 else 0.55, None, int(fin.step[0]),
-            {"initial_loss": sig(start), "final_loss": sig(end), "relative_decrease": sig(decrease),
-             "steps": len(fin), "window_medians": [sig(float(v)) for v in w]},
-            "A flat loss has many causes: a learning rate too small, frozen or disconnected weights, dead ReLUs or "
-            "saturated activations, vanishing gradients, unnormalised inputs, or a wrong loss. The causes below (if "
-            "any) are ranked by evidence.", plots={"train/loss": "train/loss"}))
+            "warning", 0.7 if decrease < 0.03 else 0.55, None, int(fin.step[0]), ev, advice,
+            plots={"train/loss": "train/loss"}))
 
 
 @register
@@ -249,7 +256,9 @@ class LossZero(Check):
     of the initial loss (healthy digits/cancer runs of the zoo end above 0.02). A warning
     when there is no validation to show otherwise (the seed: a zero training loss usually
     means overfitting); a note when the validation loss or accuracy agrees with training.
-    When validation shows the gap, ``fit.overfitting`` carries the diagnosis.
+    When validation shows the gap, ``fit.overfitting`` carries the diagnosis. A loss
+    that ends below ``-ZERO`` is not at zero: it passes (a negative cross-entropy or
+    MSE is ``graph.loss_function``'s to explain).
     """
 
     id = "loss.zero"
@@ -265,6 +274,11 @@ class LossZero(Check):
         start, end = head_tail(fin.value)
         if end > self.ZERO or end > self.RELATIVE * abs(start):
             return Outcome.passed(f"final training loss {sig(end)} (started at {sig(start)})")
+        if end < -self.ZERO:
+            # below zero is not memorisation: a likelihood of continuous values can be negative, and a loss that
+            # cannot be (cross-entropy, MSE) is fed values outside its domain (graph.loss_function)
+            return Outcome.passed(f"the training loss goes below zero ({sig(end)}, started at {sig(start)}): not a "
+                                  f"loss at zero")
         limit = min(self.ZERO, self.RELATIVE * abs(start))
         step = int(fin.step[np.nonzero(fin.value <= limit)[0][0]])
         ev = ctx.eval_series("loss")
@@ -484,17 +498,20 @@ class WeightNotUpdating(Check):
             return Outcome.not_checked(f"only {len(steps)} steps of updates")
         params = ctx.trainable_params()
         cancelled = _biases_cancelled_by_norm(ctx)
+        helpers = {n for names in helper_models(ctx).values() for n in names}  # frozen on purpose
         stuck = []
         for j, name in enumerate(u.keys):
             info = params.get(name, {})
-            if info and not info.get("requires_grad", True) or name in cancelled:
+            if info and not info.get("requires_grad", True) or name in cancelled or name in helpers:
                 continue
             col = norms[:, j]
             col = col[~np.isnan(col)]
             if len(col) >= self.MIN_STEPS and (col == 0).mean() >= self.MIN_FRACTION:
                 stuck.append(name)
         if not stuck:
-            return Outcome.passed(f"all {len(u.keys)} trainable tensors change")
+            n = sum(1 for k in u.keys if k not in helpers)
+            return Outcome.passed(f"all {n} trainable tensors change" + (
+                f" ({len(helpers)} of frozen helper models left out)" if helpers else ""))
         total = sum(params.get(n, {}).get("numel", 0) for n in stuck)
         return Outcome.found(Finding(
             self.id, f"{len(stuck)} trainable tensor(s) never change: {', '.join(stuck[:4])}"
@@ -909,12 +926,15 @@ class FitUnderfitting(Check):
                     ev["majority_class_acc"] = sig(base["acc"])
                 if va is not None and len(va):
                     ev["val_acc"] = sig(float(va.value[-1]))
+                advice = ("The model does not fit even the training data: see the causes ranked above (learning "
+                          "rate, frozen or dead layers, data), then a larger model or longer training.")
+                decay = strong_weight_decay(ctx)
+                if decay:
+                    ev["weight_decay"] = {k: v for k, v in decay.items() if k != "text"}
+                    advice = f"The weight decay holds the model back: {decay['text']}. " + advice
                 return Outcome.found(Finding(
                     self.id, f"train accuracy {tr_end:.3f} is no better than the {kind} {ref:.3f}", "warning", 0.65,
-                    None, int(tr.step[-1]), ev,
-                    "The model does not fit even the training data: see the causes ranked above (learning rate, "
-                    "frozen or dead layers, data), then a larger model or longer training.",
-                    plots={"train/acc": "train/acc", "eval/acc": "eval/acc"}))
+                    None, int(tr.step[-1]), ev, advice, plots={"train/acc": "train/acc", "eval/acc": "eval/acc"}))
             return Outcome.passed(f"train accuracy {tr_end:.3f} above the {kind} {ref:.3f}")
         calls = [e for e in ctx.run.events("loss_call") if e.get("function") == "mse_loss" and e.get("mode") == "train"]
         fin = finite(ctx.loss)
@@ -922,11 +942,15 @@ class FitUnderfitting(Check):
             var = _target_variance(ctx)
             _, end = head_tail(fin.value)
             if var and end > self.MSE_BASELINE * var:
+                ev = {"final_mse": sig(end), "target_variance": sig(var)}
+                advice = "The model does not fit the training data: see the causes ranked above."
+                decay = strong_weight_decay(ctx)
+                if decay:
+                    ev["weight_decay"] = {k: v for k, v in decay.items() if k != "text"}
+                    advice = f"The weight decay holds the model back: {decay['text']}. " + advice
                 return Outcome.found(Finding(
                     self.id, f"training MSE {sig(end)} is no better than predicting the mean (variance {sig(var)})",
-                    "warning", 0.6, None, int(fin.step[-1]), {"final_mse": sig(end), "target_variance": sig(var)},
-                    "The model does not fit the training data: see the causes ranked above.",
-                    plots={"train/loss": "train/loss"}))
+                    "warning", 0.6, None, int(fin.step[-1]), ev, advice, plots={"train/loss": "train/loss"}))
             return Outcome.passed("training MSE below the mean predictor's")
         return Outcome.not_checked("no accuracy metric and no regression loss to compare with a baseline")
 

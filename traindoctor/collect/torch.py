@@ -302,6 +302,12 @@ class Collector:
         self._recompute_depth = 0  # > 0: inside a forward that the backward runs again (activation checkpointing)
         self._stack: list[nn.Module] = []
         self._fn_calls: dict[tuple[int, str], int] = {}
+        self._schedulers: dict[int, int] = {}  # id of each LR scheduler met -> its index
+        self._root_names: dict[int, str] = {}  # id of each registered model -> its name in the record
+        self._grad_roots: set[int] = set()  # models that ran a forward with autograd on (the others: no_grad only)
+        self._batch_seq = 0  # batches fetched from any DataLoader so far
+        self._no_grad_steps: dict[int, list[int]] = {}  # optimizer -> [first step, count] of steps with no gradient
+        self._clip_seen: tuple | None = None  # the last clip_grad_norm_ setting written
         # optimizers
         self._optimizers: list[Any] = []
         self._opt_index: dict[int, int] = {}
@@ -484,6 +490,18 @@ class Collector:
         for label, mod, attr in _FUNCTIONAL_ACTIVATIONS:
             if hasattr(mod, attr):
                 self._patch(mod, attr, functools.partial(self._wrap_activation_fn, label), in_graph=True)
+        from torch.optim import lr_scheduler as lrs
+
+        self._patch(lrs.LRScheduler, "__init__", self._wrap_sched_init)
+        if lrs.ReduceLROnPlateau.__init__ is not lrs.LRScheduler.__init__:  # its own, not calling the base's
+            self._patch(lrs.ReduceLROnPlateau, "__init__", self._wrap_sched_init)
+        from torch.nn.utils import clip_grad
+
+        for owner in {torch.nn.utils, clip_grad}:
+            if hasattr(owner, "clip_grad_norm_"):
+                self._patch(owner, "clip_grad_norm_", self._wrap_clip)
+            if hasattr(owner, "clip_grad_value_"):
+                self._patch(owner, "clip_grad_value_", self._wrap_clip_value)
         try:
             from torch.amp import grad_scaler as gs
 
@@ -545,6 +563,8 @@ class Collector:
             info = self._mods.get(id(inner))
             if info is not None:
                 self._mods[id(root)] = _ModuleInfo(info.name, info.idx, info.kind, True, info.cls)
+                if id(inner) in self._root_names:
+                    self._root_names[id(root)] = self._root_names[id(inner)]
             return
         if any(_is_lazy(p) for p in root.parameters()):
             # nn.LazyLinear & co.: shapes come with the first forward. The model is registered at the next
@@ -588,6 +608,7 @@ class Collector:
         shared: dict[int, list[str]] = {}
         for pname, p in root.named_parameters(remove_duplicate=False):
             shared.setdefault(id(p), []).append(prefix + pname)
+        self._root_names[id(root)] = prefix.rstrip(".") or type(root).__name__
         self.writer.put_json({
             "kind": "model", "root": prefix.rstrip(".") or type(root).__name__, "class": type(root).__name__,
             "modules": modules, "step": self._forward_step(),
@@ -728,6 +749,12 @@ class Collector:
                 opgraph.on_root_exit(self, module)
                 if self._lazy_roots and id(module) in self._lazy_roots:  # its lazy modules have their shapes now
                     self._guarded("graph", self._register_root, module)
+                if id(module) not in self._grad_roots and torch.is_grad_enabled() and id(module) in self._root_names:
+                    # a model that only ever runs under no_grad is a frozen helper (a distillation teacher, an EMA
+                    # or target network), not a model whose weights fail to train
+                    self._grad_roots.add(id(module))
+                    self.writer.put_json({"kind": "grad_forward", "root": self._root_names[id(module)],
+                                          "step": self._forward_step()})
         if self._replaying:
             info = self._mods.get(id(module))
             if info is not None and info.record:
@@ -1035,7 +1062,14 @@ class Collector:
         self._guarded("causes", cause_signals.on_loss, self, loss)
         # -- end cause signals
         if self._eval is not None:
-            self._close_eval()
+            if self._eval["batch"] == self._batch_seq and self._eval["fwd_n"] and not self._eval["n"] and \
+                    self._eval["loader"] is not None and self._current_loader is not None and \
+                    self._eval["loader"] == self._current_loader.idx:
+                # a no_grad forward on the batch that this backward trains on (a distillation teacher's targets,
+                # an EMA model's): not an evaluation, and its loader is the training one
+                self._drop_eval()
+            else:
+                self._close_eval()
         if self._step_open and self._step_complete():
             self._end_step()
         if not self._step_open:
@@ -1371,12 +1405,28 @@ class Collector:
         idxs = [j for j in self._opt_params.get(i, []) if self._params[j].grad is not None
                 and self._params[j].grad.is_floating_point()]
         self._grad_seen.update(idxs)
+        if not idxs and self._opt_params.get(i):
+            self._step_without_grads(i)
         for dev, group in _by_device(idxs, self._params).items():
             for part, rows in self._grad_rows(group):
                 self._keep_grad_norms(part, rows)
                 self._table("grad", self.step, part, rows)
         if self._hist_due and idxs:
             self._histograms("grad", idxs)
+
+    def _step_without_grads(self, i: int) -> None:
+        """An optimizer step where none of its parameters has a gradient: step() runs before backward(), or
+        zero_grad() between them (LBFGS's first step, whose closure has not run yet, also counts once)."""
+        seen = self._no_grad_steps.get(i)
+        if seen is None:
+            self._no_grad_steps[i] = [self.step, 1]
+            self.writer.put_json({"kind": "opt_no_grad", "optimizer": i, "first_step": self.step, "steps": 1,
+                                  "at_step": self.step})
+            return
+        seen[1] += 1
+        if seen[1] in (10, 100) or seen[1] % 1000 == 0:  # the count so far, should the run be killed
+            self.writer.put_json({"kind": "opt_no_grad", "optimizer": i, "first_step": seen[0], "steps": seen[1],
+                                  "at_step": self.step})
 
     def _opt_post_hook(self, opt: Any, args: Any, kwargs: Any) -> None:
         if _compiling() or not self.enabled:
@@ -1439,6 +1489,80 @@ class Collector:
 
         return update
 
+    # ------------------------------------------------------------------ schedules and clipping
+    def _wrap_sched_init(self, orig: Callable) -> Callable:
+        collector = self
+
+        def __init__(sched: Any, *args: Any, **kwargs: Any) -> None:
+            orig(sched, *args, **kwargs)
+            if collector.enabled:
+                collector._guarded("optimizer", collector._register_scheduler, sched)
+
+        return __init__
+
+    def _register_scheduler(self, sched: Any) -> None:
+        """A learning-rate scheduler's class and settings (step_size, gamma, T_max, patience, ...), once: the
+        learning rate it sets is recorded per step with the optimizer's; these say which schedule made it."""
+        if id(sched) in self._schedulers:
+            return
+        k = self._schedulers[id(sched)] = len(self._schedulers)
+        params = {}
+        for key, v in vars(sched).items():
+            if key.startswith("_") or key in ("optimizer", "verbose"):
+                continue
+            if isinstance(v, (int, float, bool, str)) or v is None:
+                params[key] = v
+            elif isinstance(v, (list, tuple)) and len(v) <= 32 and all(isinstance(e, (int, float)) for e in v):
+                params[key] = list(v)
+            elif isinstance(v, dict) and len(v) <= 32 and all(isinstance(e, (int, float)) for e in v.values()):
+                params[key] = {str(a): b for a, b in v.items()}  # MultiStepLR's milestones (a Counter)
+        opt = getattr(sched, "optimizer", None)
+        self.writer.put_json({"kind": "scheduler", "index": k, "class": type(sched).__name__,
+                              "optimizer": self._opt_index.get(id(opt)), "params": params, "step": self.step})
+
+    def _wrap_clip(self, orig: Callable) -> Callable:
+        collector = self
+
+        def clip_grad_norm_(parameters: Any, *args: Any, **kwargs: Any) -> Any:
+            total = orig(parameters, *args, **kwargs)
+            if collector.enabled and not _compiling():
+                collector._guarded("grad", collector._on_clip, args, kwargs, total)
+            return total
+
+        return clip_grad_norm_
+
+    def _wrap_clip_value(self, orig: Callable) -> Callable:
+        collector = self
+
+        def clip_grad_value_(parameters: Any, *args: Any, **kwargs: Any) -> Any:
+            out = orig(parameters, *args, **kwargs)
+            if collector.enabled and not _compiling():
+                collector._guarded("grad", collector._on_clip_value, args, kwargs)
+            return out
+
+        return clip_grad_value_
+
+    def _on_clip_value(self, args: tuple, kwargs: dict) -> None:
+        value = float(args[0] if args else kwargs.get("clip_value"))
+        key = ("value", value)
+        if key != self._clip_seen:
+            self._clip_seen = key
+            self.writer.put_json({"kind": "clip", "function": "clip_grad_value_", "clip_value": value,
+                                  "step": self.step})
+
+    def _on_clip(self, args: tuple, kwargs: dict, total: Any) -> None:
+        """clip_grad_norm_'s setting (once, and when it changes) and the norm it found before clipping, per
+        step: the recorded gradients are the clipped ones (read at the optimizer step)."""
+        max_norm = args[0] if args else kwargs.get("max_norm")
+        norm_type = args[1] if len(args) > 1 else kwargs.get("norm_type", 2.0)
+        key = (float(max_norm), float(norm_type))
+        if key != self._clip_seen:
+            self._clip_seen = key
+            self.writer.put_json({"kind": "clip", "function": "clip_grad_norm_", "max_norm": key[0],
+                                  "norm_type": key[1], "step": self.step})
+        if torch.is_tensor(total) and total.numel() == 1:
+            self._scalar(self.step, "grad/clip_total_norm", total.detach().reshape(()).float())
+
     # ------------------------------------------------------------------ losses and evaluation
     def _wrap_loss_fn(self, fname: str, orig: Callable) -> Callable:
         collector = self
@@ -1493,17 +1617,29 @@ class Collector:
 
     def _open_eval(self, loader: _Loader | None, fname: str | None = None) -> None:
         role = (loader.role if loader is not None and loader.role in ("eval", "test") else "eval")
-        if loader is not None and loader.role is None:
+        set_role = loader is not None and loader.role is None
+        if set_role:
             self._set_role(loader, "eval")
         if self._eval is not None and self._eval["role"] != role:
             self._close_eval()
         if self._eval is None:
             self._eval = {"role": role, "step": self._forward_step(), "loss": [], "n": 0, "correct": [],
                           "conf": None, "classes": None, "function": fname, "fwd_correct": [], "fwd_n": 0,
-                          "loader": loader.idx if loader is not None else None}
+                          "loader": loader.idx if loader is not None else None, "batch": self._batch_seq,
+                          "set_role": set_role}
             self._record_modes("eval")
-        elif fname and not self._eval["function"]:
-            self._eval["function"] = fname
+        else:
+            if fname and not self._eval["function"]:
+                self._eval["function"] = fname
+            if self._eval["batch"] != self._batch_seq:
+                self._eval["batch"] = self._batch_seq
+                self._eval["set_role"] = False
+
+    def _drop_eval(self) -> None:
+        """Forget the open evaluation pass: it was a helper model's forward on a training batch."""
+        ev, self._eval = self._eval, None
+        if ev["set_role"] and self._current_loader is not None and self._current_loader.role == "eval":
+            self._current_loader.role = None  # the backward that follows names it the training loader
 
     def _close_eval(self) -> None:
         ev, self._eval = self._eval, None
@@ -1556,6 +1692,7 @@ class Collector:
 
     def _on_batch(self, info: _Loader, index: int, batch: Any) -> None:
         self._current_loader = info
+        self._batch_seq += 1
         self._last_y = _labels_of(batch)
         if not (index < self.options.batch_head or index % self.options.batch_every == 0):
             return
@@ -1726,6 +1863,9 @@ class Collector:
 
     def _finish(self) -> None:
         self._guarded("causes", cause_signals.flush_predictions, self)  # -- cause signals
+        for i, (first, n) in self._no_grad_steps.items():
+            self.writer.put_json({"kind": "opt_no_grad", "optimizer": i, "first_step": first, "steps": n,
+                                  "at_step": self.step})
         if self._eval is not None:
             self._close_eval()
         if self._step_open:
@@ -2019,7 +2159,7 @@ def _loss_input_summary(t: torch.Tensor) -> dict[str, Any]:
     fin = tf[torch.isfinite(tf)]
     if fin.numel():
         out.update(min=float(fin.min()), max=float(fin.max()), mean=float(fin.mean()),
-                   integer_frac=float((fin == fin.round()).float().mean()),
+                   integer_frac=float((fin == fin.round()).float().mean()), zero_frac=float((fin == 0).float().mean()),
                    distinct=int(torch.unique(fin.reshape(-1)[:20000]).numel()))
     if t.is_floating_point() and t.dim() == 2 and t.shape[1] > 1:
         rs = tf.sum(1)

@@ -94,6 +94,8 @@ class ClassImbalance(Check):
 
     def run(self, ctx: Context) -> Outcome:
         counts = sig.label_counts(ctx, "train")
+        if len(counts) == 1:
+            return self._one_class(ctx, counts)
         if len(counts) < 2:
             return Outcome.not_checked("no class labels in the sampled training batches")
         big = max(counts, key=counts.get)
@@ -127,6 +129,26 @@ class ClassImbalance(Check):
                    f"by inverse class frequency (CrossEntropyLoss(weight=...)); report per-class recall or F1, "
                    f"not accuracy alone.",
             explains=["fit.underfitting", "fit.overfitting", "loss.not_converging"]))
+
+    def _one_class(self, ctx: Context, counts: dict[int, int]) -> Outcome:
+        """Every sampled training label is the same class: a model that learns it predicts nothing else. A fault
+        when the task has more classes (the model's output width, or the evaluation labels), not a one-class
+        setup by design (the loss then has one output)."""
+        (only, n), = counts.items()
+        outputs = sig.num_classes_from_outputs(ctx)
+        eval_classes = sorted(sig.label_counts(ctx, "eval"))
+        if (outputs or 0) < 2 and len(eval_classes) < 2:
+            return Outcome.passed(f"one class ({only}) in the training labels, and one output")
+        where = (f"evaluation has {len(eval_classes)} classes" if len(eval_classes) >= 2
+                 else f"the model outputs {outputs} classes")
+        return Outcome.found(Finding(
+            self.id, f"The training labels hold one class only (class {only}, {n} sampled labels); {where}",
+            severity="error", confidence=0.9, location=f"class {only}", step=STATIC_STEP,
+            evidence={"train_label_counts": {str(only): n}, "model_outputs": outputs,
+                      "eval_classes": eval_classes},
+            advice="Look at how the labels are built or loaded: a bug that overwrites them (y * 0, a wrong column, "
+                   "a filter that keeps one class) leaves a model that predicts that class for everything.",
+            explains=["loss.zero", "fit.overfitting", "fit.underfitting", "hparam.epochs_too_many"]))
 
     def _recall(self, ctx: Context) -> dict[int, float]:
         evs = [e for e in sig.events(ctx, "eval") if e.get("confusion")]

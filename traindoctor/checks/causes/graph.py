@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from ..base import Check, Context, Finding, Outcome, register
+from ..signals import helper_models
 from . import _signals as sig
 
 STATIC_STEP = 0
@@ -67,10 +68,14 @@ class FrozenWeights(Check):
         in_opt = sig.optimizer_params(ctx)
         w0 = sig.weights_at(ctx)
         head = _last_layer(ctx)
+        helpers = helper_models(ctx)
+        helper_params = {n for names in helpers.values() for n in names}
         frozen: dict[str, list[str]] = {}
         how: dict[str, str] = {}
         for name, p in params.items():
             if p["module_class"] not in sig.LAYER_CLASSES and p["module_class"] not in ("Embedding",):
+                continue
+            if name in helper_params:
                 continue
             if not p.get("requires_grad", True):
                 frozen.setdefault(p["module"], []).append(name)
@@ -85,6 +90,9 @@ class FrozenWeights(Check):
             if unfrozen:
                 first = min(unfrozen.values())
                 return Outcome.passed(f"{len(unfrozen)} parameter(s) frozen at first were trained from step {first} on")
+            if helpers:
+                return Outcome.passed(f"the trained model's layers are all trainable; {', '.join(helpers)} ran only "
+                                      f"under no_grad and in no optimizer (a frozen teacher, EMA or target model)")
             return Outcome.passed("every layer's weights are trainable and handed to an optimizer")
         random_frozen, head_frozen = [], []
         for mod, names in frozen.items():
@@ -112,6 +120,20 @@ class FrozenWeights(Check):
         reasons = {m: how[m] + (" (output head)" if m in head_frozen else " (still at its random initialisation)")
                    for m in bad}
         first = frozen[where][0]
+        # no layer of any model in an optimizer, which holds tensors that no model ran: the model was built
+        # again after the optimizer was (a "reset" before training), or the optimizer got another model's
+        orphans = sorted(n for n in (in_opt or ()) if n not in params)
+        if orphans and not any(n in in_opt for n in params if n not in helper_params):
+            return Outcome.found(Finding(
+                self.id, f"No layer of the model is in an optimizer: it holds {len(orphans)} tensor(s) of no model "
+                         f"that ran (the model built again after the optimizer?)",
+                severity="error", confidence=0.9, location=where, step=STATIC_STEP,
+                evidence={"frozen_modules": reasons, "optimizer_tensors_of_no_model": orphans[:20],
+                          "frozen_params": n_frozen, "total_params": total},
+                advice="Build the optimizer from the model that trains, after it is built (model = build(); "
+                       "opt = torch.optim.Adam(model.parameters())), and again whenever the model is replaced.",
+                explains=_NOT_UPDATING,
+                plots={f"{first} weight norm": {"table": "weight", "key": first, "field": "norm"}}))
         return Outcome.found(Finding(
             self.id, f"Layer {where} is frozen ({how[where]}) and never trains",
             severity="error", confidence=0.9 if where in head_frozen or len(bad) > 1 else 0.85,
@@ -314,8 +336,12 @@ class LossFunction(Check):
     log-probabilities) or raw scores fed to NLL; values all inside (0, 1) fed to a
     with-logits loss when the model's last op is a sigmoid (a sigmoid applied twice;
     fresh logits can also happen to lie in (0, 1)); integer class ids as the target of
-    a regression loss. ``ROWS_FRACTION`` is the share of rows that must show the
-    pattern: softmax outputs sum to one in every row, logits practically never do.
+    a regression loss; binary cross-entropy targets outside [0, 1] (a 0/255 mask, -1/+1
+    labels: the loss then has no minimum); an element-wise loss whose prediction and
+    target shapes broadcast to a larger tensor ((N, 1) against (N,) compares every
+    prediction with every target); logits that are never negative and often exactly
+    zero (``CLIPPED_ZERO_SHARE``: a ReLU on the output). ``ROWS_FRACTION`` is the share of rows that must show
+    the pattern: softmax outputs sum to one in every row, logits practically never do.
     """
 
     id = "graph.loss_function"
@@ -324,6 +350,8 @@ class LossFunction(Check):
     ROWS_FRACTION = 0.99
     #: A regression target with at most this many distinct integer values reads as class ids.
     MAX_CLASS_IDS = 50
+    #: Share of exact zeros among never-negative logits that says a ReLU cut them (fresh logits have none).
+    CLIPPED_ZERO_SHARE = 0.2
 
     def run(self, ctx: Context) -> Outcome:
         calls = [e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train"]
@@ -360,6 +388,36 @@ class LossFunction(Check):
                                severity="error", confidence=0.85, location=loc, step=step, evidence=ev_base,
                                advice="Apply log_softmax before NLLLoss, or use CrossEntropyLoss on the logits.",
                                explains=explains + ["loss.blowup"])
+        if fn in ("binary_cross_entropy", "binary_cross_entropy_with_logits") and "min" in tgt and \
+                (tgt["min"] < 0 or tgt["max"] > 1):
+            return Finding(self.id, f"The targets of {fn} lie in [{sig.fmt_num(tgt['min'])}, "
+                                    f"{sig.fmt_num(tgt['max'])}], outside [0, 1]: the loss has no minimum and "
+                                    f"drives the logits to infinity",
+                           severity="error", confidence=0.95, location=loc, step=step, evidence=ev_base,
+                           advice="Give binary cross-entropy targets in [0, 1]: scale a 0/255 mask by 1/255 (or use "
+                                  "(mask > 0).float()), and map labels such as -1/+1 to 0/1.",
+                           explains=explains + ["loss.blowup", "loss.zero", "grad.exploding", "weight.change_too_large",
+                                                "loss.nan_inf", "tensor.overflow"])
+        if fn in _ELEMENTWISE_LOSSES and _broadcasts(inp.get("shape"), tgt.get("shape")):
+            shape = list(np.broadcast_shapes(tuple(inp["shape"]), tuple(tgt["shape"])))
+            return Finding(self.id, f"The input {tuple(inp['shape'])} and target {tuple(tgt['shape'])} of {fn} "
+                                    f"broadcast to {tuple(shape)}: every prediction is compared with every target",
+                           severity="error", confidence=0.95, location=loc, step=step,
+                           evidence={**ev_base, "broadcast_shape": shape},
+                           advice="Give the prediction and the target the same shape: squeeze the model's output "
+                                  "(out.squeeze(-1)) or unsqueeze the target (y.unsqueeze(-1)). PyTorch warns about "
+                                  "this once ('Using a target size that is different to the input size').",
+                           explains=explains)
+        if fn in ("cross_entropy", "binary_cross_entropy_with_logits") and inp.get("min", -1) >= 0 and \
+                inp.get("zero_frac", 0) >= self.CLIPPED_ZERO_SHARE:
+            if last is not None:
+                ev_base["output_activation"] = last
+            return Finding(self.id, f"The logits fed to {fn} are never negative and {inp['zero_frac']:.0%} of them "
+                                    f"are exactly 0: they pass through a ReLU (or a clamp) first",
+                           severity="error", confidence=0.85, location=loc, step=step, evidence=ev_base,
+                           advice="Feed the last Linear layer's output to the loss directly: a ReLU on the logits "
+                                  "cannot express 'not this class' and a class whose logit is 0 gets no gradient.",
+                           explains=explains + ["activation.dead_relu"])
         in_unit = all(c["input"].get("min", -1) >= 0 and c["input"].get("max", 2) <= 1 for c in same_fn)
         if fn == "binary_cross_entropy_with_logits" and in_unit and inp.get("distinct", 0) > 2 \
                 and last is not None and "sigmoid" in last.lower():
@@ -377,6 +435,21 @@ class LossFunction(Check):
                                   "targets; a regression loss treats class 3 as closer to 4 than to 9.",
                            explains=explains)
         return None
+
+
+#: losses that compare prediction and target element by element (after broadcasting them)
+_ELEMENTWISE_LOSSES = ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss")
+
+
+def _broadcasts(a: list | None, b: list | None) -> bool:
+    """Two shapes that broadcast to more elements than either has: (32, 1) against (32,) gives (32, 32)."""
+    if a is None or b is None or list(a) == list(b):
+        return False
+    try:
+        out = math.prod(np.broadcast_shapes(tuple(a), tuple(b)))
+    except ValueError:
+        return False
+    return out > max(math.prod(a), math.prod(b))
 
 
 def _output_activation(ctx: Context) -> str | None:
@@ -405,7 +478,9 @@ class WrongOperator(Check):
     them zero, the remains of ``x // scale`` (legitimate binary inputs such as
     thresholded images keep far more ones). For tables, ``CONSTANT_FEATURES`` must
     also be constant within batches, which one-hot columns never are and which
-    sits well above real data's constant columns (image borders in digits: 5%).
+    sits well above real data's constant columns (image borders in digits: 5%). Float
+    inputs that hold one value in every sampled batch (all zero after ``x // 17``)
+    carry nothing to learn from.
     """
 
     id = "graph.wrong_operator"
@@ -433,6 +508,16 @@ class WrongOperator(Check):
         if not xs:
             return Outcome.passed("model outputs are not quantised") if sig.events(ctx, "loss_call") else \
                 Outcome.not_checked("no loss call or input batch was recorded")
+        if all(x.get("distinct", 0) == 1 for x in xs) and len({x.get("min") for x in xs}) == 1:
+            v = xs[0].get("min", 0)
+            return Outcome.found(Finding(
+                self.id, f"Float inputs are all {sig.fmt_num(v)} in every sampled batch ({len(xs)}): they carry no "
+                         f"information" + (" (quantised to zero by an integer division?)" if v == 0 else ""),
+                severity="error", confidence=0.8, location="input", step=int(train[0].get("step", STATIC_STEP)),
+                evidence={"distinct_values": 1, "value": v, "batches": len(xs)},
+                advice="Look at how the inputs are scaled: x // 17 or an integer cast of values below 1 gives all "
+                       "zeros; use true division (x / 16.0). Check also that the right columns are selected.",
+                explains=["loss.not_converging", "fit.underfitting", "weight.not_updating", "graph.node_connection"]))
         if all(x.get("integer_frac", 0) == 1 and x.get("distinct", 0) == 2 for x in xs):
             lo, hi = min(x.get("min", 0) for x in xs), max(x.get("max", 0) for x in xs)
             zero_share = float(np.mean([1 - (x.get("mean", 0) - lo) / max(hi - lo, 1e-12) for x in xs])) \
@@ -466,11 +551,41 @@ class OptimizerMisuse(Check):
     one before), which healthy training, where gradients shrink or wander, never
     shows. For optimizers written by the user, the recorded probe compares each of
     the first updates with the gradient it was given: a descent step points along
-    -grad (cosine near +1); a cosine near -1 is an ascent step (a sign error).
+    -grad (cosine near +1); a cosine near -1 is an ascent step (a sign error). And an
+    optimizer whose step finds no gradient on any of its parameters at most of its
+    steps (``EMPTY_SHARE``) is called out of order: step() before backward().
     """
 
     id = "graph.optimizer"
     needs = frozenset()
+    #: Share of an optimizer's steps taken with no gradient on any of its parameters (while a backward ran):
+    #: step() before backward(), or zero_grad() between them. One such step is LBFGS's first (its closure
+    #: has not run yet) or a warm-up step; most of them is the order of the calls.
+    EMPTY_SHARE = 0.5
+
+    def _steps_without_grads(self, ctx: Context) -> Finding | None:
+        last: dict[int, dict] = {}
+        for ev in sig.events(ctx, "opt_no_grad"):
+            last[ev["optimizer"]] = ev
+        if not last:
+            return None
+        n_steps = len(ctx.loss)  # one training loss per step
+        opts = {e["index"]: e for e in sig.events(ctx, "optimizer")}
+        for i, ev in sorted(last.items()):
+            if not n_steps or ev["steps"] < 3 or ev["steps"] < self.EMPTY_SHARE * n_steps:
+                continue
+            cls = opts.get(i, {}).get("class", f"optimizer {i}")
+            return Finding(
+                self.id, f"{cls}.step() finds no gradients at {ev['steps']} of {n_steps} steps: it runs before "
+                         f"loss.backward(), or zero_grad() runs between them",
+                severity="error", confidence=0.9, location=cls, step=int(ev["first_step"]),
+                evidence={"steps_without_gradients": ev["steps"], "steps": n_steps,
+                          "first_step": ev["first_step"]},
+                advice="Call them in this order at every step: optimizer.zero_grad(), loss.backward(), "
+                       "optimizer.step(). The gradients of each backward are then used by the step that follows.",
+                explains=["weight.not_updating", "loss.not_converging", "fit.underfitting", "graph.node_connection",
+                          "weight.change_too_small"])
+        return None
     #: Global gradient norm at the end of the first window over the start, for accumulation.
     GROWTH = 4.0
     #: Share of steps whose gradient norm exceeds the previous step's.
@@ -493,6 +608,9 @@ class OptimizerMisuse(Check):
                     advice=f"Fix the update rule of {p['class']}: it must subtract lr * grad (p.add_(grad, "
                            f"alpha=-lr)), or use a torch.optim optimizer.",
                     explains=["loss.blowup", "loss.not_converging", "loss.nan_inf", "fit.underfitting"]))
+        empty = self._steps_without_grads(ctx)
+        if empty is not None:
+            return Outcome.found(empty)
         grad = ctx.run.table("grad")
         if not len(grad):
             return Outcome.not_checked("no gradients were recorded")

@@ -171,6 +171,104 @@ class LrTooLarge(Check):
             plots={"train loss": "train/loss", "lr": "opt0/group0/lr"}))
 
 
+def _lr_collapse(ctx: Context, lr: dict | None) -> dict | None:
+    """A schedule that took the learning rate from a usual value to below its family's range (and at least
+    ``COLLAPSE_FACTOR`` lower) in the first half of the run and kept it there: a scheduler stepped once per
+    batch instead of once per epoch, a gamma or step_size meant for another scale. A schedule that anneals
+    to zero does so at the end (cosine, step decay at 30/60/90 epochs of 100), and warm-up starts low and
+    rises: neither stays below from the first half on."""
+    s = ctx.run.scalar("opt0/group0/lr")
+    if lr is None or len(s) < 10:
+        return None
+    v = s.value.astype(float)
+    floor = min(LR_LOW[lr["family"]] if lr["family"] else np.inf, v[0] / COLLAPSE_FACTOR)
+    if not np.isfinite(v[0]) or v[0] <= floor or v[-1] >= floor:
+        return None
+    above = np.nonzero(~(v < floor))[0]
+    k = int(above[-1]) + 1  # from here on it stays below
+    if s.step[k] > s.step[0] + 0.5 * (s.step[-1] - s.step[0]):
+        return None
+    out = {"lr_start": float(v[0]), "lr_at": float(v[k]), "below_from_step": int(s.step[k]),
+           "lr_end": float(v[-1]), "floor": float(floor), "steps": int(len(v)),
+           "lr_changes": int(np.sum(np.diff(v) != 0))}
+    sched = [e for e in sig.events(ctx, "scheduler") if e.get("optimizer") in (0, None)]
+    if sched:
+        out["scheduler"] = sched[0]["class"]
+        out["scheduler_params"] = {k: p for k, p in sched[0].get("params", {}).items()
+                                   if k not in ("base_lrs", "last_epoch", "_step_count")}
+    return out
+
+
+#: the settings of torch's schedulers that shape the decay (shown in the finding; their state is not)
+_SCHEDULE_SETTINGS = ("step_size", "gamma", "T_max", "eta_min", "factor", "patience", "cooldown", "total_iters",
+                      "start_factor", "end_factor", "T_0", "T_mult", "power", "max_lr", "total_steps",
+                      "default_min_lr")
+
+#: the learning rate fell this many times below its start, at least, for the schedule to be blamed
+COLLAPSE_FACTOR = 100.0
+
+
+def _schedule_text(c: dict, epochs: int | None) -> tuple[str, str]:
+    """The finding's title part and the advice for a collapsed schedule."""
+    name = c.get("scheduler")
+    params = ", ".join(f"{k}={v:g}" for k, v in (c.get("scheduler_params") or {}).items()
+                       if k in _SCHEDULE_SETTINGS and isinstance(v, (int, float)) and not isinstance(v, bool))
+    who = f"{name}({params})" if name else "the learning-rate schedule"
+    title = (f"{who} took lr from {sig.fmt_num(c['lr_start'])} to {sig.fmt_num(c['lr_at'])} by step "
+             f"{c['below_from_step']} and to {sig.fmt_num(c['lr_end'])} at the end")
+    per_batch = epochs is not None and epochs >= 2 and c["lr_changes"] > 2 * epochs
+    if per_batch:
+        advice = (f"The learning rate changed at {c['lr_changes']} of {c['steps']} steps in {epochs} epochs: "
+                  f"scheduler.step() runs once per batch. Call it once per epoch, after the batch loop, or give "
+                  f"the schedule its length in batches (step_size, T_max, milestones).")
+    elif name == "ReduceLROnPlateau":
+        advice = ("ReduceLROnPlateau cut the learning rate again and again: give it more patience, a smaller "
+                  "cut (factor nearer 1) or a min_lr, and step it with the validation loss once per epoch.")
+    else:
+        advice = ("The schedule decays too fast for this run: slow it (gamma nearer 1, a larger step_size or "
+                  "T_max) or give it a floor (eta_min, min_lr).")
+    return title, advice
+
+
+def _value_clipped(ctx: Context) -> dict | None:
+    """``clip_grad_value_`` capping the gradients: the share of recorded gradients (full statistics) whose largest
+    element sits at the cap."""
+    evs = [e for e in sig.events(ctx, "clip") if e.get("function") == "clip_grad_value_"]
+    g = ctx.run.table("grad")
+    if not evs or not len(g):
+        return None
+    cap = float(evs[-1]["clip_value"])
+    _, mx = g.pivot("max")
+    _, mn = g.pivot("min")
+    with np.errstate(invalid="ignore"):
+        peak = np.fmax(np.abs(mx), np.abs(mn))
+    peak = peak[np.isfinite(peak)]
+    if not len(peak) or cap <= 0:
+        return None
+    return {"clip_value": cap, "capped_share": float(np.mean(peak >= cap * (1 - 1e-4)))}
+
+
+def _fell(prog: dict) -> str:
+    d = prog["rel_decrease"]
+    return f"the loss fell only {d:.1%}" if d >= 0.0005 else f"the loss did not fall ({d:+.1%})"
+
+
+def _clip_shrink(ctx: Context) -> dict | None:
+    """How much ``clip_grad_norm_`` shrinks the gradients: its max_norm over the norm it found, per step."""
+    total = ctx.run.scalar("grad/clip_total_norm")
+    evs = [e for e in sig.events(ctx, "clip") if e.get("function") == "clip_grad_norm_"]
+    if not evs or len(total) < 5:
+        return None
+    max_norm = float(evs[-1]["max_norm"])
+    t = total.value.astype(float)
+    t = t[np.isfinite(t) & (t > 0)]
+    if not len(t):
+        return None
+    factor = np.minimum(1.0, max_norm / t)
+    return {"max_norm": max_norm, "median_factor": float(np.median(factor)),
+            "clipped_share": float(np.mean(factor < 1.0)), "median_norm_before": float(np.median(t))}
+
+
 @register
 class LrTooSmall(Check):
     """``hparam.lr_too_small``: steps too small for the loss to move.
@@ -180,12 +278,26 @@ class LrTooSmall(Check):
     below ``RATIO_LOW`` (the bottom of the healthy 1e-4..1e-2 band) or a learning
     rate below the usual range of its optimizer family. Layers that are frozen or
     disconnected do not count: those are other causes.
+
+    Two ways a usual learning rate still makes tiny steps are named when they are
+    the reason: a schedule that drove it below its family's range in the first half
+    of the run and kept it there (``_lr_collapse``: the loss then stops, so a slow
+    loss, ``loss.not_converging`` or ``fit.underfitting`` is enough), and
+    ``clip_grad_norm_`` shrinking the gradients more than ``CLIP_SHRINK`` times at the
+    median step, under SGD (whose step is the clipped gradient times the learning
+    rate), or under an adaptive optimizer when its steps are tiny too (it normalises
+    the gradient's scale away, so clipping alone makes its steps no smaller); and
+    ``clip_grad_value_`` capping the largest element of ``CAPPED_SHARE`` of the
+    recorded gradients, under the same conditions.
     """
 
     id = "hparam.lr_too_small"
     needs = frozenset({"loss"})
     RATIO_LOW = 1e-4
     SLOW_DECREASE = 0.3
+    CLIP_SHRINK = 100.0
+    #: clip_grad_value_: share of recorded gradient tensors whose largest element sits at the cap
+    CAPPED_SHARE = 0.9
 
     def run(self, ctx: Context) -> Outcome:
         prog = sig.loss_progress(ctx)
@@ -193,15 +305,27 @@ class LrTooSmall(Check):
         ratio, per_layer, _ = _early_ratio(ctx)
         if prog is None:
             return Outcome.not_checked("too few training steps")
+        collapse = _lr_collapse(ctx, lr)
+        stalled = _other_causes(ctx, ("loss.not_converging", "fit.underfitting"))
+        if collapse is not None and (prog["rel_decrease"] < self.SLOW_DECREASE or stalled):
+            return self._collapsed(ctx, lr, prog, collapse)
         if prog["rel_decrease"] >= self.SLOW_DECREASE:
             return Outcome.passed(f"the loss fell {prog['rel_decrease']:.0%}")
         lr_low = lr is not None and lr["family"] is not None and lr["lr"] < LR_LOW[lr["family"]]
         ratio_low = ratio is not None and 0 < ratio < self.RATIO_LOW
-        if not (lr_low or ratio_low):
-            return Outcome.passed("the loss is slow, but steps are not small")
         # the checklist's signal is "update/weight ratio tiny while gradients are healthy": vanishing
         # gradients, saturated or dead units make the steps small whatever the learning rate
         others = _other_causes(ctx, _SLOW_CAUSES + _UNHEALTHY_GRADIENTS)
+        clip = _clip_shrink(ctx)
+        if clip is not None and not lr_low and 1.0 / clip["median_factor"] > self.CLIP_SHRINK and \
+                (ratio_low or (lr is not None and lr["family"] == "sgd")):
+            return self._clipped(ctx, lr, prog, ratio, clip, others)
+        capped = _value_clipped(ctx)
+        if capped is not None and not lr_low and capped["capped_share"] >= self.CAPPED_SHARE and \
+                (ratio_low or (lr is not None and lr["family"] == "sgd")):
+            return self._value_capped(lr, prog, ratio, capped, others)
+        if not (lr_low or ratio_low):
+            return Outcome.passed("the loss is slow, but steps are not small")
         if others and not lr_low:
             return Outcome.found(Finding(self.id, "Update steps are small, but another cause explains it",
                                          severity="info", confidence=0.3, location="learning rate",
@@ -209,7 +333,7 @@ class LrTooSmall(Check):
         conf = 0.6 + 0.15 * lr_low + 0.15 * ratio_low - (0.2 if others else 0.0)
         lr_txt = f"lr={sig.fmt_num(lr['lr'])} ({lr['optimizer']})" if lr else "the learning rate"
         return Outcome.found(Finding(
-            self.id, f"Learning rate too small: {lr_txt}; the loss fell only {prog['rel_decrease']:.1%}"
+            self.id, f"Learning rate too small: {lr_txt}; {_fell(prog)}"
                      + (f" with steps of {sig.fmt_num(ratio)} of the weights" if ratio is not None else ""),
             severity="error" if ratio_low and lr_low else "warning", confidence=min(conf, 0.95),
             location=f"optimizer {lr['optimizer']} lr" if lr else "learning rate", step=0,
@@ -217,8 +341,49 @@ class LrTooSmall(Check):
                       "healthy_update_ratio": [1e-4, 1e-2], "other_causes": others},
             advice="Raise the learning rate (10x to 100x: Adam around 1e-3, SGD with momentum around 0.01-0.1), "
                    "or find it with a learning-rate range test (traindoctor.preflight(model, loader, lr_probe=True)).",
-            explains=["loss.not_converging", "weight.change_too_small", "fit.underfitting", "weight.not_updating"],
+            explains=self.EXPLAINS,
             plots={"train loss": "train/loss", "lr": "opt0/group0/lr"}))
+
+    EXPLAINS = ["loss.not_converging", "weight.change_too_small", "fit.underfitting", "weight.not_updating"]
+
+    def _collapsed(self, ctx: Context, lr: dict, prog: dict, c: dict) -> Outcome:
+        title, advice = _schedule_text(c, _train_epochs(ctx))
+        small = bool(_other_causes(ctx, ("weight.change_too_small",)))
+        return Outcome.found(Finding(
+            self.id, f"Learning rate too small: {title}; {_fell(prog)}",
+            severity="error" if small else "warning", confidence=0.85 if small else 0.7,
+            location=f"optimizer {lr['optimizer']} lr schedule", step=c["below_from_step"],
+            evidence={**lr, **c, "loss": prog}, advice=advice, explains=self.EXPLAINS,
+            plots={"lr": "opt0/group0/lr", "train loss": "train/loss"}))
+
+    def _value_capped(self, lr: dict | None, prog: dict, ratio: float | None, capped: dict,
+                      others: list[str]) -> Outcome:
+        cap = sig.fmt_num(capped["clip_value"])
+        return Outcome.found(Finding(
+            self.id, f"Steps too small: clip_grad_value_(clip_value={cap}) caps the gradients of "
+                     f"{capped['capped_share']:.0%} of the tensors; {_fell(prog)}",
+            severity="error", confidence=0.8 - (0.2 if others else 0.0), location="clip_grad_value_ clip_value",
+            step=0, evidence={**(lr or {}), **capped, "early_update_ratio_median": ratio, "loss": prog,
+                              "other_causes": others},
+            advice=f"Raise clip_value well above the gradients' usual elements, or clip by norm "
+                   f"(clip_grad_norm_(params, 1.0)), which keeps the gradient's direction.",
+            explains=self.EXPLAINS, plots={"train loss": "train/loss"}))
+
+    def _clipped(self, ctx: Context, lr: dict | None, prog: dict, ratio: float | None, clip: dict,
+                 others: list[str]) -> Outcome:
+        shrink = 1.0 / clip["median_factor"]
+        return Outcome.found(Finding(
+            self.id, f"Steps too small: clip_grad_norm_(max_norm={sig.fmt_num(clip['max_norm'])}) shrinks the "
+                     f"gradients {sig.fmt_num(shrink)}x at the median step (their norm is "
+                     f"{sig.fmt_num(clip['median_norm_before'])}); {_fell(prog)}",
+            severity="error", confidence=0.85 - (0.2 if others else 0.0),
+            location="clip_grad_norm_ max_norm", step=0,
+            evidence={**(lr or {}), **clip, "early_update_ratio_median": ratio, "loss": prog,
+                      "healthy_update_ratio": [1e-4, 1e-2], "other_causes": others},
+            advice=f"Raise max_norm to about the gradients' usual norm (here {sig.fmt_num(clip['median_norm_before'])}"
+                   f"; 1.0 is common) so that clipping only cuts the rare spikes, or drop the clipping.",
+            explains=self.EXPLAINS,
+            plots={"grad norm before clipping": "grad/clip_total_norm", "train loss": "train/loss"}))
 
 
 @register

@@ -1,0 +1,74 @@
+"""A model that only runs under no_grad and that no optimizer holds (a distillation teacher, an EMA or target
+network) is a frozen helper: its forward on the training batch is not an evaluation, its loader stays the
+training loader, and its weights not changing is no fault. A model that runs with autograd on and is in no
+optimizer (built again after the optimizer) still is one."""
+from __future__ import annotations
+
+from traindoctor.record.reader import TDRun
+
+from ..conftest import doctor_json
+
+DISTILL = """
+import sys
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+from sklearn.datasets import load_digits
+torch.manual_seed(11)
+X, y = load_digits(return_X_y=True)
+X = torch.tensor(X / 16.0, dtype=torch.float32); y = torch.tensor(y)
+train = DataLoader(TensorDataset(X[:1400], y[:1400]), batch_size=32, shuffle=True)
+val = DataLoader(TensorDataset(X[1400:], y[1400:]), batch_size=128)
+teacher = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 10))
+with torch.no_grad():  # stands for a pretrained teacher: not PyTorch's default initialisation
+    for p in teacher.parameters():
+        p.mul_(2.0)
+teacher.eval()
+student = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+opt = torch.optim.Adam(student.parameters(), lr=2e-3)
+if sys.argv[1] == "rebuilt":
+    student = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))  # after the optimizer: untrained
+for epoch in range(4):
+    student.train()
+    for xb, yb in train:
+        with torch.no_grad():
+            soft = teacher(xb).softmax(1)
+        out = student(xb)
+        loss = nn.functional.cross_entropy(out, yb) + 0.5 * nn.functional.kl_div(
+            out.log_softmax(1), soft, reduction="batchmean")
+        opt.zero_grad(); loss.backward(); opt.step()
+    student.eval()
+    with torch.no_grad():
+        for xb, yb in val:
+            nn.functional.cross_entropy(student(xb), yb)
+"""
+
+
+def test_a_no_grad_teacher_is_neither_an_evaluation_nor_a_frozen_layer(run_script):
+    proc, run_dir = run_script(DISTILL, "distill")
+    assert proc.returncode == 0, proc.stderr
+    run = TDRun(str(run_dir))
+    roles = {ev["loader"]: ev["role"] for ev in run.events("dataloader") if ev.get("role")}
+    for ev in run.events("loader_role"):
+        roles[ev["loader"]] = ev["role"]
+    assert roles == {0: "train", 1: "eval"}
+    evals = run.events("eval")
+    assert len(evals) == 4 and {e["loader"] for e in evals} == {1}  # one per epoch, on the validation loader
+    assert all(e["role"] == "train" for e in run.events("batch") if e["loader"] == 0 and e["step"] > 0)
+    report = doctor_json(run_dir)
+    assert [f["id"] for f in report["findings"] if f["severity"] in ("error", "warning")] == []
+    checklist = {c["id"]: c for c in report["checklist"]}
+    assert checklist["graph.frozen_weights"]["status"] == "pass"
+    assert "Sequential ran only under no_grad" in checklist["graph.frozen_weights"]["note"]
+    assert checklist["weight.not_updating"]["status"] == "pass"
+
+
+def test_a_model_built_again_after_its_optimizer_is_still_found_frozen(run_script):
+    proc, run_dir = run_script(DISTILL, "rebuilt")
+    assert proc.returncode == 0, proc.stderr
+    report = doctor_json(run_dir)
+    frozen = [f for f in report["findings"] if f["id"] == "graph.frozen_weights" and f["severity"] == "error"]
+    assert frozen and frozen[0]["location"].startswith("Sequential2"), [(f["id"], f["title"]) for f in
+                                                                          report["findings"]]
+    assert frozen[0]["title"].startswith("No layer of the model is in an optimizer")
+    assert len(frozen[0]["evidence"]["optimizer_tensors_of_no_model"]) == 4  # the first student's

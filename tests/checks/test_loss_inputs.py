@@ -1,0 +1,77 @@
+"""graph.loss_function on two common slips: a regression output of shape (N, 1) against a target of shape (N,)
+(MSE broadcasts them to (N, N) and the model learns the mean), and a 0/255 mask as the target of
+BCEWithLogitsLoss (the loss has no minimum: it runs to -2000 and loss.zero called that memorisation). The same
+scripts with the shapes matched, or the mask scaled, get no alarm."""
+from __future__ import annotations
+
+import pytest
+
+from ..conftest import doctor_json
+
+REGRESSION = """
+import sys
+import torch
+from torch import nn
+from sklearn.datasets import load_diabetes
+from sklearn.preprocessing import StandardScaler
+torch.manual_seed(2)
+X, y = load_diabetes(return_X_y=True)
+X = torch.tensor(StandardScaler().fit_transform(X), dtype=torch.float32)
+y = torch.tensor((y - y.mean()) / y.std(), dtype=torch.float32)
+if sys.argv[1] == "matched":
+    y = y.unsqueeze(1)
+model = nn.Sequential(nn.Linear(10, 64), nn.ReLU(), nn.Linear(64, 1))
+opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+for epoch in range(25):
+    perm = torch.randperm(len(X))
+    for i in range(0, len(X), 32):
+        idx = perm[i:i + 32]
+        opt.zero_grad(); nn.functional.mse_loss(model(X[idx]), y[idx]).backward(); opt.step()
+"""
+
+MASKS = """
+import sys
+import torch
+from torch import nn
+torch.manual_seed(0)
+img = torch.rand(512, 1, 16, 16)
+mask = (img > 0.5).float() * (255.0 if sys.argv[1] == "raw" else 1.0)
+net = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 1, 3, padding=1))
+opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+crit = nn.BCEWithLogitsLoss()
+for epoch in range(6):
+    for i in range(0, 512, 32):
+        opt.zero_grad(); crit(net(img[i:i + 32]), mask[i:i + 32]).backward(); opt.step()
+"""
+
+
+def _alarms(report: dict) -> list[dict]:
+    return [f for f in report["findings"] if f["severity"] in ("error", "warning")]
+
+
+def test_a_regression_target_that_broadcasts_is_named(run_script):
+    proc, run_dir = run_script(REGRESSION, "broadcast")
+    assert proc.returncode == 0, proc.stderr
+    top = _alarms(doctor_json(run_dir))[0]
+    assert (top["id"], top["location"], top["step"]) == ("graph.loss_function", "mse_loss", 0)
+    assert "(32, 1) and target (32,)" in top["title"] and top["evidence"]["broadcast_shape"] == [32, 32]
+
+
+def test_a_mask_of_0_and_255_as_bce_target_is_named_not_called_memorisation(run_script):
+    proc, run_dir = run_script(MASKS, "raw")
+    assert proc.returncode == 0, proc.stderr
+    report = doctor_json(run_dir)
+    top = _alarms(report)[0]
+    assert (top["id"], top["location"]) == ("graph.loss_function", "binary_cross_entropy_with_logits (in "
+                                                                   "BCEWithLogitsLoss)")
+    assert "[0, 255]" in top["title"]
+    zero = next(c for c in report["checklist"] if c["id"] == "loss.zero")
+    assert zero["status"] == "pass" and "below zero" in zero["note"]
+
+
+@pytest.mark.parametrize("body, arg", [(REGRESSION, "matched"), (MASKS, "scaled")])
+def test_the_same_scripts_set_up_right_get_no_alarm(run_script, body, arg):
+    proc, run_dir = run_script(body, arg)
+    assert proc.returncode == 0, proc.stderr
+    report = doctor_json(run_dir)
+    assert _alarms(report) == [], [(f["id"], f["title"]) for f in _alarms(report)]
