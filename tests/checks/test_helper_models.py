@@ -72,3 +72,38 @@ def test_a_model_built_again_after_its_optimizer_is_still_found_frozen(run_scrip
                                                                           report["findings"]]
     assert frozen[0]["title"].startswith("No layer of the model is in an optimizer")
     assert len(frozen[0]["evidence"]["optimizer_tensors_of_no_model"]) == 4  # the first student's
+
+
+MEAN_TEACHER = """
+import copy
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+from sklearn.datasets import load_digits
+torch.manual_seed(1)
+X, y = load_digits(return_X_y=True)
+train = DataLoader(TensorDataset(torch.tensor(X / 16.0, dtype=torch.float32), torch.tensor(y)), batch_size=64,
+                   shuffle=True)
+student = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Dropout(0.1), nn.Linear(128, 10))
+teacher = copy.deepcopy(student)  # an EMA of the student, left in training mode: its dropout is the noise
+opt = torch.optim.Adam(student.parameters(), lr=1e-3)
+for epoch in range(4):
+    for xb, yb in train:
+        with torch.no_grad():
+            target = teacher(xb + 0.05 * torch.randn_like(xb)).softmax(1)
+        out = student(xb)
+        loss = nn.functional.cross_entropy(out, yb) + nn.functional.mse_loss(out.softmax(1), target)
+        opt.zero_grad(); loss.backward(); opt.step()
+        with torch.no_grad():
+            for pt, ps in zip(teacher.parameters(), student.parameters()):
+                pt.lerp_(ps, 0.01)
+"""
+
+
+def test_a_mean_teacher_in_training_mode_is_not_dropout_during_evaluation(run_script):
+    proc, run_dir = run_script(MEAN_TEACHER)
+    assert proc.returncode == 0, proc.stderr
+    report = doctor_json(run_dir)
+    assert [f["id"] for f in report["findings"] if f["severity"] in ("error", "warning")] == []
+    assert not TDRun(str(run_dir)).events("eval")
+    assert not [e for e in TDRun(str(run_dir)).events("modes") if e["phase"] == "eval"]

@@ -999,6 +999,17 @@ class Collector:
         return train
 
     def _record_modes(self, phase: str) -> None:
+        self._write_modes(*self._modes_event(phase))
+
+    def _write_modes(self, key: tuple, event: dict) -> None:
+        phase = event["phase"]
+        if self._last_modes is not None and self._last_modes.get(phase) == key:
+            return
+        self._last_modes = {**(self._last_modes or {}), phase: key}
+        self.writer.put_json(event)
+
+    def _modes_event(self, phase: str) -> tuple[tuple, dict]:
+        """The train/eval flags of the mode-dependent modules now, and the key that says whether they changed."""
         modes = {}
         for root in self._roots:
             for m in root.modules():
@@ -1008,10 +1019,7 @@ class Collector:
                     modes[info.name] = {"class": info.cls, "training": m.training,
                                         **({"p": m.p} if hasattr(m, "p") else {})}
         key = (phase, tuple((k, v["training"]) for k, v in sorted(modes.items())))
-        if self._last_modes is not None and self._last_modes.get(phase) == key:
-            return
-        self._last_modes = {**(self._last_modes or {}), phase: key}
-        self.writer.put_json({"kind": "modes", "phase": phase, "step": self._forward_step(), "modules": modes})
+        return key, {"kind": "modes", "phase": phase, "step": self._forward_step(), "modules": modes}
 
     # ------------------------------------------------------------------ backward and steps
     def _wrap_backward(self, orig: Callable) -> Callable:
@@ -1626,8 +1634,7 @@ class Collector:
             self._eval = {"role": role, "step": self._forward_step(), "loss": [], "n": 0, "correct": [],
                           "conf": None, "classes": None, "function": fname, "fwd_correct": [], "fwd_n": 0,
                           "loader": loader.idx if loader is not None else None, "batch": self._batch_seq,
-                          "set_role": set_role}
-            self._record_modes("eval")
+                          "set_role": set_role, "modes": self._modes_event("eval")}  # written with the pass
         else:
             if fname and not self._eval["function"]:
                 self._eval["function"] = fname
@@ -1645,6 +1652,7 @@ class Collector:
         ev, self._eval = self._eval, None
         if ev is None or not (ev["n"] or ev["fwd_n"]):
             return
+        self._write_modes(*ev["modes"])
         role, step, n = ev["role"], ev["step"], ev["n"]
         if n:
             self._scalar(step, f"{role}/loss", torch.stack(ev["loss"]).sum() / n)
