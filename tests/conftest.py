@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -44,5 +45,27 @@ def run_script(tmp_path):
         proc = td("run", "--logdir", str(tmp_path / "runs"), "--name", name, "--no-summary", *extra, str(script),
                   *args, cwd=tmp_path, env=env, input=input)
         return proc, tmp_path / "runs" / name
+
+    return go
+
+
+@pytest.fixture
+def diagnosed(tmp_path):
+    """Run ``body`` in this process under the collector, as ``traindoctor run`` does, and diagnose the run:
+    returns ``(run_dir, report)`` with the report as ``doctor --format json`` prints it. Faster than two
+    subprocesses (each imports torch) for tests about the diagnosis; the command line has tests of its own."""
+    from traindoctor.collect.autorun import run_script
+    from traindoctor.collect.torch import CollectOptions
+    from traindoctor.report import diagnose
+
+    counter = itertools.count()
+
+    def go(body: str, *args: str):
+        i = next(counter)
+        script = write_script(tmp_path, body, name=f"train{i}.py")
+        run_dir = tmp_path / "runs" / f"r{i}"
+        code, status = run_script(str(script), list(args), str(run_dir), f"r{i}", CollectOptions())
+        assert code == 0, status
+        return run_dir, json.loads(diagnose(str(run_dir)).dumps())
 
     return go

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from ..conftest import doctor_json
 
 SCRIPT = """
 import sys
@@ -40,10 +39,8 @@ for epoch in range(3):
 """
 
 
-def test_step_before_backward_is_named(run_script):
-    proc, run_dir = run_script(SCRIPT, "swapped")
-    assert proc.returncode == 0, proc.stderr
-    report = doctor_json(run_dir)
+def test_step_before_backward_is_named(diagnosed):
+    run_dir, report = diagnosed(SCRIPT, "swapped")
     top = [f for f in report["findings"] if f["severity"] in ("error", "warning")][0]
     assert (top["id"], top["location"], top["step"]) == ("graph.optimizer", "SGD", 0)
     assert top["evidence"]["steps_without_gradients"] == top["evidence"]["steps"] == 3 * 29
@@ -51,8 +48,6 @@ def test_step_before_backward_is_named(run_script):
 
 
 @pytest.mark.parametrize("mode", ["ordered", "lbfgs"])
-def test_the_right_order_and_lbfgs_are_not_flagged(run_script, mode):
-    proc, run_dir = run_script(SCRIPT, mode)
-    assert proc.returncode == 0, proc.stderr
-    report = doctor_json(run_dir)
+def test_the_right_order_and_lbfgs_are_not_flagged(diagnosed, mode):
+    run_dir, report = diagnosed(SCRIPT, mode)
     assert not [f for f in report["findings"] if f["id"] == "graph.optimizer"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from traindoctor.record.reader import TDRun
 
-from ..conftest import doctor_json
 
 DISTILL = """
 import sys
@@ -44,9 +43,8 @@ for epoch in range(4):
 """
 
 
-def test_a_no_grad_teacher_is_neither_an_evaluation_nor_a_frozen_layer(run_script):
-    proc, run_dir = run_script(DISTILL, "distill")
-    assert proc.returncode == 0, proc.stderr
+def test_a_no_grad_teacher_is_neither_an_evaluation_nor_a_frozen_layer(diagnosed):
+    run_dir, report = diagnosed(DISTILL, "distill")
     run = TDRun(str(run_dir))
     roles = {ev["loader"]: ev["role"] for ev in run.events("dataloader") if ev.get("role")}
     for ev in run.events("loader_role"):
@@ -55,7 +53,6 @@ def test_a_no_grad_teacher_is_neither_an_evaluation_nor_a_frozen_layer(run_scrip
     evals = run.events("eval")
     assert len(evals) == 4 and {e["loader"] for e in evals} == {1}  # one per epoch, on the validation loader
     assert all(e["role"] == "train" for e in run.events("batch") if e["loader"] == 0 and e["step"] > 0)
-    report = doctor_json(run_dir)
     assert [f["id"] for f in report["findings"] if f["severity"] in ("error", "warning")] == []
     checklist = {c["id"]: c for c in report["checklist"]}
     assert checklist["graph.frozen_weights"]["status"] == "pass"
@@ -63,10 +60,8 @@ def test_a_no_grad_teacher_is_neither_an_evaluation_nor_a_frozen_layer(run_scrip
     assert checklist["weight.not_updating"]["status"] == "pass"
 
 
-def test_a_model_built_again_after_its_optimizer_is_still_found_frozen(run_script):
-    proc, run_dir = run_script(DISTILL, "rebuilt")
-    assert proc.returncode == 0, proc.stderr
-    report = doctor_json(run_dir)
+def test_a_model_built_again_after_its_optimizer_is_still_found_frozen(diagnosed):
+    run_dir, report = diagnosed(DISTILL, "rebuilt")
     frozen = [f for f in report["findings"] if f["id"] == "graph.frozen_weights" and f["severity"] == "error"]
     assert frozen and frozen[0]["location"].startswith("Sequential2"), [(f["id"], f["title"]) for f in
                                                                           report["findings"]]
@@ -100,10 +95,8 @@ for epoch in range(4):
 """
 
 
-def test_a_mean_teacher_in_training_mode_is_not_dropout_during_evaluation(run_script):
-    proc, run_dir = run_script(MEAN_TEACHER)
-    assert proc.returncode == 0, proc.stderr
-    report = doctor_json(run_dir)
+def test_a_mean_teacher_in_training_mode_is_not_dropout_during_evaluation(diagnosed):
+    run_dir, report = diagnosed(MEAN_TEACHER)
     assert [f["id"] for f in report["findings"] if f["severity"] in ("error", "warning")] == []
     assert not TDRun(str(run_dir)).events("eval")
     assert not [e for e in TDRun(str(run_dir)).events("modes") if e["phase"] == "eval"]

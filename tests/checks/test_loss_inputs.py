@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from ..conftest import doctor_json
 
 REGRESSION = """
 import sys
@@ -20,6 +19,8 @@ X = torch.tensor(StandardScaler().fit_transform(X), dtype=torch.float32)
 y = torch.tensor((y - y.mean()) / y.std(), dtype=torch.float32)
 if sys.argv[1] == "matched":
     y = y.unsqueeze(1)
+if sys.argv[1] == "dollars":  # the target in its raw units, times 1000
+    y = torch.tensor(load_diabetes(return_X_y=True)[1] * 1000.0, dtype=torch.float32).unsqueeze(1)
 model = nn.Sequential(nn.Linear(10, 64), nn.ReLU(), nn.Linear(64, 1))
 opt = torch.optim.Adam(model.parameters(), lr=3e-3)
 for epoch in range(25):
@@ -49,18 +50,23 @@ def _alarms(report: dict) -> list[dict]:
     return [f for f in report["findings"] if f["severity"] in ("error", "warning")]
 
 
-def test_a_regression_target_that_broadcasts_is_named(run_script):
-    proc, run_dir = run_script(REGRESSION, "broadcast")
-    assert proc.returncode == 0, proc.stderr
-    top = _alarms(doctor_json(run_dir))[0]
+def test_a_regression_target_that_broadcasts_is_named(diagnosed):
+    run_dir, report = diagnosed(REGRESSION, "broadcast")
+    top = _alarms(report)[0]
     assert (top["id"], top["location"], top["step"]) == ("graph.loss_function", "mse_loss", 0)
     assert "(32, 1) and target (32,)" in top["title"] and top["evidence"]["broadcast_shape"] == [32, 32]
 
 
-def test_a_mask_of_0_and_255_as_bce_target_is_named_not_called_memorisation(run_script):
-    proc, run_dir = run_script(MASKS, "raw")
-    assert proc.returncode == 0, proc.stderr
-    report = doctor_json(run_dir)
+def test_regression_targets_far_from_the_outputs_scale_are_named(diagnosed):
+    run_dir, report = diagnosed(REGRESSION, "dollars")
+    top = _alarms(report)[0]
+    assert (top["id"], top["location"], top["step"]) == ("data.not_normalized", "target", 0)
+    assert top["evidence"]["target"]["max"] > 1e5 and top["evidence"]["loss_flat"] is True  # the first batch's
+    assert "not scaled, while the network's outputs start near 0" in top["title"]
+
+
+def test_a_mask_of_0_and_255_as_bce_target_is_named_not_called_memorisation(diagnosed):
+    run_dir, report = diagnosed(MASKS, "raw")
     top = _alarms(report)[0]
     assert (top["id"], top["location"]) == ("graph.loss_function", "binary_cross_entropy_with_logits (in "
                                                                    "BCEWithLogitsLoss)")
@@ -70,8 +76,6 @@ def test_a_mask_of_0_and_255_as_bce_target_is_named_not_called_memorisation(run_
 
 
 @pytest.mark.parametrize("body, arg", [(REGRESSION, "matched"), (MASKS, "scaled")])
-def test_the_same_scripts_set_up_right_get_no_alarm(run_script, body, arg):
-    proc, run_dir = run_script(body, arg)
-    assert proc.returncode == 0, proc.stderr
-    report = doctor_json(run_dir)
+def test_the_same_scripts_set_up_right_get_no_alarm(diagnosed, body, arg):
+    run_dir, report = diagnosed(body, arg)
     assert _alarms(report) == [], [(f["id"], f["title"]) for f in _alarms(report)]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from ..conftest import doctor_json
 
 SCRIPT = """
 import sys
@@ -43,10 +42,8 @@ def _finding(report: dict, id_: str) -> dict | None:
     return next((f for f in report["findings"] if f["id"] == id_ and f["severity"] in ("error", "warning")), None)
 
 
-def test_a_scheduler_stepped_per_batch_is_named_with_its_settings(run_script):
-    proc, run_dir = run_script(SCRIPT, "per_batch")
-    assert proc.returncode == 0, proc.stderr
-    report = doctor_json(run_dir)
+def test_a_scheduler_stepped_per_batch_is_named_with_its_settings(diagnosed):
+    run_dir, report = diagnosed(SCRIPT, "per_batch")
     top = [f for f in report["findings"] if f["severity"] in ("error", "warning")][0]
     assert top["id"] == "hparam.lr_too_small", [(f["id"], f["title"]) for f in report["findings"]]
     assert "StepLR(step_size=1, gamma=0.7)" in top["title"] and top["location"] == "optimizer SGD lr schedule"
@@ -55,10 +52,8 @@ def test_a_scheduler_stepped_per_batch_is_named_with_its_settings(run_script):
     assert "once per batch" in top["advice"] and "after the batch loop" in top["advice"]
 
 
-def test_clip_grad_norm_far_below_the_gradients_norm_is_named(run_script):
-    proc, run_dir = run_script(SCRIPT, "clip1e-4")
-    assert proc.returncode == 0, proc.stderr
-    report = doctor_json(run_dir)
+def test_clip_grad_norm_far_below_the_gradients_norm_is_named(diagnosed):
+    run_dir, report = diagnosed(SCRIPT, "clip1e-4")
     f = _finding(report, "hparam.lr_too_small")
     assert f is not None, [(f["id"], f["title"]) for f in report["findings"]]
     assert f["location"] == "clip_grad_norm_ max_norm" and "max_norm=1.00e-04" in f["title"]
@@ -66,19 +61,15 @@ def test_clip_grad_norm_far_below_the_gradients_norm_is_named(run_script):
     assert f["evidence"]["clipped_share"] == 1.0
 
 
-def test_clip_grad_value_capping_every_gradient_is_named(run_script):
-    proc, run_dir = run_script(SCRIPT, "value1e-5")
-    assert proc.returncode == 0, proc.stderr
-    report = doctor_json(run_dir)
+def test_clip_grad_value_capping_every_gradient_is_named(diagnosed):
+    run_dir, report = diagnosed(SCRIPT, "value1e-5")
     f = _finding(report, "hparam.lr_too_small")
     assert f is not None, [(f["id"], f["title"]) for f in report["findings"]]
     assert f["location"] == "clip_grad_value_ clip_value" and f["evidence"]["capped_share"] == 1.0
 
 
-def test_a_weight_decay_that_shrinks_the_weights_each_step_is_named_with_the_flat_loss(run_script):
-    proc, run_dir = run_script(SCRIPT, "decay0.2")  # 0.05 / (1 - 0.9) x 0.2: 10% a step
-    assert proc.returncode == 0, proc.stderr
-    report = doctor_json(run_dir)
+def test_a_weight_decay_that_shrinks_the_weights_each_step_is_named_with_the_flat_loss(diagnosed):
+    run_dir, report = diagnosed(SCRIPT, "decay0.2")  # 0.05 / (1 - 0.9) x 0.2: 10% a step
     flat = [f for f in report["findings"] if f["id"] in ("loss.not_converging", "fit.underfitting")]
     assert flat, [(f["id"], f["title"]) for f in report["findings"]]
     for f in flat:
@@ -87,9 +78,7 @@ def test_a_weight_decay_that_shrinks_the_weights_each_step_is_named_with_the_fla
 
 
 @pytest.mark.parametrize("mode", ["per_epoch", "clip1.0", "value1.0", "decay5e-4"])
-def test_the_same_script_set_up_right_gets_no_alarm(run_script, mode):
-    proc, run_dir = run_script(SCRIPT, mode)
-    assert proc.returncode == 0, proc.stderr
-    report = doctor_json(run_dir)
+def test_the_same_script_set_up_right_gets_no_alarm(diagnosed, mode):
+    run_dir, report = diagnosed(SCRIPT, mode)
     assert _finding(report, "hparam.lr_too_small") is None
     assert [f["id"] for f in report["findings"] if f["severity"] in ("error", "warning")] == []

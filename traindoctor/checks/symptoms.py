@@ -841,13 +841,17 @@ class FitOverfitting(Check):
 
     ``GAP`` = 0.15 between final train and validation accuracy (healthy runs of the zoo
     stay within 0.08), or the validation loss ending ``RISE`` (25%) above its best while
-    the training loss keeps falling.
+    the training loss keeps falling. A validation accuracy never above
+    ``CHANCE_FACTOR`` times chance, while training reaches 0.8, gets advice about
+    inputs and labels that no longer belong together.
     """
 
     id = "fit.overfitting"
     needs = frozenset({"eval"})
     GAP = 0.15
     RISE = 0.25
+    #: validation accuracy at or below this multiple of chance (1 / classes) at every evaluation
+    CHANCE_FACTOR = 1.5
 
     def run(self, ctx: Context) -> Outcome:
         _, tr = _acc_series(ctx, "train")
@@ -861,13 +865,22 @@ class FitOverfitting(Check):
             va_end = float(va.value[-1])
             gap = tr_end - va_end
             if gap > self.GAP:
+                ev = {"train_acc": sig(tr_end), "val_acc": sig(va_end), "gap": sig(gap), "threshold": self.GAP}
+                advice = ("The model fits the training data but does not generalise: more data or augmentation, "
+                          "regularisation (weight decay, dropout), a smaller model, or early stopping; also check "
+                          "that the evaluation data are processed like the training data.")
+                classes = num_classes_seen(ctx)
+                if classes and tr_end >= 0.8 and float(np.max(va.value)) <= self.CHANCE_FACTOR / classes:
+                    # overfitting lifts validation above chance before it drops it; never above chance at any
+                    # evaluation is inputs scored against labels that are not theirs
+                    ev["chance"] = sig(1.0 / classes)
+                    advice = (f"Validation accuracy never rose above chance ({1.0 / classes:.2f}) at any of its "
+                              f"{len(va)} evaluations, while the training accuracy reached {tr_end:.2f}: check that "
+                              f"the validation inputs and labels still belong together (shuffled or sorted apart, "
+                              f"another split's labels). " + advice)
                 findings.append(Finding(
                     self.id, f"train accuracy {tr_end:.3f} vs validation {va_end:.3f} (gap {gap:.3f})", "warning",
-                    min(0.95, 0.6 + gap), None, int(va.step[-1]),
-                    {"train_acc": sig(tr_end), "val_acc": sig(va_end), "gap": sig(gap), "threshold": self.GAP},
-                    "The model fits the training data but does not generalise: more data or augmentation, "
-                    "regularisation (weight decay, dropout), a smaller model, or early stopping; also check that the "
-                    "evaluation data are processed like the training data.",
+                    min(0.95, 0.6 + gap), None, int(va.step[-1]), ev, advice,
                     plots={"train/acc": "train/acc", "eval/acc": "eval/acc"}))
         if not findings and len(vl) >= 3 and len(tl) >= 10:
             best_i = int(np.argmin(vl.value))
@@ -953,6 +966,18 @@ class FitUnderfitting(Check):
                     "warning", 0.6, None, int(fin.step[-1]), ev, advice, plots={"train/loss": "train/loss"}))
             return Outcome.passed("training MSE below the mean predictor's")
         return Outcome.not_checked("no accuracy metric and no regression loss to compare with a baseline")
+
+
+def num_classes_seen(ctx: Context) -> int | None:
+    """Classes of the task: the width of the logits fed to a class-index loss, else the evaluation's confusion."""
+    for ev in ctx.run.events("loss_call"):
+        shape = ev.get("input", {}).get("shape") or []
+        if ev.get("function") in ("cross_entropy", "nll_loss") and len(shape) == 2 and shape[1] >= 2:
+            return int(shape[1])
+    for ev in ctx.run.events("eval"):
+        if ev.get("classes"):
+            return int(ev["classes"])
+    return None
 
 
 def _weighted_loss(ctx: Context) -> bool:

@@ -871,8 +871,16 @@ class Collector:
         if out is None or out.dim() != 2 or out.shape[0] != y.shape[0] or out.shape[1] < 2 or out.device != y.device:
             return
         self._open_eval(self._current_loader)
-        self._eval["fwd_correct"].append((out.detach().argmax(1) == y).sum())
+        preds = out.detach().argmax(1)
+        self._eval["fwd_correct"].append((preds == y).sum())
         self._eval["fwd_n"] += int(y.shape[0])
+        c = out.shape[1]
+        if c <= 1000 and not y.is_floating_point() and y.dim() == 1 and self._eval["classes"] in (None, c):
+            # the confusion matrix, as an evaluation through a loss function keeps it (per-class recall, and
+            # labels remapped between training and evaluation)
+            conf = torch.bincount(y.long().clamp(0, c - 1) * c + preds, minlength=c * c)[: c * c]
+            self._eval["fwd_conf"] = conf if self._eval.get("fwd_conf") is None else self._eval["fwd_conf"] + conf
+            self._eval["fwd_classes"] = c
 
     def _record_activation(self, idx: int, act_name: str, module: Any, args: Any,
                            output: Any) -> torch.Tensor | None:
@@ -1662,6 +1670,8 @@ class Collector:
             self._scalar(step, f"{role}/acc", torch.stack(ev["fwd_correct"]).sum().float() / ev["fwd_n"])
             n = ev["fwd_n"]
         conf = ev["conf"]
+        if conf is None and ev.get("fwd_conf") is not None and not ev["n"]:
+            conf, ev["classes"] = ev["fwd_conf"], ev["fwd_classes"]
         self.writer.put_json({"kind": "eval", "role": role, "step": step, "n": n, "function": ev["function"],
                               "loader": ev["loader"], "classes": ev["classes"],
                               "confusion": conf.reshape(ev["classes"], ev["classes"]).cpu().tolist()

@@ -224,15 +224,25 @@ class NotNormalized(Check):
     spreads of the widest and narrowest features (95th over 5th percentile, features
     that never vary left out) differ by ``SCALE_RATIO`` (two orders of magnitude, the
     seed's "数量级的差异"), or when values reach ``MAX_ABS`` (raw 0..255 pixels, raw
-    physical units), the inputs were not standardised.
+    physical units), the inputs were not standardised. The targets of a regression
+    loss count too: beyond ``TARGET_MAX_ABS`` (prices in dollars), or beyond
+    ``TARGET_FLAT_ABS`` while the loss stays flat.
     """
 
     id = "data.not_normalized"
-    needs = frozenset({"batch"})
+    needs = frozenset()
     SCALE_RATIO = 100.0
     MAX_ABS = 50.0
+    #: regression targets this large are far from what a freshly initialised network outputs (about 0, spread
+    #: about 1): its last layer must grow by that much, and the MSE gradients grow with the target
+    TARGET_MAX_ABS = 1e3
+    #: smaller targets still count when the loss stays flat
+    TARGET_FLAT_ABS = 10.0
 
     def run(self, ctx: Context) -> Outcome:
+        target = self._target(ctx)
+        if target is not None:
+            return Outcome.found(target)
         bs = [b for b in sig.batches(ctx, "train") if b.get("x", {}).get("dtype", "").startswith(("float", "bfloat"))]
         if not bs:
             return Outcome.not_checked("no floating-point input batch was sampled")
@@ -270,6 +280,32 @@ class NotNormalized(Check):
                       "activation.saturated", "fit.underfitting", "loss.nan_inf", "activation.dead_relu"]))
 
 
+    def _target(self, ctx: Context) -> Finding | None:
+        """A regression loss whose targets are on a scale the network's output cannot reach soon."""
+        calls = [e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train"
+                 and e.get("function") in _REGRESSION_LOSSES and "min" in e.get("target", {})]
+        if not calls:
+            return None
+        t = calls[0]["target"]
+        scale = max(abs(t["min"]), abs(t["max"]))
+        flat = bool([f for f in ctx.findings if f.id in ("loss.not_converging", "fit.underfitting")
+                     and f.severity in ("warning", "error")])
+        if scale < self.TARGET_MAX_ABS and not (flat and scale >= self.TARGET_FLAT_ABS):
+            return None
+        return Finding(
+            self.id, f"The regression targets of {calls[0]['function']} reach {sig.fmt_num(scale)} (mean "
+                     f"{sig.fmt_num(t.get('mean', 0))}): not scaled, while the network's outputs start near 0",
+            severity="warning", confidence=0.75 if flat else 0.6, location="target", step=int(calls[0].get("step", 0)),
+            evidence={"target": t, "loss_flat": flat},
+            advice="Standardise the target with the training set's mean and std (or divide by its scale), train "
+                   "on that, and map predictions back; or initialise the last layer's bias to the target mean.",
+            explains=["loss.not_converging", "loss.blowup", "grad.exploding", "weight.change_too_large",
+                      "fit.underfitting", "loss.oscillating"])
+
+
+_REGRESSION_LOSSES = ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss")
+
+
 @register
 class PreprocessMismatch(Check):
     """``data.preprocess_mismatch``: evaluation inputs processed differently from training inputs.
@@ -281,15 +317,25 @@ class PreprocessMismatch(Check):
     far inside these (a shift of 0.2 std is already unusual), and so does
     augmentation noise on the training side (noise of 0.5 std widens the spread by
     12%), while a missed normalisation or a different scaling moves every feature.
+    Labels too: an evaluation confusion matrix whose rows each have one dominant
+    prediction (``REMAP_CONSISTENCY`` of the samples), mostly not on the diagonal, is a
+    class numbering that differs between training and evaluation.
     """
 
     id = "data.preprocess_mismatch"
-    needs = frozenset({"batch"})
+    needs = frozenset()
     MEAN_SHIFT = 1.0
     SCALE_RATIO = 2.5
     FEATURE_SHARE = 0.3
+    #: labels remapped: the share of evaluation samples predicted as their class's most frequent prediction
+    #: (a permutation of the classes keeps it high) and how far below it the accuracy must be
+    REMAP_CONSISTENCY = 0.6
+    REMAP_ACC_SHARE = 0.5
 
     def run(self, ctx: Context) -> Outcome:
+        remapped = self._remapped_labels(ctx)
+        if remapped is not None:
+            return Outcome.found(remapped)
         tr = [b for b in sig.batches(ctx, "train") if "x" in b]
         ev = [b for b in sig.batches(ctx, "eval") if "x" in b]
         if not tr or not ev:
@@ -328,6 +374,37 @@ class PreprocessMismatch(Check):
                    "the training data, same normalisation constants, same resize/crop); keep random "
                    "augmentation for training only.",
             explains=["fit.overfitting", "fit.underfitting"]))
+
+    def _remapped_labels(self, ctx: Context) -> Finding | None:
+        """Evaluation labels in another class numbering than training's: the model predicts one class for each
+        true class, consistently, but not the same one (a shift by one, a different label encoder)."""
+        evs = [e for e in sig.events(ctx, "eval") if e.get("confusion")]
+        if not evs:
+            return None
+        conf = np.array(evs[-1]["confusion"], dtype=np.float64)
+        total = conf.sum()
+        rows = np.nonzero(conf.sum(1) > 0)[0]
+        if total < 20 or len(rows) < 2:
+            return None
+        consistency = float(conf[rows].max(1).sum() / total)
+        acc = float(np.trace(conf) / total)
+        usual = {int(i): int(np.argmax(conf[i])) for i in rows}
+        moved = {a: b for a, b in usual.items() if a != b}
+        # a renumbering maps the classes onto different classes; a model that predicts one class for all (it
+        # learnt nothing) is consistent too, but onto one column
+        if consistency < self.REMAP_CONSISTENCY or acc > self.REMAP_ACC_SHARE * consistency or \
+                len(moved) < len(rows) / 2 or len(set(usual.values())) < 0.8 * len(rows):
+            return None
+        pairs = ", ".join(f"{a}→{b}" for a, b in list(moved.items())[:6]) + ("…" if len(moved) > 6 else "")
+        return Finding(
+            self.id, f"The evaluation labels look renumbered: {consistency:.0%} of evaluation samples get their "
+                     f"class's usual prediction, but accuracy is {acc:.0%} (true→predicted: {pairs})",
+            severity="error", confidence=0.85, location="evaluation labels", step=int(evs[-1].get("step", 0)),
+            evidence={"consistency": round(consistency, 3), "accuracy": round(acc, 3), "mapping": moved,
+                      "eval_step": evs[-1].get("step")},
+            advice="Build the evaluation labels exactly as the training labels: the same label encoder or class "
+                   "list (ImageFolder's class_to_idx, a LabelEncoder fitted once), no shift (y - 1 on one side only).",
+            explains=["fit.overfitting", "fit.underfitting", "hparam.epochs_too_many"])
 
 
 @register
