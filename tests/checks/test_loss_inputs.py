@@ -21,7 +21,10 @@ if sys.argv[1] == "matched":
     y = y.unsqueeze(1)
 if sys.argv[1] == "dollars":  # the target in its raw units, times 1000
     y = torch.tensor(load_diabetes(return_X_y=True)[1] * 1000.0, dtype=torch.float32).unsqueeze(1)
-model = nn.Sequential(nn.Linear(10, 64), nn.ReLU(), nn.Linear(64, 1))
+if sys.argv[1] == "sigmoid":  # targets of 0.25..3.46 against a model that ends in a sigmoid
+    y = torch.tensor(load_diabetes(return_X_y=True)[1] / 100.0, dtype=torch.float32).unsqueeze(1)
+model = nn.Sequential(nn.Linear(10, 64), nn.ReLU(), nn.Linear(64, 1),
+                      *([nn.Sigmoid()] if sys.argv[1] == "sigmoid" else []))
 opt = torch.optim.Adam(model.parameters(), lr=3e-3)
 for epoch in range(25):
     perm = torch.randperm(len(X))
@@ -63,6 +66,15 @@ def test_regression_targets_far_from_the_outputs_scale_are_named(diagnosed):
     assert (top["id"], top["location"], top["step"]) == ("data.not_normalized", "target", 0)
     assert top["evidence"]["target"]["max"] > 1e5 and top["evidence"]["loss_flat"] is True  # the first batch's
     assert "not scaled, while the network's outputs start near 0" in top["title"]
+
+
+def test_regression_targets_outside_a_sigmoids_range_are_named(diagnosed):
+    run_dir, report = diagnosed(REGRESSION, "sigmoid")
+    top = _alarms(report)[0]
+    assert (top["id"], top["location"], top["step"]) == ("graph.loss_function", "mse_loss", 0)
+    assert "outside the range [0, 1] of the model's last activation (3 (Sigmoid))" in top["title"]
+    # no DataLoader: the targets' variance comes from the recorded loss calls
+    assert any(f["id"] == "fit.underfitting" for f in _alarms(report))
 
 
 def test_a_mask_of_0_and_255_as_bce_target_is_named_not_called_memorisation(diagnosed):

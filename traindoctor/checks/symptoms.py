@@ -954,7 +954,9 @@ class FitUnderfitting(Check):
         if calls and len(fin) >= 10:
             var = _target_variance(ctx)
             _, end = head_tail(fin.value)
-            if var and end > self.MSE_BASELINE * var:
+            if not var:
+                return Outcome.not_checked("the targets' variance was not recorded (a run made before it was)")
+            if end > self.MSE_BASELINE * var:
                 ev = {"final_mse": sig(end), "target_variance": sig(var)}
                 advice = "The model does not fit the training data: see the causes ranked above."
                 decay = strong_weight_decay(ctx)
@@ -992,8 +994,7 @@ def _target_variance(ctx: Context) -> float | None:
             vals.append(y["std"] ** 2 + 0.0)
     if vals:
         return float(np.median(vals))
-    for ev in ctx.run.events("loss_call"):
-        t = ev.get("target") or {}
-        if ev.get("function") == "mse_loss" and "min" in t:
-            return None
-    return None
+    # no sampled batch (tensors sliced by hand): the targets of the first recorded training calls of the loss
+    vals = [ev["target"]["std"] ** 2 for ev in ctx.run.events("loss_call") if ev.get("function") == "mse_loss"
+            and ev.get("mode") == "train" and "std" in (ev.get("target") or {})]
+    return float(np.median(vals)) if vals else None

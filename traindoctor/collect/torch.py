@@ -2176,7 +2176,7 @@ def _loss_input_summary(t: torch.Tensor) -> dict[str, Any]:
     tf = t.float()
     fin = tf[torch.isfinite(tf)]
     if fin.numel():
-        out.update(min=float(fin.min()), max=float(fin.max()), mean=float(fin.mean()),
+        out.update(min=float(fin.min()), max=float(fin.max()), mean=float(fin.mean()), std=float(fin.std(correction=0)),
                    integer_frac=float((fin == fin.round()).float().mean()), zero_frac=float((fin == 0).float().mean()),
                    distinct=int(torch.unique(fin.reshape(-1)[:20000]).numel()))
     if t.is_floating_point() and t.dim() == 2 and t.shape[1] > 1:

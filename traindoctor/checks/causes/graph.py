@@ -340,7 +340,8 @@ class LossFunction(Check):
     labels: the loss then has no minimum); an element-wise loss whose prediction and
     target shapes broadcast to a larger tensor ((N, 1) against (N,) compares every
     prediction with every target); logits that are never negative and often exactly
-    zero (``CLIPPED_ZERO_SHARE``: a ReLU on the output). ``ROWS_FRACTION`` is the share of rows that must show
+    zero (``CLIPPED_ZERO_SHARE``: a ReLU on the output); regression targets outside the
+    range of a bounded last activation (a sigmoid before an MSE on values up to 3.5). ``ROWS_FRACTION`` is the share of rows that must show
     the pattern: softmax outputs sum to one in every row, logits practically never do.
     """
 
@@ -352,6 +353,8 @@ class LossFunction(Check):
     MAX_CLASS_IDS = 50
     #: Share of exact zeros among never-negative logits that says a ReLU cut them (fresh logits have none).
     CLIPPED_ZERO_SHARE = 0.2
+    #: how far outside a bounded output activation's range a regression target must reach
+    RANGE_MARGIN = 0.05
 
     def run(self, ctx: Context) -> Outcome:
         calls = [e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train"]
@@ -418,6 +421,18 @@ class LossFunction(Check):
                            advice="Feed the last Linear layer's output to the loss directly: a ReLU on the logits "
                                   "cannot express 'not this class' and a class whose logit is 0 gets no gradient.",
                            explains=explains + ["activation.dead_relu"])
+        bounded = _bounded_range(last)
+        if fn in _ELEMENTWISE_LOSSES and bounded is not None and "min" in tgt and "min" in inp and \
+                inp["min"] >= bounded[0] and inp["max"] <= bounded[1] and \
+                (tgt["max"] > bounded[1] + self.RANGE_MARGIN or tgt["min"] < bounded[0] - self.RANGE_MARGIN):
+            ev_base["output_activation"] = last
+            return Finding(self.id, f"The targets of {fn} reach [{sig.fmt_num(tgt['min'])}, {sig.fmt_num(tgt['max'])}]"
+                                    f", outside the range [{bounded[0]:g}, {bounded[1]:g}] of the model's last "
+                                    f"activation ({last})",
+                           severity="error", confidence=0.85, location=loc, step=step, evidence=ev_base,
+                           advice="End a regression model with a Linear layer (no activation), or scale the targets "
+                                  "into the activation's range (and back for predictions).",
+                           explains=explains + ["activation.saturated", "loss.zero"])
         in_unit = all(c["input"].get("min", -1) >= 0 and c["input"].get("max", 2) <= 1 for c in same_fn)
         if fn == "binary_cross_entropy_with_logits" and in_unit and inp.get("distinct", 0) > 2 \
                 and last is not None and "sigmoid" in last.lower():
@@ -439,6 +454,18 @@ class LossFunction(Check):
 
 #: losses that compare prediction and target element by element (after broadcasting them)
 _ELEMENTWISE_LOSSES = ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss")
+
+
+def _bounded_range(last: str | None) -> tuple[float, float] | None:
+    """The output range of a model whose last module or function is a bounded activation."""
+    if last is None:
+        return None
+    low = last.lower()
+    if "sigmoid" in low or "softmax" in low:
+        return (0.0, 1.0)
+    if "tanh" in low and "hardtanh" not in low:
+        return (-1.0, 1.0)
+    return None
 
 
 def _broadcasts(a: list | None, b: list | None) -> bool:
