@@ -11,7 +11,7 @@ import numpy as np
 
 from traindoctor.record import TDRun
 
-from ..conftest import TD, doctor_json
+from ..conftest import TD, doctor_json, td
 
 TRAIN = """
 import sys, torch
@@ -240,3 +240,21 @@ for _ in range(7):
     assert run.status == "finished"
     assert len(run.scalar("train/loss")) == 7
     assert run.events("end")
+
+
+def test_file_argv0_and_warnings_read_as_in_a_plain_run(tmp_path):
+    """__file__ is absolute and sys.argv[0] as typed, as python sets them (runpy.run_path set both to one
+    path), and a torch warning about its caller names the user's line, not our wrapper in collect/torch.py."""
+    script = tmp_path / "train.py"
+    script.write_text(
+        "import sys\n"
+        "import torch\n"
+        "print(__file__, sys.argv[0])\n"
+        "torch.nn.functional.mse_loss(torch.zeros(4, 1), torch.zeros(4))\n")
+    plain = subprocess.run([sys.executable, "train.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    ours = td("run", "--no-summary", "--logdir", str(tmp_path / "runs"), "--name", "w", "train.py", cwd=tmp_path)
+    assert plain.returncode == ours.returncode == 0, ours.stderr
+    assert ours.stdout.splitlines()[0] == plain.stdout.splitlines()[0] == f"{script} train.py"
+    warning = [line for line in plain.stderr.splitlines() if "UserWarning" in line]
+    assert warning and warning[0].startswith(f"{script}:4: UserWarning: Using a target size")
+    assert warning[0] in ours.stderr.splitlines()

@@ -7,11 +7,14 @@ exits 1; SIGTERM flushes the record before the process ends.
 """
 from __future__ import annotations
 
+import builtins
+import io
 import os
 import runpy
 import signal
 import sys
 import traceback
+import types
 from typing import Any
 
 from .torch import CollectOptions, Collector
@@ -34,7 +37,7 @@ def run_script(script: str, args: list[str], run_dir: str, name: str, options: C
         if module:
             runpy.run_module(script, run_name="__main__", alter_sys=True)
         else:
-            runpy.run_path(script, run_name="__main__")
+            _run_file(script)
     except SystemExit as exc:
         code = _exit_code(exc.code)
         if code != 0:
@@ -60,6 +63,25 @@ def run_script(script: str, args: list[str], run_dir: str, name: str, options: C
     return code, status
 
 
+def _run_file(script: str) -> None:
+    """The script as ``__main__``, as ``python SCRIPT`` runs it: ``__file__`` absolute and ``sys.argv[0]`` as
+    typed (``runpy.run_path`` sets both to the one path it is given), compiled with its absolute path, so that
+    tracebacks and warnings name the file as a plain run does."""
+    path = os.path.abspath(script)
+    with io.open_code(path) as f:
+        code = compile(f.read(), path, "exec", dont_inherit=True)
+    main = types.ModuleType("__main__")
+    main.__dict__.update(__file__=path, __cached__=None, __loader__=None, __package__=None, __spec__=None,
+                         __builtins__=builtins)
+    saved = sys.modules.get("__main__")
+    sys.modules["__main__"] = main
+    try:
+        exec(code, main.__dict__)
+    finally:
+        if saved is not None:
+            sys.modules["__main__"] = saved
+
+
 def _exit_code(code: Any) -> int:
     if code is None:
         return 0
@@ -72,7 +94,8 @@ def _print_user_traceback() -> None:
     """The traceback as Python prints it, without traindoctor's own frames on top."""
     etype, value, tb = sys.exc_info()
     while tb is not None and ("traindoctor" in tb.tb_frame.f_code.co_filename.replace("\\", "/").split("/")[-3:-1]
-                              or tb.tb_frame.f_code.co_filename.endswith("runpy.py")):
+                              or tb.tb_frame.f_code.co_filename.endswith("runpy.py")
+                              or tb.tb_frame.f_code.co_filename == "<frozen runpy>"):
         tb = tb.tb_next
     traceback.print_exception(etype, value, tb)
 

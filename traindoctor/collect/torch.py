@@ -62,6 +62,26 @@ _ACTIVATION_MODULES = ("ReLU", "ReLU6", "Sigmoid", "Tanh", "Hardtanh", "Softsign
                        "GELU", "SiLU", "ELU")
 
 
+def _user_frame_warnings(show: Callable) -> Callable:
+    """``warnings.showwarning`` that names the caller of our wrappers: a torch function that warns about its
+    caller (F.mse_loss's "Using a target size that is different to the input size", stacklevel=2) would name
+    our wrapper's line in collect/torch.py instead of the user's, where a plain run names the user's."""
+    def showwarning(message: Any, category: Any, filename: str, lineno: int, file: Any = None,
+                    line: Any = None) -> None:
+        if filename == __file__:
+            f = sys._getframe(1)
+            while f is not None and f.f_code.co_filename != __file__:  # up to the wrapper that called torch
+                f = f.f_back
+            while f is not None and f.f_code.co_filename == __file__:  # and past it
+                f = f.f_back
+            if f is not None:
+                filename, lineno, line = f.f_code.co_filename, f.f_lineno, None
+        show(message, category, filename, lineno, file, line)
+
+    showwarning.__wrapped_by_traindoctor__ = show  # type: ignore[attr-defined]
+    return showwarning
+
+
 def _script_as_original(wrapped: Callable, orig: Callable) -> None:
     """TorchScript compiles the original where the code it scripts calls our wrapper of a torch function
     (``torch.jit.script(model)`` failed on every module calling torch.tanh or F.relu while the collector was
@@ -510,6 +530,8 @@ class Collector:
             self._patch(gs.GradScaler, "update", self._wrap_scaler_update)
         except ImportError:
             pass
+        self._showwarning_prev = warnings.showwarning
+        warnings.showwarning = _user_frame_warnings(self._showwarning_prev)
         # -- cause signals: workers started by torch.multiprocessing.spawn record their own rank streams
         self._guarded("causes", cause_signals.install_spawn, self)
         snapshots.activate(self)  # traindoctor.tensor() writes here
@@ -540,6 +562,10 @@ class Collector:
                 pass
         self._handles.clear()
         warnings.filters[:] = [f for f in warnings.filters if getattr(f[1], "pattern", None) != _COMPILE_HOOK_WARNING]
+        prev = getattr(self, "_showwarning_prev", None)
+        if prev is not None and getattr(warnings.showwarning, "__wrapped_by_traindoctor__", None) is prev:
+            warnings.showwarning = prev  # (left alone if something replaced it after us)
+        self._showwarning_prev = None
         for owner, attr, orig in reversed(self._patches):
             wrapped = getattr(owner, attr, None)
             if getattr(wrapped, "__wrapped_by_traindoctor__", None) is orig:
