@@ -354,7 +354,7 @@ class LrTooSmall(Check):
             severity="error" if small else "warning", confidence=0.85 if small else 0.7,
             location=f"optimizer {lr['optimizer']} lr schedule", step=c["below_from_step"],
             evidence={**lr, **c, "loss": prog}, advice=advice, explains=self.EXPLAINS,
-            plots={"lr": "opt0/group0/lr", "train loss": "train/loss"}))
+            plots={"lr": "opt0/group0/lr", "_log": True}))  # decades apart: on a log axis
 
     def _value_capped(self, lr: dict | None, prog: dict, ratio: float | None, capped: dict,
                       others: list[str]) -> Outcome:
