@@ -205,6 +205,17 @@ def steps_per_epoch(ctx: Context) -> int | None:
     return None
 
 
+#: optimizers that normalise each element's step by the gradient's running scale (the lr is the step size)
+ADAPTIVE_OPTIMIZERS = ("Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "NAdam", "RAdam", "Adamax", "SparseAdam",
+                       "Adafactor")
+
+
+def adaptive_optimizers_only(ctx: Context) -> bool:
+    """Every recorded optimizer is adaptive (Adam-like): gradient scale does not set the step size."""
+    classes = {ev.get("class") for ev in ctx.run.events("optimizer")}
+    return bool(classes) and classes <= set(ADAPTIVE_OPTIMIZERS)
+
+
 #: optimizers whose weight_decay is an L2 term added to the gradient, which they then normalise per element
 _COUPLED_ADAPTIVE = ("Adam", "RMSprop", "Adagrad", "Adadelta", "NAdam", "RAdam", "Adamax")
 #: a weight decay that shrinks the weights by this share per step, or more, dominates the updates: the usual

@@ -11,10 +11,9 @@ import math
 import numpy as np
 
 from .base import Check, Context, Finding, Outcome, register, sig
-from .signals import (EMBEDDING_CLASSES, adversarial_note, finite, first_nonfinite_step, head_tail, loss_blown,
-                      helper_models, module_forward_order, nonfinite_origin, param_module, param_root,
-                      strong_weight_decay,
-                      weight_params, windows)
+from .signals import (EMBEDDING_CLASSES, adaptive_optimizers_only, adversarial_note, finite, first_nonfinite_step,
+                      head_tail, helper_models, loss_blown, module_forward_order, nonfinite_origin, param_module,
+                      param_root, strong_weight_decay, weight_params, windows)
 
 
 def _window_median_noise(values: np.ndarray, k: int) -> float:
@@ -326,6 +325,16 @@ def _ratio_matrix(ctx: Context, table: str, field: str, denom_table: str = "weig
         return common, names, num / np.maximum(den, 1e-12)
 
 
+def _median_update_ratio(ctx: Context, name: str | None) -> float | None:
+    """Median over the run of ‖Δw‖/‖w‖ of one weight, or None when it was not recorded."""
+    m = _ratio_matrix(ctx, "update", "norm") if name else None
+    if m is None or name not in m[1]:
+        return None
+    col = m[2][:, m[1].index(name)]
+    col = col[np.isfinite(col)]
+    return float(np.median(col)) if len(col) else None
+
+
 @register
 class GradVanishing(Check):
     """``grad.vanishing``: gradients too small to move the weights.
@@ -418,7 +427,10 @@ class GradExploding(Check):
     ``GROWTH`` = 100: the global gradient norm rising a hundredfold over its median of
     the first steps (healthy runs of the zoo: the norm shrinks or stays within 10x).
     ``RATIO`` = 1.0: a gradient as large as the weight itself means one SGD step with
-    lr 0.1 moves the weight by 10%, far above the healthy band.
+    lr 0.1 moves the weight by 10%, far above the healthy band. Under adaptive
+    optimizers only, large but steady gradients whose updates stay below
+    ``CALM_UPDATE`` pass: Adam normalises their scale away (a regression on raw-scale
+    targets trains fine so); under SGD their scale is the step's.
     """
 
     id = "grad.exploding"
@@ -430,6 +442,8 @@ class GradExploding(Check):
     #: cross-entropy gradients of a healthy net have norms of order 1 (bounded by the hidden
     #: activations' norm for the last layer); the zoo's healthy runs peak below 5
     ABS_NORM = 10.0
+    #: large but steady gradients pass when the updates they give stay within the healthy band's top
+    CALM_UPDATE = 1e-2
 
     def run(self, ctx: Context) -> Outcome:
         g = ctx.run.table("grad")
@@ -459,6 +473,14 @@ class GradExploding(Check):
         huge = big and ratio_peak > self.HUGE_RATIO
         if not (grew or big):
             return Outcome.passed(f"global gradient norm {sig(base)} at start, peak {sig(peak)}")
+        calm = None if grew or not adaptive_optimizers_only(ctx) else _median_update_ratio(ctx, ratio_loc)
+        if calm is not None and calm <= self.CALM_UPDATE:
+            # large but steady gradients under Adam & co., whose steps stay in the healthy band: the optimizer
+            # normalises their scale away (a regression on raw-scale targets trains fine so). Under SGD the
+            # gradient's scale is the step's: large gradients are the symptom even when a tiny lr hides them
+            return Outcome.passed(f"gradients are large (median ‖grad‖/‖weight‖ {sig(ratio_peak)} at {ratio_loc}) "
+                                  f"but steady, and the adaptive optimizer's steps are not (median ‖Δw‖/‖w‖ "
+                                  f"{sig(calm)})")
         loc = ratio_loc
         if grew:
             per = norms[peak_i]

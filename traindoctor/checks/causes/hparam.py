@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..base import Check, Context, Finding, Outcome, register
+from ..signals import ADAPTIVE_OPTIMIZERS
 from . import _signals as sig
 
 #: Learning rates above which an optimizer family is unusually aggressive, and below which it barely moves.
@@ -16,7 +17,7 @@ from . import _signals as sig
 #: gradient. The bounds sit beyond the ranges that tutorials and papers use (Adam 1e-4..3e-3, SGD 1e-3..0.5).
 LR_HIGH = {"adaptive": 0.02, "sgd": 1.0}
 LR_LOW = {"adaptive": 1e-5, "sgd": 1e-4}
-_ADAPTIVE = ("Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "NAdam", "RAdam", "Adamax", "SparseAdam", "Adafactor")
+_ADAPTIVE = ADAPTIVE_OPTIMIZERS
 
 #: Causes other than the learning rate that make a loss unstable; when one is found, an lr in its usual range
 #: is not blamed.
