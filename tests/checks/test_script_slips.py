@@ -1,7 +1,7 @@
 """One-line slips in a digits classifier that train without an error and land far below the accuracy they
 should: a ReLU after the output layer (46% of the logits are 0; it reached 52% where 97% is usual, and
 doctor said "no problem found"), inputs scaled with // (all zero), labels overwritten with one class, the
-validation labels shifted by one class. Each is named as its cause, in first place; the script without the
+validation labels shifted by one class, ignore_index set to a real class. Each is named as its cause, in first place; the script without the
 slip gets no alarm. Validation inputs shuffled apart from their labels get advice to check them."""
 from __future__ import annotations
 
@@ -30,7 +30,9 @@ opt = torch.optim.Adam(model.parameters(), lr=1e-3)
 for epoch in range(5):
     model.train()
     for xb, yb in train:
-        opt.zero_grad(); nn.functional.cross_entropy(model(xb), yb).backward(); opt.step()
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(xb), yb, ignore_index=0 if slip == "ignore0" else -100).backward()
+        opt.step()
     model.eval()
     with torch.no_grad():
         correct = 0
@@ -48,6 +50,7 @@ def _alarms(report: dict) -> list[dict]:
     ("zeros", "graph.wrong_operator", "input", "Float inputs are all 0 in every sampled batch"),
     ("oneclass", "data.class_imbalance", "class 0", "one class only"),
     ("val_shift", "data.preprocess_mismatch", "evaluation labels", "0→9, 1→0, 2→1"),
+    ("ignore0", "graph.loss_function", "cross_entropy ignore_index", "ignores class 0 (ignore_index=0)"),
 ])
 def test_the_slip_is_the_first_finding(diagnosed, slip, cause, location, title):
     run_dir, report = diagnosed(SCRIPT, slip)

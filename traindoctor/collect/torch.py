@@ -1630,7 +1630,10 @@ class Collector:
                                   "input": _loss_input_summary(inp), "target": _loss_input_summary(target),
                                   "module": self._stack[-1].__class__.__name__ if self._stack else None,
                                   # -- cause signals: a class-weighted loss answers an imbalance
-                                  "weighted": kwargs.get("weight") is not None or kwargs.get("pos_weight") is not None})
+                                  "weighted": kwargs.get("weight") is not None or kwargs.get("pos_weight") is not None,
+                                  **({"ignore_index": int(kwargs["ignore_index"])}
+                                     if isinstance(kwargs.get("ignore_index"), int) and kwargs["ignore_index"] >= 0
+                                     else {})})
         if training:
             # -- cause signals: recent training predictions for confident learning
             self._guarded("causes", cause_signals.on_train_loss, self, fname, inp, target)

@@ -340,7 +340,8 @@ class LossFunction(Check):
     labels: the loss then has no minimum); an element-wise loss whose prediction and
     target shapes broadcast to a larger tensor ((N, 1) against (N,) compares every
     prediction with every target); logits that are never negative and often exactly
-    zero (``CLIPPED_ZERO_SHARE``: a ReLU on the output); regression targets outside the
+    zero (``CLIPPED_ZERO_SHARE``: a ReLU on the output); ``ignore_index`` set to a class of a
+    one-label-per-sample classification (its samples teach nothing); regression targets outside the
     range of a bounded last activation (a sigmoid before an MSE on values up to 3.5). ``ROWS_FRACTION`` is the share of rows that must show
     the pattern: softmax outputs sum to one in every row, logits practically never do.
     """
@@ -361,11 +362,46 @@ class LossFunction(Check):
         if not calls:
             return Outcome.not_checked("no call of a torch loss function was recorded")
         last = _output_activation(ctx)
+        ignored = self._ignored_class(ctx, calls)
+        if ignored is not None:
+            return Outcome.found(ignored)
         for ev in calls:
             f = self._judge(ev, [c for c in calls if c["function"] == ev["function"]], last)
             if f is not None:
                 return Outcome.found(f)
         return Outcome.passed(f"{calls[0]['function']} gets inputs of the right form")
+
+    def _ignored_class(self, ctx: Context, calls: list[dict]) -> Finding | None:
+        """A classification loss told to ignore a class that the data has: with one label per sample (not a
+        token-level loss, where ignore_index marks the padding), that class's samples teach nothing."""
+        for ev in calls:
+            k = ev.get("ignore_index")
+            inp, tgt = ev.get("input", {}), ev.get("target", {})
+            if k is None or ev["function"] not in ("cross_entropy", "nll_loss") or len(inp.get("shape", [])) != 2 \
+                    or len(tgt.get("shape", [])) != 1 or k >= inp["shape"][1]:
+                continue
+            train = sig.label_counts(ctx, "train")
+            evs = [e for e in sig.events(ctx, "eval") if e.get("confusion")]
+            support = recall = None
+            if evs:
+                conf = np.array(evs[-1]["confusion"], dtype=np.float64)
+                if k < len(conf) and conf[k].sum() > 0:
+                    support, recall = int(conf[k].sum()), float(conf[k, k] / conf[k].sum())
+            if not train.get(k) and not support:
+                continue  # the class is not in the data: ignoring it costs nothing
+            bits = [f"{train[k]} of the sampled training labels" if train.get(k) else None,
+                    f"recall {recall:.0%} at evaluation" if recall is not None else None]
+            return Finding(
+                self.id, f"{ev['function']} ignores class {k} (ignore_index={k}), a class of the data: "
+                         + ", ".join(b for b in bits if b),
+                severity="error", confidence=0.85, location=f"{ev['function']} ignore_index",
+                step=int(ev.get("step", STATIC_STEP)),
+                evidence={"ignore_index": k, "train_label_count": train.get(k), "eval_support": support,
+                          "eval_recall": recall, "classes": inp["shape"][1]},
+                advice=f"Drop ignore_index (its default, -100, ignores nothing), or set it to a label that marks "
+                       f"padding or unlabelled samples, not class {k}.",
+                explains=["fit.underfitting", "fit.overfitting", "data.class_imbalance"])
+        return None
 
     def _judge(self, ev: dict, same_fn: list[dict], last: str | None) -> Finding | None:
         fn, inp, tgt = ev["function"], ev.get("input", {}), ev.get("target", {})
