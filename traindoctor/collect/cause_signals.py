@@ -49,14 +49,16 @@ def state(collector: Any) -> CauseSignals:
 
 
 # ---------------------------------------------------------------------- predictions
-def on_train_loss(collector: Any, fname: str, inp: torch.Tensor, target: torch.Tensor) -> None:
-    """Keeps the most recent training logits and labels (references: the softmax is taken at flush)."""
+def on_train_loss(collector: Any, fname: str, inp: torch.Tensor, target: torch.Tensor,
+                  ignore_index: Any = -100) -> None:
+    """Keeps the most recent training logits and labels (references: the softmax is taken at flush, and the rows
+    whose label the loss ignores, padding of a token-level loss, are dropped there)."""
     if fname not in ("cross_entropy", "nll_loss") or inp.dim() != 2 or target.dim() != 1 \
             or target.is_floating_point() or inp.shape[0] != target.shape[0] \
             or inp.shape[1] > PREDICTION_MAX_CLASSES:
         return
     st = state(collector)
-    st.probs.append((inp.detach(), fname == "nll_loss"))
+    st.probs.append((inp.detach(), fname == "nll_loss", ignore_index if isinstance(ignore_index, int) else -100))
     st.labels.append(target.detach())
     st.rows += inp.shape[0]
     while st.probs and st.rows - st.probs[0][0].shape[0] >= PREDICTION_ROWS:
@@ -68,11 +70,18 @@ def flush_predictions(collector: Any) -> None:
     st = state(collector)
     if not st.probs:
         return
-    classes = {p.shape[1] for p, _ in st.probs}
+    classes = {p.shape[1] for p, _, _ in st.probs}
     if len(classes) != 1:
         return
-    probs = torch.cat([(x.float().exp() if log else torch.softmax(x.float(), 1)).cpu() for x, log in st.probs])
+    probs = torch.cat([(x.float().exp() if log else torch.softmax(x.float(), 1)).cpu() for x, log, _ in st.probs])
     labels = torch.cat([y.cpu() for y in st.labels]).long()
+    ignored = torch.cat([torch.full((y.shape[0],), k) for (_, _, k), y in zip(st.probs, st.labels)])
+    keep = labels != ignored
+    if not bool(keep.all()):
+        probs, labels = probs[keep], labels[keep]
+        if not len(labels):
+            st.probs, st.labels, st.rows = [], [], 0
+            return
     collector.writer.put_json({"kind": "train_predictions", "step": collector.step, "classes": classes.pop(),
                                "labels": labels.tolist(),
                                "probs": [[round(v, 4) for v in row] for row in probs.tolist()]})

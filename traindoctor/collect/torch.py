@@ -1636,7 +1636,8 @@ class Collector:
                                      else {})})
         if training:
             # -- cause signals: recent training predictions for confident learning
-            self._guarded("causes", cause_signals.on_train_loss, self, fname, inp, target)
+            self._guarded("causes", cause_signals.on_train_loss, self, fname, inp, target,
+                          kwargs.get("ignore_index", -100))
             deferred = _Predictions.of(fname, inp, target)
             if deferred is not None:  # counted at flush, with the other steps' (see _Predictions)
                 self._pending_correct.append((deferred, int(target.shape[0])))

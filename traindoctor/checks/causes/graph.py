@@ -354,6 +354,8 @@ class LossFunction(Check):
     MAX_CLASS_IDS = 50
     #: Share of exact zeros among never-negative logits that says a ReLU cut them (fresh logits have none).
     CLIPPED_ZERO_SHARE = 0.2
+    #: without sampled batches to show one label per sample, more classes than this read as a vocabulary
+    MAX_SAMPLE_CLASSES = 1000
     #: how far outside a bounded output activation's range a regression target must reach
     RANGE_MARGIN = 0.05
 
@@ -380,6 +382,9 @@ class LossFunction(Check):
             if k is None or ev["function"] not in ("cross_entropy", "nll_loss") or len(inp.get("shape", [])) != 2 \
                     or len(tgt.get("shape", [])) != 1 or k >= inp["shape"][1]:
                 continue
+            shapes = [b.get("y", {}).get("shape") for b in sig.batches(ctx, "train") if b.get("y", {}).get("shape")]
+            if any(len(sh) != 1 for sh in shapes) or (not shapes and inp["shape"][1] > self.MAX_SAMPLE_CLASSES):
+                continue  # labels per token (flattened into the loss): ignore_index marks the padding
             train = sig.label_counts(ctx, "train")
             evs = [e for e in sig.events(ctx, "eval") if e.get("confusion")]
             support = recall = None
