@@ -273,3 +273,19 @@ def helper_models(ctx: Context) -> dict[str, list[str]]:
         if names and not any(n in in_opt for n in names):
             out[root] = names
     return out
+
+
+def last_phase_loss(ctx: Context, min_steps: int) -> tuple[Series, int | None]:
+    """The finite training loss of the run's last phase, and the step it began: a script that trains a teacher,
+    then a student with its own optimizer, joins two losses of different scales in one series (the student's
+    start above the teacher's end read as oscillation). The whole series when there is one phase, or when the
+    last one has fewer than ``min_steps`` losses."""
+    fin = finite(ctx.loss)
+    evs = ctx.run.events("phase")
+    if not evs:
+        return fin, None
+    start = int(evs[-1]["step"])
+    keep = fin.step >= start
+    if int(keep.sum()) < min_steps:
+        return fin, None
+    return Series(fin.step[keep], fin.value[keep], None if fin.wall is None else fin.wall[keep]), start

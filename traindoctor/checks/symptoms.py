@@ -11,9 +11,10 @@ import math
 import numpy as np
 
 from .base import Check, Context, Finding, Outcome, register, sig
+from .causes._signals import LAYER_CLASSES
 from .signals import (EMBEDDING_CLASSES, adaptive_optimizers_only, adversarial_note, finite, first_nonfinite_step,
-                      head_tail, helper_models, loss_blown, module_forward_order, nonfinite_origin, param_module,
-                      param_root, strong_weight_decay, weight_params, windows)
+                      head_tail, helper_models, last_phase_loss, loss_blown, module_forward_order, nonfinite_origin,
+                      param_module, param_root, strong_weight_decay, weight_params, windows)
 
 
 def _window_median_noise(values: np.ndarray, k: int) -> float:
@@ -137,7 +138,7 @@ class LossNotConverging(Check):
         note = adversarial_note(ctx)
         if note:
             return Outcome.not_checked(note)
-        fin = finite(ctx.loss)
+        fin, _ = last_phase_loss(ctx, self.MIN_STEPS)
         if len(fin) < self.MIN_STEPS:
             return Outcome.not_checked(f"only {len(fin)} finite loss values (needs {self.MIN_STEPS})")
         if loss_blown(ctx):
@@ -198,7 +199,7 @@ class LossOscillating(Check):
         note = adversarial_note(ctx)
         if note:
             return Outcome.not_checked(note)
-        fin = finite(ctx.loss)
+        fin, _ = last_phase_loss(ctx, self.MIN_STEPS)
         if len(fin) < self.MIN_STEPS:
             return Outcome.not_checked(f"only {len(fin)} finite loss values (needs {self.MIN_STEPS})")
         n_windows = min(self.WINDOWS, len(fin) // self.MIN_WINDOW_STEPS)
@@ -288,15 +289,14 @@ class LossZero(Check):
         _, tr = _acc_series(ctx, "train")
         if len(evf):
             evidence["final_eval_loss"] = sig(float(evf.value[-1]))
-            if evf.value[-1] > self.GAP * max(end, 1e-6) and evf.value[-1] > 0.05:
-                severity, conf = "warning", 0.7
-            else:
+            if not (evf.value[-1] > self.GAP * max(end, 1e-6) and evf.value[-1] > 0.05):
                 severity, conf = "info", 0.4
-        elif va is not None and len(va):
+        if va is not None and len(va):
+            # the validation accuracy, where there is one, says whether memorising cost anything: a validation
+            # loss well above a training loss near zero is usual when the accuracies agree (0.982 against 1.0)
             evidence["final_val_acc"] = sig(float(va.value[-1]))
             tr_end = float(tr.value[-1]) if tr is not None and len(tr) else 1.0
-            if float(va.value[-1]) >= tr_end - 0.05:
-                severity, conf = "info", 0.4
+            severity, conf = ("info", 0.4) if float(va.value[-1]) >= tr_end - 0.05 else ("warning", 0.7)
         return Outcome.found(Finding(
             self.id, f"training loss reaches {sig(end)}: the model memorises the training set", severity, conf,
             None, step, evidence,
@@ -378,8 +378,11 @@ class GradVanishing(Check):
         ranked = sorted(range(len(names)), key=lambda i: pos[names[i]])
         tiny = [names[i] for i in ranked if np.isfinite(med[i]) and 0 < med[i] < self.ABS_RATIO]
         roots = param_root(ctx)
+        classes = {p: info.get("module_class") for p, info in ctx.trainable_params().items()}
         models: dict[int, list[int]] = {}
         for i in ranked:
+            if names[i] in classes and classes[names[i]] not in LAYER_CLASSES:
+                continue  # a bare parameter (a CLS token of zeros, a positional table) is no layer of the profile
             models.setdefault(roots.get(names[i], 0), []).append(i)
         first, last, depth = ranked[0], ranked[-1], math.inf  # the model with the steepest profile
         for layers in models.values():

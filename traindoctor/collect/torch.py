@@ -901,6 +901,8 @@ class Collector:
         self._eval["fwd_correct"].append((preds == y).sum())
         self._eval["fwd_n"] += int(y.shape[0])
         c = out.shape[1]
+        if not y.is_floating_point():
+            self._eval["fwd_bad"].append(((y < 0) | (y >= c)).any())  # read once, when the pass closes
         if c <= 1000 and not y.is_floating_point() and y.dim() == 1 and self._eval["classes"] in (None, c):
             # the confusion matrix, as an evaluation through a loss function keeps it (per-class recall, and
             # labels remapped between training and evaluation)
@@ -1417,6 +1419,9 @@ class Collector:
                 # it steps again before the step's other optimizers did: they no longer step (a teacher trained
                 # first, then a student), and every later step would have waited for them (one step per phase)
                 self._active_opts = set(self._stepped)
+                # a new training phase from this step on: the loss checks judge its own losses
+                self.writer.put_json({"kind": "phase", "step": self.step, "optimizers": sorted(
+                    self._opt_index[o] for o in self._stepped if o in self._opt_index)})
             self._end_step()
         if not self._step_open:  # an optimizer step with no backward before it
             self._begin_step()
@@ -1651,10 +1656,13 @@ class Collector:
             return
         self._open_eval(self._current_loader, fname)
         bs = int(target.shape[0]) if target.dim() > 0 else 1
-        self._eval["loss"].append(out.detach().float().reshape(()) * bs)
+        # the pass's mean loss per sample: a mean-reduced loss weighs by the batch, a summed one is the batch's
+        total = out.detach().float().reshape(())
+        self._eval["loss"].append(total if kwargs.get("reduction") == "sum" else total * bs)
         self._eval["n"] += bs
         if correct is not None:
             self._eval["correct"].append(correct)
+            self._eval["acc_n"] += count  # elements: a multi-label target has several per sample
             if preds is not None and inp.dim() == 2 and inp.shape[1] <= 1000:
                 c = inp.shape[1]
                 conf = torch.bincount(target.reshape(-1).long() * c + preds.reshape(-1), minlength=c * c)[: c * c]
@@ -1662,7 +1670,10 @@ class Collector:
                 self._eval["classes"] = c
 
     def _open_eval(self, loader: _Loader | None, fname: str | None = None) -> None:
-        role = (loader.role if loader is not None and loader.role in ("eval", "test") else "eval")
+        # an evaluation over the training loader measures the training data: train_eval/*, kept apart from the
+        # validation series (alternating with it, it made eval/loss jump between 0.065 and 0.0009)
+        role = (loader.role if loader is not None and loader.role in ("eval", "test") else
+                "train_eval" if loader is not None and loader.role == "train" else "eval")
         set_role = loader is not None and loader.role is None
         if set_role:
             self._set_role(loader, "eval")
@@ -1671,6 +1682,7 @@ class Collector:
         if self._eval is None:
             self._eval = {"role": role, "step": self._forward_step(), "loss": [], "n": 0, "correct": [],
                           "conf": None, "classes": None, "function": fname, "fwd_correct": [], "fwd_n": 0,
+                          "acc_n": 0, "fwd_bad": [],
                           "loader": loader.idx if loader is not None else None, "batch": self._batch_seq,
                           "set_role": set_role, "modes": self._modes_event("eval")}  # written with the pass
         else:
@@ -1694,13 +1706,18 @@ class Collector:
         role, step, n = ev["role"], ev["step"], ev["n"]
         if n:
             self._scalar(step, f"{role}/loss", torch.stack(ev["loss"]).sum() / n)
+        # by-hand accuracy from the batch's second element: not when that was not class ids (a batch of
+        # (tokens, lengths, labels) gave lengths of 12-30 against 2 classes: 0% accuracy at every evaluation)
+        fwd_ok = bool(ev["fwd_n"]) and not (ev["fwd_bad"] and bool(torch.stack(ev["fwd_bad"]).any()))
         if ev["correct"]:
-            self._scalar(step, f"{role}/acc", torch.stack(ev["correct"]).sum().float() / n)
-        elif ev["fwd_n"]:
+            self._scalar(step, f"{role}/acc", torch.stack(ev["correct"]).sum().float() / max(ev["acc_n"], 1))
+        elif fwd_ok:
             self._scalar(step, f"{role}/acc", torch.stack(ev["fwd_correct"]).sum().float() / ev["fwd_n"])
             n = ev["fwd_n"]
+        elif not n:
+            return
         conf = ev["conf"]
-        if conf is None and ev.get("fwd_conf") is not None and not ev["n"]:
+        if conf is None and ev.get("fwd_conf") is not None and not ev["n"] and fwd_ok:
             conf, ev["classes"] = ev["fwd_conf"], ev["fwd_classes"]
         self.writer.put_json({"kind": "eval", "role": role, "step": step, "n": n, "function": ev["function"],
                               "loader": ev["loader"], "classes": ev["classes"],

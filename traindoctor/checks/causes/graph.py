@@ -272,7 +272,8 @@ class NodeMode(Check):
     (BatchNorm or Dropout with ``training=False`` while the optimizer steps) and
     during evaluation passes (Dropout active, or BatchNorm updating its statistics
     from evaluation batches). Dropout with p=0 does nothing in either mode and is
-    ignored.
+    ignored, and so is a module in eval mode that runs only under no_grad while the
+    others train (a teacher trained first, then frozen).
     """
 
     id = "graph.node_mode"
@@ -285,6 +286,16 @@ class NodeMode(Check):
         relevant = lambda v: "Norm" in v["class"] and "Layer" not in v["class"] and "Group" not in v["class"] \
             or ("Dropout" in v["class"] and v.get("p", 0.5) > 0)
         steps = ctx.loss.step
+        act = ctx.run.table("activation")
+
+        def ran_with_grad(name: str, lo: int, hi: float) -> bool:
+            """The module ran in a forward with autograd on between these steps (its activation rows), or it is
+            not known: a model frozen and used under no_grad (a teacher trained first) does not train there."""
+            if not len(act) or name not in act.keys:
+                return True
+            st = act.step[act.key == act.keys.index(name)]
+            return bool(np.any((st >= lo) & (st < hi)))
+
         train_evs = [e for e in evs if e["phase"] == "train"]
         # the modes in force at each training step: the last train-phase event at or before it
         wrong_train: dict[str, dict] = {}
@@ -293,7 +304,8 @@ class NodeMode(Check):
             if nxt <= e["step"] or (len(steps) and not np.any((steps >= e["step"]) & (steps < nxt))):
                 continue
             for name, v in e["modules"].items():
-                if relevant(v) and not v["training"] and name not in wrong_train:
+                if relevant(v) and not v["training"] and name not in wrong_train and \
+                        ran_with_grad(name, e["step"], nxt):
                     wrong_train[name] = {"class": v["class"], "step": e["step"], "phase": "train"}
         wrong_eval: dict[str, dict] = {}
         for e in evs:
