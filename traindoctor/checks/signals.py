@@ -259,6 +259,10 @@ def helper_models(ctx: Context) -> dict[str, list[str]]:
     record has no ``grad_forward`` event for them) and no optimizer holds any of their parameters. A
     distillation teacher, an EMA model or a target network; not a layer that fails to train. Empty for records
     without ``grad_forward`` events (made before they were written)."""
+    return ctx.cached("helper_models", lambda: _helper_models(ctx))
+
+
+def _helper_models(ctx: Context) -> dict[str, list[str]]:
     evs = ctx.run.events("grad_forward")
     if not evs:
         return {}

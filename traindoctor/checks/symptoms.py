@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from .base import Check, Context, Finding, Outcome, register, sig
-from .causes._signals import LAYER_CLASSES
+from .causes._signals import LAYER_CLASSES, num_classes_from_outputs
 from .signals import (EMBEDDING_CLASSES, adaptive_optimizers_only, adversarial_note, finite, first_nonfinite_step,
                       head_tail, helper_models, last_phase_loss, loss_blown, module_forward_order, nonfinite_origin,
                       param_module, param_root, strong_weight_decay, weight_params, windows)
@@ -155,10 +155,7 @@ class LossNotConverging(Check):
         advice = ("A flat loss has many causes: a learning rate too small, frozen or disconnected weights, dead ReLUs "
                   "or saturated activations, vanishing gradients, unnormalised inputs, or a wrong loss. The causes "
                   "below (if any) are ranked by evidence.")
-        decay = strong_weight_decay(ctx)
-        if decay:
-            ev["weight_decay"] = {k: v for k, v in decay.items() if k != "text"}
-            advice = f"Look at the weight decay first: {decay['text']}. " + advice
+        advice = _with_weight_decay(ctx, ev, "Look at the weight decay first", advice)
         return Outcome.found(Finding(
             self.id, f"training loss barely moves: {sig(start)} → {sig(end)} over {len(fin)} steps "
                      f"({decrease:+.1%})",
@@ -966,10 +963,7 @@ class FitUnderfitting(Check):
                     ev["val_acc"] = sig(float(va.value[-1]))
                 advice = ("The model does not fit even the training data: see the causes ranked above (learning "
                           "rate, frozen or dead layers, data), then a larger model or longer training.")
-                decay = strong_weight_decay(ctx)
-                if decay:
-                    ev["weight_decay"] = {k: v for k, v in decay.items() if k != "text"}
-                    advice = f"The weight decay holds the model back: {decay['text']}. " + advice
+                advice = _with_weight_decay(ctx, ev, "The weight decay holds the model back", advice)
                 return Outcome.found(Finding(
                     self.id, f"train accuracy {tr_end:.3f} is no better than the {kind} {ref:.3f}", "warning", 0.65,
                     None, int(tr.step[-1]), ev, advice, plots={"train/acc": "train/acc", "eval/acc": "eval/acc"}))
@@ -984,10 +978,7 @@ class FitUnderfitting(Check):
             if end > self.MSE_BASELINE * var:
                 ev = {"final_mse": sig(end), "target_variance": sig(var)}
                 advice = "The model does not fit the training data: see the causes ranked above."
-                decay = strong_weight_decay(ctx)
-                if decay:
-                    ev["weight_decay"] = {k: v for k, v in decay.items() if k != "text"}
-                    advice = f"The weight decay holds the model back: {decay['text']}. " + advice
+                advice = _with_weight_decay(ctx, ev, "The weight decay holds the model back", advice)
                 return Outcome.found(Finding(
                     self.id, f"training MSE {sig(end)} is no better than predicting the mean (variance {sig(var)})",
                     "warning", 0.6, None, int(fin.step[-1]), ev, advice, plots={"train/loss": "train/loss"}))
@@ -995,12 +986,21 @@ class FitUnderfitting(Check):
         return Outcome.not_checked("no accuracy metric and no regression loss to compare with a baseline")
 
 
+def _with_weight_decay(ctx: Context, evidence: dict, lead: str, advice: str) -> str:
+    """A flat-loss finding's advice, led by a weight decay strong enough to explain it (which then joins the
+    evidence); the advice unchanged otherwise."""
+    decay = strong_weight_decay(ctx)
+    if not decay:
+        return advice
+    evidence["weight_decay"] = {k: v for k, v in decay.items() if k != "text"}
+    return f"{lead}: {decay['text']}. " + advice
+
+
 def num_classes_seen(ctx: Context) -> int | None:
     """Classes of the task: the width of the logits fed to a class-index loss, else the evaluation's confusion."""
-    for ev in ctx.run.events("loss_call"):
-        shape = ev.get("input", {}).get("shape") or []
-        if ev.get("function") in ("cross_entropy", "nll_loss") and len(shape) == 2 and shape[1] >= 2:
-            return int(shape[1])
+    n = num_classes_from_outputs(ctx)
+    if n is not None and n >= 2:
+        return n
     for ev in ctx.run.events("eval"):
         if ev.get("classes"):
             return int(ev["classes"])

@@ -327,7 +327,7 @@ class Collector:
         self._grad_roots: set[int] = set()  # models that ran a forward with autograd on (the others: no_grad only)
         self._batch_seq = 0  # batches fetched from any DataLoader so far
         self._no_grad_steps: dict[int, list[int]] = {}  # optimizer -> [first step, count] of steps with no gradient
-        self._clip_seen: tuple | None = None  # the last clip_grad_norm_ setting written
+        self._clip_seen: tuple | None = None  # the last clipping setting written
         # optimizers
         self._optimizers: list[Any] = []
         self._opt_index: dict[int, int] = {}
@@ -512,16 +512,16 @@ class Collector:
                 self._patch(mod, attr, functools.partial(self._wrap_activation_fn, label), in_graph=True)
         from torch.optim import lr_scheduler as lrs
 
-        self._patch(lrs.LRScheduler, "__init__", self._wrap_sched_init)
+        self._patch(lrs.LRScheduler, "__init__", self._observe("optimizer", self._register_scheduler))
         if lrs.ReduceLROnPlateau.__init__ is not lrs.LRScheduler.__init__:  # its own, not calling the base's
-            self._patch(lrs.ReduceLROnPlateau, "__init__", self._wrap_sched_init)
+            self._patch(lrs.ReduceLROnPlateau, "__init__", self._observe("optimizer", self._register_scheduler))
         from torch.nn.utils import clip_grad
 
         for owner in {torch.nn.utils, clip_grad}:
             if hasattr(owner, "clip_grad_norm_"):
-                self._patch(owner, "clip_grad_norm_", self._wrap_clip)
+                self._patch(owner, "clip_grad_norm_", self._observe("grad", self._on_clip))
             if hasattr(owner, "clip_grad_value_"):
-                self._patch(owner, "clip_grad_value_", self._wrap_clip_value)
+                self._patch(owner, "clip_grad_value_", self._observe("grad", self._on_clip_value))
         try:
             from torch.amp import grad_scaler as gs
 
@@ -1537,76 +1537,53 @@ class Collector:
         return update
 
     # ------------------------------------------------------------------ schedules and clipping
-    def _wrap_sched_init(self, orig: Callable) -> Callable:
+    def _observe(self, part: str, handler: Callable) -> Callable[[Callable], Callable]:
+        """A ``_patch`` maker: the original runs, then ``handler(args, kwargs, result)``, guarded as ``part``."""
         collector = self
 
-        def __init__(sched: Any, *args: Any, **kwargs: Any) -> None:
-            orig(sched, *args, **kwargs)
-            if collector.enabled:
-                collector._guarded("optimizer", collector._register_scheduler, sched)
+        def make(orig: Callable) -> Callable:
+            def observed(*args: Any, **kwargs: Any) -> Any:
+                out = orig(*args, **kwargs)
+                if collector.enabled and not _compiling():
+                    collector._guarded(part, handler, args, kwargs, out)
+                return out
 
-        return __init__
+            return observed
 
-    def _register_scheduler(self, sched: Any) -> None:
+        return make
+
+    def _register_scheduler(self, args: tuple, kwargs: dict, _: Any) -> None:
         """A learning-rate scheduler's class and settings (step_size, gamma, T_max, patience, ...), once: the
         learning rate it sets is recorded per step with the optimizer's; these say which schedule made it."""
+        sched = args[0]
         if id(sched) in self._schedulers:
             return
         k = self._schedulers[id(sched)] = len(self._schedulers)
-        params = {}
-        for key, v in vars(sched).items():
-            if key.startswith("_") or key in ("optimizer", "verbose"):
-                continue
-            if isinstance(v, (int, float, bool, str)) or v is None:
-                params[key] = v
-            elif isinstance(v, (list, tuple)) and len(v) <= 32 and all(isinstance(e, (int, float)) for e in v):
-                params[key] = list(v)
-            elif isinstance(v, dict) and len(v) <= 32 and all(isinstance(e, (int, float)) for e in v.values()):
-                params[key] = {str(a): b for a, b in v.items()}  # MultiStepLR's milestones (a Counter)
+        state = {key: v for key, v in vars(sched).items()
+                 if not key.startswith("_") and key not in ("optimizer", "verbose")}
+        params = _hparams(state)
+        params.update({key: {str(a): b for a, b in v.items()} for key, v in state.items()  # MultiStepLR's milestones
+                       if isinstance(v, dict) and len(v) <= 32 and all(isinstance(e, (int, float)) for e in v.values())})
         opt = getattr(sched, "optimizer", None)
         self.writer.put_json({"kind": "scheduler", "index": k, "class": type(sched).__name__,
                               "optimizer": self._opt_index.get(id(opt)), "params": params, "step": self.step})
 
-    def _wrap_clip(self, orig: Callable) -> Callable:
-        collector = self
-
-        def clip_grad_norm_(parameters: Any, *args: Any, **kwargs: Any) -> Any:
-            total = orig(parameters, *args, **kwargs)
-            if collector.enabled and not _compiling():
-                collector._guarded("grad", collector._on_clip, args, kwargs, total)
-            return total
-
-        return clip_grad_norm_
-
-    def _wrap_clip_value(self, orig: Callable) -> Callable:
-        collector = self
-
-        def clip_grad_value_(parameters: Any, *args: Any, **kwargs: Any) -> Any:
-            out = orig(parameters, *args, **kwargs)
-            if collector.enabled and not _compiling():
-                collector._guarded("grad", collector._on_clip_value, args, kwargs)
-            return out
-
-        return clip_grad_value_
-
-    def _on_clip_value(self, args: tuple, kwargs: dict) -> None:
-        value = float(args[0] if args else kwargs.get("clip_value"))
-        key = ("value", value)
+    def _clip_setting(self, function: str, **setting: float) -> None:
+        """A clipping function's setting, written once and again when it changes."""
+        key = (function, *setting.values())
         if key != self._clip_seen:
             self._clip_seen = key
-            self.writer.put_json({"kind": "clip", "function": "clip_grad_value_", "clip_value": value,
-                                  "step": self.step})
+            self.writer.put_json({"kind": "clip", "function": function, **setting, "step": self.step})
+
+    def _on_clip_value(self, args: tuple, kwargs: dict, _: Any) -> None:
+        self._clip_setting("clip_grad_value_", clip_value=float(args[1] if len(args) > 1 else kwargs.get("clip_value")))
 
     def _on_clip(self, args: tuple, kwargs: dict, total: Any) -> None:
-        """clip_grad_norm_'s setting (once, and when it changes) and the norm it found before clipping, per
-        step: the recorded gradients are the clipped ones (read at the optimizer step)."""
-        max_norm = args[0] if args else kwargs.get("max_norm")
-        norm_type = args[1] if len(args) > 1 else kwargs.get("norm_type", 2.0)
-        key = (float(max_norm), float(norm_type))
-        if key != self._clip_seen:
-            self._clip_seen = key
-            self.writer.put_json({"kind": "clip", "function": "clip_grad_norm_", "max_norm": key[0],
-                                  "norm_type": key[1], "step": self.step})
+        """clip_grad_norm_'s setting and the norm it found before clipping, per step: the recorded gradients are
+        the clipped ones (read at the optimizer step)."""
+        max_norm = args[1] if len(args) > 1 else kwargs.get("max_norm")
+        norm_type = args[2] if len(args) > 2 else kwargs.get("norm_type", 2.0)
+        self._clip_setting("clip_grad_norm_", max_norm=float(max_norm), norm_type=float(norm_type))
         if torch.is_tensor(total) and total.numel() == 1:
             self._scalar(self.step, "grad/clip_total_norm", total.detach().reshape(()).float())
 

@@ -165,6 +165,28 @@ def num_classes(ctx: Context) -> int | None:
     return None
 
 
+#: losses that compare prediction and target element by element (after broadcasting them): regression losses
+ELEMENTWISE_LOSSES = ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss")
+
+
+def last_confusion(ctx: Context) -> tuple[dict[str, Any], np.ndarray] | None:
+    """The last evaluation that kept a confusion matrix (rows: true class, columns: predicted), and the matrix."""
+    evs = [e for e in events(ctx, "eval") if e.get("confusion")]
+    if not evs:
+        return None
+    return evs[-1], np.array(evs[-1]["confusion"], dtype=np.float64)
+
+
+def eval_recall(ctx: Context) -> dict[int, float]:
+    """Per-class recall at the last evaluation with a confusion matrix, for the classes it saw."""
+    last = last_confusion(ctx)
+    if last is None:
+        return {}
+    conf = last[1]
+    support = conf.sum(1)
+    return {i: float(conf[i, i] / support[i]) for i in range(len(conf)) if support[i] > 0}
+
+
 def num_classes_from_outputs(ctx: Context) -> int | None:
     """Classes of a classification loss: the width of the model output fed to cross-entropy/NLL."""
     for ev in events(ctx, "loss_call"):

@@ -106,7 +106,7 @@ class ClassImbalance(Check):
         if ratio < self.RATIO and not missing_classes:
             return Outcome.passed(f"largest/smallest class ratio {ratio:.1f}")
         weighted = any(e.get("weighted") for e in sig.events(ctx, "loss_call") if e.get("mode") == "train")
-        recall = self._recall(ctx)
+        recall = sig.eval_recall(ctx)
         evidence = {"train_label_counts": {str(k): v for k, v in sorted(counts.items())},
                     "ratio_largest_to_smallest": round(ratio, 2), "class_weighted_loss": weighted}
         if recall:
@@ -149,14 +149,6 @@ class ClassImbalance(Check):
             advice="Look at how the labels are built or loaded: a bug that overwrites them (y * 0, a wrong column, "
                    "a filter that keeps one class) leaves a model that predicts that class for everything.",
             explains=["loss.zero", "fit.overfitting", "fit.underfitting", "hparam.epochs_too_many"]))
-
-    def _recall(self, ctx: Context) -> dict[int, float]:
-        evs = [e for e in sig.events(ctx, "eval") if e.get("confusion")]
-        if not evs:
-            return {}
-        conf = np.array(evs[-1]["confusion"], dtype=np.float64)
-        support = conf.sum(1)
-        return {i: float(conf[i, i] / support[i]) for i in range(len(conf)) if support[i] > 0}
 
 
 @register
@@ -283,7 +275,7 @@ class NotNormalized(Check):
     def _target(self, ctx: Context) -> Finding | None:
         """A regression loss whose targets are on a scale the network's output cannot reach soon."""
         calls = [e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train"
-                 and e.get("function") in _REGRESSION_LOSSES and "min" in e.get("target", {})]
+                 and e.get("function") in sig.ELEMENTWISE_LOSSES and "min" in e.get("target", {})]
         if not calls:
             return None
         t = calls[0]["target"]
@@ -302,8 +294,6 @@ class NotNormalized(Check):
             explains=["loss.not_converging", "loss.blowup", "grad.exploding", "weight.change_too_large",
                       "fit.underfitting", "loss.oscillating"])
 
-
-_REGRESSION_LOSSES = ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss")
 
 
 @register
@@ -378,10 +368,10 @@ class PreprocessMismatch(Check):
     def _remapped_labels(self, ctx: Context) -> Finding | None:
         """Evaluation labels in another class numbering than training's: the model predicts one class for each
         true class, consistently, but not the same one (a shift by one, a different label encoder)."""
-        evs = [e for e in sig.events(ctx, "eval") if e.get("confusion")]
-        if not evs:
+        last = sig.last_confusion(ctx)
+        if last is None:
             return None
-        conf = np.array(evs[-1]["confusion"], dtype=np.float64)
+        ev, conf = last
         total = conf.sum()
         rows = np.nonzero(conf.sum(1) > 0)[0]
         if total < 20 or len(rows) < 2:
@@ -399,9 +389,9 @@ class PreprocessMismatch(Check):
         return Finding(
             self.id, f"The evaluation labels look renumbered: {consistency:.0%} of evaluation samples get their "
                      f"class's usual prediction, but accuracy is {acc:.0%} (true→predicted: {pairs})",
-            severity="error", confidence=0.85, location="evaluation labels", step=int(evs[-1].get("step", 0)),
+            severity="error", confidence=0.85, location="evaluation labels", step=int(ev.get("step", 0)),
             evidence={"consistency": round(consistency, 3), "accuracy": round(acc, 3), "mapping": moved,
-                      "eval_step": evs[-1].get("step")},
+                      "eval_step": ev.get("step")},
             advice="Build the evaluation labels exactly as the training labels: the same label encoder or class "
                    "list (ImageFolder's class_to_idx, a LabelEncoder fitted once), no shift (y - 1 on one side only).",
             explains=["fit.overfitting", "fit.underfitting", "hparam.epochs_too_many"])

@@ -398,12 +398,8 @@ class LossFunction(Check):
             if any(len(sh) != 1 for sh in shapes) or (not shapes and inp["shape"][1] > self.MAX_SAMPLE_CLASSES):
                 continue  # labels per token (flattened into the loss): ignore_index marks the padding
             train = sig.label_counts(ctx, "train")
-            evs = [e for e in sig.events(ctx, "eval") if e.get("confusion")]
-            support = recall = None
-            if evs:
-                conf = np.array(evs[-1]["confusion"], dtype=np.float64)
-                if k < len(conf) and conf[k].sum() > 0:
-                    support, recall = int(conf[k].sum()), float(conf[k, k] / conf[k].sum())
+            recall = sig.eval_recall(ctx).get(k)
+            support = int(sig.last_confusion(ctx)[1][k].sum()) if recall is not None else None
             if not train.get(k) and not support:
                 continue  # the class is not in the data: ignoring it costs nothing
             bits = [f"{train[k]} of the sampled training labels" if train.get(k) else None,
@@ -454,7 +450,7 @@ class LossFunction(Check):
                                   "(mask > 0).float()), and map labels such as -1/+1 to 0/1.",
                            explains=explains + ["loss.blowup", "loss.zero", "grad.exploding", "weight.change_too_large",
                                                 "loss.nan_inf", "tensor.overflow"])
-        if fn in _ELEMENTWISE_LOSSES and _broadcasts(inp.get("shape"), tgt.get("shape")):
+        if fn in sig.ELEMENTWISE_LOSSES and _broadcasts(inp.get("shape"), tgt.get("shape")):
             shape = list(np.broadcast_shapes(tuple(inp["shape"]), tuple(tgt["shape"])))
             return Finding(self.id, f"The input {tuple(inp['shape'])} and target {tuple(tgt['shape'])} of {fn} "
                                     f"broadcast to {tuple(shape)}: every prediction is compared with every target",
@@ -475,7 +471,7 @@ class LossFunction(Check):
                                   "cannot express 'not this class' and a class whose logit is 0 gets no gradient.",
                            explains=explains + ["activation.dead_relu"])
         bounded = _bounded_range(last)
-        if fn in _ELEMENTWISE_LOSSES and bounded is not None and "min" in tgt and "min" in inp and \
+        if fn in sig.ELEMENTWISE_LOSSES and bounded is not None and "min" in tgt and "min" in inp and \
                 inp["min"] >= bounded[0] and inp["max"] <= bounded[1] and \
                 (tgt["max"] > bounded[1] + self.RANGE_MARGIN or tgt["min"] < bounded[0] - self.RANGE_MARGIN):
             ev_base["output_activation"] = last
@@ -503,10 +499,6 @@ class LossFunction(Check):
                                   "targets; a regression loss treats class 3 as closer to 4 than to 9.",
                            explains=explains)
         return None
-
-
-#: losses that compare prediction and target element by element (after broadcasting them)
-_ELEMENTWISE_LOSSES = ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss")
 
 
 def _bounded_range(last: str | None) -> tuple[float, float] | None:
