@@ -370,3 +370,55 @@ def test_training_accuracy_counted_at_flush_matches_each_step(tmp_path, monkeypa
             assert math.isnan(got[s])
         else:
             assert abs(got[s] - expected[s]) < 1e-6, (s, got[s], expected[s])
+
+
+def _train_weights(tmp_path, name, steps=40, poison_at=None, where=(0, 0), **options):
+    """SGD with momentum on a 600x300 first layer (180,000 elements: sampled between full steps); the exact
+    norm of that weight at each step, as the step's forward pass saw it."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(600, 300), nn.ReLU(), nn.Linear(300, 4))
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    x, y = torch.randn(64, 600), torch.randint(0, 4, (64,))
+    exact = []
+    with traindoctor.watch(model, opt, logdir=str(tmp_path), name=name, stats_budget=0.001, **options):
+        for step in range(steps):
+            if step == poison_at:
+                with torch.no_grad():
+                    model[0].weight[where] = float("inf")  # a write by the script
+            exact.append(float(model[0].weight.detach().norm()))
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+    return TDRun(str(tmp_path / name)), exact
+
+
+def test_weight_norms_between_full_steps_follow_the_exact_ones(tmp_path):
+    """Between full steps a CPU weight's norm comes from the update's sample, calibrated against the exact norm
+    at the last full step: within 0.5% of the exact norm at every step while the weight grows by 5%+."""
+    run, exact = _train_weights(tmp_path, "sampled")
+    w = run.table("weight").series("0.weight", "norm")
+    assert list(w.step) == list(range(40))
+    rel = np.abs(w.value - np.array(exact)) / np.array(exact)
+    assert exact[-1] / exact[0] > 1.05
+    assert rel.max() < 5e-3, rel
+    full = run.table("weight").series("0.weight", "std")
+    assert np.isfinite(full.value).sum() < 40  # most steps were not full ones: the sample was used
+    # exact_weight_norms=True: every step's norm is the exact one
+    run, exact = _train_weights(tmp_path, "exact", exact_weight_norms=True)
+    w = run.table("weight").series("0.weight", "norm")
+    assert np.allclose(w.value, exact, rtol=1e-5)
+
+
+def test_a_weight_written_non_finite_outside_the_sample_is_seen_at_that_step(tmp_path):
+    """An Inf written by the script into an element no run of the sample covers: the forward pass's check
+    sees the output go non-finite, and that step's weights get the exact pass."""
+    from traindoctor.collect.stats import change_sample
+    from traindoctor.collect.torch import UPDATE_CHUNKS, UPDATE_SAMPLE
+
+    probe = torch.zeros(300, 600)
+    change_sample(probe, UPDATE_SAMPLE, UPDATE_CHUNKS).fill_(1.0)
+    where = tuple(int(i) for i in (probe == 0).nonzero()[0])  # an element outside the sample
+    run, _ = _train_weights(tmp_path, "poison", steps=30, poison_at=20, where=where)
+    w = run.table("weight")
+    bad = (w.col("nonfinite") > 0) & (w.key == w.keys.index("0.weight"))
+    assert bad.any() and int(w.step[bad].min()) == 20
