@@ -5,6 +5,9 @@ validation labels shifted by one class, ignore_index set to a real class. Each i
 slip gets no alarm. Validation inputs shuffled apart from their labels get advice to check them."""
 from __future__ import annotations
 
+import json
+
+import numpy as np
 import pytest
 
 
@@ -107,3 +110,71 @@ def test_a_language_model_that_ignores_its_padding_gets_no_alarm(diagnosed):
     no label errors either (confident learning read 14% of the rows, the padding, as mislabelled)."""
     run_dir, report = diagnosed(LANGUAGE_MODEL)
     assert _alarms(report) == [], [(f["id"], f["title"]) for f in _alarms(report)]
+
+
+LANGUAGE_MODEL_BY_HAND = """
+import json, sys
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+V, PAD = 50, 0
+IGNORE = PAD if sys.argv[2] == "pad" else -100
+def batch(n=32, T=20):
+    x = torch.randint(1, V, (n, T))
+    x[:, 1::2] = (x[:, 0::2] * 3) % (V - 1) + 1  # every other token follows from the one before
+    mask = torch.arange(T)[None] >= torch.randint(5, T + 1, (n,))[:, None]
+    x[mask] = PAD
+    y = torch.full_like(x, IGNORE)
+    y[:, :-1] = x[:, 1:]
+    y[:, :-1][mask[:, 1:]] = IGNORE
+    return x, y
+class LM(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb, self.rnn, self.out = nn.Embedding(V, 32), nn.LSTM(32, 64, batch_first=True), nn.Linear(64, V)
+    def forward(self, x):
+        return self.out(self.rnn(self.emb(x))[0])
+model = LM()
+opt = torch.optim.Adam(model.parameters(), 3e-3)
+loss_fn = nn.CrossEntropyLoss(ignore_index=IGNORE)
+truth = {"train": [], "eval": []}
+for step in range(60):
+    x, y = batch()
+    logits = model(x)
+    loss = loss_fn(logits.reshape(-1, V), y.reshape(-1))
+    keep = y != IGNORE
+    truth["train"].append(float((logits.argmax(-1)[keep] == y[keep]).float().mean()))
+    opt.zero_grad(); loss.backward(); opt.step()
+    if step % 20 == 19:
+        model.eval()
+        with torch.no_grad():
+            x, y = batch()
+            logits = model(x)
+            loss_fn(logits.reshape(-1, V), y.reshape(-1))
+            keep = y != IGNORE
+            truth["eval"].append(float((logits.argmax(-1)[keep] == y[keep]).float().mean()))
+        model.train()
+json.dump(truth, open(sys.argv[1], "w"))
+"""
+
+
+@pytest.mark.parametrize("ignore", ["pad", "default"])
+def test_token_accuracy_leaves_out_the_positions_the_loss_ignores(diagnosed, tmp_path, ignore):
+    """A language model trained and evaluated by hand (no DataLoader), its padding ignored by the loss, as class 0
+    (ignore_index=0) or as -100 (the default). Both accuracies count only the positions the loss scores: they
+    counted the padding (the training accuracy read 0.39 where the true one was 0.53); -100 labels in the
+    evaluation broke the confusion matrix (bincount of negative labels), which switched the loss recording off
+    for the rest of the run; and ignore_index=0 was taken for a class left out (an ERROR)."""
+    from traindoctor.record import open_run
+
+    truth_file = tmp_path / f"truth-{ignore}.json"
+    run_dir, report = diagnosed(LANGUAGE_MODEL_BY_HAND, str(truth_file), ignore)
+    truth = json.loads(truth_file.read_text())
+    assert _alarms(report) == [], [(f["id"], f["title"]) for f in _alarms(report)]
+    run = open_run(str(run_dir))
+    assert not run.events("internal_error")
+    train = run.scalar("train/acc")
+    assert len(train) == 60 and np.allclose(train.value, truth["train"], atol=1e-6)
+    ev = run.scalar("eval/acc")
+    assert len(ev) == 3 and np.allclose(ev.value, truth["eval"], atol=1e-6)

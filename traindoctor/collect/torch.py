@@ -1365,7 +1365,7 @@ class Collector:
                 self._scalar(step, "train/acc", _Accuracy(parts, n))
             else:
                 correct = torch.stack([c for c, _ in parts]).sum()
-                self._scalar(step, "train/acc", correct.float() / max(n, 1))
+                self._scalar(step, "train/acc", correct.float() / (n.clamp(min=1) if torch.is_tensor(n) else max(n, 1)))
         if self._step_act:
             acts = self._step_act
             full = [k for k, a in enumerate(acts) if a[1].dim()]
@@ -1691,20 +1691,24 @@ class Collector:
                                   "weighted": kwargs.get("weight") is not None or kwargs.get("pos_weight") is not None,
                                   **({"ignore_index": int(kwargs["ignore_index"])}
                                      if isinstance(kwargs.get("ignore_index"), int) and kwargs["ignore_index"] >= 0
-                                     else {})})
+                                     else {}),
+                                  **({"flattened_from": _flattened_from(inp, target)}
+                                     if _flattened_from(inp, target) else {})})
         if training:
             # -- cause signals: recent training predictions for confident learning
             self._guarded("causes", cause_signals.on_train_loss, self, fname, inp, target,
                           kwargs.get("ignore_index", -100))
-            deferred = _Predictions.of(fname, inp, target)
+            ignore = kwargs.get("ignore_index", -100)
+            deferred = _Predictions.of(fname, inp, target, ignore)
             if deferred is not None:  # counted at flush, with the other steps' (see _Predictions)
                 self._pending_correct.append((deferred, int(target.shape[0])))
                 return
-            correct, count, _ = _classification(fname, inp, target)
+            correct, count, _ = _classification(fname, inp, target, ignore)
             if correct is not None:
                 self._pending_correct.append((correct, count))
             return
-        correct, count, preds = _classification(fname, inp, target)
+        ignore = kwargs.get("ignore_index", -100)
+        correct, count, preds = _classification(fname, inp, target, ignore)
         if out.numel() != 1:
             return
         self._open_eval(self._current_loader, fname)
@@ -1718,7 +1722,11 @@ class Collector:
             self._eval["acc_n"] += count  # elements: a multi-label target has several per sample
             if preds is not None and inp.dim() == 2 and inp.shape[1] <= 1000:
                 c = inp.shape[1]
-                conf = torch.bincount(target.reshape(-1).long() * c + preds.reshape(-1), minlength=c * c)[: c * c]
+                t, pr = target.reshape(-1).long(), preds.reshape(-1)
+                if isinstance(ignore, int):  # the rows the loss ignores (-100 by default) are in no class
+                    keep = t != ignore
+                    t, pr = t[keep], pr[keep]
+                conf = torch.bincount(t * c + pr, minlength=c * c)[: c * c]
                 self._eval["conf"] = conf if self._eval["conf"] is None else self._eval["conf"] + conf
                 self._eval["classes"] = c
 
@@ -1763,7 +1771,9 @@ class Collector:
         # (tokens, lengths, labels) gave lengths of 12-30 against 2 classes: 0% accuracy at every evaluation)
         fwd_ok = bool(ev["fwd_n"]) and not (ev["fwd_bad"] and bool(torch.stack(ev["fwd_bad"]).any()))
         if ev["correct"]:
-            self._scalar(step, f"{role}/acc", torch.stack(ev["correct"]).sum().float() / max(ev["acc_n"], 1))
+            acc_n = ev["acc_n"]
+            self._scalar(step, f"{role}/acc", torch.stack(ev["correct"]).sum().float()
+                         / (acc_n.clamp(min=1) if torch.is_tensor(acc_n) else max(acc_n, 1)))
         elif fwd_ok:
             self._scalar(step, f"{role}/acc", torch.stack(ev["fwd_correct"]).sum().float() / ev["fwd_n"])
             n = ev["fwd_n"]
@@ -2085,18 +2095,19 @@ class _Predictions:
 
     MAX = 1 << 14
     device = torch.device("cpu")
-    __slots__ = ("logits", "target", "versions")
+    __slots__ = ("logits", "target", "versions", "ignore")
 
-    def __init__(self, logits: torch.Tensor, target: torch.Tensor) -> None:
-        self.logits, self.target = logits, target
+    def __init__(self, logits: torch.Tensor, target: torch.Tensor, ignore: int | None = None) -> None:
+        self.logits, self.target, self.ignore = logits, target, ignore
         self.versions = (logits._version, target._version)
 
     @classmethod
-    def of(cls, fname: str, inp: torch.Tensor, target: torch.Tensor) -> "_Predictions | None":
+    def of(cls, fname: str, inp: torch.Tensor, target: torch.Tensor, ignore: Any = -100) -> "_Predictions | None":
+        """``ignore``: the label whose rows the loss leaves out (counted neither right nor at all)."""
         if _class_logits(fname, inp, target) and inp.device.type == "cpu" and target.device.type == "cpu" \
                 and inp.numel() <= cls.MAX:
             try:
-                return cls(inp.detach(), target)
+                return cls(inp.detach(), target, ignore if isinstance(ignore, int) else None)
             except RuntimeError:  # inference tensors keep no version counter
                 return None
         return None
@@ -2120,6 +2131,7 @@ class _Accuracy:
         class count."""
         preds = [p for a in accs for p, _ in a.parts if isinstance(p, _Predictions)]
         correct: dict[int, float] = {}
+        counted: dict[int, float] = {}  # rows counted, where the loss ignores some
         by_classes: dict[int, list[_Predictions]] = {}
         for p in preds:
             by_classes.setdefault(p.logits.shape[1], []).append(p)
@@ -2128,21 +2140,32 @@ class _Accuracy:
                 ok = [p for p in group if p.intact()]
                 if not ok:
                     continue
-                hits = (torch.cat([p.logits for p in ok]).argmax(1) == torch.cat([p.target for p in ok])).numpy()
+                target = torch.cat([p.target for p in ok])
+                hits = torch.cat([p.logits for p in ok]).argmax(1) == target
                 bounds = np.cumsum([0] + [len(p.target) for p in ok])
-                running = np.concatenate([[0], np.cumsum(hits)])
+                keep = None
+                if any(p.ignore is not None for p in ok):
+                    ignore = torch.cat([torch.full_like(p.target, p.ignore if p.ignore is not None else -(1 << 62))
+                                        for p in ok])
+                    keep = (target != ignore).numpy()
+                    hits &= target != ignore
+                    kept = np.concatenate([[0], np.cumsum(keep)])
+                running = np.concatenate([[0], np.cumsum(hits.numpy())])
                 counts = running[bounds[1:]] - running[bounds[:-1]]
-                for p, c in zip(ok, counts):
+                for j, (p, c) in enumerate(zip(ok, counts)):
                     if p.intact():  # unchanged while it was read
                         correct[id(p)] = float(c)
+                        if keep is not None:
+                            counted[id(p)] = float(kept[bounds[j + 1]] - kept[bounds[j]])
         out = np.full(len(accs), np.nan)
         for k, a in enumerate(accs):
-            total = 0.0
-            for p, _ in a.parts:
+            total, n = 0.0, 0.0
+            for p, m in a.parts:
                 c = correct.get(id(p), math.nan) if isinstance(p, _Predictions) else float(p)
                 total += c
-            if a.n > 0 and math.isfinite(total):
-                out[k] = total / a.n
+                n += counted.get(id(p), m) if isinstance(p, _Predictions) else float(m)
+            if n > 0 and math.isfinite(total):
+                out[k] = total / n
         return out
 
 
@@ -2286,15 +2309,33 @@ def _loss_input_summary(t: torch.Tensor) -> dict[str, Any]:
     return out
 
 
+def _flattened_from(inp: torch.Tensor, target: torch.Tensor) -> list[int] | None:
+    """The shape of the tensor that a class-index loss's 2-D input (or 1-D target) is a flattened view of: a
+    sequence model's ``logits.reshape(-1, vocab)`` against ``labels.reshape(-1)`` (one label per token, not
+    per sample). None when neither is such a view."""
+    if inp.dim() == 2 and inp._base is not None and inp._base.dim() >= 3 and inp._base.shape[-1] == inp.shape[1]:
+        return list(inp._base.shape)
+    if target.dim() == 1 and target._base is not None and target._base.dim() >= 2 \
+            and target._base.numel() == target.numel():
+        return list(target._base.shape)
+    return None
+
+
 def _class_logits(fname: str, inp: torch.Tensor, target: torch.Tensor) -> bool:
     """A class-index loss over logits (or log-probabilities) ``[batch, classes]``: its accuracy is an argmax."""
     return fname in ("cross_entropy", "nll_loss") and inp.dim() == 2 and target.dim() == 1 \
         and not target.is_floating_point() and not target.is_complex() and inp.shape[0] == target.shape[0]
 
 
-def _classification(fname: str, inp: torch.Tensor, target: torch.Tensor):
+def _classification(fname: str, inp: torch.Tensor, target: torch.Tensor, ignore_index: Any = -100):
+    """``(correct, count, preds)`` of a loss call's predictions. A class-index loss leaves out the rows whose label
+    it ignores (``ignore_index``: a language model's padding), from the count too; the count is then a tensor
+    (not read here: on an accelerator that would wait for the device)."""
     if _class_logits(fname, inp, target):
         preds = inp.detach().argmax(1)
+        if isinstance(ignore_index, int):
+            keep = target != ignore_index
+            return ((preds == target) & keep).sum(), keep.sum(), preds
         return (preds == target).sum(), int(target.shape[0]), preds
     if fname in ("binary_cross_entropy_with_logits", "binary_cross_entropy") and inp.shape == target.shape \
             and inp.dim() <= 2:

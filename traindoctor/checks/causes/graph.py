@@ -395,7 +395,8 @@ class LossFunction(Check):
                     or len(tgt.get("shape", [])) != 1 or k >= inp["shape"][1]:
                 continue
             shapes = [b.get("y", {}).get("shape") for b in sig.batches(ctx, "train") if b.get("y", {}).get("shape")]
-            if any(len(sh) != 1 for sh in shapes) or (not shapes and inp["shape"][1] > self.MAX_SAMPLE_CLASSES):
+            if ev.get("flattened_from") or any(len(sh) != 1 for sh in shapes) or \
+                    (not shapes and inp["shape"][1] > self.MAX_SAMPLE_CLASSES):
                 continue  # labels per token (flattened into the loss): ignore_index marks the padding
             train = sig.label_counts(ctx, "train")
             recall = sig.eval_recall(ctx).get(k)
