@@ -401,6 +401,10 @@ class Collector:
         # eval phase
         self._eval: dict[str, Any] | None = None
         self._loss_calls: dict[tuple[str, str], int] = {}
+        #: key padding masks still to summarise (the first training calls of attention), and the arguments of
+        #: the current forward pass's model call, whose token ids the masks are compared with
+        self._attn_masks_left = ATTENTION_MASK_CALLS
+        self._root_args: tuple = ()
         # buffers handed to the writer
         self._buf_scalars: list[tuple[int, str, Any]] = []
         self._buf_tables: dict[str, list[tuple[int, list[int], torch.Tensor, list[int] | None]]] = {}
@@ -521,6 +525,8 @@ class Collector:
         for fn in _LOSS_FUNCTIONS:
             if hasattr(F, fn):
                 self._patch(F, fn, functools.partial(self._wrap_loss_fn, fn), in_graph=True)
+        if hasattr(F, "multi_head_attention_forward"):  # what nn.MultiheadAttention runs in training
+            self._patch(F, "multi_head_attention_forward", self._observe("graph", self._on_attention), in_graph=True)
         for label, mod, attr in _FUNCTIONAL_ACTIVATIONS:
             if hasattr(mod, attr):
                 self._patch(mod, attr, functools.partial(self._wrap_activation_fn, label), in_graph=True)
@@ -776,6 +782,8 @@ class Collector:
                     and "graph" not in self._disabled and _has_params(module):
                 self._guarded("graph", self._register_root, module)
             self._guarded("opgraph", opgraph.on_root_enter, self, module)  # once per model: its op graph
+            if self._attn_masks_left:
+                self._root_args = args if isinstance(args, tuple) else (args,)
 
     def _post_hook(self, module: nn.Module, args: Any, output: Any) -> None:
         if _compiling() or not self.enabled:
@@ -1628,6 +1636,42 @@ class Collector:
 
         return make
 
+    def _on_attention(self, args: tuple, kwargs: dict, _: Any) -> None:
+        """The key padding mask of the first ``ATTENTION_MASK_CALLS`` training calls of attention: the share of
+        keys it masks, the sequences it masks entirely, and how it lines up with the padding of the model's
+        token ids (the positions holding an embedding's ``padding_idx``, or 0): PyTorch masks where the mask is
+        True, a HuggingFace ``attention_mask`` is 1 for the tokens, and passed as ``src_key_padding_mask`` it
+        makes attention read the padding only."""
+        if not self._attn_masks_left or not torch.is_grad_enabled():
+            return
+        mask = kwargs.get("key_padding_mask", args[14] if len(args) > 14 else None)
+        if not torch.is_tensor(mask) or mask.dim() != 2 or not mask.numel():
+            return
+        self._attn_masks_left -= 1
+        if not self._attn_masks_left:
+            self._root_args = ()
+        masked = mask if mask.dtype == torch.bool else mask < -1e4  # additive masks: -inf (or a very low value)
+        owner = self._stack[-1] if self._stack else None
+        info = self._mods.get(id(owner)) if owner is not None else None
+        ev: dict[str, Any] = {"kind": "attention_mask", "step": self._forward_step(),
+                              "module": info.name if info is not None else None, "shape": list(mask.shape),
+                              "masked_frac": float(masked.float().mean()),
+                              "rows_all_masked": float(masked.all(1).float().mean())}
+        tokens = next((a for a in self._root_args if torch.is_tensor(a) and not a.is_floating_point()
+                       and not a.is_complex() and a.dtype != torch.bool and a.shape == mask.shape), None)
+        if tokens is not None:
+            pads = {m.padding_idx for m in self._roots_modules() if isinstance(m, nn.Embedding)
+                    and m.padding_idx is not None}
+            pad = min(pads) if len(pads) == 1 else 0
+            is_pad = tokens.to(mask.device) == pad
+            ev.update(pad_id=pad, pad_frac=float(is_pad.float().mean()),
+                      matches_padding=float((masked == is_pad).float().mean()),
+                      matches_tokens=float((masked == ~is_pad).float().mean()))
+        self.writer.put_json(ev)
+
+    def _roots_modules(self) -> list[nn.Module]:
+        return [m for r in self._roots for m in r.modules()] if self._roots else []
+
     def _register_scheduler(self, args: tuple, kwargs: dict, _: Any) -> None:
         """A learning-rate scheduler's class and settings (step_size, gamma, T_max, patience, ...), once: the
         learning rate it sets is recorded per step with the optimizer's; these say which schedule made it."""
@@ -2192,6 +2236,8 @@ def _has_params(m: nn.Module) -> bool:
 #: update norm is off by 1.4% (median; 6% at most) against 8.5% (17%) with the former 65,536 elements in 256
 #: runs, whose runs all began at the same few columns, at half the passes (tests/collect/test_tiers.py).
 UPDATE_SAMPLE = 1 << 14
+#: Training calls of attention whose key padding mask is summarised (``Collector._on_attention``).
+ATTENTION_MASK_CALLS = 4
 UPDATE_CHUNKS = 1021
 
 

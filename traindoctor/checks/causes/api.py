@@ -71,7 +71,40 @@ class ConstraintViolation(Check):
                 advice=f"nn.Dropout(p) takes the probability of *dropping* a unit; for keep-probability "
                        f"{p:g} use nn.Dropout({1 - p:.2g}).",
                 explains=["fit.underfitting", "loss.not_converging", "loss.oscillating"]))
+        inverted = self._inverted_padding_mask(ctx)
+        if inverted is not None:
+            findings.append(inverted)
         if not findings:
             return Outcome.passed("no op produced NaN/Inf from an invalid input; dropout rates plausible") \
                 if len(ctx.loss) else Outcome.not_checked("no training loss recorded")
         return Outcome.found(*findings)
+
+    #: A key padding mask that is the token positions' complement on this share of positions or more, with some
+    #: padding in the batch (``PAD_SHARE``..1-``PAD_SHARE``), masks the tokens instead of the padding.
+    MASK_MATCH = 0.98
+    PAD_SHARE = 0.02
+
+    def _inverted_padding_mask(self, ctx: Context) -> Finding | None:
+        """An attention ``key_padding_mask`` that is True on the tokens and False on the padding: PyTorch masks
+        the keys where it is True, a HuggingFace ``attention_mask`` (1 for tokens) passed as it makes the
+        attention read the padding only. The model still learns something through its residual paths (86-91%
+        where 100% was reached on the zoo's probe), so the loss curves show nothing wrong."""
+        for ev in sig.events(ctx, "attention_mask"):
+            share = ev.get("pad_frac")
+            if share is None or not self.PAD_SHARE <= share <= 1 - self.PAD_SHARE \
+                    or ev.get("matches_tokens", 0) < self.MASK_MATCH:
+                continue
+            where = ev.get("module") or "attention"
+            return Finding(
+                self.id, f"the key padding mask of {where} masks the tokens and leaves the padding: attention "
+                         f"reads only the padding (token {ev['pad_id']})",
+                severity="error", confidence=0.85, location=f"{where} key_padding_mask", step=int(ev.get("step", 0)),
+                evidence={"masked_share": round(ev["masked_frac"], 4), "padding_share": round(share, 4),
+                          "mask_equals_not_padding": round(ev["matches_tokens"], 4),
+                          "sequences_fully_masked": round(ev.get("rows_all_masked", 0.0), 4),
+                          "pad_id": ev["pad_id"], "mask_shape": ev.get("shape")},
+                advice="PyTorch's key_padding_mask (src_key_padding_mask) is True where a position is padding: pass "
+                       "tokens == pad_id, or the logical not of a HuggingFace-style attention_mask "
+                       "(src_key_padding_mask=~attention_mask.bool()).",
+                explains=["fit.underfitting", "loss.not_converging", "fit.overfitting", "loss.nan_inf"])
+        return None
