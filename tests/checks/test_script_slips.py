@@ -74,6 +74,15 @@ def test_validation_labels_shuffled_apart_from_their_inputs_get_advice_to_check_
     assert over["advice"].startswith("Validation accuracy never rose above chance (0.10) at any of its 5 "
                                      "evaluations")
     assert not [f for f in _alarms(report) if f["id"] == "data.preprocess_mismatch"]  # no consistent renumbering
+    # named as the cause, first: the labels do not follow the inputs (confident learning on the training
+    # predictions cannot see it, and stopping earlier would not help: no epochs_too_many)
+    top = _alarms(report)[0]
+    assert (top["id"], top["location"], top["severity"]) == ("data.label_errors", "labels", "warning")
+    assert "validation never rose above chance" in top["title"]
+    assert not [f for f in _alarms(report) if f["id"] == "hparam.epochs_too_many"]
+    # the accuracy verdict does not call a validation accuracy far below training's "met"
+    verdict = report["accuracy"]["verdict"]
+    assert "is fine but validation is" in verdict and "data.label_errors" in verdict, verdict
 
 
 LANGUAGE_MODEL = """

@@ -294,8 +294,10 @@ class LossZero(Check):
             evidence["final_val_acc"] = sig(float(va.value[-1]))
             tr_end = float(tr.value[-1]) if tr is not None and len(tr) else 1.0
             severity, conf = ("info", 0.4) if float(va.value[-1]) >= tr_end - 0.05 else ("warning", 0.7)
+        title = f"training loss reaches {sig(end)}: the model memorises the training set" if severity != "info" else \
+            f"training loss reaches {sig(end)}, and validation agrees: the task is learnt, not memorised"
         return Outcome.found(Finding(
-            self.id, f"training loss reaches {sig(end)}: the model memorises the training set", severity, conf,
+            self.id, title, severity, conf,
             None, step, evidence,
             "A near-zero training loss usually means memorisation: compare with the validation loss; add data or "
             "augmentation, regularise (weight decay, dropout), or stop earlier.",
@@ -881,6 +883,30 @@ def _acc_series(ctx: Context, stage: str):
     return metric_series(ctx, f"{stage}_acc")
 
 
+#: validation accuracy at or below this multiple of chance (1 / classes) at every evaluation
+CHANCE_FACTOR = 1.5
+
+
+def validation_at_chance(ctx: Context) -> dict | None:
+    """The training accuracy reached 0.8 while the validation accuracy never rose above ``CHANCE_FACTOR`` times
+    chance (1 / classes) at any evaluation: ``{train_acc, best_val_acc, chance, evaluations}``, else None.
+    Overfitting lifts validation above chance before it drops it; never above it is inputs scored against
+    labels that are not theirs (shuffled or sorted apart, another split's labels), in training or in
+    validation: stopping earlier or regularising cannot help."""
+    def compute() -> dict | None:
+        _, tr = _acc_series(ctx, "train")
+        _, va = _acc_series(ctx, "val")
+        classes = num_classes_seen(ctx)
+        if tr is None or va is None or not len(va) or not len(tr) or not classes:
+            return None
+        tr_end = float(np.mean(tr.value[-max(1, len(tr) // 10):]))
+        best = float(np.max(va.value))
+        if tr_end < 0.8 or best > CHANCE_FACTOR / classes:
+            return None
+        return {"train_acc": tr_end, "best_val_acc": best, "chance": 1.0 / classes, "evaluations": int(len(va))}
+    return ctx.cached("validation_at_chance", compute)
+
+
 @register
 class FitOverfitting(Check):
     """``fit.overfitting``: train metric good, validation bad or worsening.
@@ -896,8 +922,6 @@ class FitOverfitting(Check):
     needs = frozenset({"eval"})
     GAP = 0.15
     RISE = 0.25
-    #: validation accuracy at or below this multiple of chance (1 / classes) at every evaluation
-    CHANCE_FACTOR = 1.5
 
     def run(self, ctx: Context) -> Outcome:
         _, tr = _acc_series(ctx, "train")
@@ -916,7 +940,7 @@ class FitOverfitting(Check):
                           "regularisation (weight decay, dropout), a smaller model, or early stopping; also check "
                           "that the evaluation data are processed like the training data.")
                 classes = num_classes_seen(ctx)
-                if classes and tr_end >= 0.8 and float(np.max(va.value)) <= self.CHANCE_FACTOR / classes:
+                if validation_at_chance(ctx) is not None:
                     # overfitting lifts validation above chance before it drops it; never above chance at any
                     # evaluation is inputs scored against labels that are not theirs
                     ev["chance"] = sig(1.0 / classes)

@@ -55,9 +55,18 @@ def assess_accuracy(ctx: Context, findings: list[Finding]) -> dict[str, Any]:
             entry["reference"] = ref
             entry["reference_kind"] = "target" if goal is not None else "majority-class baseline"
             entry["met"] = bool(final >= ref) if goal is not None else bool(final > ref + 0.02)
+            if goal is None and stage != "train" and out["stages"] and out["stages"][0]["stage"] == "train" \
+                    and out["stages"][0]["final"] - final > VAL_GAP:
+                # no target: a baseline barely beaten, far below what training reached, is not met either
+                entry["met"] = False
         out["stages"].append(entry)
     out["verdict"] = _verdict(out["stages"], findings)
     return out if (out["targets"] or out["stages"]) else {}
+
+
+#: without a target, a validation (or test) accuracy this far below the training accuracy does not meet the
+#: expectation even above the majority-class baseline (fit.overfitting's gap)
+VAL_GAP = 0.15
 
 
 def _baseline(ctx: Context) -> dict[str, Any] | None:
@@ -84,9 +93,11 @@ def _verdict(stages: list[dict[str, Any]], findings: list[Finding]) -> str:
                  "; check the code, the hyperparameters, the model structure, the data and the loss curve"))
     if tr and va and va.get("met") is False:
         gap = tr["final"] - va["final"]
+        causes = [f.id for f in findings if f.kind == "cause"][:3]
         return (f"training accuracy {tr['final']:.3f} is fine but validation is {va['final']:.3f} (gap {gap:.3f}): "
-                "overfitting (more data, augmentation, regularisation, a smaller model, early stopping) or an "
-                "evaluation script that processes data differently or loads the wrong checkpoint")
+                + (f"the likely causes are {', '.join(causes)}" if causes else
+                   "overfitting (more data, augmentation, regularisation, a smaller model, early stopping) or an "
+                   "evaluation script that processes data differently or loads the wrong checkpoint"))
     if va and te and te.get("met") is False and va.get("met") is not False:
         return (f"validation accuracy {va['final']:.3f} is fine but test is {te['final']:.3f}: the test data "
                 "come from a different distribution, or the test script is wrong")

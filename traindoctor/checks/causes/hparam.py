@@ -562,6 +562,12 @@ class EpochsTooMany(Check):
         if best > self.BEST_BEFORE * (len(ev) - 1) or worse < self.WORSENING or \
                 (acc_drop is not None and acc_drop < self.ACC_DROP):
             return Outcome.passed(f"best validation loss at evaluation {best + 1} of {len(ev)}")
+        from ..symptoms import validation_at_chance
+
+        chance = validation_at_chance(ctx)
+        if chance is not None:  # no epoch was ever good: stopping earlier keeps a model at chance
+            return Outcome.passed(f"validation accuracy never above chance (best {chance['best_val_acc']:.2f}): "
+                                  f"the number of epochs is not what holds it back (see data.label_errors)")
         epochs = _train_epochs(ctx)
         stop = f"around epoch {max(1, round((best + 1) * epochs / len(ev)))}" if epochs else f"around step {int(st[best])}"
         return Outcome.found(Finding(

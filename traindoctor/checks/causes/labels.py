@@ -40,6 +40,27 @@ class LabelErrors(Check):
     MIN_ROWS = 200
 
     def run(self, ctx: Context) -> Outcome:
+        out = self._confident_learning(ctx)
+        if out.findings:
+            return out
+        from ..symptoms import validation_at_chance
+
+        chance = validation_at_chance(ctx)
+        if chance is None:
+            return out
+        return Outcome.found(Finding(
+            self.id, f"the model learns the training labels (accuracy {chance['train_acc']:.2f}) but validation never "
+                     f"rose above chance ({chance['best_val_acc']:.2f} at best, chance {chance['chance']:.2f}): the "
+                     f"labels do not follow the inputs",
+            severity="warning", confidence=0.65, location="labels", step=0,
+            evidence={k: round(v, 4) if isinstance(v, float) else v for k, v in chance.items()},
+            advice="Check that inputs and labels stayed together: X and y shuffled, sorted or filtered separately, a "
+                   "split that re-indexes one of them, labels read from another file or split. A network memorises "
+                   "random training labels (so confident learning, which reads its own predictions, sees no "
+                   "contradiction); validation then stays at chance.",
+            explains=["fit.overfitting", "hparam.epochs_too_many", "loss.zero"]))
+
+    def _confident_learning(self, ctx: Context) -> Outcome:
         evs = sig.events(ctx, "train_predictions")
         if not evs:
             return Outcome.not_checked("no training predictions of a classification loss were recorded")
