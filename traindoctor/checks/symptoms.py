@@ -939,12 +939,12 @@ class FitOverfitting(Check):
                 advice = ("The model fits the training data but does not generalise: more data or augmentation, "
                           "regularisation (weight decay, dropout), a smaller model, or early stopping; also check "
                           "that the evaluation data are processed like the training data.")
-                classes = num_classes_seen(ctx)
-                if validation_at_chance(ctx) is not None:
+                chance = validation_at_chance(ctx)
+                if chance is not None:
                     # overfitting lifts validation above chance before it drops it; never above chance at any
                     # evaluation is inputs scored against labels that are not theirs
-                    ev["chance"] = sig(1.0 / classes)
-                    advice = (f"Validation accuracy never rose above chance ({1.0 / classes:.2f}) at any of its "
+                    ev["chance"] = sig(chance["chance"])
+                    advice = (f"Validation accuracy never rose above chance ({chance['chance']:.2f}) at any of its "
                               f"{len(va)} evaluations, while the training accuracy reached {tr_end:.2f}: check that "
                               f"the validation inputs and labels still belong together (shuffled or sorted apart, "
                               f"another split's labels). " + advice)

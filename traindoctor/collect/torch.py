@@ -1222,7 +1222,7 @@ class Collector:
             self._prev_weights = [_update_view(t).clone() for t in cur_all]
         for dev, idxs in by_dev:
             cur = [cur_all[i] for i in idxs]
-            rows = self._weight_rows(dev, idxs, cur, exact) if self.options.weights else None
+            rows = self._weight_rows(dev, idxs, cur_all, exact) if self.options.weights else None
             dn = None
             if prev is not None:
                 try:
@@ -1237,17 +1237,18 @@ class Collector:
                 self._table("weight", self.step, idxs, rows)
             if dn is not None:
                 wn = rows[:, TENSOR_FIELDS.index("norm") if rows.shape[1] > 1 else 0] if rows is not None else \
-                    torch.stack(torch._foreach_norm(cur)).float()
+                    torch.stack(torch._foreach_norm(cur))
                 # (update norm, weight norm): the flush divides them on the host
                 self._table("update", self._prev_step_for_update, idxs, torch.stack([dn, wn.float()], 1))
         if self.options.updates:
             self._prev_step_for_update = self.step
 
-    def _weight_rows(self, dev: torch.device, idxs: list[int], cur: list[torch.Tensor],
+    def _weight_rows(self, dev: torch.device, idxs: list[int], cur_all: list[torch.Tensor],
                      exact: bool) -> torch.Tensor | None:
         """The weights' rows: full statistics on full steps, norms shared with a step plugin that took them of
         these very values, exact norms where asked for (or on an accelerator); None where the sample's estimate
         will do (``_sampled_weight_norms``)."""
+        cur = [cur_all[i] for i in idxs]
         if not self._full:
             shared = self._norms_unchanged(idxs, cur)
             if shared is not None and (shared.device.type != "cpu" or math.isfinite(float(shared.sum()))):
@@ -1256,7 +1257,7 @@ class Collector:
                 return None
         rows = self._tensor_rows(cur)
         if self._full and dev.type == "cpu" and not self.options.exact_weight_norms:
-            self._calibrate_weight_norms(dev, idxs, rows)
+            self._calibrate_weight_norms(dev, idxs, cur_all, rows)
         return rows
 
     def _update_norms(self, prev: list[torch.Tensor], cur_all: list[torch.Tensor], dev: torch.device,
@@ -1292,12 +1293,13 @@ class Collector:
             n = n * calib[1]
         return n
 
-    def _calibrate_weight_norms(self, dev: torch.device, idxs: list[int], rows: torch.Tensor) -> None:
+    def _calibrate_weight_norms(self, dev: torch.device, idxs: list[int], cur_all: list[torch.Tensor],
+                                rows: torch.Tensor) -> None:
         """On a full step: exact norm / sampled estimate per weight, which scales the estimates until the next
         full step (a weight's distribution over its elements changes slowly: the ratio stays within a fraction
         of a percent over tens of steps, where the raw estimate is off by up to a few percent)."""
         exact = rows[:, TENSOR_FIELDS.index("norm") if rows.shape[1] > 1 else 0]
-        est = self._sampled_weight_norms(dev, idxs, [p.detach() for p in self._params], None)
+        est = self._sampled_weight_norms(dev, idxs, cur_all, None)
         ratio = exact / est
         ok = torch.isfinite(ratio) & (est > 0)
         self._weight_calib[dev] = (tuple(idxs), torch.where(ok, ratio, torch.ones_like(ratio)))
@@ -1368,10 +1370,10 @@ class Collector:
                     self._scalar(step, f"train/loss_opt{i}", torch.stack(own).mean() if len(own) > 1 else own[0])
         if self._train_correct:
             parts = self._train_correct
-            n = sum(k for _, k in parts)
             if all(c.device.type == "cpu" for c, _ in parts):  # the flush counts them, off the training thread
-                self._scalar(step, "train/acc", _Accuracy(parts, n))
+                self._scalar(step, "train/acc", _Accuracy(parts))
             else:
+                n = sum(k for _, k in parts)
                 correct = torch.stack([c for c, _ in parts]).sum()
                 self._scalar(step, "train/acc", correct.float() / (n.clamp(min=1) if torch.is_tensor(n) else max(n, 1)))
         if self._step_act:
@@ -1722,11 +1724,13 @@ class Collector:
     def _on_loss_call(self, fname: str, inp: Any, target: Any, out: Any, kwargs: dict) -> None:
         if not (torch.is_tensor(inp) and torch.is_tensor(target) and torch.is_tensor(out)):
             return
+        ignore = kwargs.get("ignore_index", -100)
         training = torch.is_grad_enabled() and out.requires_grad
         mode = "train" if training else "eval"
         n_calls = self._loss_calls.get((fname, mode), 0)
         self._loss_calls[(fname, mode)] = n_calls + 1
         if n_calls < 3:
+            flattened = _flattened_from(inp, target)
             self.writer.put_json({"kind": "loss_call", "function": fname, "mode": mode, "step": self._forward_step(),
                                   "call": n_calls, "reduction": kwargs.get("reduction", "mean"),
                                   "input": _loss_input_summary(inp), "target": _loss_input_summary(target),
@@ -1736,13 +1740,10 @@ class Collector:
                                   **({"ignore_index": int(kwargs["ignore_index"])}
                                      if isinstance(kwargs.get("ignore_index"), int) and kwargs["ignore_index"] >= 0
                                      else {}),
-                                  **({"flattened_from": _flattened_from(inp, target)}
-                                     if _flattened_from(inp, target) else {})})
+                                  **({"flattened_from": flattened} if flattened else {})})
         if training:
             # -- cause signals: recent training predictions for confident learning
-            self._guarded("causes", cause_signals.on_train_loss, self, fname, inp, target,
-                          kwargs.get("ignore_index", -100))
-            ignore = kwargs.get("ignore_index", -100)
+            self._guarded("causes", cause_signals.on_train_loss, self, fname, inp, target, ignore)
             deferred = _Predictions.of(fname, inp, target, ignore)
             if deferred is not None:  # counted at flush, with the other steps' (see _Predictions)
                 self._pending_correct.append((deferred, int(target.shape[0])))
@@ -1751,7 +1752,6 @@ class Collector:
             if correct is not None:
                 self._pending_correct.append((correct, count))
             return
-        ignore = kwargs.get("ignore_index", -100)
         correct, count, preds = _classification(fname, inp, target, ignore)
         if out.numel() != 1:
             return
@@ -2164,10 +2164,10 @@ class _Accuracy:
     """A step's training accuracy, counted at flush (``values``) from its parts: correct counts (tensors) or
     ``_Predictions``."""
 
-    __slots__ = ("parts", "n")
+    __slots__ = ("parts",)
 
-    def __init__(self, parts: list[tuple[Any, int]], n: int) -> None:
-        self.parts, self.n = parts, n  # the step's own list: _end_step starts a new one after it
+    def __init__(self, parts: list[tuple[Any, int]]) -> None:
+        self.parts = parts  # the step's own list: _end_step starts a new one after it
 
     @staticmethod
     def values(accs: list["_Accuracy"]) -> np.ndarray:
@@ -2189,10 +2189,10 @@ class _Accuracy:
                 bounds = np.cumsum([0] + [len(p.target) for p in ok])
                 keep = None
                 if any(p.ignore is not None for p in ok):
-                    ignore = torch.cat([torch.full_like(p.target, p.ignore if p.ignore is not None else -(1 << 62))
-                                        for p in ok])
-                    keep = (target != ignore).numpy()
-                    hits &= target != ignore
+                    mask = torch.cat([p.target != p.ignore if p.ignore is not None
+                                      else torch.ones_like(p.target, dtype=torch.bool) for p in ok])
+                    hits &= mask
+                    keep = mask.numpy()
                     kept = np.concatenate([[0], np.cumsum(keep)])
                 running = np.concatenate([[0], np.cumsum(hits.numpy())])
                 counts = running[bounds[1:]] - running[bounds[:-1]]

@@ -23,6 +23,8 @@ def metric_series(ctx: Context, name: str):
 
 def assess_accuracy(ctx: Context, findings: list[Finding]) -> dict[str, Any]:
     """Targets stated by the user (``--target``), else a trivial baseline, walked train → val → test."""
+    from ..checks.symptoms import FitOverfitting
+
     targets = dict(ctx.meta.get("target") or {})
     out: dict[str, Any] = {"targets": {}, "stages": []}
     for name, goal in targets.items():
@@ -56,17 +58,12 @@ def assess_accuracy(ctx: Context, findings: list[Finding]) -> dict[str, Any]:
             entry["reference_kind"] = "target" if goal is not None else "majority-class baseline"
             entry["met"] = bool(final >= ref) if goal is not None else bool(final > ref + 0.02)
             if goal is None and stage != "train" and out["stages"] and out["stages"][0]["stage"] == "train" \
-                    and out["stages"][0]["final"] - final > VAL_GAP:
-                # no target: a baseline barely beaten, far below what training reached, is not met either
+                    and out["stages"][0]["final"] - final > FitOverfitting.GAP:
+                # no target: a baseline beaten, but fit.overfitting's gap below what training reached, is not met
                 entry["met"] = False
         out["stages"].append(entry)
     out["verdict"] = _verdict(out["stages"], findings)
     return out if (out["targets"] or out["stages"]) else {}
-
-
-#: without a target, a validation (or test) accuracy this far below the training accuracy does not meet the
-#: expectation even above the majority-class baseline (fit.overfitting's gap)
-VAL_GAP = 0.15
 
 
 def _baseline(ctx: Context) -> dict[str, Any] | None:
