@@ -10,6 +10,15 @@ from ..record.run import Series
 from .base import Context
 
 
+def in_percent(name: str, values: Any) -> bool:
+    """An accuracy logged in percent (``td.log(val_acc=93.5)``): a metric named like an accuracy whose values
+    lie in [0, 100] with one above 1, which no fraction can be. The checks and the verdict compare accuracies
+    with fractions (chance, the majority baseline, the training accuracy the collector counts)."""
+    v = np.asarray(values, np.float64)
+    v = v[np.isfinite(v)]
+    return "acc" in name.lower() and len(v) > 0 and v.min() >= 0 and 1.0 < v.max() <= 100.0
+
+
 def finite(s: Series) -> Series:
     m = np.isfinite(s.value)
     return Series(s.step[m], s.value[m], None if s.wall is None else s.wall[m])

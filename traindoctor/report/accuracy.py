@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 
 from ..checks.base import Context, Finding
+from ..checks.signals import in_percent
+from ..record.run import Series
 
 _ALIASES = {"val_acc": ["val_acc", "eval/acc", "val/acc"], "train_acc": ["train_acc", "train/acc"],
             "test_acc": ["test_acc", "test/acc"], "val_loss": ["val_loss", "eval/loss"],
@@ -14,9 +16,13 @@ _ALIASES = {"val_acc": ["val_acc", "eval/acc", "val/acc"], "train_acc": ["train_
 
 
 def metric_series(ctx: Context, name: str):
+    """The series recorded for ``name`` (``val_acc``: the user's own ``val_acc``, else the evaluation accuracy
+    the collector counted), an accuracy logged in percent as a fraction (see ``in_percent``)."""
     for tag in _ALIASES.get(name, [name]):
         s = ctx.run.scalar(tag)
         if len(s):
+            if in_percent(name, s.value):
+                s = Series(s.step, s.value / 100.0, s.wall)
             return tag, s
     return None, None
 
@@ -33,6 +39,7 @@ def assess_accuracy(ctx: Context, findings: list[Finding]) -> dict[str, Any]:
             out["targets"][name] = {"target": goal, "met": None, "note": f"no metric {name} was recorded"}
             continue
         lower_better = "loss" in name
+        goal = _fraction(name, goal)
         final = float(s.value[-1])
         best = float(np.nanmin(s.value) if lower_better else np.nanmax(s.value))
         met = final <= goal if lower_better else final >= goal
@@ -51,6 +58,7 @@ def assess_accuracy(ctx: Context, findings: list[Finding]) -> dict[str, Any]:
         if goal is None and stage == "train":
             # the seed's order: training must reach the expectation set for validation first
             goal = targets.get("val_acc")
+        goal = _fraction(f"{stage}_acc", goal)
         ref = goal if goal is not None else (baseline or {}).get("acc")
         entry = {"stage": stage, "metric": tag, "final": final, "best": float(np.nanmax(s.value))}
         if ref is not None:
@@ -64,6 +72,12 @@ def assess_accuracy(ctx: Context, findings: list[Finding]) -> dict[str, Any]:
         out["stages"].append(entry)
     out["verdict"] = _verdict(out["stages"], findings)
     return out if (out["targets"] or out["stages"]) else {}
+
+
+def _fraction(name: str, goal: float | None) -> float | None:
+    """An accuracy target stated in percent (``--target val_acc=95``) as the fraction metric_series compares it
+    with."""
+    return goal / 100.0 if goal is not None and "acc" in name.lower() and 1.0 < goal <= 100.0 else goal
 
 
 def _baseline(ctx: Context) -> dict[str, Any] | None:

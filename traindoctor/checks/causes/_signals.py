@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..base import Context
+from ..signals import in_percent
 
 #: Module classes whose ``weight`` is a learned linear map (the layers initialisation and freezing are about).
 LAYER_CLASSES = ("Linear", "Bilinear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
@@ -138,7 +139,10 @@ def eval_curve(ctx: Context, metric: str = "loss") -> tuple[str, np.ndarray, np.
         s = ctx.run.scalar(f"{role}/{metric}")
         if len(s):
             m = np.isfinite(s.value)
-            return f"{role}/{metric}", s.step[m], s.value[m]
+            v = s.value[m]
+            if in_percent(metric, v):
+                v = v / 100.0
+            return f"{role}/{metric}", s.step[m], v
     return "", np.zeros(0, np.int64), np.zeros(0)
 
 
