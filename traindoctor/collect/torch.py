@@ -50,6 +50,10 @@ from .stats import (_as_float, activation_kind, activation_raw, expand_norm_rows
                     norms, change_sample, device_ready, on_device, sparse_stats, sums_raw, tensor_stats)
 
 _CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
+#: Backward passes with an optimizer built and none of its steps taken, after which each backward is a step:
+#: a script that forgot optimizer.step() was recorded as one step of thousands of losses, and nothing judged it
+#: (gradient accumulation steps every few micro-batches, far fewer than this).
+NO_STEP_AFTER = 64
 _LOSS_FUNCTIONS = ("cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
                    "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "poisson_nll_loss")
 #: F.relu itself is not wrapped: it calls torch.relu (torch.relu_ in place), which is, and torch compares it by
@@ -254,11 +258,12 @@ class _ModuleInfo:
 
 
 class _Loader:
-    __slots__ = ("idx", "name", "role", "epoch", "sampled", "ref")
+    __slots__ = ("idx", "name", "role", "epoch", "sampled", "ref", "rows")
 
     def __init__(self, idx: int, name: str | None, role: str | None, ref: Any) -> None:
         self.idx, self.name, self.role, self.epoch, self.sampled = idx, name, role, -1, 0
         self.ref = ref
+        self.rows: tuple[int, ...] = ()  # the last batch's sizes (_batch_rows)
 
 
 class _LoaderIter:
@@ -271,7 +276,13 @@ class _LoaderIter:
         return self
 
     def __next__(self) -> Any:
-        batch = next(self._inner)
+        try:
+            batch = next(self._inner)
+        except StopIteration:
+            c = self._collector
+            if c.enabled:
+                c._guarded("data", c._on_loader_end, self._loader)
+            raise
         c = self._collector
         if c.enabled:
             c._guarded("data", c._on_batch, self._loader, self._index, batch)
@@ -342,6 +353,9 @@ class Collector:
         self._active_opts: set[int] = set()
         self._stepped: set[int] = set()
         self._in_opt_step = 0
+        self._opt_calls = 0  # optimizer steps taken in the whole run
+        # NO_STEP_AFTER backward passes and not one optimizer step: each backward ends a step (see _on_backward)
+        self._no_opt_step = False
         self._scaled: dict[int, tuple[Any, Any]] = {}
         # step state
         self.step = 0
@@ -1101,7 +1115,7 @@ class Collector:
                 if collector.plugins:  # step plugins
                     collector._plugins_call("on_backward", loss)
             result = orig(tensors, *args, **kwargs)
-            if track and not collector._optimizers:
+            if track and (not collector._optimizers or collector._no_opt_step):
                 collector._guarded("grad", collector._grads_after_backward)
                 if collector.plugins and not collector._in_opt_step:  # step plugins: no optimizer, step done
                     collector._plugins_call("on_gradients", collector.step, list(range(len(collector._params))))
@@ -1117,7 +1131,7 @@ class Collector:
         if not self._optimizers:
             return True
         if not self._stepped:
-            return False
+            return self._no_opt_step
         return self._stepped >= self._active_opts
 
     def _on_backward(self, loss: torch.Tensor) -> None:
@@ -1143,6 +1157,12 @@ class Collector:
                 self._drop_eval()
             else:
                 self._close_eval()
+        if not self._opt_calls and not self._no_opt_step and len(self._losses) >= NO_STEP_AFTER and self._optimizers:
+            self._no_opt_step = True
+            for o in self._optimizers:  # their parameters and settings, as a first step() would record them
+                self._announce_optimizer(o)
+            self.writer.put_json({"kind": "opt_never_stepped", "step": self.step, "backwards": len(self._losses),
+                                  "classes": [type(o).__name__ for o in self._optimizers]})
         if self._step_open and self._step_complete():
             self._end_step()
         if not self._step_open:
@@ -1375,7 +1395,7 @@ class Collector:
             else:
                 n = sum(k for _, k in parts)
                 correct = torch.stack([c for c, _ in parts]).sum()
-                self._scalar(step, "train/acc", correct.float() / (n.clamp(min=1) if torch.is_tensor(n) else max(n, 1)))
+                self._scalar(step, "train/acc", _ratio(correct, n))
         if self._step_act:
             acts = self._step_act
             full = [k for k, a in enumerate(acts) if a[1].dim()]
@@ -1566,6 +1586,7 @@ class Collector:
             return
         self._in_opt_step = max(0, self._in_opt_step - 1)
         self._stepped.add(id(opt))
+        self._count_opt_step()
         if self.plugins and self._step_open and self._step_complete():  # step plugins
             self._plugins_call("on_step_complete", self.step)
         # -- cause signals: the first updates of a user-written optimizer against its gradients
@@ -1599,8 +1620,15 @@ class Collector:
 
         return step
 
+    def _count_opt_step(self) -> None:
+        self._opt_calls += 1
+        if self._no_opt_step:  # it steps after all (accumulation over more micro-batches than NO_STEP_AFTER)
+            self._no_opt_step = False
+            self.writer.put_json({"kind": "opt_stepped", "step": self.step})
+
     def _after_scaler_step(self, scaler: Any, optimizer: Any) -> None:
         self._stepped.add(id(optimizer))
+        self._count_opt_step()
         state = getattr(scaler, "_per_optimizer_states", {}).get(id(optimizer), {})
         found = state.get("found_inf_per_device", {})
         if found:
@@ -1755,7 +1783,11 @@ class Collector:
         correct, count, preds = _classification(fname, inp, target, ignore)
         if out.numel() != 1:
             return
-        self._open_eval(self._current_loader, fname)
+        loader = self._current_loader
+        if loader is not None and loader.role == "train" and loader.rows and target.dim() and \
+                int(target.shape[0]) not in loader.rows:
+            loader = None  # not the training batch's targets (validation tensors after a loop left by break)
+        self._open_eval(loader, fname)
         bs = int(target.shape[0]) if target.dim() > 0 else 1
         # the pass's mean loss per sample: a mean-reduced loss weighs by the batch, a summed one is the batch's
         total = out.detach().float().reshape(())
@@ -1816,8 +1848,7 @@ class Collector:
         fwd_ok = bool(ev["fwd_n"]) and not (ev["fwd_bad"] and bool(torch.stack(ev["fwd_bad"]).any()))
         if ev["correct"]:
             acc_n = ev["acc_n"]
-            self._scalar(step, f"{role}/acc", torch.stack(ev["correct"]).sum().float()
-                         / (acc_n.clamp(min=1) if torch.is_tensor(acc_n) else max(acc_n, 1)))
+            self._scalar(step, f"{role}/acc", _ratio(torch.stack(ev["correct"]).sum(), acc_n))
         elif fwd_ok:
             self._scalar(step, f"{role}/acc", torch.stack(ev["fwd_correct"]).sum().float() / ev["fwd_n"])
             n = ev["fwd_n"]
@@ -1858,6 +1889,13 @@ class Collector:
             self._close_eval()
         return info
 
+    def _on_loader_end(self, info: _Loader) -> None:
+        """The loader is exhausted: its last batch was used, and what the script runs next (an evaluation on the
+        validation tensors after the training epoch) is not on its batches."""
+        if self._current_loader is info:
+            self._current_loader = None
+            self._last_y = None
+
     def _set_role(self, info: _Loader, role: str) -> None:
         info.role = role
         self.writer.put_json({"kind": "loader_role", "loader": info.idx, "role": role})
@@ -1866,6 +1904,7 @@ class Collector:
         self._current_loader = info
         self._batch_seq += 1
         self._last_y = _labels_of(batch)
+        info.rows = _batch_rows(batch)
         if not (index < self.options.batch_head or index % self.options.batch_every == 0):
             return
         elapsed = time.perf_counter() - self._t_start
@@ -2213,6 +2252,26 @@ class _Accuracy:
         return out
 
 
+def _ratio(correct: torch.Tensor, n: Any) -> Any:
+    """An accuracy from its parts, NaN where nothing was counted (only soft targets: no accuracy, not 0)."""
+    if torch.is_tensor(n):
+        return torch.where(n > 0, correct.float() / n.clamp(min=1), torch.full_like(correct, math.nan, dtype=torch.float))
+    return correct.float() / n if n > 0 else math.nan
+
+
+def _batch_rows(batch: Any) -> tuple[int, ...]:
+    """The sizes a loss on this batch can have as its target's first dimension: each top-level tensor's first
+    dimension, and an integer tensor's element count (token ids flattened for a language model's loss)."""
+    items = batch.values() if isinstance(batch, dict) else batch if isinstance(batch, (list, tuple)) else (batch,)
+    out = []
+    for t in items:
+        if torch.is_tensor(t) and t.dim():
+            out.append(int(t.shape[0]))
+            if not t.is_floating_point() and t.dim() > 1:
+                out.append(int(t.numel()))
+    return tuple(out)
+
+
 def _labels_of(batch: Any) -> torch.Tensor | None:
     if isinstance(batch, (list, tuple)) and len(batch) >= 2:
         y = batch[1]
@@ -2387,5 +2446,9 @@ def _classification(fname: str, inp: torch.Tensor, target: torch.Tensor, ignore_
             and inp.dim() <= 2:
         thresh = 0.0 if fname.endswith("logits") else 0.5
         preds = (inp.detach() > thresh).float()
-        return (preds == target).float().sum(), int(target.numel()), None
+        # only 0/1 targets have a right answer: soft targets (label smoothing, probabilities, a VAE's
+        # pixel intensities) matched by no thresholded prediction read as an accuracy near 0. A target with any
+        # soft value is not a classification: nothing counted (a tensor, so no wait for the device)
+        binary = ((target == 0) | (target == 1)).all()
+        return (preds == target).sum() * binary, binary * target.numel(), None
     return None, 0, None

@@ -20,6 +20,9 @@ def metric_series(ctx: Context, name: str):
     the collector counted), an accuracy logged in percent as a fraction (see ``in_percent``)."""
     for tag in _ALIASES.get(name, [name]):
         s = ctx.run.scalar(tag)
+        if len(s) and "acc" in name:  # NaN: a pass where nothing could be counted (soft targets only)
+            keep = np.isfinite(s.value)
+            s = Series(s.step[keep], s.value[keep], s.wall[keep])
         if len(s):
             if in_percent(name, s.value):
                 s = Series(s.step, s.value / 100.0, s.wall)
@@ -86,6 +89,13 @@ def _baseline(ctx: Context) -> dict[str, Any] | None:
         if ev.get("role") in (None, "train") and "counts" in (ev.get("y") or {}):
             for k, v in ev["y"]["counts"].items():
                 counts[k] = counts.get(k, 0) + int(v)
+    if not counts:
+        # no sampled training batches (tensors sliced by hand, no DataLoader): the classes of the last
+        # evaluation pass, from its confusion matrix's rows
+        for ev in reversed(ctx.run.events("eval")):
+            if ev.get("confusion"):
+                counts = {str(k): int(sum(row)) for k, row in enumerate(ev["confusion"]) if sum(row)}
+                break
     total = sum(counts.values())
     if not total:
         return None
@@ -112,6 +122,9 @@ def _verdict(stages: list[dict[str, Any]], findings: list[Finding]) -> str:
     if va and te and te.get("met") is False and va.get("met") is not False:
         return (f"validation accuracy {va['final']:.3f} is fine but test is {te['final']:.3f}: the test data "
                 "come from a different distribution, or the test script is wrong")
+    if stages and not any("met" in s for s in stages):
+        return ("no target and no majority-class baseline to judge the accuracy against: state what you expect "
+                "with --target val_acc=...")
     if stages and all(s.get("met") is not False for s in stages):
         return "accuracy meets the expectation on every stage recorded"
     return ""

@@ -659,6 +659,35 @@ class OptimizerMisuse(Check):
                 explains=["weight.not_updating", "loss.not_converging", "fit.underfitting", "graph.node_connection",
                           "weight.change_too_small"])
         return None
+    #: Relative weight change per step below which weights "never changed" when step() is never called.
+    STILL = 1e-9
+
+    def _never_stepped(self, ctx: Context) -> Finding | None:
+        """An optimizer built, backward run again and again, and not one step(): the collector counts each
+        backward as a step from its NO_STEP_AFTER-th on (``opt_never_stepped``), unless a step came later."""
+        never = sig.events(ctx, "opt_never_stepped")
+        if not never or sig.events(ctx, "opt_stepped"):
+            return None
+        ev = never[0]
+        u = ctx.run.table("update")
+        if len(u):
+            _, ratio = u.pivot("ratio")
+            moved = np.nanmax(ratio) if np.isfinite(ratio).any() else 0.0
+            if moved > self.STILL:
+                return None  # the weights move: updated by hand, the optimizer only built (or for its zero_grad)
+        classes = ev.get("classes") or ["optimizer"]
+        n = int(ev.get("backwards", 0)) + max(0, len(ctx.loss) - 1)
+        return Finding(
+            self.id, f"{classes[0]}.step() is never called: {n} backward passes and no optimizer step, so the "
+                     f"weights never change",
+            severity="error", confidence=0.95, location=f"{classes[0]}.step", step=0,
+            evidence={"backward_passes": n, "optimizer_steps": 0, "optimizers": classes},
+            advice="Call optimizer.step() after loss.backward() at every step (optimizer.zero_grad(), "
+                   "loss.backward(), optimizer.step()); with a GradScaler, scaler.step(optimizer) and "
+                   "scaler.update().",
+            explains=["weight.not_updating", "loss.not_converging", "fit.underfitting", "weight.change_too_small",
+                      "hparam.lr_too_small", "graph.frozen_weights"])
+
     #: Global gradient norm at the end of the first window over the start, for accumulation.
     GROWTH = 4.0
     #: Share of steps whose gradient norm exceeds the previous step's.
@@ -681,6 +710,9 @@ class OptimizerMisuse(Check):
                     advice=f"Fix the update rule of {p['class']}: it must subtract lr * grad (p.add_(grad, "
                            f"alpha=-lr)), or use a torch.optim optimizer.",
                     explains=["loss.blowup", "loss.not_converging", "loss.nan_inf", "fit.underfitting"]))
+        never = self._never_stepped(ctx)
+        if never is not None:
+            return Outcome.found(never)
         empty = self._steps_without_grads(ctx)
         if empty is not None:
             return Outcome.found(empty)
