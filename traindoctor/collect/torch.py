@@ -336,6 +336,7 @@ class Collector:
         self._sparse_grads = False  # a sparse gradient was met: each step splits them from the dense ones
         self._recompute_depth = 0  # > 0: inside a forward that the backward runs again (activation checkpointing)
         self._stack: list[nn.Module] = []
+        self._last_top: nn.Module | None = None  # the module of the last top-level forward (the evaluated model)
         self._fn_calls: dict[tuple[int, str], int] = {}
         self._schedulers: dict[int, int] = {}  # id of each LR scheduler met -> its index
         self._root_names: dict[int, str] = {}  # id of each registered model -> its name in the record
@@ -795,6 +796,8 @@ class Collector:
             if id(module) not in self._mods and not isinstance(module, nn.modules.loss._Loss) \
                     and "graph" not in self._disabled and _has_params(module):
                 self._guarded("graph", self._register_root, module)
+            if id(module) in self._mods:  # a model (a loss module or a parameter-free op is not one)
+                self._last_top = module
             self._guarded("opgraph", opgraph.on_root_enter, self, module)  # once per model: its op graph
             if self._attn_masks_left:
                 self._root_args = args if isinstance(args, tuple) else (args,)
@@ -1090,14 +1093,21 @@ class Collector:
     def _modes_event(self, phase: str) -> tuple[tuple, dict]:
         """The train/eval flags of the mode-dependent modules now, and the key that says whether they changed."""
         modes = {}
-        for root in self._roots:
+        roots = self._roots
+        top = self._last_top
+        if phase == "eval" and top is not None and id(top) in self._mods:
+            # the model that was evaluated: a training model left in train mode next to its evaluated EMA copy
+            # (AveragedModel) or teacher is not in the wrong mode
+            roots = [top]
+        for root in roots:
             for m in root.modules():
                 info = self._mods.get(id(m))
                 if info is not None and isinstance(m, (nn.modules.batchnorm._BatchNorm, nn.modules.dropout._DropoutNd,
                                                        nn.GroupNorm, nn.LayerNorm, nn.Dropout)):
-                    modes[info.name] = {"class": info.cls, "training": m.training,
+                    # the model's own flag: model.train() then bn.eval() keeps a BatchNorm frozen on purpose
+                    modes[info.name] = {"class": info.cls, "training": m.training, "model_training": root.training,
                                         **({"p": m.p} if hasattr(m, "p") else {})}
-        key = (phase, tuple((k, v["training"]) for k, v in sorted(modes.items())))
+        key = (phase, tuple((k, v["training"], v["model_training"]) for k, v in sorted(modes.items())))
         return key, {"kind": "modes", "phase": phase, "step": self._forward_step(), "modules": modes}
 
     # ------------------------------------------------------------------ backward and steps

@@ -273,7 +273,11 @@ class NodeMode(Check):
     during evaluation passes (Dropout active, or BatchNorm updating its statistics
     from evaluation batches). Dropout with p=0 does nothing in either mode and is
     ignored, and so is a module in eval mode that runs only under no_grad while the
-    others train (a teacher trained first, then frozen).
+    others train (a teacher trained first, then frozen). A module in eval mode inside a
+    model in train mode was put there after ``model.train()``, on purpose (BatchNorm
+    frozen for fine-tuning with small batches): not reported. At evaluation only the
+    modules of the evaluated model count (an EMA copy evaluated while the trained model
+    stays in train mode).
     """
 
     id = "graph.node_mode"
@@ -299,6 +303,7 @@ class NodeMode(Check):
         train_evs = [e for e in evs if e["phase"] == "train"]
         # the modes in force at each training step: the last train-phase event at or before it
         wrong_train: dict[str, dict] = {}
+        frozen: set[str] = set()  # set to eval mode after model.train(): on purpose
         for i, e in enumerate(train_evs):
             nxt = train_evs[i + 1]["step"] if i + 1 < len(train_evs) else math.inf
             if nxt <= e["step"] or (len(steps) and not np.any((steps >= e["step"]) & (steps < nxt))):
@@ -306,6 +311,9 @@ class NodeMode(Check):
             for name, v in e["modules"].items():
                 if relevant(v) and not v["training"] and name not in wrong_train and \
                         ran_with_grad(name, e["step"], nxt):
+                    if v.get("model_training"):
+                        frozen.add(name)
+                        continue
                     wrong_train[name] = {"class": v["class"], "step": e["step"], "phase": "train"}
         wrong_eval: dict[str, dict] = {}
         for e in evs:
@@ -315,7 +323,9 @@ class NodeMode(Check):
                 if relevant(v) and v["training"] and name not in wrong_eval:
                     wrong_eval[name] = {"class": v["class"], "step": e["step"], "phase": "eval"}
         if not wrong_train and not wrong_eval:
-            return Outcome.passed("BatchNorm/Dropout modes match training and evaluation")
+            return Outcome.passed("BatchNorm/Dropout modes match training and evaluation" + (
+                f" ({len(frozen)} kept in eval mode on purpose inside a model in train mode: {sorted(frozen)[0]}"
+                + (", ..." if len(frozen) > 1 else "") + ")" if frozen else ""))
         findings = []
         if wrong_train:
             name, v = next(iter(wrong_train.items()))
