@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from .base import Check, Context, Finding, Outcome, register, sig
-from .causes._signals import LAYER_CLASSES, num_classes_from_outputs
+from .causes._signals import LAYER_CLASSES, num_classes_from_outputs, total_params, train_size
 from .signals import (EMBEDDING_CLASSES, adaptive_optimizers_only, adversarial_note, finite, first_nonfinite_step,
                       head_tail, helper_models, last_phase_loss, loss_blown, module_forward_order, nonfinite_origin,
                       param_module, param_root, strong_weight_decay, weight_params, windows)
@@ -253,7 +253,11 @@ class LossZero(Check):
     of the initial loss (healthy digits/cancer runs of the zoo end above 0.02). A warning
     when there is no validation to show otherwise (the seed: a zero training loss usually
     means overfitting); a note when the validation loss or accuracy agrees with training.
-    When validation shows the gap, ``fit.overfitting`` carries the diagnosis. A loss
+    When validation shows the gap, ``fit.overfitting`` carries the diagnosis. With no
+    validation recorded, the training set's size decides: a note when it has more than
+    one sample per ``PARAMS_PER_SAMPLE`` parameters (a conv net on thousands of signals
+    reaching zero has learnt an easy task as often as memorised it), a warning when it
+    is smaller or its size is unknown. A loss
     that ends below ``-ZERO`` is not at zero: it passes (a negative cross-entropy or
     MSE is ``graph.loss_function``'s to explain).
     """
@@ -263,6 +267,9 @@ class LossZero(Check):
     ZERO = 5e-3
     RELATIVE = 0.02
     GAP = 5.0
+    #: parameters per training sample above which a zero loss with no validation reads as memorisation
+    #: (data.too_few_samples's bound)
+    PARAMS_PER_SAMPLE = 100.0
 
     def run(self, ctx: Context) -> Outcome:
         fin = finite(ctx.loss)
@@ -294,8 +301,17 @@ class LossZero(Check):
             evidence["final_val_acc"] = sig(float(va.value[-1]))
             tr_end = float(tr.value[-1]) if tr is not None and len(tr) else 1.0
             severity, conf = ("info", 0.4) if float(va.value[-1]) >= tr_end - 0.05 else ("warning", 0.7)
-        title = f"training loss reaches {sig(end)}: the model memorises the training set" if severity != "info" else \
-            f"training loss reaches {sig(end)}, and validation agrees: the task is learnt, not memorised"
+        title = f"training loss reaches {sig(end)}, and validation agrees: the task is learnt, not memorised"
+        if not len(evf) and (va is None or not len(va)):
+            n, params = train_size(ctx), total_params(ctx)
+            if n and params:
+                evidence.update({"train_samples": n, "trainable_params": params})
+            if n and params and params / n < self.PARAMS_PER_SAMPLE:
+                severity, conf = "info", 0.4
+                title = (f"training loss reaches {sig(end)} with no validation recorded; {n} samples for {params} "
+                         f"parameters: not a model that can only memorise, but check on held-out data")
+        if severity != "info":
+            title = f"training loss reaches {sig(end)}: the model memorises the training set"
         return Outcome.found(Finding(
             self.id, title, severity, conf,
             None, step, evidence,
@@ -395,13 +411,15 @@ class GradVanishing(Check):
         adaptive = None
         if len(tiny) >= max(1, len(names) // 2) or (tiny and tiny[0] == names[first]):
             loc = tiny[0]
+            evidence = {"grad_to_weight_ratio": {n: sig(float(med[names.index(n)])) for n in names[:8]},
+                        "threshold": self.ABS_RATIO, "vanishing_params": tiny[:8]}
             findings.append(Finding(
                 self.id, f"gradients vanish: ‖grad‖/‖weight‖ of {loc} is {sig(float(med[names.index(loc)]))}",
-                "warning", 0.75, loc, int(steps[start]),
-                {"grad_to_weight_ratio": {n: sig(float(med[names.index(n)])) for n in names[:8]},
-                 "threshold": self.ABS_RATIO, "vanishing_params": tiny[:8]},
-                "Gradients this small cannot train the layer. Check for saturated sigmoid/tanh units, dead ReLUs, a "
-                "too-deep stack without normalisation or residual connections, or an initialisation scale too small.",
+                "warning", 0.75, loc, int(steps[start]), evidence,
+                _with_weight_decay(ctx, evidence, "The weight decay pulls the weights to zero and the gradients "
+                                   "with them", "Gradients this small cannot train the layer. Check for saturated "
+                                   "sigmoid/tanh units, dead ReLUs, a too-deep stack without normalisation or "
+                                   "residual connections, or an initialisation scale too small."),
                 explains=["weight.change_too_small", "weight.not_updating", "loss.not_converging", "fit.underfitting"],
                 plots={f"{loc} grad norm": {"table": "grad", "key": loc, "field": "norm"}, "_log": True}))
         elif depth < self.DEPTH_RATIO and med[first] > 0 and \
@@ -531,13 +549,21 @@ class WeightNotUpdating(Check):
 
     A parameter with ``requires_grad`` whose update norm is exactly zero on at least
     ``MIN_FRACTION`` (90%) of the recorded steps: floating-point updates are never
-    exactly zero by chance, so this has no healthy counterpart.
+    exactly zero by chance, so this has no healthy counterpart. Except a bias the loss
+    does not depend on: its gradient is zero (below ``NO_EFFECT`` times its layer's
+    weight gradient) while that weight's is not and it changes. A shift of the layer's
+    output cancels in the loss: the bias before a BatchNorm, the last bias of an
+    embedding trained with a triplet or ranking loss (distances and differences of two
+    outputs of the same layer). Harmless, and no setting makes it train.
     """
 
     id = "weight.not_updating"
     needs = frozenset({"update"})
     MIN_FRACTION = 0.9
     MIN_STEPS = 3
+    #: A bias gradient this many times smaller than its layer's weight gradient is a shift the loss cancels
+    #: (float32 rounding leaves ~1e-8 of such a cancellation; a bias that matters is within 1e-3 of its weight).
+    NO_EFFECT = 1e-6
 
     def run(self, ctx: Context) -> Outcome:
         u = ctx.run.table("update")
@@ -556,10 +582,13 @@ class WeightNotUpdating(Check):
             col = col[~np.isnan(col)]
             if len(col) >= self.MIN_STEPS and (col == 0).mean() >= self.MIN_FRACTION:
                 stuck.append(name)
+        shifts = self._cancelled_shifts(ctx, stuck, u.keys, norms)
+        stuck = [n for n in stuck if n not in shifts]
         if not stuck:
             n = sum(1 for k in u.keys if k not in helpers)
             return Outcome.passed(f"all {n} trainable tensors change" + (
-                f" ({len(helpers)} of frozen helper models left out)" if helpers else ""))
+                f" ({len(helpers)} of frozen helper models left out)" if helpers else "") + (
+                f" (but {', '.join(sorted(shifts))}: a shift the loss cancels, no gradient)" if shifts else ""))
         total = sum(params.get(n, {}).get("numel", 0) for n in stuck)
         return Outcome.found(Finding(
             self.id, f"{len(stuck)} trainable tensor(s) never change: {', '.join(stuck[:4])}"
@@ -570,6 +599,28 @@ class WeightNotUpdating(Check):
             "receive a gradient (is their output used in the loss), and is the learning rate of their group > 0?",
             explains=["loss.not_converging", "fit.underfitting"],
             plots={f"{stuck[0]} update norm": {"table": "update", "key": stuck[0], "field": "norm"}}))
+
+
+    def _cancelled_shifts(self, ctx: Context, stuck: list[str], keys: list[str], norms: np.ndarray) -> set[str]:
+        out: set[str] = set()
+        biases = [n for n in stuck if n.endswith("bias") and n[:-4] + "weight" in keys and n[:-4] + "weight" not in stuck]
+        if not biases:
+            return out
+        g = ctx.run.table("grad")
+        if not len(g):
+            return out
+        _, gn = g.pivot("norm")
+        for b in biases:
+            w = b[:-4] + "weight"
+            if b not in g.keys or w not in g.keys:
+                continue
+            gb, gw = gn[:, g.keys.index(b)], gn[:, g.keys.index(w)]
+            ok = np.isfinite(gb) & np.isfinite(gw) & (gw > 0)
+            moved = norms[:, keys.index(w)]
+            if ok.sum() >= self.MIN_STEPS and np.nanmax(moved) > 0 and \
+                    np.median(gb[ok] / gw[ok]) <= self.NO_EFFECT:
+                out.add(b)
+        return out
 
 
 def _biases_cancelled_by_norm(ctx: Context) -> set[str]:
@@ -651,10 +702,15 @@ class WeightChangeTooLarge(_UpdateRatio):
     once). The zoo's healthy runs reach p90 0.10 (a small two-process MLP at a high but stable
     rate) and single steps of 0.11; runs with a learning rate too large show p90 0.11-0.3 or
     steps near 1.
-    Small output layers are the exception, hence ``MIN_SHARE`` and ``REWRITE``.
+    Small output layers are the exception, hence ``MIN_SHARE`` and ``REWRITE``. So is
+    a quasi-Newton optimizer (``LBFGS``): each of its steps runs up to ``max_iter``
+    iterations with a line search, and rewriting much of the weight in one step is its
+    design; it is reported only when the loss did not end below where it began.
     """
 
     id = "weight.change_too_large"
+    #: optimizers whose step() is a whole inner optimisation
+    MULTI_ITERATION = ("LBFGS",)
     RATIO = 0.1
     P90_RATIO = 0.12
     SPIKE = 0.5
@@ -686,19 +742,27 @@ class WeightChangeTooLarge(_UpdateRatio):
         if not (flagged.any() and (share >= self.MIN_SHARE or rewritten.any())):
             return Outcome.passed(f"update/weight ratios: median up to {sig(float(np.nanmax(med)))}, p90 up to "
                                   f"{sig(float(np.nanmax(p90)))}, largest step {sig(float(np.nanmax(peak)))}")
+        multi = sorted({e.get("class") for e in ctx.run.events("optimizer")} & set(self.MULTI_ITERATION))
+        loss = ctx.loss.value
+        if multi and len(loss) >= 2 and np.isfinite(loss).all() and loss[-1] < loss[0]:
+            return Outcome.passed(f"large steps ({sig(float(np.nanmax(peak)))} of a weight's norm) are {multi[0]}'s "
+                                  f"line searches, and the loss fell from {sig(float(loss[0]))} to {sig(float(loss[-1]))}")
         j = int(np.nanargmax(np.where(flagged, p90, np.nan)))
         over = np.nonzero(rr[:, j] > self.P90_RATIO)[0]
         step = int(steps[over[0]]) if len(over) else int(steps[0])
         strong = med[j] > self.RATIO or p90[j] > 2 * self.P90_RATIO
+        evidence = {"median_update_ratio": sig(float(med[j])), "p90_update_ratio": sig(float(p90[j])),
+                    "largest_update_ratio": sig(float(peak[j])), "largest_step": int(steps[int(np.nanargmax(rr[:, j]))]),
+                    "flagged_params": [names[i] for i in np.nonzero(flagged)[0][:8]], "share_of_parameters": sig(share),
+                    "thresholds": {"median": self.RATIO, "p90": self.P90_RATIO, "step": self.SPIKE}}
+        # a decay that shrinks the weights towards zero makes every step large against what is left of them
+        advice = _with_weight_decay(ctx, evidence, "The weight decay shrinks the weights towards zero, so each step "
+                                    "is large against them", "Each step rewrites a large part of the weights: lower "
+                                    "the learning rate, add warm-up, or clip gradients.")
         return Outcome.found(Finding(
             self.id, f"weights change too much per step at {names[j]}: ‖Δw‖/‖w‖ median {sig(float(med[j]))}, "
                      f"p90 {sig(float(p90[j]))}, largest {sig(float(peak[j]))} (healthy 1e-4..1e-2)",
-            "warning", 0.75 if strong else 0.6, names[j], step,
-            {"median_update_ratio": sig(float(med[j])), "p90_update_ratio": sig(float(p90[j])),
-             "largest_update_ratio": sig(float(peak[j])), "largest_step": int(steps[int(np.nanargmax(rr[:, j]))]),
-             "flagged_params": [names[i] for i in np.nonzero(flagged)[0][:8]], "share_of_parameters": sig(share),
-             "thresholds": {"median": self.RATIO, "p90": self.P90_RATIO, "step": self.SPIKE}},
-            "Each step rewrites a large part of the weights: lower the learning rate, add warm-up, or clip gradients.",
+            "warning", 0.75 if strong else 0.6, names[j], step, evidence, advice,
             plots={f"{names[j]} update ratio": {"table": "update", "key": names[j], "field": "ratio"}, "_log": True}))
 
 
