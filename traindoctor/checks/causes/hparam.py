@@ -130,12 +130,16 @@ class LrTooLarge(Check):
     than it began while swinging by a third of its level step to step) together with
     over-large steps: an early update/weight ratio above ``RATIO_HIGH`` (ten times
     the top of the healthy 1e-4..1e-2 band, a scale at which each step rewrites the
-    weights) or a learning rate above the usual range of its optimizer family.
+    weights) or a learning rate above the usual range of its optimizer family, at the
+    start or later: a schedule that raised it ``RISE`` times or more into that range
+    (a warm-up that never ends) before the loss went non-finite.
     """
 
     id = "hparam.lr_too_large"
     needs = frozenset({"loss"})
     RATIO_HIGH = 0.05
+    #: a schedule that multiplied the learning rate by this much is a rise, not the jitter of a plateau rule
+    RISE = 5.0
 
     def run(self, ctx: Context) -> Outcome:
         unstable = _instability(ctx)
@@ -145,6 +149,9 @@ class LrTooLarge(Check):
             return Outcome.passed("the training loss is stable")
         lr_high = lr is not None and lr["family"] is not None and _effective_lr(lr) >= LR_HIGH[lr["family"]]
         ratio_high = ratio is not None and ratio > self.RATIO_HIGH
+        rise = None if lr_high else self._rise(ctx, lr, unstable)
+        if rise is not None:
+            return Outcome.found(self._risen(ctx, lr, rise, unstable))
         if not (lr_high or ratio_high):
             return Outcome.passed("the loss is unstable, but steps are not large")
         others = _other_causes(ctx, _INSTABILITY_CAUSES)
@@ -170,6 +177,49 @@ class LrTooLarge(Check):
                       "grad.exploding", "tensor.overflow", "loss.not_converging", "activation.dead_relu",
                       "activation.saturated", "fit.underfitting"],
             plots={"train loss": "train/loss", "lr": "opt0/group0/lr"}))
+
+
+    def _rise(self, ctx: Context, lr: dict | None, unstable: dict) -> dict | None:
+        """The learning rate raised by the schedule into the range that is too large for its family, before
+        the loss went non-finite (if it did)."""
+        s = ctx.run.scalar("opt0/group0/lr")
+        if lr is None or lr["family"] is None or len(s) < 10:
+            return None
+        v = s.value.astype(float)
+        if not np.isfinite(v).all() or v[0] <= 0 or v.max() < self.RISE * v[0]:
+            return None
+        high = np.nonzero([_effective_lr({**lr, "lr": x}) >= LR_HIGH[lr["family"]] for x in v])[0]
+        if not len(high):
+            return None
+        k = int(high[0])
+        if "nonfinite_step" in unstable and unstable["nonfinite_step"] < s.step[k]:
+            return None  # it went non-finite first: the rise came too late to be the cause
+        peak = int(np.argmax(v))
+        out = {"lr_start": float(v[0]), "lr_peak": float(v[peak]), "peak_step": int(s.step[peak]),
+               "high_from_step": int(s.step[k]), "lr_high_for_family": LR_HIGH[lr["family"]]}
+        sched = [e for e in sig.events(ctx, "scheduler") if e.get("optimizer") in (0, None)]
+        if sched:
+            out["scheduler"] = sched[0]["class"]
+        return out
+
+    def _risen(self, ctx: Context, lr: dict, rise: dict, unstable: dict) -> Finding:
+        who = rise.get("scheduler") or "the learning-rate schedule"
+        warm = rise["peak_step"] >= ctx.loss.step[-1] * 0.9 if len(ctx.loss) else False
+        return Finding(
+            self.id, f"Learning rate too large: {who} raised lr from {sig.fmt_num(rise['lr_start'])} to "
+                     f"{sig.fmt_num(rise['lr_peak'])} ({lr['optimizer']}), too large from step "
+                     f"{rise['high_from_step']}"
+                     + (", and it was still rising at the end" if warm else ""),
+            severity="error", confidence=0.85, location=f"scheduler {rise['scheduler']}" if "scheduler" in rise
+            else f"optimizer {lr['optimizer']} lr", step=rise["high_from_step"],
+            evidence={**rise, "optimizer": lr["optimizer"], "momentum": lr.get("momentum"), "loss": unstable},
+            advice="End the warm-up at the learning rate you mean to train with and decay after it: a LambdaLR "
+                   "factor such as min(1.0, (step + 1) / warmup_steps), or LinearLR(start_factor=0.1, "
+                   "total_iters=warmup_steps) chained with a decay (SequentialLR). Check the schedule's "
+                   "length: a warm-up sized in epochs and stepped per batch never ends.",
+            explains=["loss.oscillating", "loss.blowup", "loss.nan_inf", "weight.change_too_large",
+                      "grad.exploding", "tensor.overflow", "loss.not_converging", "fit.underfitting"],
+            plots={"train loss": "train/loss", "lr": "opt0/group0/lr"})
 
 
 def _lr_collapse(ctx: Context, lr: dict | None) -> dict | None:
