@@ -96,3 +96,39 @@ def test_a_mask_of_0_and_255_as_bce_target_is_named_not_called_memorisation(diag
 def test_the_same_scripts_set_up_right_get_no_alarm(diagnosed, body, arg):
     run_dir, report = diagnosed(body, arg)
     assert _alarms(report) == [], [(f["id"], f["title"]) for f in _alarms(report)]
+
+
+ONE_HOT = """
+import sys
+import torch
+from torch import nn
+from sklearn.datasets import load_digits
+torch.manual_seed(0)
+X, y = load_digits(return_X_y=True)
+X, y = torch.tensor(X / 16.0, dtype=torch.float32), torch.tensor(y)
+onehot = nn.functional.one_hot(y, 10).float()
+model = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+for epoch in range(3):
+    for i in range(0, 1600, 32):
+        opt.zero_grad()
+        out = model(X[i:i + 32])
+        if sys.argv[1] == "softmax_mse":
+            loss = nn.functional.mse_loss(out.softmax(1), onehot[i:i + 32])
+        else:  # soft targets of a distillation: not one-hot
+            loss = nn.functional.mse_loss(out.softmax(1), (onehot[i:i + 32] * 0.8 + 0.02))
+        loss.backward()
+        opt.step()
+"""
+
+
+@pytest.mark.parametrize("how", ["softmax_mse", "smoothed"])
+def test_one_hot_targets_of_a_regression_loss(diagnosed, how):
+    _, report = diagnosed(ONE_HOT, how)
+    found = {f["id"]: f for f in report["findings"]}
+    if how == "smoothed":
+        assert "graph.loss_function" not in found, found["graph.loss_function"]
+        return
+    f = found["graph.loss_function"]
+    assert f["title"] == "One-hot class targets are regressed with mse_loss on softmax probabilities", f
+    assert f["evidence"]["classes"] == 10 and f["step"] == 0

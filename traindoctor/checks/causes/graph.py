@@ -364,7 +364,8 @@ class LossFunction(Check):
     prediction with every target); logits that are never negative and often exactly
     zero (``CLIPPED_ZERO_SHARE``: a ReLU on the output); ``ignore_index`` set to a class of a
     one-label-per-sample classification (its samples teach nothing); regression targets outside the
-    range of a bounded last activation (a sigmoid before an MSE on values up to 3.5). ``ROWS_FRACTION`` is the share of rows that must show
+    range of a bounded last activation (a sigmoid before an MSE on values up to 3.5); one-hot class rows as
+    the target of a regression loss (on softmax outputs, the squared error of a probability). ``ROWS_FRACTION`` is the share of rows that must show
     the pattern: softmax outputs sum to one in every row, logits practically never do.
     """
 
@@ -500,6 +501,20 @@ class LossFunction(Check):
             return Finding(self.id, "Values already in [0, 1] are fed to a with-logits loss (sigmoid applied twice)",
                            severity="error", confidence=0.85, location=loc, step=step, evidence=ev_base,
                            advice="Remove the sigmoid before BCEWithLogitsLoss, or use BCELoss on probabilities.",
+                           explains=explains)
+        if fn in ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss") and \
+                tgt.get("rows_sum_to_one", 0) >= self.ROWS_FRACTION and tgt.get("integer_frac", 0) == 1 and \
+                tgt.get("min") == 0 and tgt.get("max") == 1 and tgt.get("shape", [0, 0])[-1] >= 3:
+            # one-hot rows: a classification trained as a regression. On softmax outputs the gradient is the
+            # squared error's times the softmax's Jacobian, which vanishes as a wrong class saturates
+            probs = inp.get("rows_sum_to_one", 0) >= self.ROWS_FRACTION and inp.get("min", -1) >= 0
+            return Finding(self.id, f"One-hot class targets are regressed with {fn}"
+                                    + (" on softmax probabilities" if probs else ""),
+                           severity="warning", confidence=0.75 if probs else 0.65, location=loc, step=step,
+                           evidence={**ev_base, "classes": tgt["shape"][-1], "softmax_input": probs},
+                           advice="Train a classifier with CrossEntropyLoss on the logits (no softmax) and the class "
+                                  "ids (y.argmax(1)) as targets: the squared error of a probability gives small "
+                                  "gradients to a confidently wrong class, and learns slowly.",
                            explains=explains)
         if fn in ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss") and tgt.get("integer_frac", 0) == 1 \
                 and 3 <= tgt.get("distinct", 0) <= self.MAX_CLASS_IDS and tgt.get("min", -1) == 0 \
