@@ -568,7 +568,8 @@ def _output_activation(ctx: Context) -> str | None:
 
 @register
 class WrongOperator(Check):
-    """``graph.wrong_operator``: integer/floor division where true division was meant.
+    """``graph.wrong_operator``: integer/floor division where true division was meant, or a recurrent layer
+    fed (batch, sequence, features) while it expects (sequence, batch, features).
 
     Two recorded traces of it: model outputs (the loss input) that are all whole
     numbers, which a float network never produces unless an op rounded them; and
@@ -583,11 +584,61 @@ class WrongOperator(Check):
 
     id = "graph.wrong_operator"
     needs = frozenset()
+    #: recurrent layers whose input layout batch_first sets (their default is (sequence, batch, features))
+    RNN_CLASSES = ("LSTM", "GRU", "RNN")
+
+    def _sequence_layout(self, ctx: Context) -> Finding | None:
+        """A recurrent layer built with batch_first=False (the default) fed (batch, sequence, features): it reads
+        the batch as time, runs its recurrence across the samples, and its batch of "sequence" rows lines up with
+        the labels again after out[:, -1]. From the op graph: the layer's input (A, B, F) with A the training
+        loss's batch and B not."""
+        rnns = {m["name"]: m for m in ctx.modules() if m.get("class") in self.RNN_CLASSES
+                and "batch_first=True" not in (m.get("extra") or "")}
+        calls = [e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train"]
+        if not rnns or not calls:
+            return None
+        tshape = calls[0].get("target", {}).get("shape") or []
+        if not tshape:
+            return None
+        n = int(tshape[0])
+        for g in sig.events(ctx, "opgraph"):
+            prefix = f"{g['root']}." if g.get("root") and any(k.startswith(f"{g['root']}.") for k in rnns) else ""
+            seen: set[str] = set()
+            ops = g.get("ops", [])
+            for op in ops:
+                name = prefix + (op.get("module") or "")
+                if name not in rnns or name in seen:
+                    continue
+                # the layer's input: from outside it (the batch, an embedding), not its own initial state
+                x = next((t for t in op.get("in", []) if "param" not in t and len(t.get("shape") or []) == 3
+                          and not ("from" in t and t["from"][0] < len(ops)
+                                   and ops[t["from"][0]].get("module") == op.get("module"))), None)
+                if x is None:
+                    continue
+                seen.add(name)
+                a, b, f = x["shape"]
+                if a == n and b != n:
+                    m = rnns[name]
+                    return Finding(
+                        self.id, f"{name} ({m['class']}, batch_first=False) reads its input {tuple(x['shape'])} as "
+                                 f"(sequence {a}, batch {b}, features {f}), but the batch has {n} samples: the "
+                                 f"recurrence runs over the {n} samples, and the {b} time steps are its batch",
+                        severity="error", confidence=0.85, location=name, step=int(g.get("step", STATIC_STEP)),
+                        evidence={"rnn_input_shape": x["shape"], "loss_target_shape": tshape,
+                                  "extra": m.get("extra")},
+                        advice=f"Build the layer with batch_first=True ({m['class']}(..., batch_first=True)) for "
+                               f"(batch, sequence, features) inputs, or transpose them: x.transpose(0, 1). Its "
+                               f"outputs then have the same layout: take the last step as out[:, -1].",
+                        explains=["loss.not_converging", "fit.underfitting", "fit.overfitting", "loss.oscillating"])
+        return None
     #: Share of zeros among two-valued whole-number inputs, and of features constant within batches.
     ZERO_SHARE = 0.85
     CONSTANT_FEATURES = 0.4
 
     def run(self, ctx: Context) -> Outcome:
+        layout = self._sequence_layout(ctx)
+        if layout is not None:
+            return Outcome.found(layout)
         for ev in sig.events(ctx, "loss_call"):
             inp = ev.get("input", {})
             if ev.get("mode") == "train" and inp.get("dtype", "").startswith(("float", "bfloat")) \
