@@ -1,7 +1,7 @@
 """A small real training script for the dashboard tests: a CNN on random 8x8 images.
 
-Faults are planted through flags: ``--lr`` (too large), ``--bn-eval`` (BatchNorm left in
-eval mode while training), ``--crash-at STEP`` (an exception mid-training), ``--sleep`` (a slow,
+Faults are planted through flags: ``--lr`` (too large), ``--bn-eval`` (model.train()
+forgotten after evaluation: BatchNorm in eval mode while training), ``--crash-at STEP`` (an exception mid-training), ``--sleep`` (a slow,
 live run).
 """
 import argparse
@@ -28,10 +28,10 @@ model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatt
                       nn.Linear(4 * 36, 16), nn.Tanh(), nn.Linear(16, 2))
 opt = torch.optim.SGD(model.parameters(), lr=args.lr)
 step = 0
+model.train()
 while step < args.steps:
-    model.train()
-    if args.bn_eval:
-        model[1].eval()
+    if not args.bn_eval:  # --bn-eval: model.train() forgotten after the first evaluation
+        model.train()
     for xb, yb in train_loader:
         loss = nn.functional.cross_entropy(model(xb), yb)
         opt.zero_grad()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,5 +80,27 @@ def diagnose(run: Run | str) -> Report:
     for ev in run.events("internal_error"):
         warnings.append(f"the {ev.get('part')} collector failed at step {ev.get('step')} ({ev.get('error')}) "
                         "and stopped recording")
+    crash = _crash(run)
+    if crash:
+        warnings.insert(0, crash)
     accuracy = assess_accuracy(ctx, findings)
     return Report(run, findings, outcomes, accuracy, warnings)
+
+
+def _crash(run: Run) -> str | None:
+    """One line on a script that ended with an exception: what it raised and where in the script, and the step;
+    the findings then cover what was recorded before it."""
+    end = next((e for e in reversed(run.events("end")) if e.get("status") == "crashed"), None)
+    if end is None:
+        return None
+    lines = [ln for ln in str(end.get("error") or "").strip().splitlines() if ln.strip()]
+    what = lines[-1].strip() if lines else f"exit code {end.get('exit_code')}"
+    script = (run.meta or {}).get("script")
+    where = None
+    for ln in lines:  # the script's innermost frame: the last 'File "<script>", line N' of the traceback
+        t = ln.strip()
+        if t.startswith("File ") and script and f'"{script}"' in t:
+            where = t.split(",")[1].strip() if "," in t else None
+    at = f" ({os.path.basename(script)}, {where})" if where and script else ""
+    return (f"the script crashed after {end.get('steps', 0)} steps with {what}{at}: the findings cover what was "
+            f"recorded before it")

@@ -34,7 +34,9 @@ def render_text(report: Report, console: Any = None, top: int = 5, checklist: bo
                   f"{r['steps']} steps)")
     for w in report.warnings:
         console.print(f"[yellow]warning:[/yellow] {w}")
-    if not report.findings:
+    if not report.findings and r["status"] == "crashed":
+        console.print("[yellow]No problem found in what was recorded before the crash.[/yellow]")
+    elif not report.findings:
         console.print("[green]No problem found.[/green] Every check that could run passed." if not report.failed
                       else f"[yellow]No problem found by the checks that ran;[/yellow] "
                            f"{len(report.failed)} failed (see the warnings above).")
