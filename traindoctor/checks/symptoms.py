@@ -146,6 +146,13 @@ class LossNotConverging(Check):
         start, end = head_tail(fin.value)
         if abs(start) < 1e-3:
             return Outcome.passed(f"the loss starts near zero ({sig(start)})")
+        floor = _loss_floor(ctx)
+        if floor is not None and floor < start:
+            # soft targets: the loss can only fall to their entropy; the decrease is measured towards it
+            decrease = (start - end) / (start - floor)
+            if decrease >= self.MIN_DECREASE:
+                return Outcome.passed(f"loss fell by {decrease:.0%} of the way to the targets' entropy {sig(floor)}, "
+                                      f"its lowest value ({sig(start)} → {sig(end)})")
         decrease = (start - end) / abs(start)
         if decrease >= self.MIN_DECREASE:
             return Outcome.passed(f"loss fell by {decrease:.0%} ({sig(start)} → {sig(end)})")
@@ -161,6 +168,13 @@ class LossNotConverging(Check):
                      f"({decrease:+.1%})",
             "warning", 0.7 if decrease < 0.03 else 0.55, None, int(fin.step[0]), ev, advice,
             plots={"train/loss": "train/loss"}))
+
+
+def _loss_floor(ctx: Context) -> float | None:
+    """The training loss's lowest possible value when it is a cross-entropy on soft targets (their entropy,
+    recorded with the first loss calls), else None."""
+    floors = [e["floor"] for e in ctx.run.events("loss_call") if e.get("mode") == "train" and "floor" in e]
+    return float(np.mean(floors)) if floors else None
 
 
 @register

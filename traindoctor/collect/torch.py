@@ -1778,7 +1778,8 @@ class Collector:
                                   **({"ignore_index": int(kwargs["ignore_index"])}
                                      if isinstance(kwargs.get("ignore_index"), int) and kwargs["ignore_index"] >= 0
                                      else {}),
-                                  **({"flattened_from": flattened} if flattened else {})})
+                                  **({"flattened_from": flattened} if flattened else {}),
+                                  **_loss_floor(fname, inp, target, kwargs.get("reduction", "mean"))})
         if training:
             # -- cause signals: recent training predictions for confident learning
             self._guarded("causes", cause_signals.on_train_loss, self, fname, inp, target, ignore)
@@ -2422,6 +2423,22 @@ def _loss_input_summary(t: torch.Tensor) -> dict[str, Any]:
         out["rows_sum_to_one"] = float(((rs - 1).abs() < 1e-3).float().mean())
         out["rows_logsumexp_zero"] = float((torch.logsumexp(tf, 1).abs() < 1e-3).float().mean())
     return out
+
+
+def _loss_floor(fname: str, inp: torch.Tensor, target: torch.Tensor, reduction: str) -> dict[str, float]:
+    """The lowest value a mean-reduced cross-entropy can reach on soft targets: their entropy (a binary
+    cross-entropy on probabilities 0.3 bottoms out at 0.61, not 0). Empty for hard targets or other losses."""
+    if reduction != "mean" or not target.is_floating_point() or target.shape != inp.shape or target.numel() == 0:
+        return {}
+    t = target.detach().float()
+    if not bool(((t >= 0) & (t <= 1)).all()) or bool(((t == 0) | (t == 1)).all()):
+        return {}
+    if fname in ("binary_cross_entropy", "binary_cross_entropy_with_logits"):
+        h = -(torch.special.xlogy(t, t) + torch.special.xlogy(1 - t, 1 - t))
+        return {"floor": float(h.mean())}
+    if fname == "cross_entropy" and t.dim() == 2:  # class probabilities as the target
+        return {"floor": float(-torch.special.xlogy(t, t).sum(1).mean())}
+    return {}
 
 
 def _flattened_from(inp: torch.Tensor, target: torch.Tensor) -> list[int] | None:
