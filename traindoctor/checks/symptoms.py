@@ -1096,8 +1096,8 @@ class FitUnderfitting(Check):
     """``fit.underfitting``: train (and validation) metrics poor.
 
     Against the user's ``--target`` when given, else a trivial baseline: accuracy not
-    ``MARGIN`` (0.05) above the majority class share of the sampled training labels.
-    For regression losses (MSE), a final training MSE above ``MSE_BASELINE`` (80%) of the
+    ``MARGIN`` (0.05) above the majority class share of the sampled training labels (at
+    most halfway from that share to 1). For regression losses (MSE), a final training MSE above ``MSE_BASELINE`` (80%) of the
     targets' variance is no better than predicting the mean.
     """
 
@@ -1121,8 +1121,11 @@ class FitUnderfitting(Check):
                 # class weights trade accuracy for the small classes' recall: the majority-class share is no
                 # baseline then; a uniform guess is
                 base = {**base, "acc": 1.0 / max(2, base.get("classes", 2))}
-            ref, kind = (goal, "target") if goal is not None else ((base["acc"] + self.MARGIN, "baseline")
-                                                                   if base else (None, None))
+            if goal is None and base and base.get("classes", 2) < 2:
+                return Outcome.not_checked(f"the sampled labels hold one class ({base.get('class')}): no baseline")
+            # the margin, but never above 1: halfway from a majority share of 0.98 to a perfect score
+            ref, kind = (goal, "target") if goal is not None else (
+                (min(base["acc"] + self.MARGIN, (1.0 + base["acc"]) / 2), "baseline") if base else (None, None))
             if ref is None:
                 return Outcome.not_checked("no target and no label counts for a baseline")
             if tr_end < ref:
