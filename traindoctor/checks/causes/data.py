@@ -208,6 +208,18 @@ class Outliers(Check):
                       "fit.underfitting"]))
 
 
+def _first_layer(ctx: Context) -> tuple[str, str] | None:
+    """``(name, class)`` of the first module without children that the training forward runs."""
+    from ..signals import module_forward_order
+
+    mods = {m["name"]: m for m in ctx.modules()}
+    for name in module_forward_order(ctx):
+        m = mods.get(name)
+        if m is not None and not m.get("children"):
+            return name, m["class"]
+    return None
+
+
 @register
 class NotNormalized(Check):
     """``data.not_normalized``: input dimensions on very different scales, or far from [-1, 1].
@@ -218,7 +230,8 @@ class NotNormalized(Check):
     seed's "数量级的差异"), or when values reach ``MAX_ABS`` (raw 0..255 pixels, raw
     physical units), the inputs were not standardised. The targets of a regression
     loss count too: beyond ``TARGET_MAX_ABS`` (prices in dollars), or beyond
-    ``TARGET_FLAT_ABS`` while the loss stays flat.
+    ``TARGET_FLAT_ABS`` while the loss stays flat. Inputs that go first through a
+    BatchNorm are standardised by it: they pass.
     """
 
     id = "data.not_normalized"
@@ -250,6 +263,11 @@ class NotNormalized(Check):
         typical_abs = float(np.median([abs(b["x"].get("mean", 0)) + b["x"].get("std", 0) for b in bs]))
         if ratio < self.SCALE_RATIO and typical_abs < self.MAX_ABS:
             return Outcome.passed(f"feature scales within {ratio:.0f}x, values up to {max_abs:.3g}")
+        first = _first_layer(ctx)
+        if first is not None and "BatchNorm" in first[1]:
+            # a BatchNorm on the raw inputs standardises each feature with its batch statistics
+            return Outcome.passed(f"feature scales differ by {ratio:.0f}x (values up to {max_abs:.3g}), but the "
+                                  f"model's first layer {first[0]} ({first[1]}) standardises them")
         evidence = {"feature_std_ratio_p95_p5": round(ratio, 1), "max_abs": max_abs,
                     "typical_abs_value": round(typical_abs, 3)}
         loc = "input"
