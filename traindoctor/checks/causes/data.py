@@ -368,6 +368,10 @@ class PreprocessMismatch(Check):
         share = float(bad.sum() / varies.sum())
         if share < self.FEATURE_SHARE:
             return Outcome.passed(f"evaluation inputs match training inputs ({share:.0%} of features differ)")
+        agree = self._results_agree(ctx)
+        if agree:
+            return Outcome.passed(f"the evaluation loader's batches differ from the training loader's on {share:.0%} "
+                                  f"of features, but {agree}: the script transforms them after loading")
         j = int(np.argmax(np.where(varies, shift + np.abs(np.log(scale)), -1)))
         return Outcome.found(Finding(
             self.id, f"Evaluation inputs differ from training inputs on {share:.0%} of features "
@@ -382,6 +386,29 @@ class PreprocessMismatch(Check):
                    "the training data, same normalisation constants, same resize/crop); keep random "
                    "augmentation for training only.",
             explains=["fit.overfitting", "fit.underfitting"]))
+
+    #: evaluation results this close to training's say the model saw inputs processed alike
+    AGREE_ACC_GAP = 0.05
+    AGREE_LOSS_RATIO = 1.5
+
+    def _results_agree(self, ctx: Context) -> str | None:
+        """The batches a loader yields are not always what the model gets: a script that standardises (or
+        scales) its evaluation batches inside the loop shows raw loader batches. A model evaluated as well as
+        it trains got the same processing; a real mismatch costs accuracy (or loss) at evaluation."""
+        gap = sig.eval_accuracy_gap(ctx)
+        if gap is not None:
+            chance = 1.0 / max(2, sig.num_classes(ctx) or 2)
+            if gap["gap"] < self.AGREE_ACC_GAP and gap["eval_acc"] > 1.5 * chance:
+                return f"the evaluation accuracy {gap['eval_acc']:.3f} matches training's {gap['train_acc']:.3f}"
+            return None
+        _, _, ev = sig.eval_curve(ctx, "loss")
+        fin = ctx.loss.value[np.isfinite(ctx.loss.value)]
+        if len(ev) and len(fin) >= 10:
+            tail = float(np.median(fin[-max(1, len(fin) // 10):]))
+            start = float(np.median(fin[:max(1, len(fin) // 10)]))
+            if tail < 0.5 * start and 0 <= float(ev[-1]) <= self.AGREE_LOSS_RATIO * tail:
+                return f"the evaluation loss {float(ev[-1]):.3g} is near training's {tail:.3g}"
+        return None
 
     def _remapped_labels(self, ctx: Context) -> Finding | None:
         """Evaluation labels in another class numbering than training's: the model predicts one class for each
