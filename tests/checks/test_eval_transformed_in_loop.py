@@ -1,7 +1,8 @@
 """The batches an evaluation loader yields are not always what the model gets. A script that keeps its
 validation split raw in the loader and standardises each batch inside the evaluation loop, with the
 training scaler, evaluates as well as it trains: data.preprocess_mismatch read the raw loader batches and
-called it an error. The same script without the scaling in the loop is still an error."""
+called it an error. The collector now records what the model got of each sampled batch (model_input), and
+the check compares those. The same script without the scaling in the loop is still an error."""
 from __future__ import annotations
 
 import pytest
@@ -48,5 +49,5 @@ def test_evaluation_batches_scaled_in_the_loop(diagnosed, how):
         assert found["data.preprocess_mismatch"]["severity"] == "error"
         return
     assert "data.preprocess_mismatch" not in found, found["data.preprocess_mismatch"]
-    note = {c["id"]: c for c in report["checklist"]}["data.preprocess_mismatch"]["note"]
-    assert "transforms them after loading" in note, note
+    status = {c["id"]: c for c in report["checklist"]}["data.preprocess_mismatch"]
+    assert status["status"] == "pass" and "match training inputs" in status["note"], status

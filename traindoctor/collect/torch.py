@@ -337,6 +337,8 @@ class Collector:
         self._recompute_depth = 0  # > 0: inside a forward that the backward runs again (activation checkpointing)
         self._stack: list[nn.Module] = []
         self._last_top: nn.Module | None = None  # the module of the last top-level forward (the evaluated model)
+        #: a sampled batch's input, until the model's next forward shows what the model got of it
+        self._input_probe: tuple[_Loader, int, torch.Tensor] | None = None
         self._fn_calls: dict[tuple[int, str], int] = {}
         self._schedulers: dict[int, int] = {}  # id of each LR scheduler met -> its index
         self._root_names: dict[int, str] = {}  # id of each registered model -> its name in the record
@@ -798,6 +800,8 @@ class Collector:
                 self._guarded("graph", self._register_root, module)
             if id(module) in self._mods:  # a model (a loss module or a parameter-free op is not one)
                 self._last_top = module
+                if self._input_probe is not None:
+                    self._guarded("data", self._probe_model_input, args)
             self._guarded("opgraph", opgraph.on_root_enter, self, module)  # once per model: its op graph
             if self._attn_masks_left:
                 self._root_args = args if isinstance(args, tuple) else (args,)
@@ -1916,6 +1920,7 @@ class Collector:
         self._batch_seq += 1
         self._last_y = _labels_of(batch)
         info.rows = _batch_rows(batch)
+        self._input_probe = None  # a sampled batch the model never ran on does not stand for this one
         if not (index < self.options.batch_head or index % self.options.batch_every == 0):
             return
         elapsed = time.perf_counter() - self._t_start
@@ -1927,6 +1932,27 @@ class Collector:
         self.writer.put_json({"kind": "batch", "loader": info.idx, "role": info.role, "epoch": info.epoch,
                               "index": index, "step": self._forward_step(), **summary})
         info.sampled += 1
+        self._input_probe = (info, index, x) if torch.is_tensor(x) and x.is_floating_point() else None
+        self._batch_cost += time.perf_counter() - t0
+
+    def _probe_model_input(self, args: Any) -> None:
+        """What the model got of the sampled batch: the loader's tensor itself (``same``), or what the script
+        made of it in the loop (augmentation noise, a normalisation, a cast), summarised like a batch. The
+        checks compare these, not the loader's batches, where the script transforms them after loading."""
+        info, index, bx = self._input_probe
+        self._input_probe = None
+        t = next((a for a in (args if isinstance(args, tuple) else (args,))
+                  if torch.is_tensor(a) and a.is_floating_point()), None)
+        if t is None:
+            return
+        t0 = time.perf_counter()
+        same = t is bx or (t.shape == bx.shape and t.device == bx.device and t.dtype == bx.dtype
+                           and t.data_ptr() == bx.data_ptr())
+        ev = {"kind": "model_input", "loader": info.idx, "index": index, "step": self._forward_step(),
+              "same": bool(same)}
+        if not same:
+            ev.update(datamod.batch_summary(t, None, examples=False))
+        self.writer.put_json(ev)
         self._batch_cost += time.perf_counter() - t0
 
     # ------------------------------------------------------------------ histograms

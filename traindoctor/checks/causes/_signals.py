@@ -50,6 +50,53 @@ def batches(ctx: Context, role: str) -> list[dict[str, Any]]:
     return by_role.get(role, [])
 
 
+def _model_inputs(ctx: Context, role: str) -> tuple[list[dict], list[tuple[dict, dict | None]]]:
+    """The ``model_input`` events of ``role``'s loaders, and each sampled batch of them paired with what the
+    model got of it where the script changed it (None where it ran on the batch itself, or was not seen)."""
+    def compute():
+        roles = loader_roles(ctx)
+        mine = lambda e: (roles.get(e.get("loader")) or e.get("role") or "unknown") == role or \
+            role == "eval" and (roles.get(e.get("loader")) or e.get("role")) == "test"
+        got = [e for e in events(ctx, "model_input") if mine(e)]
+        merged = sorted([(e.get("step", 0), 0, k, e) for k, e in enumerate(batches(ctx, role)) if "x" in e] +
+                        [(e.get("step", 0), 1, k, e) for k, e in enumerate(got)], key=lambda t: t[:3])
+        latest: dict[tuple, int] = {}
+        pairs: list[list] = []
+        for _, kind, _, e in merged:
+            key = (e.get("loader"), e.get("index"))
+            if kind == 0:
+                latest[key] = len(pairs)
+                pairs.append([e, None])
+            elif key in latest and not e.get("same") and "x" in e:
+                pairs[latest.pop(key)][1] = e
+        return got, [tuple(p) for p in pairs]
+    return ctx.cached(f"causes.model_inputs.{role}", compute)
+
+
+def seen_batches(ctx: Context, role: str) -> list[dict[str, Any]]:
+    """``batches(ctx, role)`` with each input summary replaced by what the model got, where the script
+    changed the batch after loading (``_model_inputs``)."""
+    return [b if m is None else {**b, "x": m["x"], "changed_in_loop": True} for b, m in _model_inputs(ctx, role)[1]]
+
+
+def input_transform(ctx: Context, role: str) -> dict[str, Any] | None:
+    """How the script changed its sampled ``role`` batches before the model ran on them (``model_input``
+    events: augmentation noise added in the loop, a normalisation applied after loading): the median spread
+    and mean of the loader's batches and of what the model got, on the batches the script did change. None
+    when it ran on the loader's tensors themselves, or nothing was recorded."""
+    got, pairs = _model_inputs(ctx, role)
+    pairs = [(b["x"], m["x"]) for b, m in pairs if m is not None and "std" in m["x"] and "std" in b["x"]]
+    changed = len(pairs)
+    if not changed:
+        return None
+    sb = float(np.median([b["std"] for b, _ in pairs]))
+    sm = float(np.median([m["std"] for _, m in pairs]))
+    mb = float(np.median([b.get("mean", 0.0) for b, _ in pairs]))
+    mm = float(np.median([m.get("mean", 0.0) for _, m in pairs]))
+    return {"batches": changed, "of": len(got), "loader_std": sb, "model_std": sm, "loader_mean": mb,
+            "model_mean": mm, "std_ratio": sm / max(sb, 1e-12), "mean_shift_in_std": abs(mm - mb) / max(sb, 1e-12)}
+
+
 def finite_loss(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     s = ctx.loss
     m = np.isfinite(s.value)

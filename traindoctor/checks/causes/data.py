@@ -344,8 +344,9 @@ class PreprocessMismatch(Check):
         remapped = self._remapped_labels(ctx)
         if remapped is not None:
             return Outcome.found(remapped)
-        tr = [b for b in sig.batches(ctx, "train") if "x" in b]
-        ev = [b for b in sig.batches(ctx, "eval") if "x" in b]
+        # what the model got: a batch changed in the loop (standardised there, noise added) as it was changed
+        tr = [b for b in sig.seen_batches(ctx, "train") if "x" in b]
+        ev = [b for b in sig.seen_batches(ctx, "eval") if "x" in b]
         if not tr or not ev:
             return Outcome.not_checked("needs sampled batches of a training and an evaluation loader")
         tm, ts = _per_feature(tr, "mean"), _per_feature(tr, "std")
