@@ -110,8 +110,11 @@ class LossBlowup(Check):
             return Outcome.passed(f"loss went from {sig(start)} to {sig(end)} (peak {sig(peak)})")
         over = np.nonzero(fin.value > self.GROWTH * base)[0]
         step = int(fin.step[over[0]]) if len(over) else int(fin.step[peak_i])
+        title = f"training loss grew from {sig(start)} to {sig(end)} (peak {sig(peak)} at step {fin.step[peak_i]})" \
+            if grew else (f"training loss spiked to {sig(peak)} at step {fin.step[peak_i]}, {peak / base:.3g}x its start "
+                          f"{sig(start)} (it ended at {sig(end)})")
         return Outcome.found(Finding(
-            self.id, f"training loss grew from {sig(start)} to {sig(end)} (peak {sig(peak)} at step {fin.step[peak_i]})",
+            self.id, title,
             "error", 0.85, None, step,
             {"initial_loss": sig(start), "final_loss": sig(end), "peak_loss": sig(peak),
              "peak_step": int(fin.step[peak_i]), "growth": sig(end / base)},
@@ -165,7 +168,7 @@ class LossNotConverging(Check):
         advice = _with_weight_decay(ctx, ev, "Look at the weight decay first", advice)
         return Outcome.found(Finding(
             self.id, f"training loss barely moves: {sig(start)} → {sig(end)} over {len(fin)} steps "
-                     f"({decrease:+.1%})",
+                     f"({-decrease:+.1%})",
             "warning", 0.7 if decrease < 0.03 else 0.55, None, int(fin.step[0]), ev, advice,
             plots={"train/loss": "train/loss"}))
 
