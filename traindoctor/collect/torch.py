@@ -339,6 +339,7 @@ class Collector:
         self._last_top: nn.Module | None = None  # the module of the last top-level forward (the evaluated model)
         #: a sampled batch's input, until the model's next forward shows what the model got of it
         self._input_probe: tuple[_Loader, int, torch.Tensor] | None = None
+        self._top_forwards = 0  # top-level forwards of a model so far: which loss calls share one forward
         self._fn_calls: dict[tuple[int, str], int] = {}
         self._schedulers: dict[int, int] = {}  # id of each LR scheduler met -> its index
         self._root_names: dict[int, str] = {}  # id of each registered model -> its name in the record
@@ -800,6 +801,7 @@ class Collector:
                 self._guarded("graph", self._register_root, module)
             if id(module) in self._mods:  # a model (a loss module or a parameter-free op is not one)
                 self._last_top = module
+                self._top_forwards += 1
                 if self._input_probe is not None:
                     self._guarded("data", self._probe_model_input, args)
             self._guarded("opgraph", opgraph.on_root_enter, self, module)  # once per model: its op graph
@@ -1807,7 +1809,14 @@ class Collector:
         # the pass's mean loss per sample: a mean-reduced loss weighs by the batch, a summed one is the batch's
         total = out.detach().float().reshape(())
         self._eval["loss"].append(total if kwargs.get("reduction") == "sum" else total * bs)
-        self._eval["n"] += bs
+        # several loss functions on one forward (a multi-task head: cross-entropy and MSE) add up, as the
+        # training loss their sum is; the samples count once
+        fwd, fns = self._eval.get("fwd_fns", (None, ()))
+        if fwd == self._top_forwards and fname not in fns:
+            self._eval["fwd_fns"] = (fwd, (*fns, fname))
+        else:
+            self._eval["fwd_fns"] = (self._top_forwards, (fname,))
+            self._eval["n"] += bs
         if correct is not None:
             self._eval["correct"].append(correct)
             self._eval["acc_n"] += count  # elements: a multi-label target has several per sample
