@@ -340,6 +340,7 @@ class Collector:
         #: a sampled batch's input, until the model's next forward shows what the model got of it
         self._input_probe: tuple[_Loader, int, torch.Tensor] | None = None
         self._top_forwards = 0  # top-level forwards of a model so far: which loss calls share one forward
+        self._params_at_backward = 0  # parameters known at the step's last backward: the ones it could reach
         self._fn_calls: dict[tuple[int, str], int] = {}
         self._schedulers: dict[int, int] = {}  # id of each LR scheduler met -> its index
         self._root_names: dict[int, str] = {}  # id of each registered model -> its name in the record
@@ -1186,6 +1187,7 @@ class Collector:
                 self._discover_leaves(loss)
             self._begin_step()
         self._losses.append(value.float().reshape(()))
+        self._params_at_backward = len(self._params)
         self._step_act.extend(self._pending_act)
         self._pending_act.clear()
         self._train_correct.extend(self._pending_correct)
@@ -1454,7 +1456,10 @@ class Collector:
         if len(self._grad_seen) == len(self._params) and not self._missing_grad_reported:
             return  # the common step: every parameter got its gradient, and nothing was reported missing
         # complex parameters (spectral layers) are not summarised: their gradients are not looked for either
-        trainable = {i for i, p in enumerate(self._params) if p.requires_grad and p.is_floating_point()}
+        # a model first run after the step's backward (the next fold's, built at a cross-validation boundary)
+        # could not get a gradient in it
+        trainable = {i for i, p in enumerate(self._params[:self._params_at_backward or len(self._params)])
+                     if p.requires_grad and p.is_floating_point()}
         missing = frozenset(trainable - self._grad_seen) if self._grad_seen or not self._optimizers else frozenset()
         if self._grad_seen and missing != self._missing_grad_reported and (missing or self._missing_grad_reported):
             self._missing_grad_reported = missing
@@ -1542,7 +1547,7 @@ class Collector:
                 # first, then a student), and every later step would have waited for them (one step per phase)
                 self._active_opts = set(self._stepped)
                 # a new training phase from this step on: the loss checks judge its own losses
-                self.writer.put_json({"kind": "phase", "step": self.step, "optimizers": sorted(
+                self.writer.put_json({"kind": "phase", "step": self.step, "time": time.time(), "optimizers": sorted(
                     self._opt_index[o] for o in self._stepped if o in self._opt_index)})
             self._end_step()
         if not self._step_open:  # an optimizer step with no backward before it
@@ -1797,9 +1802,13 @@ class Collector:
             if correct is not None:
                 self._pending_correct.append((correct, count))
             return
-        correct, count, preds = _classification(fname, inp, target, ignore)
         if out.numel() != 1:
             return
+        if not self._top_forwards and self.step == 0 and not self._step_open:
+            # before training and before any model ran: a loss of something else (a naive forecast's MSE printed
+            # as a baseline), not an evaluation of the model; it became the validation curve's first point
+            return
+        correct, count, preds = _classification(fname, inp, target, ignore)
         loader = self._current_loader
         if loader is not None and loader.role == "train" and loader.rows and target.dim() and \
                 int(target.shape[0]) not in loader.rows:

@@ -19,7 +19,7 @@ def metric_series(ctx: Context, name: str):
     """The series recorded for ``name`` (``val_acc``: the user's own ``val_acc``, else the evaluation accuracy
     the collector counted), an accuracy logged in percent as a fraction (see ``in_percent``)."""
     for tag in _ALIASES.get(name, [name]):
-        s = ctx.run.scalar(tag)
+        s = ctx.in_last_phase(ctx.run.scalar(tag))  # the last fold's, the student's
         if len(s) and "acc" in name:  # NaN: a pass where nothing could be counted (soft targets only)
             keep = np.isfinite(s.value)
             s = Series(s.step[keep], s.value[keep], s.wall[keep])

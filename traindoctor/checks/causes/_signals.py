@@ -185,6 +185,7 @@ def eval_curve(ctx: Context, metric: str = "loss") -> tuple[str, np.ndarray, np.
     for role in ("eval", "val", "test"):
         s = ctx.run.scalar(f"{role}/{metric}")
         if len(s):
+            s = ctx.in_last_phase(s)
             m = np.isfinite(s.value)
             v = s.value[m]
             if in_percent(metric, v):
@@ -195,7 +196,7 @@ def eval_curve(ctx: Context, metric: str = "loss") -> tuple[str, np.ndarray, np.
 
 def eval_accuracy_gap(ctx: Context) -> dict[str, float] | None:
     """Train and evaluation accuracy at the end of training (last quarter of the train curve)."""
-    tr = ctx.run.scalar("train/acc")
+    tr = ctx.in_last_phase(ctx.run.scalar("train/acc"))
     tag, st, ev = eval_curve(ctx, "acc")
     if not len(tr) or not len(ev):
         return None

@@ -227,7 +227,9 @@ class NodeConnection(Check):
     parameters get no ``.grad`` at all, step after step. Parameters frozen on purpose
     (requires_grad off) and parameters in no optimizer (``graph.frozen_weights``) are
     left out; a parameter must miss its gradient in the first and the last recorded
-    state to count, so conditional branches that run now and then pass.
+    state to count, so conditional branches that run now and then pass. When another
+    optimizer took over (a cross-validation's next fold), only its parameters count,
+    from the step it did.
     """
 
     id = "graph.node_connection"
@@ -235,11 +237,19 @@ class NodeConnection(Check):
 
     def run(self, ctx: Context) -> Outcome:
         evs = sig.events(ctx, "grad_missing")
+        in_opt = sig.optimizer_params(ctx)
+        phases = sig.events(ctx, "phase")
+        if phases and evs:
+            # another optimizer took over (the next fold of a cross-validation, a student after its teacher):
+            # the parameters of the last phase's optimizers, from its start
+            start, active = int(phases[-1]["step"]), set(phases[-1].get("optimizers") or [])
+            evs = [e for e in evs if e.get("step", 0) >= start]
+            in_opt = {n for ev in sig.events(ctx, "optimizer") if ev.get("index") in active
+                      for g in ev.get("groups", []) for n in g.get("params", [])}
         if not evs:
             return Outcome.passed("every trainable parameter received a gradient") \
                 if len(ctx.run.table("grad")) else Outcome.not_checked("no gradients were recorded")
         first, last = set(evs[0]["params"]), set(evs[-1]["params"])
-        in_opt = sig.optimizer_params(ctx)
         missing = sorted(first & last)
         if in_opt is not None:
             missing = [p for p in missing if p in in_opt]
