@@ -132,3 +132,30 @@ def test_one_hot_targets_of_a_regression_loss(diagnosed, how):
     f = found["graph.loss_function"]
     assert f["title"] == "One-hot class targets are regressed with mse_loss on softmax probabilities", f
     assert f["evidence"]["classes"] == 10 and f["step"] == 0
+
+
+SOFTMAX_DIM = """
+import sys
+import torch
+from torch import nn
+from sklearn.datasets import load_digits
+torch.manual_seed(0)
+X, y = load_digits(return_X_y=True)
+X, y = torch.tensor(X / 16.0, dtype=torch.float32), torch.tensor(y)
+dim = int(sys.argv[1])
+model = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10), nn.Softmax(dim=dim))
+opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+for epoch in range(2):
+    for i in range(0, 1600, 32):
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(X[i:i + 32]), y[i:i + 32]).backward()
+        opt.step()
+"""
+
+
+@pytest.mark.parametrize("dim", ["0", "1"])
+def test_a_softmax_over_the_batch_is_named(diagnosed, dim):
+    _, report = diagnosed(SOFTMAX_DIM, dim)
+    f = {f["id"]: f for f in report["findings"]}["graph.loss_function"]
+    assert ("batch dimension (dim=0)" in f["title"]) == (dim == "0"), f["title"]
+    assert f["severity"] == "error" and f["step"] == 0

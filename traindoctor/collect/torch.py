@@ -2466,6 +2466,8 @@ def _loss_input_summary(t: torch.Tensor) -> dict[str, Any]:
         rs = tf.sum(1)
         out["rows_sum_to_one"] = float(((rs - 1).abs() < 1e-3).float().mean())
         out["rows_logsumexp_zero"] = float((torch.logsumexp(tf, 1).abs() < 1e-3).float().mean())
+        if t.shape[0] > 1:  # a softmax over the batch (dim=0): the columns sum to one
+            out["cols_sum_to_one"] = float(((tf.sum(0) - 1).abs() < 1e-3).float().mean())
     return out
 
 

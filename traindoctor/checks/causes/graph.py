@@ -375,7 +375,7 @@ class LossFunction(Check):
     zero (``CLIPPED_ZERO_SHARE``: a ReLU on the output); ``ignore_index`` set to a class of a
     one-label-per-sample classification (its samples teach nothing); regression targets outside the
     range of a bounded last activation (a sigmoid before an MSE on values up to 3.5); one-hot class rows as
-    the target of a regression loss (on softmax outputs, the squared error of a probability). ``ROWS_FRACTION`` is the share of rows that must show
+    the target of a regression loss; a softmax over the batch (columns that sum to one) (on softmax outputs, the squared error of a probability). ``ROWS_FRACTION`` is the share of rows that must show
     the pattern: softmax outputs sum to one in every row, logits practically never do.
     """
 
@@ -450,6 +450,14 @@ class LossFunction(Check):
                            severity="error", confidence=0.9, location=loc, step=step, evidence=ev_base,
                            advice="Pass raw logits to CrossEntropyLoss/F.cross_entropy: remove the softmax at the "
                                   "end of the model (apply it only when you need probabilities).",
+                           explains=explains)
+        if fn in ("cross_entropy", "nll_loss") and inp.get("cols_sum_to_one", 0) >= self.ROWS_FRACTION and \
+                inp.get("min", -1) >= 0 and inp.get("rows_sum_to_one", 0) < 0.5:
+            return Finding(self.id, f"A softmax over the batch dimension (dim=0) is fed to {fn}: each class's column "
+                                    f"sums to one across the samples, so each sample's scores depend on the others",
+                           severity="error", confidence=0.9, location=loc, step=step, evidence=ev_base,
+                           advice="Use softmax over the classes (dim=1, or dim=-1), or better, no softmax at all: "
+                                  "CrossEntropyLoss takes the raw logits.",
                            explains=explains)
         if fn == "nll_loss":
             if inp.get("rows_sum_to_one", 0) >= self.ROWS_FRACTION and inp.get("min", -1) >= 0:
