@@ -36,3 +36,46 @@ def test_a_batchnorm_first_standardises_the_inputs(diagnosed, first):
     assert "data.not_normalized" not in found, found["data.not_normalized"]
     note = {c["id"]: c for c in report["checklist"]}["data.not_normalized"]["note"]
     assert "first layer 0 (BatchNorm1d) standardises them" in note, note
+
+
+IN_FORWARD = """
+import sys
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+from sklearn.datasets import load_breast_cancer
+
+torch.manual_seed(0)
+X, y = load_breast_cancer(return_X_y=True)  # raw: areas ~1000, smoothness ~0.1
+X, y = torch.tensor(X, dtype=torch.float32), torch.tensor(y)
+mu, sd = X[:450].mean(0), X[:450].std(0)
+inside = sys.argv[1] == "inside"
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(30, 16), nn.ReLU(), nn.Linear(16, 2))
+    def forward(self, x):
+        return self.body((x - mu) / sd if inside else x * 1.0)
+
+model = Net()
+loader = DataLoader(TensorDataset(X[:450], y[:450]), batch_size=32, shuffle=True)
+opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+for epoch in range(5):
+    for xb, yb in loader:
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(xb), yb).backward()
+        opt.step()
+"""
+
+
+@pytest.mark.parametrize("where", ["inside", "nowhere"])
+def test_standardised_in_the_forward(diagnosed, where):
+    _, report = diagnosed(IN_FORWARD, where)
+    found = {f["id"]: f for f in report["findings"]}
+    if where == "nowhere":
+        assert "data.not_normalized" in found
+        return
+    assert "data.not_normalized" not in found, found["data.not_normalized"]
+    note = {c["id"]: c for c in report["checklist"]}["data.not_normalized"]["note"]
+    assert "forward standardises them first (sub then div by vectors of 30" in note, note

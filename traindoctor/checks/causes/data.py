@@ -1,6 +1,8 @@
 """Data causes, from the sampled batches of the train and evaluation loaders."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..base import Check, Context, Finding, Outcome, register
@@ -208,6 +210,38 @@ class Outliers(Check):
                       "fit.underfitting"]))
 
 
+_SHIFT_OPS = ("aten.sub", "aten.add", "aten.sub_", "aten.add_")
+_SCALE_OPS = ("aten.div", "aten.mul", "aten.div_", "aten.mul_")
+
+
+def _standardised_in_forward(ctx: Context) -> str | None:
+    """A model whose forward begins with ``(x - mean) / std`` (per-feature vectors, not parameters): the inputs
+    are standardised inside it, which the loader's batches do not show. From the op graph: the first op on the
+    batch and the op that takes its result, shifting or scaling by vectors of one value per feature."""
+    for g in sig.events(ctx, "opgraph"):
+        ops = g.get("ops", [])
+        for i, op in enumerate(ops):
+            batch = next((t for t in op.get("in", []) if "from" not in t and "param" not in t
+                          and len(t.get("shape") or []) >= 2 and t["shape"][0] > 1), None)
+            if batch is None:
+                continue
+            width = batch["shape"][-1] if len(batch["shape"]) == 2 else batch["shape"][1]
+            done, k = [], i
+            while k is not None and len(done) < 2:
+                cur = ops[k]
+                vector = any("from" not in t and "param" not in t and t is not batch and t.get("shape") is not None
+                             and math.prod(t["shape"]) == width for t in cur.get("in", []))
+                if cur["op"] not in _SHIFT_OPS + _SCALE_OPS or not vector:
+                    break
+                done.append(cur["op"].replace("aten.", "").rstrip("_"))
+                k = next((n for n in range(k + 1, min(k + 4, len(ops)))
+                          if any((t.get("from") or [None])[0] == k for t in ops[n].get("in", []))), None)
+            if any(d in ("div", "mul") for d in done):
+                return " then ".join(done) + f" by vectors of {width} per-feature values"
+            return None  # the first op on the batch is something else
+    return None
+
+
 def _first_layer(ctx: Context) -> tuple[str, str] | None:
     """``(name, class)`` of the first module without children that the training forward runs."""
     from ..signals import module_forward_order
@@ -263,6 +297,10 @@ class NotNormalized(Check):
         typical_abs = float(np.median([abs(b["x"].get("mean", 0)) + b["x"].get("std", 0) for b in bs]))
         if ratio < self.SCALE_RATIO and typical_abs < self.MAX_ABS:
             return Outcome.passed(f"feature scales within {ratio:.0f}x, values up to {max_abs:.3g}")
+        inside = _standardised_in_forward(ctx)
+        if inside:
+            return Outcome.passed(f"feature scales differ by {ratio:.0f}x (values up to {max_abs:.3g}) in the loader, "
+                                  f"but the model's forward standardises them first ({inside})")
         first = _first_layer(ctx)
         if first is not None and "BatchNorm" in first[1]:
             # a BatchNorm on the raw inputs standardises each feature with its batch statistics
