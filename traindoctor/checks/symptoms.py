@@ -1005,6 +1005,12 @@ class FitOverfitting(Check):
     RISE = 0.25
 
     def run(self, ctx: Context) -> Outcome:
+        from .causes._signals import eval_reads_training_data
+
+        same = eval_reads_training_data(ctx)
+        if same is not None:
+            return Outcome.not_checked(f"the evaluation loader {same['eval_loader']} reads the training samples of "
+                                       f"{same['train_loader']}: it cannot show overfitting")
         _, tr = _acc_series(ctx, "train")
         _, va = _acc_series(ctx, "val")
         vl = finite(ctx.eval_series("loss"))

@@ -1,10 +1,12 @@
 """The data side: what each DataLoader is (the seed's "data graph") and what its batches hold."""
 from __future__ import annotations
 
+import hashlib
 import math
 import sys
 from typing import Any
 
+import numpy as np
 import torch
 
 #: Features (columns or channels) summarised one by one in a sampled batch; wider inputs are summarised whole.
@@ -37,7 +39,33 @@ def describe_loader(loader: Any) -> dict[str, Any]:
         info["batches_per_epoch"] = len(loader)
     except TypeError:
         info["batches_per_epoch"] = None
+    try:
+        info["data_fingerprint"] = data_fingerprint(getattr(loader, "dataset", None))
+    except Exception:  # an exotic dataset: no fingerprint, no comparison
+        pass
     return info
+
+
+def data_fingerprint(ds: Any) -> str | None:
+    """Which samples a dataset holds, as a short key: the innermost dataset (a TensorDataset by its tensors'
+    memory, another by its identity) and, through Subsets (random_split), the indices it keeps. Two loaders
+    with one key read the same samples: a validation loader built on the training set."""
+    if ds is None:
+        return None
+    idx = None
+    for _ in range(8):
+        if not (hasattr(ds, "indices") and hasattr(ds, "dataset")):
+            break
+        own = np.asarray(ds.indices, dtype=np.int64)
+        idx = own if idx is None else own[idx]
+        ds = ds.dataset
+    tensors = getattr(ds, "tensors", None)
+    base = tuple(t.data_ptr() for t in tensors if torch.is_tensor(t)) if isinstance(tensors, (tuple, list)) \
+        else (type(ds).__name__, id(ds))
+    h = hashlib.sha1(repr(base).encode())
+    if idx is not None:
+        h.update(np.sort(idx).tobytes())
+    return h.hexdigest()[:16]
 
 
 def describe_dataset(ds: Any, depth: int = 0) -> dict[str, Any] | None:

@@ -78,6 +78,14 @@ def assess_accuracy(ctx: Context, findings: list[Finding]) -> dict[str, Any]:
                 entry["met"] = False
         out["stages"].append(entry)
     out["verdict"] = _verdict(out["stages"], findings)
+    from ..checks.causes._signals import eval_reads_training_data
+
+    same = eval_reads_training_data(ctx)
+    if same is not None and any(st["stage"] != "train" for st in out["stages"]):
+        out["evaluation_reads_training_data"] = same
+        out["verdict"] = (f"the evaluation loader {same['eval_loader']} reads the training samples of "
+                          f"{same['train_loader']}: its accuracy measures what the model remembers, not how it "
+                          f"generalises; evaluate on held-out data (random_split, or a separate dataset)")
     return out if (out["targets"] or out["stages"]) else {}
 
 

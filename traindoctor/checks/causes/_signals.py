@@ -35,6 +35,20 @@ def loaders(ctx: Context, role: str) -> list[dict[str, Any]]:
     return [ev for ev in events(ctx, "dataloader") if roles.get(ev["loader"]) == role]
 
 
+def eval_reads_training_data(ctx: Context) -> dict[str, Any] | None:
+    """An evaluation loader over the very samples a training loader reads (one data fingerprint: the same
+    TensorDataset, the same Subset indices): its accuracy measures memory, not generalisation."""
+    train = {ev.get("data_fingerprint"): ev for ev in loaders(ctx, "train") if ev.get("data_fingerprint")}
+    evals = loaders(ctx, "eval") + loaders(ctx, "test")
+    if not train or not evals or any(ev.get("data_fingerprint") not in train for ev in evals):
+        return None  # (an evaluation of the training data next to a held-out one is a comparison, not a leak)
+    ev = evals[0]
+    tr = train[ev["data_fingerprint"]]
+    return {"eval_loader": ev.get("name") or f"loader {ev['loader']}",
+            "train_loader": tr.get("name") or f"loader {tr['loader']}",
+            "samples": (ev.get("dataset") or {}).get("subset_size") or (ev.get("dataset") or {}).get("length")}
+
+
 def batches(ctx: Context, role: str) -> list[dict[str, Any]]:
     """Sampled batches of the loaders that play ``role`` (train, eval, test)."""
     def compute():
