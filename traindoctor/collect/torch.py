@@ -341,6 +341,7 @@ class Collector:
         self._input_probe: tuple[_Loader, int, torch.Tensor] | None = None
         self._top_forwards = 0  # top-level forwards of a model so far: which loss calls share one forward
         self._params_at_backward = 0  # parameters known at the step's last backward: the ones it could reach
+        self._leaf_losses = 0  # backward passes on a loss with no graph behind it (rebuilt from .item())
         self._fn_calls: dict[tuple[int, str], int] = {}
         self._schedulers: dict[int, int] = {}  # id of each LR scheduler met -> its index
         self._root_names: dict[int, str] = {}  # id of each registered model -> its name in the record
@@ -1162,6 +1163,10 @@ class Collector:
             if not self._losses:
                 self._losses.append(value.float().reshape(()))
             return
+        if loss.grad_fn is None:  # a leaf: torch.tensor(loss.item(), requires_grad=True) reaches no weight
+            self._leaf_losses += 1
+            if self._leaf_losses & (self._leaf_losses - 1) == 0:  # 1, 2, 4, 8, ...: the count, in few events
+                self.writer.put_json({"kind": "leaf_loss", "step": self._forward_step(), "count": self._leaf_losses})
         # -- cause signals (traindoctor.checks.causes): the op behind a first non-finite loss
         self._guarded("causes", cause_signals.on_loss, self, loss)
         # -- end cause signals

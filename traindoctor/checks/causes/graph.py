@@ -235,7 +235,23 @@ class NodeConnection(Check):
     id = "graph.node_connection"
     needs = frozenset({"graph"})
 
+    #: share of the training steps whose loss had no graph behind it
+    LEAF_SHARE = 0.5
+
     def run(self, ctx: Context) -> Outcome:
+        leaf = sig.events(ctx, "leaf_loss")
+        steps = len(ctx.loss)
+        if leaf and steps and leaf[-1]["count"] >= self.LEAF_SHARE * steps:
+            return Outcome.found(Finding(
+                self.id, f"The training loss has no graph behind it at {leaf[-1]['count']}+ of {steps} steps: "
+                         f"backward() reaches no weight",
+                severity="error", confidence=0.95, location="loss", step=int(leaf[0].get("step", STATIC_STEP)),
+                evidence={"steps_with_a_leaf_loss": leaf[-1]["count"], "steps": steps},
+                advice="Call backward() on the loss tensor the model's output produced. A loss rebuilt from a number "
+                       "(torch.tensor(loss.item(), requires_grad=True)), or computed from .detach()ed or .numpy() "
+                       "values, is cut from the model: keep .item() for logging only.",
+                explains=_NOT_UPDATING + ["graph.optimizer", "grad.vanishing", "loss.not_converging",
+                                          "fit.underfitting"]))
         evs = sig.events(ctx, "grad_missing")
         in_opt = sig.optimizer_params(ctx)
         phases = sig.events(ctx, "phase")
@@ -731,6 +747,8 @@ class OptimizerMisuse(Check):
     EMPTY_SHARE = 0.5
 
     def _steps_without_grads(self, ctx: Context) -> Finding | None:
+        if sig.events(ctx, "leaf_loss"):
+            return None  # backward ran, on a loss cut from the model: graph.node_connection's to say
         last: dict[int, dict] = {}
         for ev in sig.events(ctx, "opt_no_grad"):
             last[ev["optimizer"]] = ev
