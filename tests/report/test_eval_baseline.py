@@ -35,3 +35,33 @@ def test_validation_is_judged_against_its_own_majority(diagnosed):
     train = next(s for s in report["accuracy"]["stages"] if s["stage"] == "train")
     assert 0.8 < val["reference"] < 0.92 and train["reference"] < 0.5, report["accuracy"]
     assert (val["final"] < val["reference"]) and val["met"] is False, val  # the rebalanced model is below it
+
+
+BINARY = """
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+from sklearn.datasets import load_breast_cancer
+from sklearn.preprocessing import StandardScaler
+
+torch.manual_seed(0)
+X, y = load_breast_cancer(return_X_y=True)
+X = torch.tensor(StandardScaler().fit_transform(X), dtype=torch.float32)
+y = torch.tensor(y, dtype=torch.float32)[:, None]  # 0/1 float targets of a BCE
+loader = DataLoader(TensorDataset(X[:450], y[:450]), batch_size=32, shuffle=True)
+model = nn.Sequential(nn.Linear(30, 16), nn.ReLU(), nn.Linear(16, 1))
+opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+for epoch in range(4):
+    for xb, yb in loader:
+        opt.zero_grad()
+        nn.functional.binary_cross_entropy_with_logits(model(xb), yb).backward()
+        opt.step()
+"""
+
+
+def test_a_binary_tasks_float_labels_give_a_baseline(diagnosed):
+    _, report = diagnosed(BINARY)
+    base = report["accuracy"]["baseline"]
+    assert base["classes"] == 2 and 0.55 < base["acc"] < 0.7, base
+    train = next(s for s in report["accuracy"]["stages"] if s["stage"] == "train")
+    assert train["met"] is True and train["reference_kind"] == "majority-class baseline", train

@@ -224,6 +224,11 @@ def _label_summary(y: torch.Tensor) -> dict[str, Any]:
     info: dict[str, Any] = {"shape": list(y.shape), "dtype": str(y.dtype).replace("torch.", "")}
     if y.numel() == 0:
         return info
+    # a binary task's 0/1 float labels (BCE targets, (N,) or (N, 1)) are classes too: a baseline, an imbalance
+    binary = y.is_floating_point() and (y.dim() == 1 or y.dim() == 2 and y.shape[1] == 1) and \
+        bool(((y == 0) | (y == 1)).all())
+    if binary:
+        y = y.reshape(-1).long()
     if not y.is_floating_point() and y.dim() == 1 and int(y.min()) >= 0 and int(y.max()) < 100000:
         counts = torch.bincount(y.cpu().long())
         info["counts"] = {str(i): int(c) for i, c in enumerate(counts.tolist()) if c}
