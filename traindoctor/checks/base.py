@@ -127,14 +127,9 @@ class Context:
     def meta(self) -> dict[str, Any]:
         return self.run.meta
 
-    def phase_start(self) -> int | None:
-        """The step the run's last training phase began (another optimizer took over: the next fold of a
-        cross-validation, a student after its teacher), or None for a run of one phase."""
-        evs = self.run.events("phase")
-        return int(evs[-1]["step"]) if evs else None
-
     def in_last_phase(self, s: Series) -> Series:
-        """The points of ``s`` in the last phase: an evaluation series stitched across folds compares fold 1's
+        """The points of ``s`` in the run's last training phase (another optimizer took over: the next fold of a
+        cross-validation, a student after its teacher); all of them for a run of one phase. An evaluation series stitched across folds compares fold 1's
         validation loss with fold 4's. By wall time where the phase has one: the previous fold's last
         evaluation carries the step the next fold begins at."""
         evs = self.run.events("phase")
@@ -145,7 +140,7 @@ class Context:
             keep = s.wall >= t
         else:
             keep = s.step >= int(evs[-1]["step"])
-        return Series(s.step[keep], s.value[keep], None if s.wall is None else s.wall[keep])
+        return s.where(keep)
 
     def eval_series(self, metric: str = "loss") -> Series:
         for role in ("eval", "val", "test"):

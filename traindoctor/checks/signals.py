@@ -20,8 +20,7 @@ def in_percent(name: str, values: Any) -> bool:
 
 
 def finite(s: Series) -> Series:
-    m = np.isfinite(s.value)
-    return Series(s.step[m], s.value[m], None if s.wall is None else s.wall[m])
+    return s.where(np.isfinite(s.value))
 
 
 def windows(values: np.ndarray, n: int) -> np.ndarray:
@@ -301,4 +300,4 @@ def last_phase_loss(ctx: Context, min_steps: int) -> tuple[Series, int | None]:
     keep = fin.step >= start
     if int(keep.sum()) < min_steps:
         return fin, None
-    return Series(fin.step[keep], fin.value[keep], None if fin.wall is None else fin.wall[keep]), start
+    return fin.where(keep), start

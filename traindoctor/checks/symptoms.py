@@ -617,7 +617,6 @@ class WeightNotUpdating(Check):
             explains=["loss.not_converging", "fit.underfitting"],
             plots={f"{stuck[0]} update norm": {"table": "update", "key": stuck[0], "field": "norm"}}))
 
-
     def _cancelled_shifts(self, ctx: Context, stuck: list[str], keys: list[str], norms: np.ndarray) -> set[str]:
         out: set[str] = set()
         biases = [n for n in stuck if n.endswith("bias") and n[:-4] + "weight" in keys and n[:-4] + "weight" not in stuck]

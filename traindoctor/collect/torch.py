@@ -1102,8 +1102,8 @@ class Collector:
         """The train/eval flags of the mode-dependent modules now, and the key that says whether they changed."""
         modes = {}
         roots = self._roots
-        top = self._last_top
-        if phase == "eval" and top is not None and id(top) in self._mods:
+        top = self._last_top  # (only a registered model is one)
+        if phase == "eval" and top is not None:
             # the model that was evaluated: a training model left in train mode next to its evaluated EMA copy
             # (AveragedModel) or teacher is not in the wrong mode
             roots = [top]
@@ -1825,7 +1825,7 @@ class Collector:
         self._eval["loss"].append(total if kwargs.get("reduction") == "sum" else total * bs)
         # several loss functions on one forward (a multi-task head: cross-entropy and MSE) add up, as the
         # training loss their sum is; the samples count once
-        fwd, fns = self._eval.get("fwd_fns", (None, ()))
+        fwd, fns = self._eval["fwd_fns"]
         if fwd == self._top_forwards and fname not in fns:
             self._eval["fwd_fns"] = (fwd, (*fns, fname))
         else:
@@ -1857,7 +1857,7 @@ class Collector:
         if self._eval is None:
             self._eval = {"role": role, "step": self._forward_step(), "loss": [], "n": 0, "correct": [],
                           "conf": None, "classes": None, "function": fname, "fwd_correct": [], "fwd_n": 0,
-                          "acc_n": 0, "fwd_bad": [],
+                          "acc_n": 0, "fwd_bad": [], "fwd_fns": (None, ()),
                           "loader": loader.idx if loader is not None else None, "batch": self._batch_seq,
                           "set_role": set_role, "modes": self._modes_event("eval")}  # written with the pass
         else:

@@ -41,6 +41,10 @@ class Series:
     def __len__(self) -> int:
         return len(self.step)
 
+    def where(self, keep: np.ndarray) -> "Series":
+        """The points where ``keep`` (a boolean mask) is true."""
+        return Series(self.step[keep], self.value[keep], None if self.wall is None else self.wall[keep])
+
     @classmethod
     def empty(cls) -> "Series":
         return cls(np.zeros(0, np.int64), np.zeros(0, np.float64), np.zeros(0, np.float64))

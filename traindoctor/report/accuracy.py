@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..checks.base import Context, Finding
-from ..checks.signals import in_percent
+from ..checks.signals import finite, in_percent
 from ..record.run import Series
 
 _ALIASES = {"val_acc": ["val_acc", "eval/acc", "val/acc"], "train_acc": ["train_acc", "train/acc"],
@@ -20,9 +20,8 @@ def metric_series(ctx: Context, name: str):
     the collector counted), an accuracy logged in percent as a fraction (see ``in_percent``)."""
     for tag in _ALIASES.get(name, [name]):
         s = ctx.in_last_phase(ctx.run.scalar(tag))  # the last fold's, the student's
-        if len(s) and "acc" in name:  # NaN: a pass where nothing could be counted (soft targets only)
-            keep = np.isfinite(s.value)
-            s = Series(s.step[keep], s.value[keep], s.wall[keep])
+        if "acc" in name:  # NaN: a pass where nothing could be counted (soft targets only)
+            s = finite(s)
         if len(s):
             if in_percent(name, s.value):
                 s = Series(s.step, s.value / 100.0, s.wall)

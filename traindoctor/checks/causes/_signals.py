@@ -38,6 +38,10 @@ def loaders(ctx: Context, role: str) -> list[dict[str, Any]]:
 def eval_reads_training_data(ctx: Context) -> dict[str, Any] | None:
     """An evaluation loader over the very samples a training loader reads (one data fingerprint: the same
     TensorDataset, the same Subset indices): its accuracy measures memory, not generalisation."""
+    return ctx.cached("causes.eval_reads_training_data", lambda: _eval_reads_training_data(ctx))
+
+
+def _eval_reads_training_data(ctx: Context) -> dict[str, Any] | None:
     train = {ev.get("data_fingerprint"): ev for ev in loaders(ctx, "train") if ev.get("data_fingerprint")}
     evals = loaders(ctx, "eval") + loaders(ctx, "test")
     if not train or not evals or any(ev.get("data_fingerprint") not in train for ev in evals):

@@ -58,24 +58,34 @@ def odd_optimizer_settings(ctx: Context) -> list[tuple[str, str]]:
         g = (ev.get("groups") or [{}])[0]
         eps, m, lr = g.get("eps"), g.get("momentum"), g.get("lr")
         if cls in _ADAPTIVE and isinstance(eps, (int, float)) and eps >= EPS_HIGH:
-            out.append((f"eps={eps:g} in {cls}", f"eps={eps:g} in {cls} (usual 1e-8): each step is about lr * grad / eps, so gradients of "
-                       f"1e-2 take steps 100x smaller than Adam's; set eps back to 1e-8"))
+            short = f"eps={eps:g} in {cls}"
+            out.append((short, f"{short} (usual 1e-8): each step is about lr * grad / eps, so gradients of 1e-2 take "
+                               f"steps 100x smaller than Adam's; set eps back to 1e-8"))
         if cls == "SGD" and isinstance(m, (int, float)) and MOMENTUM_HIGH <= m < 1 and isinstance(lr, (int, float)):
-            out.append((f"momentum={m:g} in SGD", f"momentum={m:g} in SGD: the steps build up to lr / (1 - momentum) = {lr / (1 - m):.3g}, "
-                       f"{1 / (1 - m):.0f}x the learning rate; use 0.9"))
+            short = f"momentum={m:g} in SGD"
+            out.append((short, f"{short}: the steps build up to lr / (1 - momentum) = {lr / (1 - m):.3g}, "
+                               f"{1 / (1 - m):.0f}x the learning rate; use 0.9"))
     summed = next((e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train" and e.get("reduction") == "sum"
                    and len(e.get("target", {}).get("shape") or []) >= 1 and e["target"]["shape"][0] > 1), None)
     if summed is not None:
         n = summed["target"]["shape"][0]
-        out.append((f"{summed['function']}(reduction='sum')", f"{summed['function']}(reduction='sum') adds up the batch's {n} losses, so its gradients are "
-                   f"{n}x the mean's; use reduction='mean', or divide the learning rate by the batch size"))
+        short = f"{summed['function']}(reduction='sum')"
+        out.append((short, f"{short} adds up the batch's {n} losses, so its gradients are {n}x the mean's; use "
+                           f"reduction='mean', or divide the learning rate by the batch size"))
     return out
 
 
-def _lead_with_settings(ctx: Context, advice: str) -> str:
-    odd = odd_optimizer_settings(ctx)
-    return ("First check the settings that scale the steps: " + "; ".join(long for _, long in odd) + ". Then: " + advice[0].lower() + advice[1:]) \
-        if odd else advice
+def _lr_text(lr: dict | None, odd: list[tuple[str, str]]) -> str:
+    """The learning rate as the findings name it, with the settings that scale its steps."""
+    text = f"lr={sig.fmt_num(lr['lr'])} ({lr['optimizer']})" if lr else "the learning rate"
+    return text + " with " + " and ".join(short for short, _ in odd) if odd else text
+
+
+def _lead_with_settings(odd: list[tuple[str, str]], advice: str) -> str:
+    if not odd:
+        return advice
+    return ("First check the settings that scale the steps: " + "; ".join(long for _, long in odd) + ". Then: "
+            + advice[0].lower() + advice[1:])
 
 
 def _lr_info(ctx: Context) -> dict | None:
@@ -198,10 +208,8 @@ class LrTooLarge(Check):
                 confidence=0.3, location=f"optimizer {lr['optimizer']}" if lr else "learning rate",
                 evidence={"early_update_ratio": ratio, "other_causes": others}))
         conf = 0.6 + 0.15 * lr_high + 0.15 * ratio_high - (0.2 if others else 0.0)
-        lr_txt = f"lr={sig.fmt_num(lr['lr'])} ({lr['optimizer']})" if lr else "the learning rate"
         odd = odd_optimizer_settings(ctx)
-        if odd:
-            lr_txt += " with " + " and ".join(short for short, _ in odd)
+        lr_txt = _lr_text(lr, odd)
         suggest = sig.fmt_num(lr["lr"] / 10) if lr else "a tenth"
         return Outcome.found(Finding(
             self.id, f"Learning rate too large: {lr_txt} makes steps of {sig.fmt_num(ratio or 0)} of the weights"
@@ -212,14 +220,13 @@ class LrTooLarge(Check):
             evidence={**(lr or {}), "early_update_ratio_median": ratio, "loss": unstable,
                       "healthy_update_ratio": [1e-4, 1e-2], "other_causes": others},
             advice=_lead_with_settings(
-                ctx, f"Lower the learning rate about 10x (try {suggest}), add warm-up, or use a schedule; "
+                odd, f"Lower the learning rate about 10x (try {suggest}), add warm-up, or use a schedule; "
                      f"a learning-rate range test (traindoctor.preflight(model, loader, lr_probe=True)) finds the "
                      f"largest stable value."),
             explains=["loss.oscillating", "loss.blowup", "loss.nan_inf", "weight.change_too_large",
                       "grad.exploding", "tensor.overflow", "loss.not_converging", "activation.dead_relu",
                       "activation.saturated", "fit.underfitting"],
             plots={"train loss": "train/loss", "lr": "opt0/group0/lr"}))
-
 
     def _rise(self, ctx: Context, lr: dict | None, unstable: dict) -> dict | None:
         """The learning rate raised by the schedule into the range that is too large for its family, before
@@ -424,10 +431,8 @@ class LrTooSmall(Check):
                                          severity="info", confidence=0.3, location="learning rate",
                                          evidence={"early_update_ratio": ratio, "other_causes": others}))
         conf = 0.6 + 0.15 * lr_low + 0.15 * ratio_low - (0.2 if others else 0.0)
-        lr_txt = f"lr={sig.fmt_num(lr['lr'])} ({lr['optimizer']})" if lr else "the learning rate"
         odd = odd_optimizer_settings(ctx)
-        if odd:
-            lr_txt += " with " + " and ".join(short for short, _ in odd)
+        lr_txt = _lr_text(lr, odd)
         return Outcome.found(Finding(
             self.id, f"Learning rate too small: {lr_txt}; {_fell(prog)}"
                      + (f" with steps of {sig.fmt_num(ratio)} of the weights" if ratio is not None else ""),
@@ -436,7 +441,7 @@ class LrTooSmall(Check):
             evidence={**(lr or {}), "early_update_ratio_median": ratio, "loss": prog,
                       "healthy_update_ratio": [1e-4, 1e-2], "other_causes": others},
             advice=_lead_with_settings(
-                ctx, "Raise the learning rate (10x to 100x: Adam around 1e-3, SGD with momentum around 0.01-0.1), "
+                odd, "Raise the learning rate (10x to 100x: Adam around 1e-3, SGD with momentum around 0.01-0.1), "
                      "or find it with a learning-rate range test (traindoctor.preflight(model, loader, "
                      "lr_probe=True))."),
             explains=self.EXPLAINS,
