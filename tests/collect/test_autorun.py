@@ -181,6 +181,91 @@ def test_sigterm_flushes_the_record(tmp_path):
     assert run.steps >= 40 and run.warnings == []
 
 
+# A SIGTERM delivered while the training thread is inside the writer's put: the trace function below sends
+# it from the deepest `_put` frame under StreamWriter._put (queue.Queue._put, which runs holding the queue's
+# mutex, when the writer used a queue.Queue), else as StreamWriter._put returns. The handler then writes the
+# end record from that same thread.
+SIGTERM_INSIDE_PUT = """
+import os, signal, sys
+from traindoctor.record.writer import StreamWriter
+fired = []
+
+def kill():
+    fired.append(1)
+    sys.settrace(None)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+def tracer(frame, event, arg):
+    if fired or frame.f_code is not StreamWriter._put.__code__:
+        return None
+    def inside(f, ev, a):
+        if fired:
+            return None
+        if ev == "return":
+            kill()
+        return inside
+    return inside
+
+def deeper(frame, event, arg):  # frames called from StreamWriter._put
+    if fired:
+        return None
+    if event == "call" and frame.f_code.co_name == "_put" and frame.f_code is not StreamWriter._put.__code__:
+        if _under_put(frame.f_back):
+            kill()
+        return None
+    return tracer(frame, event, arg)
+
+def _under_put(frame):
+    while frame is not None:
+        if frame.f_code is StreamWriter._put.__code__:
+            return True
+        frame = frame.f_back
+    return False
+
+for epoch in range(100000):
+    if epoch == 3:
+        sys.settrace(deeper)
+    for x, y in loader:
+        opt.zero_grad(); loss = nn.functional.cross_entropy(model(x), y); loss.backward(); opt.step()
+"""
+
+
+def test_sigterm_inside_the_writers_put_still_ends_the_process(tmp_path):
+    script = tmp_path / "loop.py"
+    script.write_text(TRAIN.replace("range(2)", "range(3)") + SIGTERM_INSIDE_PUT)
+    proc = subprocess.Popen(TD + ["run", "--logdir", str(tmp_path / "runs"), "--name", "t", "--no-summary", str(script)],
+                            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        proc.wait(60)  # the old writer's handler waited on the queue's mutex forever
+    finally:
+        proc.kill()
+    assert proc.returncode == -signal.SIGTERM, proc.stderr.read()
+    run = TDRun(str(tmp_path / "runs" / "t"))
+    assert run.status == "terminated" and run.steps >= 48
+
+
+def test_sigterm_ends_the_process_when_closing_the_record_hangs(tmp_path):
+    script = tmp_path / "loop.py"
+    script.write_text(TRAIN.replace("range(2)", "range(100000)").replace("opt.step()", """opt.step()
+        if epoch == 2:
+            import time, traindoctor.collect.autorun as autorun
+            from traindoctor.collect.torch import _OPEN
+            autorun.SIGTERM_GRACE = 2.0
+            for c in list(_OPEN):
+                c.writer.close = lambda *a, **k: time.sleep(1000)  # a hang in closing the record
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1000)""").replace("import sys, torch", "import os, signal, sys, torch"))
+    proc = subprocess.Popen(TD + ["run", "--logdir", str(tmp_path / "runs"), "--name", "h", "--no-summary", str(script)],
+                            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        proc.wait(60)
+    finally:
+        proc.kill()
+    assert proc.returncode == -signal.SIGTERM, proc.stderr.read()
+    run = TDRun(str(tmp_path / "runs" / "h"))
+    assert run.steps >= 16 and all("\n" not in w for w in run.warnings)
+
+
 def test_kill_9_keeps_everything_flushed_before(tmp_path):
     script = tmp_path / "loop.py"
     script.write_text(TRAIN.replace("range(2)", "range(100000)"))

@@ -13,6 +13,7 @@ import os
 import runpy
 import signal
 import sys
+import threading
 import traceback
 import types
 from typing import Any
@@ -100,6 +101,12 @@ def _print_user_traceback() -> None:
     traceback.print_exception(etype, value, tb)
 
 
+#: Seconds a SIGTERM gives the record to close before the process ends anyway. Closing takes well under a
+#: second; the bound is there so that no hang in it (a plugin's on_close, a stuck disk) can keep a
+#: terminated job alive. Schedulers wait longer before their SIGKILL (Kubernetes and Slurm: 30 s).
+SIGTERM_GRACE = 10.0
+
+
 def _install_sigterm(collector: Collector) -> None:
     if os.name != "posix":
         return
@@ -107,15 +114,23 @@ def _install_sigterm(collector: Collector) -> None:
         previous = signal.getsignal(signal.SIGTERM)
     except (ValueError, OSError):
         return
+    if previous == signal.SIG_IGN:  # ignored when we start (nohup-like parents): plain Python ignores it too
+        return
 
     def on_sigterm(signum: int, frame: Any) -> None:
+        # From here a second SIGTERM, or the watchdog's, ends the process as a plain Python one ends.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        watchdog = threading.Timer(SIGTERM_GRACE, os.kill, (os.getpid(), signal.SIGTERM))
+        watchdog.daemon = True
+        watchdog.start()
         try:
             collector.close(status="terminated", exit_code=128 + signum, error="SIGTERM")
         finally:
+            watchdog.cancel()
             if callable(previous) and previous not in (signal.SIG_DFL, signal.SIG_IGN):
+                signal.signal(signal.SIGTERM, previous)
                 previous(signum, frame)
             else:
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 os.kill(os.getpid(), signal.SIGTERM)
 
     try:

@@ -4,12 +4,17 @@ The queue is bounded so that a stalled disk can never grow the training
 process's memory without limit. When it is full the item is dropped, counted,
 and the count is written into the stream (and so shows in the report): data is
 never lost silently.
+
+The training thread's side takes no lock: the queue is a ``collections.deque``, whose ``append`` and
+``popleft`` are atomic, and the writer thread polls it. A ``queue.Queue`` holds a mutex inside ``put``; a
+SIGTERM handler that ran while the training thread held it, and wrote the run's end record, waited on that
+mutex forever (``traindoctor run`` hung instead of ending; tests/collect/test_autorun.py).
 """
 from __future__ import annotations
 
 import atexit
+import collections
 import os
-import queue
 import threading
 import time
 import weakref
@@ -20,6 +25,10 @@ import numpy as np
 from . import format as fmt
 
 _STOP = object()
+#: The writer thread's poll interval while its queue is empty: from 1 ms right after an item, doubling up
+#: to 20 ms. At 20 ms an idle writer wakes 50 times a second (about 0.1% of a core); a queued record
+#: waits at most that long before the thread starts on it.
+_POLL_MIN, _POLL_MAX = 0.001, 0.02
 
 #: The writers whose thread may still run. Any left open at interpreter exit is closed then (its queue
 #: written, its thread joined): a daemon thread still inside numpy or torch while the interpreter tears
@@ -53,7 +62,9 @@ class StreamWriter:
         self.written_records = 0
         self._reported_dropped = 0
         self._on_error = on_error
-        self._queue: queue.Queue = queue.Queue(maxsize=max_queue)
+        self._max_queue = max_queue
+        self._queue: collections.deque = collections.deque()
+        self._busy = False  # the writer thread holds an item it took from the queue
         new = not os.path.exists(path) or os.path.getsize(path) == 0
         self._file = open(path, "ab", buffering=1 << 20)
         if new:
@@ -75,32 +86,39 @@ class StreamWriter:
     def _put(self, item: tuple) -> None:
         if self._closed:
             return
-        try:
-            self._queue.put_nowait(item)
-        except queue.Full:
+        if len(self._queue) >= self._max_queue:
             self.dropped += 1
+            return
+        self._queue.append(item)
 
     # -- consumer side ----------------------------------------------------
     def _run(self) -> None:
         last_flush = time.monotonic()
+        idle = _POLL_MIN
         while True:
+            self._busy = True  # before popleft: flush() must never see an empty queue and an idle writer mid-item
             try:
-                item = self._queue.get(timeout=self.flush_interval)
-            except queue.Empty:
+                item = self._queue.popleft()
+            except IndexError:
                 item = None
+                self._busy = False
             if item is _STOP:
-                self._queue.task_done()
                 self._write_dropped()
                 self._flush()
+                self._busy = False
                 return
             if item is not None:
                 self._write(item)
-                self._queue.task_done()
+                self._busy = False
+                idle = _POLL_MIN
             now = time.monotonic()
-            if now - last_flush >= self.flush_interval or item is None:
+            if now - last_flush >= self.flush_interval:
                 self._write_dropped()
                 self._flush()
                 last_flush = now
+            if item is None:
+                time.sleep(idle)  # nothing queued: poll again, less often the longer the queue stays empty
+                idle = min(idle * 2, _POLL_MAX)
 
     def _write(self, item: tuple) -> None:
         try:
@@ -133,7 +151,7 @@ class StreamWriter:
     def flush(self, timeout: float = 10.0) -> None:
         """Block until everything queued so far is written to the OS (or the timeout passes)."""
         deadline = time.monotonic() + timeout
-        while self._queue.unfinished_tasks and time.monotonic() < deadline and self._thread.is_alive():
+        while (self._queue or self._busy) and time.monotonic() < deadline and self._thread.is_alive():
             time.sleep(0.002)
         self._flush()
 
@@ -142,10 +160,7 @@ class StreamWriter:
             if self._closed:
                 return
             self._closed = True
-        try:
-            self._queue.put(_STOP, timeout=timeout)
-        except queue.Full:
-            pass
+        self._queue.append(_STOP)  # past the bound: the writer drains what is queued, then stops
         self._thread.join(timeout)
         try:
             self._file.flush()
