@@ -343,3 +343,36 @@ def test_file_argv0_and_warnings_read_as_in_a_plain_run(tmp_path):
     warning = [line for line in plain.stderr.splitlines() if "UserWarning" in line]
     assert warning and warning[0].startswith(f"{script}:4: UserWarning: Using a target size")
     assert warning[0] in ours.stderr.splitlines()
+
+
+CTRL_C_INSIDE_A_COLLECTOR = """
+import os, signal, sys
+from traindoctor.collect.torch import Collector
+fired = []
+
+def tracer(frame, event, arg):  # Ctrl-C as the collector's _guarded starts one of its parts
+    if not fired and event == "call" and frame.f_back is not None \
+            and frame.f_back.f_code is Collector._guarded.__code__:
+        fired.append(frame.f_code.co_name)
+        sys.settrace(None)
+        os.kill(os.getpid(), signal.SIGINT)
+    return None
+
+try:
+    for epoch in range(3, 40):
+        if epoch == 4:
+            sys.settrace(tracer)
+        for x, y in loader:
+            opt.zero_grad(); loss = nn.functional.cross_entropy(model(x), y); loss.backward(); opt.step()
+    print("not interrupted", fired)
+except KeyboardInterrupt:
+    print("interrupted in", fired)
+"""
+
+
+def test_ctrl_c_inside_a_collector_reaches_the_script(run_script):
+    proc, run_dir = run_script(TRAIN.replace("range(2)", "range(3)") + CTRL_C_INSIDE_A_COLLECTOR)
+    assert proc.returncode == 0
+    assert "interrupted in ['" in proc.stdout, proc.stdout  # the old _guarded swallowed it as a collector failure
+    run = TDRun(str(run_dir))
+    assert run.events("internal_error") == [] and run.steps < 40 * 8

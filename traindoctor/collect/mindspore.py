@@ -185,6 +185,8 @@ class DoctorCallback(_Callback):
             return None
         try:
             return fn(*args)
+        except (KeyboardInterrupt, SystemExit):
+            raise  # the user's Ctrl-C (or a signal handler's exit) that landed while a recorder ran
         except BaseException as exc:  # nothing from traindoctor reaches the training
             self._disabled.add(part)
             sys.stderr.write(f"traindoctor: internal error in the {part} recorder ({type(exc).__name__}: {exc}); "

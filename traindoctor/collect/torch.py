@@ -499,6 +499,8 @@ class Collector:
             if self._inject and part in self._inject:
                 raise RuntimeError(f"fault injected into the {part} collector (TRAINDOCTOR_INJECT_FAULT)")
             return fn(*args)
+        except (KeyboardInterrupt, SystemExit):
+            raise  # the user's Ctrl-C (or a signal handler's exit) that landed while a collector ran
         except BaseException as exc:  # no exception from traindoctor reaches the user's script
             self._report_failure(part, exc)
             return None
