@@ -11,7 +11,17 @@ Command line: ``traindoctor run SCRIPT``, ``traindoctor doctor RUN``. In Python:
 from __future__ import annotations
 
 __version__ = "0.1.0"
-__all__ = ["watch", "preflight", "diagnose", "open_run", "tensor", "Session", "__version__"]
+__all__ = ["watch", "preflight", "diagnose", "open_run", "tensor", "log", "Session", "__version__"]
+
+
+def log(step: int | None = None, **scalars) -> bool:
+    """Record metrics (``traindoctor.log(val_acc=acc)``) into the run being recorded (``traindoctor run`` or
+    an open :func:`watch` session) at ``step`` (default: the current training step), like ``Session.log``:
+    the one line a script run by ``traindoctor run`` adds when it computes its validation accuracy in a way
+    the collector cannot see. Does nothing, and returns False, when nothing records."""
+    from .collect import snapshots
+
+    return snapshots.log_active(step, **scalars)
 
 
 def tensor(name: str, tensor, step: int | None = None) -> bool:

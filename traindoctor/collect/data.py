@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import sys
 from typing import Any
 
@@ -255,6 +256,135 @@ def caller_name_of(obj: Any, depth: int = 2) -> str | None:
                 if v is obj and not k.startswith("_"):
                     return k
         f = f.f_back
+    return None
+
+
+#: The words a script's names give its inputs and its labels, and the split marks around them (``X_val``,
+#: ``y_val``; ``Xte``, ``yte``; ``val_inputs``, ``val_labels``).
+_INPUT_WORDS = ("inputs", "input", "features", "feats", "images", "imgs", "x")
+_LABEL_WORDS = ("labels", "label", "targets", "target", "y")
+_NOT_LABELS = ("pred", "hat", "out", "logit", "prob", "score", "guess")
+_SPLIT_MARKS = {"va": "eval", "val": "eval", "valid": "eval", "validation": "eval", "dev": "eval",
+                "holdout": "eval", "eval": "eval", "te": "test", "test": "test", "tst": "test", "tr": "train",
+                "train": "train", "trn": "train"}
+
+
+def _split_key(name: str, words: tuple[str, ...]) -> str | None:
+    """What ``name`` says besides its input or label word (``X_val`` -> ``_val``), or None without one."""
+    n = name.lower()
+    for w in words:
+        if len(w) == 1:  # a lone x or y: at the start or the end of the name
+            if n.startswith(w):
+                return n[1:]
+            if n.endswith(w):
+                return n[:-1]
+        elif w in n:
+            return n.replace(w, "", 1)
+    return None
+
+
+def _split_role(key: str | None) -> str | None:
+    """The split a name's remainder marks: ``_val``, ``va``, ``te_np``, ``_test2``."""
+    if key is None:
+        return None
+    for part in re.split(r"[\W\d_]+", key):
+        if part in _SPLIT_MARKS:
+            return _SPLIT_MARKS[part]
+    return role_from_name(key)
+
+
+def _same_data(v: Any, x: torch.Tensor) -> bool:
+    """``v`` is ``x``, or the array whose memory ``x`` shares (``torch.from_numpy(X_test)``)."""
+    if v is x:
+        return True
+    try:
+        if isinstance(v, np.ndarray) and x.device.type == "cpu":
+            return v.__array_interface__["data"][0] == x.data_ptr() and tuple(v.shape) == tuple(x.shape)
+        if torch.is_tensor(v) and v.device == x.device and v.dtype == x.dtype:
+            return v.data_ptr() == x.data_ptr() and v.shape == x.shape and v.stride() == x.stride()
+    except (RuntimeError, TypeError, KeyError):
+        pass
+    return False
+
+
+def _user_frames(limit: int = 4) -> list[Any]:
+    """The script's frames nearest the current call, past torch's and traindoctor's own."""
+    frames, f = [], sys._getframe(1)
+    while f is not None and len(frames) < limit:
+        fn = f.f_code.co_filename.replace("\\", "/")
+        if not ("/torch/" in fn or "/traindoctor/" in fn or fn.startswith("<frozen")):
+            frames.append(f)
+        f = f.f_back
+    return frames
+
+
+def paired_labels(x: Any, n: int, classes: int) -> tuple[torch.Tensor, str] | None:
+    """The labels a script keeps beside the whole tensor it evaluates a model on, and the split they are, for an
+    accuracy computed by hand (``(model(X_val).argmax(1) == y_val).float().mean()``): no DataLoader and no loss
+    function shows them to the collector.
+
+    A label array pairs with the input by name (``X_val`` with ``y_val``, ``Xte`` with ``yte``) in the frame
+    that ran the model, or the frames that called it (``evaluate(model, X_val, y_val)``). Where the input has
+    no name (``model(X_val.to(device))``), the one label array of ``n`` rows whose name marks a split is taken.
+    Labels must be ``n`` class ids in ``[0, classes)``, and the split must be named (``val``, ``test``,
+    ``train``): ``xb``/``yb`` in a training loop (a distillation teacher's forward) pair with nothing."""
+    frames = _user_frames()
+    if not frames:
+        return None
+
+    def labels_of(v: Any) -> torch.Tensor | None:
+        if isinstance(v, np.ndarray) and v.dtype.kind in "iu" and v.ndim == 1 and len(v) == n:
+            v = torch.from_numpy(v)
+        if not torch.is_tensor(v) or v.is_floating_point() or v.dtype == torch.bool or v.dim() != 1 \
+                or v.shape[0] != n:
+            return None
+        lo, hi = torch.aminmax(v)
+        return v if int(lo) >= 0 and int(hi) < classes else None
+
+    x_names: list[str] = []  # the input's names, nearest frame first
+    for f in frames:
+        for scope in (f.f_locals, f.f_globals):
+            for k, v in scope.items():
+                if not k.startswith("_") and _same_data(v, x):
+                    x_names.append(k)
+    role = next((r for r in (_split_role(_split_key(k, _INPUT_WORDS)) for k in x_names) if r), None)
+    for i, f in enumerate(frames):
+        named: dict[str, torch.Tensor] = {}  # a local first, where it hides a global of its name
+        for scope in (f.f_locals, f.f_globals):
+            for k, v in list(scope.items()):
+                if k in named or k.startswith("_") or _split_key(k, _LABEL_WORDS) is None or \
+                        any(w in k.lower() for w in _NOT_LABELS):
+                    continue
+                y = labels_of(v)
+                if y is not None:
+                    named[k] = y
+        found = list(named.items())
+        if x_names:
+            keys = {_split_key(k, _INPUT_WORDS) for k in x_names} - {None}
+            pairs = [(k, y) for k, y in found if _split_key(k, _LABEL_WORDS) in keys]
+            if len(pairs) == 1:
+                k, y = pairs[0]
+                r = role or _split_role(_split_key(k, _LABEL_WORDS)) or _role_of_object(y, frames[i + 1:])
+                return (y, r) if r else None
+        else:
+            marked = [(k, y, _split_role(_split_key(k, _LABEL_WORDS))) for k, y in found]
+            marked = [m for m in marked if m[2]]
+            if len(marked) == 1:
+                return marked[0][1], marked[0][2]
+            if len(marked) > 1:
+                return None
+    return None
+
+
+def _role_of_object(obj: Any, frames: list[Any]) -> str | None:
+    """The split an outer frame's name for ``obj`` marks (``evaluate(model, X_val, y_val)`` seen inside)."""
+    for f in frames:
+        for scope in (f.f_locals, f.f_globals):
+            for k, v in scope.items():
+                if v is obj and not k.startswith("_"):
+                    r = _split_role(_split_key(k, _LABEL_WORDS))
+                    if r:
+                        return r
     return None
 
 

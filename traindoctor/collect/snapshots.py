@@ -60,6 +60,15 @@ def record_active(name: str, tensor: Any, step: int | None = None) -> bool:
     return bool(collector._guarded("tensor", record_user, collector, name, tensor, step))
 
 
+def log_active(step: int | None = None, **scalars: Any) -> bool:
+    """Record metrics into the run being recorded, if any (``traindoctor.log``). Returns whether one records."""
+    collector = _ACTIVE() if _ACTIVE is not None else None
+    if collector is None or collector.closed or not collector.enabled:
+        return False
+    collector._guarded("log", lambda: collector.log(step, **scalars))
+    return True
+
+
 def is_snapshot_step(step: int) -> bool:
     """0, 1, 2, 5, 10, 20, 50, 100, 200, 500, ..."""
     if step < 3:

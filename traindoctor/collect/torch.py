@@ -836,8 +836,11 @@ class Collector:
             if info is not None and info.record:
                 self._guarded("activation", self._record_activation, info.idx, info.cls, module, args, output)
             return
-        if self._depth == 0 and self._last_y is not None and not (torch.is_grad_enabled() and module.training):
-            self._guarded("eval", self._eval_forward, module, output)
+        if self._depth == 0 and not (torch.is_grad_enabled() and module.training):
+            if self._last_y is not None:
+                self._guarded("eval", self._eval_forward, module, output)
+            elif id(module) in self._grad_roots and args:  # a trained model, on no loader's batch
+                self._guarded("eval", self._paired_eval_forward, module, args[0], output)
         info = self._mods.get(id(module))
         row = None
         if not (info is None or not info.record or not self.options.activations or not torch.is_grad_enabled()
@@ -943,16 +946,35 @@ class Collector:
                 for b, v in saved:
                     b.data.copy_(v)
 
-    def _eval_forward(self, module: nn.Module, output: Any) -> None:
-        """Evaluation accuracy from the model's output and the current batch's labels, for scripts
-        that compute their metric by hand (no loss function called in evaluation)."""
+    def _paired_eval_forward(self, module: nn.Module, x: Any, output: Any) -> None:
+        """A trained model run outside training on a whole tensor that no loader gave: its accuracy, where the
+        script keeps the labels beside it under a paired name (``X_val`` and ``y_val``: ``data.paired_labels``).
+        A hand-computed ``(model(X_val).argmax(1) == y_val).mean()`` left the run with no validation accuracy,
+        and the verdict judged training alone."""
+        out = _first_float_tensor(output)
+        if not torch.is_tensor(x) or out is None or out.dim() != 2 or out.shape[1] < 2 or out.shape[0] < 2 \
+                or isinstance(module, nn.modules.loss._Loss):
+            return
+        found = datamod.paired_labels(x, int(out.shape[0]), int(out.shape[1]))
+        if found is None:
+            return
+        y, role = found
+        self._eval_forward(module, output, y.to(out.device), "train_eval" if role == "train" else role)
+
+    def _eval_forward(self, module: nn.Module, output: Any, y: torch.Tensor | None = None,
+                      role: str | None = None) -> None:
+        """Evaluation accuracy from the model's output and the current batch's labels (or ``y``, given with the
+        pass's ``role``), for scripts that compute their metric by hand (no loss function called in
+        evaluation)."""
         if id(module) not in self._mods or isinstance(module, nn.modules.loss._Loss):
             return
-        y, out = self._last_y, _first_float_tensor(output)
-        self._last_y = None  # one batch, one forward
+        if y is None:
+            y = self._last_y
+            self._last_y = None  # one batch, one forward
+        out = _first_float_tensor(output)
         if out is None or out.dim() != 2 or out.shape[0] != y.shape[0] or out.shape[1] < 2 or out.device != y.device:
             return
-        self._open_eval(self._current_loader)
+        self._open_eval(self._current_loader if role is None else None, role=role)
         preds = out.detach().argmax(1)
         self._eval["fwd_correct"].append((preds == y).sum())
         self._eval["fwd_n"] += int(y.shape[0])
@@ -1846,11 +1868,11 @@ class Collector:
                 self._eval["conf"] = conf if self._eval["conf"] is None else self._eval["conf"] + conf
                 self._eval["classes"] = c
 
-    def _open_eval(self, loader: _Loader | None, fname: str | None = None) -> None:
+    def _open_eval(self, loader: _Loader | None, fname: str | None = None, role: str | None = None) -> None:
         # an evaluation over the training loader measures the training data: train_eval/*, kept apart from the
         # validation series (alternating with it, it made eval/loss jump between 0.065 and 0.0009)
-        role = (loader.role if loader is not None and loader.role in ("eval", "test") else
-                "train_eval" if loader is not None and loader.role == "train" else "eval")
+        role = role or (loader.role if loader is not None and loader.role in ("eval", "test") else
+                        "train_eval" if loader is not None and loader.role == "train" else "eval")
         set_role = loader is not None and loader.role is None
         if set_role:
             self._set_role(loader, "eval")

@@ -1,0 +1,118 @@
+"""A validation accuracy the script computes by hand on whole tensors, with no DataLoader and no loss function:
+``(model(X_val).argmax(1) == y_val).float().mean()``. The collector pairs the input with the labels the script
+keeps beside it (``X_val``/``y_val``, ``Xte``/``yte``), so the run has the accuracy the script printed. Before,
+nothing was recorded, and with the validation labels shuffled the verdict said the accuracy "meets the
+expectation" on the training accuracy alone."""
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+from traindoctor import open_run
+
+SCRIPT = """
+import sys
+import numpy as np
+import torch
+from torch import nn
+from sklearn.datasets import load_digits
+
+how = sys.argv[1]
+torch.manual_seed(0)
+X, y = load_digits(return_X_y=True)
+X = torch.tensor(X / 16.0, dtype=torch.float32); y = torch.tensor(y)
+X_train, y_train, X_val, y_val = X[:1200], y[:1200], X[1200:], y[1200:]
+if how == "shuffled":
+    y_val = y_val[torch.randperm(len(y_val))]  # the bug: validation labels apart from their inputs
+Xte_np, yte_np = X_val.numpy().copy(), y_val.numpy().copy()
+model = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+teacher = nn.Sequential(nn.Linear(64, 10))
+opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+def evaluate(net, inputs, labels):
+    with torch.no_grad():
+        return (net(inputs).argmax(1) == labels).float().mean().item()
+
+for epoch in range(8):
+    perm = torch.randperm(len(X_train))
+    for i in range(0, len(X_train), 64):
+        xb, yb = X_train[perm[i:i + 64]], y_train[perm[i:i + 64]]
+        with torch.no_grad():
+            soft = teacher(xb)  # a helper's forward on the batch: no evaluation
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(xb), yb).backward()
+        opt.step()
+    model.eval()
+    if how in ("plain", "shuffled"):
+        with torch.no_grad():
+            acc = (model(X_val).argmax(1) == y_val).float().mean().item()
+    elif how == "function":
+        acc = evaluate(model, X_val, y_val)
+    elif how == "unnamed":
+        with torch.no_grad():
+            acc = (model(X_val.contiguous()).argmax(1) == y_val).float().mean().item()
+    elif how == "numpy":
+        with torch.no_grad():
+            acc = float((model(torch.from_numpy(Xte_np)).argmax(1).numpy() == yte_np).mean())
+    model.train()
+    print(f"acc {acc:.6f}")
+"""
+
+
+@pytest.mark.parametrize("how", ["plain", "function", "unnamed", "shuffled"])
+def test_a_hand_computed_accuracy_on_whole_tensors_is_recorded(diagnosed, how, capfd):
+    run_dir, report = diagnosed(SCRIPT, how)
+    printed = [float(v) for v in re.findall(r"acc ([0-9.]+)", capfd.readouterr().out)]
+    run = open_run(run_dir)
+    acc = run.scalar("eval/acc")
+    assert len(printed) == 8 and np.allclose(acc.value, printed, atol=1e-6)
+    assert not len(run.scalar("train_eval/acc"))  # the teacher's no_grad forwards on xb are no evaluation
+    stages = {s["stage"]: s for s in report["accuracy"]["stages"]}
+    if how == "shuffled":
+        assert stages["val"]["final"] < 0.2 and stages["val"]["met"] is False
+        assert report["findings"][0]["id"] == "data.label_errors"
+    else:
+        assert stages["val"]["final"] > 0.85 and stages["val"]["met"] is True
+
+
+def test_the_test_split_is_named_by_its_inputs(diagnosed, capfd):
+    # numpy arrays: the model's input is a tensor made from Xte_np (sharing its memory), which pairs it with
+    # yte_np, and "te" names the test split
+    run_dir, _ = diagnosed(SCRIPT, "numpy")
+    printed = [float(v) for v in re.findall(r"acc ([0-9.]+)", capfd.readouterr().out)]
+    run = open_run(run_dir)
+    assert np.allclose(run.scalar("test/acc").value, printed, atol=1e-6)
+    assert not len(run.scalar("eval/acc"))
+
+
+def test_a_target_that_nothing_recorded_is_not_met(run_script):
+    # the validation labels live inside a dict: nothing pairs them with X_val, and no val_acc is recorded
+    body = SCRIPT.replace("X_train, y_train, X_val, y_val = X[:1200], y[:1200], X[1200:], y[1200:]",
+                          "X_train, y_train, X_val = X[:1200], y[:1200], X[1200:]; truth = {'val': y[1200:]}") \
+        .replace("yte_np = X_val.numpy().copy(), y_val.numpy().copy()", "yte_np = None, None") \
+        .replace("== y_val).float().mean().item()\n    elif how == \"function\"",
+                 "== truth['val']).float().mean().item()\n    elif how == \"function\"")
+    assert "truth['val']" in body
+    proc, run_dir = run_script(body, "plain", extra=("--target", "val_acc=0.9"))
+    assert proc.returncode == 0, proc.stderr
+    from traindoctor.report import diagnose
+
+    acc = json.loads(diagnose(str(run_dir)).dumps())["accuracy"]
+    assert acc["targets"]["val_acc"]["met"] is None
+    assert acc["verdict"].startswith("val_acc (target 0.9) was never recorded"), acc["verdict"]
+    assert "traindoctor.log(val_acc=" in acc["verdict"]
+
+
+def test_traindoctor_log_records_into_the_running_script(run_script):
+    body = SCRIPT.replace('print(f"acc {acc:.6f}")', 'print(f"acc {acc:.6f}"); import traindoctor; '
+                                                     'assert traindoctor.log(my_acc=acc)')
+    proc, run_dir = run_script(body, "numpy")
+    assert proc.returncode == 0, proc.stderr
+    printed = [float(v) for v in re.findall(r"acc ([0-9.]+)", proc.stdout)]
+    assert np.allclose(open_run(str(run_dir)).scalar("my_acc").value, printed, atol=1e-6)
+    import traindoctor
+
+    assert traindoctor.log(my_acc=1.0) is False  # nothing records in this process
