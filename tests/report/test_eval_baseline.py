@@ -65,3 +65,37 @@ def test_a_binary_tasks_float_labels_give_a_baseline(diagnosed):
     assert base["classes"] == 2 and 0.55 < base["acc"] < 0.7, base
     train = next(s for s in report["accuracy"]["stages"] if s["stage"] == "train")
     assert train["met"] is True and train["reference_kind"] == "majority-class baseline", train
+
+
+JUST_ABOVE = """
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+# every batch of 100: 57 of class 0, 43 of class 1, of which the model gets 4 right: accuracy 0.61 against a
+# majority share of 0.57
+y = torch.tensor(([0] * 57 + [1] * 43) * 10)
+x = -torch.ones(1000, 1)
+for b in range(10):
+    x[b * 100 + 57: b * 100 + 61] = 1.0
+model = nn.Linear(1, 2)
+with torch.no_grad():
+    model.weight.copy_(torch.tensor([[0.0], [5.0]])); model.bias.zero_()
+opt = torch.optim.SGD(model.parameters(), lr=1e-9)
+for epoch in range(3):
+    for xb, yb in DataLoader(TensorDataset(x, y), batch_size=100):
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(xb), yb).backward()
+        opt.step()
+"""
+
+
+def test_the_verdict_and_fit_underfitting_judge_training_by_one_bar(diagnosed):
+    # 0.61 against a majority share of 0.57: fit.underfitting (which wants 0.62) warned, while the verdict, with
+    # a margin of its own (0.02), said the accuracy met the expectation
+    _, report = diagnosed(JUST_ABOVE)
+    train = next(s for s in report["accuracy"]["stages"] if s["stage"] == "train")
+    assert abs(train["final"] - 0.61) < 1e-6 and abs(train["reference"] - 0.57) < 1e-6, train
+    assert train["met"] is False and abs(train["required"] - 0.62) < 1e-6
+    assert "fit.underfitting" in [f["id"] for f in report["findings"]]
+    assert report["accuracy"]["verdict"].startswith("training accuracy is below the majority-class baseline")

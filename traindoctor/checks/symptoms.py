@@ -1114,9 +1114,25 @@ class FitUnderfitting(Check):
     MARGIN = 0.05
     MSE_BASELINE = 0.8
 
-    def run(self, ctx: Context) -> Outcome:
+    @classmethod
+    def threshold(cls, majority: float) -> float:
+        """The accuracy that beats always answering the majority class (share ``majority``): ``MARGIN`` above
+        it, but never above 1: halfway from a majority share of 0.98 to a perfect score. The accuracy verdict
+        judges every stage by it too."""
+        return min(majority + cls.MARGIN, (1.0 + majority) / 2)
+
+    @staticmethod
+    def train_baseline(ctx: Context) -> dict | None:
+        """The training accuracy's baseline: the sampled labels' majority share, or a uniform guess where a
+        weighted loss trades accuracy for the small classes' recall."""
         from ..report.accuracy import _baseline
 
+        base = _baseline(ctx)
+        if base and _weighted_loss(ctx):
+            base = {**base, "acc": 1.0 / max(2, base.get("classes", 2))}
+        return base
+
+    def run(self, ctx: Context) -> Outcome:
         targets = ctx.meta.get("target") or {}
         _, tr = _acc_series(ctx, "train")
         _, va = _acc_series(ctx, "val")
@@ -1124,16 +1140,11 @@ class FitUnderfitting(Check):
             k = max(1, len(tr) // 10)
             tr_end = float(np.mean(tr.value[-k:]))
             goal = targets.get("train_acc")
-            base = _baseline(ctx)
-            if base and _weighted_loss(ctx):
-                # class weights trade accuracy for the small classes' recall: the majority-class share is no
-                # baseline then; a uniform guess is
-                base = {**base, "acc": 1.0 / max(2, base.get("classes", 2))}
+            base = self.train_baseline(ctx)
             if goal is None and base and base.get("classes", 2) < 2:
                 return Outcome.not_checked(f"the sampled labels hold one class ({base.get('class')}): no baseline")
-            # the margin, but never above 1: halfway from a majority share of 0.98 to a perfect score
             ref, kind = (goal, "target") if goal is not None else (
-                (min(base["acc"] + self.MARGIN, (1.0 + base["acc"]) / 2), "baseline") if base else (None, None))
+                (self.threshold(base["acc"]), "baseline") if base else (None, None))
             if ref is None:
                 return Outcome.not_checked("no target and no label counts for a baseline")
             if tr_end < ref:
