@@ -1625,11 +1625,38 @@ class Collector:
             self._no_grad_steps[i] = [self.step, 1]
             self.writer.put_json({"kind": "opt_no_grad", "optimizer": i, "first_step": self.step, "steps": 1,
                                   "at_step": self.step})
+            self._loose_params(i)
             return
         seen[1] += 1
         if seen[1] in (10, 100) or seen[1] % 1000 == 0:  # the count so far, should the run be killed
             self.writer.put_json({"kind": "opt_no_grad", "optimizer": i, "first_step": seen[0], "steps": seen[1],
                                   "at_step": self.step})
+
+    def _loose_params(self, i: int) -> None:
+        """At an optimizer's first step with no gradient: the trained models' parameters that have a gradient
+        but sit in no optimizer, and how many of this optimizer's tensors no model holds (``opt_loose_params``).
+        Both together are a layer replaced after the optimizer was built (``model.head = nn.Linear(...)``): the
+        optimizer steps the old layer's tensors, which get no gradient, and nothing steps the new one."""
+        held = {id(p) for opt in self._optimizers for g in opt.param_groups for p in g["params"]}
+        in_models: set[int] = set()
+        loose: list[str] = []
+        for root in self._roots:
+            if id(root) not in self._grad_roots:
+                continue
+            named = list(root.named_parameters())
+            prefix = next((self._param_names[self._param_index[id(p)]][: -len(n)] for n, p in named
+                           if id(p) in self._param_index and self._param_names[self._param_index[id(p)]].endswith(n)),
+                          "")
+            for n, p in named:
+                in_models.add(id(p))
+                if p.grad is not None and id(p) not in held:
+                    loose.append(prefix + n)
+        mine = [p for g in self._optimizers[i].param_groups for p in g["params"]]
+        outside = sum(1 for p in mine if id(p) not in in_models)
+        if loose and outside:
+            self.writer.put_json({"kind": "opt_loose_params", "optimizer": i, "step": self.step, "params": loose[:50],
+                                  "count": len(loose), "optimizer_tensors_outside_models": outside,
+                                  "optimizer_tensors": len(mine)})
 
     def _opt_post_hook(self, opt: Any, args: Any, kwargs: Any) -> None:
         if _compiling() or not self.enabled:

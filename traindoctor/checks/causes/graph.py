@@ -65,6 +65,9 @@ class FrozenWeights(Check):
         params = sig.module_params(ctx)
         if not params:
             return Outcome.not_checked("no model was recorded")
+        replaced = _replaced_after_optimizer(ctx)
+        if replaced is not None:
+            return Outcome.found(replaced)
         in_opt = sig.optimizer_params(ctx)
         w0 = sig.weights_at(ctx)
         head = _last_layer(ctx)
@@ -144,6 +147,34 @@ class FrozenWeights(Check):
                    f"optimizer (e.g. torch.optim.Adam(model.parameters()) rather than a subset).",
             explains=_NOT_UPDATING,
             plots={f"{first} weight norm": {"table": "weight", "key": first, "field": "norm"}}))
+
+
+def _replaced_after_optimizer(ctx: Context) -> Finding | None:
+    """The collector's ``opt_loose_params``: at an optimizer's first step without gradients, the model had
+    parameters with gradients in no optimizer, and the optimizer held tensors of no model. The model's layer
+    was replaced after the optimizer was built: the optimizer steps the old tensors, nothing the new ones."""
+    evs = sig.events(ctx, "opt_loose_params")
+    if not evs:
+        return None
+    ev = evs[0]
+    names = ev["params"]
+    layers = sorted({n.rsplit(".", 1)[0] if "." in n else n for n in names})
+    opts = {e["index"]: e for e in sig.events(ctx, "optimizer")}
+    cls = opts.get(ev["optimizer"], {}).get("class", "the optimizer")
+    where = layers[0]
+    return Finding(
+        "graph.frozen_weights",
+        f"Layer {where} gets gradients but is in no optimizer: {cls} holds {ev['optimizer_tensors_outside_models']} "
+        f"tensor(s) that the model no longer uses (the layer replaced after the optimizer was built?)",
+        severity="error", confidence=0.9, location=where, step=int(ev["step"]),
+        evidence={"params_in_no_optimizer": names[:20], "count": ev["count"],
+                  "optimizer_tensors_outside_models": ev["optimizer_tensors_outside_models"],
+                  "optimizer_tensors": ev.get("optimizer_tensors")},
+        advice=f"Build the optimizer after the model is complete (replace {', '.join(layers)} first, then "
+               f"torch.optim.{cls}(...)), or hand the new layer's parameters to it with "
+               f"optimizer.add_param_group({{'params': model.{where}.parameters()}}).",
+        explains=_NOT_UPDATING + ["graph.optimizer"],
+        plots={"train loss": "train/loss"})
 
 
 def _trained_later(ctx: Context, names: list[str]) -> dict[str, int]:
@@ -749,6 +780,8 @@ class OptimizerMisuse(Check):
     def _steps_without_grads(self, ctx: Context) -> Finding | None:
         if sig.events(ctx, "leaf_loss"):
             return None  # backward ran, on a loss cut from the model: graph.node_connection's to say
+        if sig.events(ctx, "opt_loose_params"):
+            return None  # the optimizer holds a replaced layer's tensors: graph.frozen_weights says so
         last: dict[int, dict] = {}
         for ev in sig.events(ctx, "opt_no_grad"):
             last[ev["optimizer"]] = ev
