@@ -957,9 +957,20 @@ class Collector:
             return
         found = datamod.paired_labels(x, int(out.shape[0]), int(out.shape[1]))
         if found is None:
+            self._unpaired_inference(module)
             return
         y, role = found
         self._eval_forward(module, output, y.to(out.device), "train_eval" if role == "train" else role)
+
+    def _unpaired_inference(self, module: nn.Module) -> None:
+        """A no_grad forward of the trained model, still in train mode, after its training loader ran out, and no
+        labels to count an accuracy with (``model(X_test[y_test == c])`` per class): an evaluation all the
+        same, whose modes graph.node_mode reads (BatchNorm updating its statistics from the evaluation data,
+        normalising by the batch's own: training accuracy 0.99, test 0.18)."""
+        if torch.is_grad_enabled() or not module.training or self._current_loader is not None or \
+                self._eval is not None or not any(info.role == "train" for info in self._loaders.values()):
+            return
+        self._write_modes(*self._modes_event("eval"))
 
     def _eval_forward(self, module: nn.Module, output: Any, y: torch.Tensor | None = None,
                       role: str | None = None) -> None:
