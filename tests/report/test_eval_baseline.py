@@ -99,3 +99,39 @@ def test_the_verdict_and_fit_underfitting_judge_training_by_one_bar(diagnosed):
     assert train["met"] is False and abs(train["required"] - 0.62) < 1e-6
     assert "fit.underfitting" in [f["id"] for f in report["findings"]]
     assert report["accuracy"]["verdict"].startswith("training accuracy is below the majority-class baseline")
+
+
+REGRESSION = """
+import sys
+import torch
+from torch import nn
+from sklearn.datasets import load_diabetes
+from sklearn.preprocessing import StandardScaler
+
+torch.manual_seed(0)
+X, y = load_diabetes(return_X_y=True)
+X = torch.tensor(StandardScaler().fit_transform(X), dtype=torch.float32)
+y = torch.tensor((y - y.mean()) / y.std(), dtype=torch.float32)[:, None]
+lr = float(sys.argv[1])
+model = nn.Sequential(nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, 1))
+opt = torch.optim.Adam(model.parameters(), lr=lr)
+for epoch in range(30):
+    for i in range(0, 350, 35):
+        opt.zero_grad(); nn.functional.mse_loss(model(X[i:i + 35]), y[i:i + 35]).backward(); opt.step()
+    with torch.no_grad():
+        nn.functional.mse_loss(model(X[350:]), y[350:])
+"""
+
+
+def test_a_regression_is_judged_against_predicting_the_mean(diagnosed):
+    # no accuracy: the report had no accuracy section at all for a regression
+    _, good = diagnosed(REGRESSION, "3e-3")
+    stages = {s["stage"]: s for s in good["accuracy"]["stages"]}
+    assert set(stages) == {"train", "val"} and all(s["met"] for s in stages.values()), stages
+    assert 0.6 < stages["train"]["reference"] < 1.3 and stages["train"]["final"] < 0.6
+    assert good["accuracy"]["verdict"].startswith("the MSE is below the mean prediction's on every stage")
+    _, flat = diagnosed(REGRESSION, "1e-7")
+    train = next(s for s in flat["accuracy"]["stages"] if s["stage"] == "train")
+    assert train["met"] is False and train["final"] > 0.8 * train["reference"]
+    assert flat["accuracy"]["verdict"].startswith("training MSE") and "predicting the mean" in \
+        flat["accuracy"]["verdict"]

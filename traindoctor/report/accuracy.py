@@ -78,7 +78,12 @@ def assess_accuracy(ctx: Context, findings: list[Finding]) -> dict[str, Any]:
                 # no target: a baseline beaten, but fit.overfitting's gap below what training reached, is not met
                 entry["met"] = False
         out["stages"].append(entry)
-    out["verdict"] = _verdict(out["stages"], findings)
+    regression = not out["stages"] and _regression_stages(ctx, targets)
+    if regression:
+        out["stages"] = regression
+        out["verdict"] = _regression_verdict(regression, findings)
+    else:
+        out["verdict"] = _verdict(out["stages"], findings)
     missing = [(n, t["target"]) for n, t in out["targets"].items() if t.get("met") is None]
     if missing and (not out["verdict"] or out["verdict"].startswith(("accuracy meets", "no target"))):
         # a target that nothing recorded is not met by the stages that were (training at 1.0, validation at
@@ -99,6 +104,65 @@ def assess_accuracy(ctx: Context, findings: list[Finding]) -> dict[str, Any]:
                           f"{same['train_loader']}: its accuracy measures what the model remembers, not how it "
                           f"generalises; evaluate on held-out data (random_split, or a separate dataset)")
     return out if (out["targets"] or out["stages"]) else {}
+
+
+def _regression_stages(ctx: Context, targets: dict[str, float]) -> list[dict[str, Any]]:
+    """A regression's stages (an MSE training loss and no accuracy): its MSE against predicting the mean (the
+    targets' variance), by fit.underfitting's bar, or against a ``train_loss``/``val_loss`` target."""
+    from ..checks.symptoms import FitUnderfitting, _target_variance
+    from ..checks.signals import head_tail
+
+    if not any(ev.get("function") == "mse_loss" and ev.get("mode") == "train" for ev in ctx.run.events("loss_call")):
+        return []
+    var = _target_variance(ctx)
+    stages = []
+    for stage in ("train", "val", "test"):
+        tag, s = metric_series(ctx, f"{stage}_loss")
+        s = finite(s) if s is not None else None
+        if s is None or not len(s) or (stage == "train" and len(s) < 10):
+            continue
+        final = head_tail(s.value)[1] if stage == "train" else float(s.value[-1])
+        goal = targets.get(f"{stage}_loss")
+        entry = {"stage": stage, "metric": tag, "final": final, "best": float(np.min(s.value)),
+                 "lower_is_better": True}
+        if goal is not None:
+            entry.update(reference=goal, reference_kind="target", required=goal, met=bool(final <= goal))
+        elif var:
+            entry.update(reference=var, reference_kind="mean-prediction baseline",
+                         required=FitUnderfitting.MSE_BASELINE * var,
+                         met=bool(final <= FitUnderfitting.MSE_BASELINE * var))
+        stages.append(entry)
+    return stages
+
+
+def _regression_verdict(stages: list[dict[str, Any]], findings: list[Finding]) -> str:
+    by = {s["stage"]: s for s in stages}
+    tr, va, te = by.get("train"), by.get("val"), by.get("test")
+    causes = [f.id for f in findings if f.kind == "cause"][:3]
+    why = f"; the likely causes are {', '.join(causes)}" if causes else ""
+    if tr and tr.get("met") is False:
+        return (f"training MSE {tr['final']:.4g} is no better than " +
+                (f"the target {tr['reference']:.4g}" if tr["reference_kind"] == "target" else
+                 f"predicting the mean (the targets' variance, {tr['reference']:.4g})") + ": fix training first" + (why or "; check the code, the hyperparameters, the model structure, the "
+                                                  "data (targets scaled?) and the loss curve"))
+    if tr and va and va.get("met") is False:
+        return (f"training MSE {tr['final']:.4g} is fine but validation MSE is {va['final']:.4g}, no better than " +
+                (f"the target {va['reference']:.4g}" if va["reference_kind"] == "target" else
+                 f"predicting the mean ({va['reference']:.4g})") + (why or ": overfitting, or validation data "
+                                                                           "processed differently"))
+    if va and te and te.get("met") is False and va.get("met") is not False:
+        return (f"validation MSE {va['final']:.4g} is fine but test MSE is {te['final']:.4g}: the test data come "
+                f"from another distribution, or the test script is wrong")
+    judged = [s for s in stages if "met" in s]
+    if not judged:
+        return "no target and no targets' variance to judge the MSE against: state what you expect with " \
+               "--target val_loss=..."
+    if any(s.get("reference_kind") == "target" for s in judged):
+        return "the MSE meets the expectation on every stage recorded"
+    return ("the MSE is below the mean prediction's on every stage recorded (" +
+            ", ".join(f"{s['stage']} {s['final']:.4g} against {s['reference']:.4g}" for s in judged) +
+            ", R² " + ", ".join(f"{1 - s['final'] / s['reference']:.2f}" for s in judged) +
+            "); that is all it can be judged by: state what you expect with --target val_loss=...")
 
 
 def _fraction(name: str, goal: float | None) -> float | None:
