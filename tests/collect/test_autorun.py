@@ -376,3 +376,13 @@ def test_ctrl_c_inside_a_collector_reaches_the_script(run_script):
     assert "interrupted in ['" in proc.stdout, proc.stdout  # the old _guarded swallowed it as a collector failure
     run = TDRun(str(run_dir))
     assert run.events("internal_error") == [] and run.steps < 40 * 8
+
+
+def test_a_crash_inside_a_loss_function_shows_no_traindoctor_frames(run_script):
+    # the loss wrapper's frames sat between the script's line and torch's in the user's traceback
+    proc, _ = run_script(TRAIN + "\nnn.functional.cross_entropy(model(X), Y[:10])\n")
+    assert proc.returncode == 1
+    tb = proc.stderr.split("Traceback")[1]
+    assert "ValueError: Expected input batch_size (256) to match target batch_size (10)" in tb, proc.stderr
+    assert "nn.functional.cross_entropy(model(X), Y[:10])" in tb and "torch/nn/functional.py" in tb
+    assert "traindoctor" not in tb, tb

@@ -91,14 +91,30 @@ def _exit_code(code: Any) -> int:
     return 1
 
 
+def _ours(filename: str) -> bool:
+    parts = filename.replace("\\", "/").split("/")
+    return "traindoctor" in parts[-3:-1] or filename.endswith("runpy.py") or filename == "<frozen runpy>"
+
+
+def _without_our_frames(te: traceback.TracebackException, seen: set[int]) -> None:
+    """Drops traindoctor's frames (the runner on top, the wrappers of loss functions, backward and the optimizer
+    in between) from a traceback and the exceptions chained to it, unless the error was raised in one of them."""
+    if id(te) in seen:
+        return
+    seen.add(id(te))
+    if te.stack and not _ours(te.stack[-1].filename):
+        te.stack = traceback.StackSummary.from_list([f for f in te.stack if not _ours(f.filename)])
+    for other in (te.__cause__, te.__context__):
+        if other is not None:
+            _without_our_frames(other, seen)
+
+
 def _print_user_traceback() -> None:
-    """The traceback as Python prints it, without traindoctor's own frames on top."""
+    """The traceback as Python prints it, without traindoctor's own frames."""
     etype, value, tb = sys.exc_info()
-    while tb is not None and ("traindoctor" in tb.tb_frame.f_code.co_filename.replace("\\", "/").split("/")[-3:-1]
-                              or tb.tb_frame.f_code.co_filename.endswith("runpy.py")
-                              or tb.tb_frame.f_code.co_filename == "<frozen runpy>"):
-        tb = tb.tb_next
-    traceback.print_exception(etype, value, tb)
+    te = traceback.TracebackException(etype, value, tb)
+    _without_our_frames(te, set())
+    sys.stderr.write("".join(te.format()))
 
 
 #: Seconds a SIGTERM gives the record to close before the process ends anyway. Closing takes well under a
