@@ -554,8 +554,7 @@ class EpochsTooFew(Check):
     fall one after the other, and the last third of the evaluations (by count, so
     the test does not depend on how often the script evaluates) brought
     ``LATE_SHARE`` or more of the whole decrease, where a curve that has flattened
-    brings a few percent, or each of the last three brought ``STEADY_GAIN`` of the loss
-    before it; the training loss also still fell by ``TRAIN_TAIL_GAIN``
+    brings a few percent; the training loss also still fell by ``TRAIN_TAIL_GAIN``
     over the last quarter of steps. With two or three evaluations only, each must
     improve on the one before by ``FEW_EVALS_GAIN`` with the training loss still
     falling by ``FEW_EVALS_TRAIN_GAIN``.
@@ -572,10 +571,6 @@ class EpochsTooFew(Check):
     needs = frozenset({"loss"})
     MIN_EVALS = 4
     LATE_SHARE = 0.25
-    #: ...or the last three evaluations each still lowered the loss by this much: a curve whose middle fell
-    #: steeply brings the last third less than ``LATE_SHARE`` while it still falls 7% an evaluation (an early
-    #: stopping whose min_delta is absolute: 0.705 -> 0.656 counted as no progress against 0.05)
-    STEADY_GAIN = 0.03
     #: With only two or three evaluations: each must improve on the last by this much, and the training loss
     #: must still fall by ``FEW_EVALS_TRAIN_GAIN`` over its last quarter.
     FEW_EVALS_GAIN = 0.1
@@ -610,26 +605,20 @@ class EpochsTooFew(Check):
             gains = -np.diff(ev) / np.maximum(np.abs(ev[:-1]), 1e-12)
             evidence.update(eval_loss=[float(x) for x in ev], eval_gains=[round(float(g), 4) for g in gains])
             improving = bool(np.all(gains >= self.FEW_EVALS_GAIN)) and tail_gain >= self.FEW_EVALS_TRAIN_GAIN
-            return self._report(ctx, improving, tail_gain, evidence, st, tag,
-                                f"{float(gains[-1]):.0%} lower at the last evaluation")
+            late_share = float(gains[-1])
+            return self._report(ctx, improving, tail_gain, evidence, st, tag, late_share)
         late = max(1, round((len(ev) - 1) / 3))
         total = ev[0] - ev[-1]
         late_share = (ev[-1 - late] - ev[-1]) / total if total > 0 else 0.0
         falling = bool(ev[-3] > ev[-2] > ev[-1])
-        last_gains = -np.diff(ev[-4:]) / np.maximum(np.abs(ev[-4:-1]), 1e-12)
-        steady = bool(np.all(last_gains >= self.STEADY_GAIN))
         evidence.update(eval_loss=[float(x) for x in ev[-6:]], eval_evaluations=int(len(ev)),
                         late_share_of_decrease=round(float(late_share), 3),
-                        eval_loss_last_gains=[round(float(g), 4) for g in last_gains])
-        improving = falling and (late_share >= self.LATE_SHARE or steady) and \
-            total / max(abs(ev[0]), 1e-12) >= self.MIN_TOTAL_GAIN
-        how = (f"{late_share:.0%} of its decrease came in the last third of the evaluations"
-               if late_share >= self.LATE_SHARE else
-               f"{float(last_gains.min()):.0%} or more lower at each of the last three evaluations")
-        return self._report(ctx, improving, tail_gain, evidence, st, tag, how)
+                        eval_loss_last_gain=round(float((ev[-2] - ev[-1]) / max(abs(ev[-2]), 1e-12)), 4))
+        improving = falling and late_share >= self.LATE_SHARE and total / max(abs(ev[0]), 1e-12) >= self.MIN_TOTAL_GAIN
+        return self._report(ctx, improving, tail_gain, evidence, st, tag, late_share)
 
     def _report(self, ctx: Context, improving: bool, tail_gain: float, evidence: dict, st: np.ndarray, tag: str,
-                how: str) -> Outcome:
+                late_share: float) -> Outcome:
         if not (improving and tail_gain >= self.TRAIN_TAIL_GAIN):
             return Outcome.passed("validation had flattened at the end of training")
         ratio, _, _ = _early_ratio(ctx)
@@ -643,7 +632,8 @@ class EpochsTooFew(Check):
         length, longer = (f"{epochs} epoch(s)", f"{2 * epochs} epochs") if epochs else \
             (f"{steps} steps", f"{2 * steps} steps")
         return Outcome.found(Finding(
-            self.id, f"Training stopped after {length} while the validation loss was still falling ({how})",
+            self.id, f"Training stopped after {length} while the validation loss was still falling "
+                     f"({late_share:.0%} of its decrease, or gain, at the last evaluation(s))",
             severity="warning", confidence=0.5, location="epochs", step=int(st[-1]),
             evidence={**evidence, "epochs": epochs, "steps": steps, "early_update_ratio_median": ratio},
             advice=f"Train longer (at least {longer}) with early stopping on the validation loss, "
