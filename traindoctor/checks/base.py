@@ -142,12 +142,14 @@ class Context:
             keep = s.step >= int(evs[-1]["step"])
         return s.where(keep)
 
+    def eval_tag(self, metric: str = "loss") -> str | None:
+        """The evaluation series recorded for ``metric``: ``eval/``, else ``val/``, else ``test/``."""
+        return next((f"{r}/{metric}" for r in ("eval", "val", "test") if len(self.run.scalar(f"{r}/{metric}"))), None)
+
     def eval_series(self, metric: str = "loss") -> Series:
-        for role in ("eval", "val", "test"):
-            s = self.run.scalar(f"{role}/{metric}")
-            if len(s):
-                return self.in_last_phase(s)
-        return Series.empty()
+        """That series, its last phase (the last fold's, the student's)."""
+        tag = self.eval_tag(metric)
+        return self.in_last_phase(self.run.scalar(tag)) if tag else Series.empty()
 
     def param_names(self) -> list[str]:
         return self.run.table("weight").keys or self.run.table("grad").keys

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import re
 import sys
 from typing import Any
@@ -307,12 +308,17 @@ def _same_data(v: Any, x: torch.Tensor) -> bool:
     return False
 
 
+#: Where torch's and traindoctor's own frames come from (a script in a folder named torch is the user's).
+_LIBRARY_DIRS = tuple(os.path.dirname(os.path.abspath(m.__file__)) + os.sep
+                      for m in (torch, sys.modules[__name__.rsplit(".", 2)[0]]))
+
+
 def _user_frames(limit: int = 4) -> list[Any]:
     """The script's frames nearest the current call, past torch's and traindoctor's own."""
     frames, f = [], sys._getframe(1)
     while f is not None and len(frames) < limit:
-        fn = f.f_code.co_filename.replace("\\", "/")
-        if not ("/torch/" in fn or "/traindoctor/" in fn or fn.startswith("<frozen")):
+        fn = f.f_code.co_filename
+        if not (fn.startswith(_LIBRARY_DIRS) or fn.startswith("<frozen")):
             frames.append(f)
         f = f.f_back
     return frames

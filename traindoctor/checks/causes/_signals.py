@@ -200,16 +200,17 @@ def trained_keys(ctx: Context, keys: list[str]) -> list[int]:
 
 
 def eval_curve(ctx: Context, metric: str = "loss") -> tuple[str, np.ndarray, np.ndarray]:
-    for role in ("eval", "val", "test"):
-        s = ctx.run.scalar(f"{role}/{metric}")
-        if len(s):
-            s = ctx.in_last_phase(s)
-            m = np.isfinite(s.value)
-            v = s.value[m]
-            if in_percent(metric, v):
-                v = v / 100.0
-            return f"{role}/{metric}", s.step[m], v
-    return "", np.zeros(0, np.int64), np.zeros(0)
+    """``(tag, steps, values)`` of ``Context.eval_series``: its finite values, an accuracy in percent as a
+    fraction."""
+    tag = ctx.eval_tag(metric)
+    if tag is None:
+        return "", np.zeros(0, np.int64), np.zeros(0)
+    s = ctx.eval_series(metric)
+    m = np.isfinite(s.value)
+    v = s.value[m]
+    if in_percent(metric, v):
+        v = v / 100.0
+    return tag, s.step[m], v
 
 
 def eval_accuracy_gap(ctx: Context) -> dict[str, float] | None:
