@@ -116,3 +116,70 @@ def test_traindoctor_log_records_into_the_running_script(run_script):
     import traindoctor
 
     assert traindoctor.log(my_acc=1.0) is False  # nothing records in this process
+
+
+TUPLE_OUTPUT = """
+import sys
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+from sklearn.datasets import load_digits
+
+how = sys.argv[1]
+torch.manual_seed(0)
+X, y = load_digits(return_X_y=True)
+X = torch.tensor(X / 16.0, dtype=torch.float32); y = torch.tensor(y)
+train = DataLoader(TensorDataset(X[:1400], y[:1400]), batch_size=64, shuffle=True)
+val = DataLoader(TensorDataset(X[1400:], y[1400:]), batch_size=128)
+
+class Net(nn.Module):  # an autoencoder with a classifier: (reconstruction, logits), or an embedding
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Sequential(nn.Linear(64, 32), nn.ReLU())
+        self.dec = nn.Linear(32, 64)
+        self.cls = nn.Linear(32, 10)
+        self.emb = nn.Linear(32, 16)
+    def forward(self, x):
+        h = self.enc(x)
+        return (self.dec(h), self.cls(h)) if how == "tuple" else self.emb(h)
+
+model = Net()
+opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+for epoch in range(6):
+    model.train()
+    for xb, yb in train:
+        opt.zero_grad()
+        if how == "tuple":
+            rec, logits = model(xb)
+            loss = nn.functional.mse_loss(rec, xb) + nn.functional.cross_entropy(logits, yb)
+        else:  # a contrastive loss on embeddings: same-class pairs close, others apart
+            e = nn.functional.normalize(model(xb), dim=1)
+            same = (yb[:, None] == yb[None]).float()
+            loss = ((e @ e.T - (2 * same - 1)) ** 2).mean()
+        loss.backward(); opt.step()
+    model.eval()
+    correct = n = 0
+    with torch.no_grad():
+        for xb, yb in val:
+            out = model(xb)
+            if how == "tuple":
+                correct += (out[1].argmax(1) == yb).sum().item(); n += len(yb)
+    if n:
+        print(f"acc {correct / n:.6f}")
+"""
+
+
+def test_the_accuracy_of_a_tuple_output_is_read_from_its_class_scores(diagnosed, capfd):
+    # the reconstruction came first in the tuple and its argmax was taken as the prediction: 0.06 against 0.96,
+    # and data.label_errors said the validation never rose above chance
+    run_dir, report = diagnosed(TUPLE_OUTPUT, "tuple")
+    printed = [float(v) for v in re.findall(r"acc ([0-9.]+)", capfd.readouterr().out)]
+    acc = open_run(run_dir).scalar("eval/acc")
+    assert len(printed) == 6 and np.allclose(acc.value, printed, atol=1e-6)
+    assert "data.label_errors" not in [f["id"] for f in report["findings"]]
+
+
+def test_an_embedding_is_no_class_scores(diagnosed):
+    run_dir, report = diagnosed(TUPLE_OUTPUT, "embedding")
+    assert not len(open_run(run_dir).scalar("eval/acc"))  # 16 wide, 10 classes: the argmax of an embedding
+    assert not report.get("accuracy", {}).get("stages"), report.get("accuracy")

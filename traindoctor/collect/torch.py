@@ -416,6 +416,10 @@ class Collector:
         self._loaders: dict[int, _Loader] = {}
         self._current_loader: _Loader | None = None
         self._last_y: torch.Tensor | None = None
+        # the width of the class scores: the logits of a training cross_entropy/nll_loss, else the classes of
+        # the sampled training labels (an evaluation's output is read as class scores only at that width)
+        self._train_logit_width: int | None = None
+        self._label_classes: int | None = None
         self._batch_cost = 0.0
         self._t_start = time.perf_counter()
         # eval phase
@@ -951,9 +955,8 @@ class Collector:
         script keeps the labels beside it under a paired name (``X_val`` and ``y_val``: ``data.paired_labels``).
         A hand-computed ``(model(X_val).argmax(1) == y_val).mean()`` left the run with no validation accuracy,
         and the verdict judged training alone."""
-        out = _first_float_tensor(output)
-        if not torch.is_tensor(x) or out is None or out.dim() != 2 or out.shape[1] < 2 or out.shape[0] < 2 \
-                or isinstance(module, nn.modules.loss._Loss):
+        out = self._class_scores(output, x.shape[0] if torch.is_tensor(x) and x.dim() else None)
+        if not torch.is_tensor(x) or out is None or out.shape[0] < 2 or isinstance(module, nn.modules.loss._Loss):
             return
         found = datamod.paired_labels(x, int(out.shape[0]), int(out.shape[1]))
         if found is None:
@@ -961,6 +964,20 @@ class Collector:
             return
         y, role = found
         self._eval_forward(module, output, y.to(out.device), "train_eval" if role == "train" else role)
+
+    def _class_scores(self, output: Any, n: int | None) -> torch.Tensor | None:
+        """The model output's class scores for ``n`` rows: its ``(n, C)`` float tensor, at the training classes'
+        width C where that is known. A model returning ``(reconstruction, logits)`` had its accuracy read from
+        the reconstruction's argmax (0.06 against a printed 0.96); an embedding trained by a contrastive loss,
+        16 wide for 10 classes, had one too."""
+        if n is None:
+            return None
+        width = self._train_logit_width or self._label_classes
+        found: list[torch.Tensor] = []
+        _float_tensors(output, found)
+        found = [t for t in found if t.dim() == 2 and t.shape[0] == n and t.shape[1] >= 2
+                 and (width is None or t.shape[1] == width)]
+        return found[0] if len(found) == 1 else None
 
     def _unpaired_inference(self, module: nn.Module) -> None:
         """A no_grad forward of the trained model, still in train mode, after its training loader ran out, and no
@@ -982,8 +999,8 @@ class Collector:
         if y is None:
             y = self._last_y
             self._last_y = None  # one batch, one forward
-        out = _first_float_tensor(output)
-        if out is None or out.dim() != 2 or out.shape[0] != y.shape[0] or out.shape[1] < 2 or out.device != y.device:
+        out = self._class_scores(output, y.shape[0] if y.dim() else None)
+        if out is None or out.device != y.device:
             return
         self._open_eval(self._current_loader if role is None else None, role=role)
         preds = out.detach().argmax(1)
@@ -1858,6 +1875,8 @@ class Collector:
                                      else {}),
                                   **({"flattened_from": flattened} if flattened else {}),
                                   **_loss_floor(fname, inp, target, kwargs.get("reduction", "mean"))})
+        if training and fname in ("cross_entropy", "nll_loss") and inp.dim() == 2:
+            self._train_logit_width = int(inp.shape[1])
         if training:
             # -- cause signals: recent training predictions for confident learning
             self._guarded("causes", cause_signals.on_train_loss, self, fname, inp, target, ignore)
@@ -2014,6 +2033,9 @@ class Collector:
         t0 = time.perf_counter()
         x, y = datamod.split_batch(batch)
         summary = datamod.batch_summary(x, y, examples=info.sampled < 2)
+        counts = (summary.get("y") or {}).get("counts")
+        if counts and info.role in (None, "train"):
+            self._label_classes = max(self._label_classes or 0, max(int(k) for k in counts) + 1)
         self.writer.put_json({"kind": "batch", "loader": info.idx, "role": info.role, "epoch": info.epoch,
                               "index": index, "step": self._forward_step(), **summary})
         info.sampled += 1
@@ -2459,6 +2481,24 @@ def _keeps_finite(module: Any) -> bool:
         return True
     # a leaky ReLU scales negative inputs: finite if the slope does not grow them
     return type(module) is nn.LeakyReLU and abs(float(module.negative_slope)) <= 1.0
+
+
+def _float_tensors(out: Any, found: list[torch.Tensor], depth: int = 0) -> None:
+    """The float tensors of a model output (a tensor, a tuple, list or dict of them, an output object's logits),
+    appended to ``found``."""
+    if torch.is_tensor(out):
+        if out.is_floating_point():
+            found.append(out)
+    elif depth < 3 and isinstance(out, (tuple, list)):
+        for o in out:
+            _float_tensors(o, found, depth + 1)
+    elif depth < 3 and isinstance(out, dict):
+        for o in out.values():
+            _float_tensors(o, found, depth + 1)
+    else:
+        t = getattr(out, "logits", None)
+        if torch.is_tensor(t) and t.is_floating_point():
+            found.append(t)
 
 
 def _first_float_tensor(out: Any) -> torch.Tensor | None:
