@@ -201,6 +201,8 @@ def _baseline(ctx: Context) -> dict[str, Any] | None:
 
 
 def _verdict(stages: list[dict[str, Any]], findings: list[Finding]) -> str:
+    from ..checks.symptoms import FitOverfitting
+
     by = {s["stage"]: s for s in stages}
     tr, va, te = by.get("train"), by.get("val"), by.get("test")
     if tr and tr.get("met") is False:
@@ -212,6 +214,16 @@ def _verdict(stages: list[dict[str, Any]], findings: list[Finding]) -> str:
                 + ": fix training first" +
                 (f"; the likely causes are {', '.join(causes)}" if causes else
                  "; check the code, the hyperparameters, the model structure, the data and the loss curve"))
+    if va and va.get("met") is False and (not tr or tr["final"] - va["final"] <= FitOverfitting.GAP):
+        # no training accuracy, or one as low: not a gap between the two (a validation 0.016 below a training
+        # accuracy that cleared its bar by 0.003 was called "fine" and its gap overfitting)
+        causes = [f.id for f in findings if f.kind == "cause"][:3]
+        bar = (f"the target {va['reference']:.3f}" if va.get("reference_kind") == "target" else
+               f"{va['required']:.3f}, what beating its majority-class share {va['reference']:.3f} takes")
+        return (f"validation accuracy {va['final']:.3f} is below {bar}" +
+                (f" (training {tr['final']:.3f})" if tr else "") +
+                (f": the likely causes are {', '.join(causes)}" if causes else
+                 ": check the code, the hyperparameters, the model structure, the data and the loss curve"))
     if tr and va and va.get("met") is False:
         gap = tr["final"] - va["final"]
         causes = [f.id for f in findings if f.kind == "cause"][:3]
