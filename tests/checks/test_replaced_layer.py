@@ -37,6 +37,9 @@ if when == "after":
 optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-2)
 if when == "before":
     model.head = nn.Linear(64, 5)  # the bug: the optimizer holds the old head
+if when == "copy":
+    import copy
+    model = copy.deepcopy(model)  # the bug: the optimizer holds the original's tensors
 for epoch in range(3):
     for xb, yb in DataLoader(TensorDataset(Xb, yb_), batch_size=32, shuffle=True):
         optimizer.zero_grad(); nn.functional.cross_entropy(model(xb), yb).backward(); optimizer.step()
@@ -57,3 +60,12 @@ def test_a_layer_replaced_before_the_optimizer_is_fine(diagnosed):
     _, report = diagnosed(SCRIPT, "after")
     ids = [f["id"] for f in report["findings"] if f["severity"] in ("warning", "error")]
     assert "graph.frozen_weights" not in ids and "graph.optimizer" not in ids, ids
+
+
+def test_a_model_copied_after_the_optimizer_was_built(diagnosed):
+    # the whole model is another one: not "a layer replaced"
+    _, report = diagnosed(SCRIPT, "copy")
+    top = report["findings"][0]
+    assert top["id"] == "graph.frozen_weights" and "head" in top["location"], top
+    assert "replaced" not in top["title"]
+    assert "graph.optimizer" not in [f["id"] for f in report["findings"]]

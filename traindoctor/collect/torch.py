@@ -1663,8 +1663,8 @@ class Collector:
     def _loose_params(self, i: int) -> None:
         """At an optimizer's first step with no gradient: the trained models' parameters that have a gradient
         but sit in no optimizer, and how many of this optimizer's tensors no model holds (``opt_loose_params``).
-        Both together are a layer replaced after the optimizer was built (``model.head = nn.Linear(...)``): the
-        optimizer steps the old layer's tensors, which get no gradient, and nothing steps the new one."""
+        A layer replaced after the optimizer was built (``model.head = nn.Linear(...)``), or the model copied:
+        the optimizer steps the old tensors, which get no gradient, and nothing steps the new ones."""
         held = {id(p) for opt in self._optimizers for g in opt.param_groups for p in g["params"]}
         in_models: set[int] = set()
         loose: list[str] = []
@@ -1681,7 +1681,7 @@ class Collector:
                     loose.append(prefix + n)
         mine = [p for g in self._optimizers[i].param_groups for p in g["params"]]
         outside = sum(1 for p in mine if id(p) not in in_models)
-        if loose and outside:
+        if loose:  # (after zero_grad(set_to_none) or with step() before backward(), no parameter has a gradient)
             self.writer.put_json({"kind": "opt_loose_params", "optimizer": i, "step": self.step, "params": loose[:50],
                                   "count": len(loose), "optimizer_tensors_outside_models": outside,
                                   "optimizer_tensors": len(mine)})

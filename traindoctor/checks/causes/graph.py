@@ -129,7 +129,7 @@ class FrozenWeights(Check):
         if orphans and not any(n in in_opt for n in params if n not in helper_params):
             return Outcome.found(Finding(
                 self.id, f"No layer of the model is in an optimizer: it holds {len(orphans)} tensor(s) of no model "
-                         f"that ran (the model built again after the optimizer?)",
+                         f"that ran (the model copied, copy.deepcopy, or built again after the optimizer?)",
                 severity="error", confidence=0.9, location=where, step=STATIC_STEP,
                 evidence={"frozen_modules": reasons, "optimizer_tensors_of_no_model": orphans[:20],
                           "frozen_params": n_frozen, "total_params": total},
@@ -158,21 +158,36 @@ def _replaced_after_optimizer(ctx: Context) -> Finding | None:
         return None
     ev = evs[0]
     names = ev["params"]
+    loose = set(names)
     layers = sorted({n.rsplit(".", 1)[0] if "." in n else n for n in names})
     opts = {e["index"]: e for e in sig.events(ctx, "optimizer")}
     cls = opts.get(ev["optimizer"], {}).get("class", "the optimizer")
     where = layers[0]
+    title = (f"Layer {where} gets gradients but is in no optimizer: {cls} holds "
+             f"{ev['optimizer_tensors_outside_models']} tensor(s) that the model no longer uses (the layer replaced "
+             f"after the optimizer was built?)")
+    whole = False
+    for model in sig.events(ctx, "model"):
+        own = {p["name"] for m in model.get("modules", []) for p in m.get("params", []) if p.get("requires_grad", True)}
+        if own and own == loose:  # a whole model in no optimizer
+            params = sig.module_params(ctx)
+            if any(n not in params for n in sig.optimizer_params(ctx) or ()):
+                return None  # the optimizer's tensors belong to no model that ran: the check's own finding says so
+            title = (f"No layer of the model is in an optimizer: {model.get('root')} trains, and {cls} holds the "
+                     f"tensors of another model (the model copied, copy.deepcopy, or built again after the optimizer?)")
+            whole = True
+            break
     return Finding(
-        "graph.frozen_weights",
-        f"Layer {where} gets gradients but is in no optimizer: {cls} holds {ev['optimizer_tensors_outside_models']} "
-        f"tensor(s) that the model no longer uses (the layer replaced after the optimizer was built?)",
+        "graph.frozen_weights", title,
         severity="error", confidence=0.9, location=where, step=int(ev["step"]),
         evidence={"params_in_no_optimizer": names[:20], "count": ev["count"],
                   "optimizer_tensors_outside_models": ev["optimizer_tensors_outside_models"],
                   "optimizer_tensors": ev.get("optimizer_tensors")},
-        advice=f"Build the optimizer after the model is complete (replace {', '.join(layers)} first, then "
-               f"torch.optim.{cls}(...)), or hand the new layer's parameters to it with "
-               f"optimizer.add_param_group({{'params': model.{where}.parameters()}}).",
+        advice=(f"Build the optimizer from the model that trains, after it is copied or built "
+                f"(model = copy.deepcopy(net); opt = torch.optim.{cls}(model.parameters()))." if whole else
+                f"Build the optimizer after the model is complete (replace {', '.join(layers)} first, then "
+                f"torch.optim.{cls}(...)), or hand the new layer's parameters to it with "
+                f"optimizer.add_param_group({{'params': model.{where}.parameters()}})."),
         explains=_NOT_UPDATING + ["graph.optimizer"],
         plots={"train loss": "train/loss"})
 
