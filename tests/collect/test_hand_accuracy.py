@@ -183,3 +183,37 @@ def test_an_embedding_is_no_class_scores(diagnosed):
     run_dir, report = diagnosed(TUPLE_OUTPUT, "embedding")
     assert not len(open_run(run_dir).scalar("eval/acc"))  # 16 wide, 10 classes: the argmax of an embedding
     assert not report.get("accuracy", {}).get("stages"), report.get("accuracy")
+
+
+BOTH_SPLITS = """
+import torch
+from torch import nn
+from sklearn.datasets import load_iris
+from sklearn.preprocessing import StandardScaler
+
+torch.manual_seed(0)
+X, y = load_iris(return_X_y=True)
+perm = torch.randperm(150)
+X = torch.tensor(StandardScaler().fit_transform(X), dtype=torch.float32)[perm]; y = torch.tensor(y)[perm]
+Xtr, ytr, Xva, yva = X[:105], y[:105], X[105:], y[105:]
+model = nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 3))
+opt = torch.optim.SGD(model.parameters(), lr=0.05)
+crit = nn.CrossEntropyLoss()
+for epoch in range(40):
+    for i in range(0, 105, 15):
+        opt.zero_grad(); crit(model(Xtr[i:i + 15]), ytr[i:i + 15]).backward(); opt.step()
+    if epoch % 10 == 9:
+        with torch.no_grad():  # both splits in one block, each through the loss function
+            vl = crit(model(Xva), yva).item()
+            tl = crit(model(Xtr), ytr).item()
+        print(f"losses {tl:.6f} {vl:.6f}")
+"""
+
+
+def test_training_and_validation_evaluations_in_one_block_stay_apart(diagnosed, capfd):
+    # the loss on model(Xtr) went to the validation pass: eval/loss alternated between the two splits
+    run_dir, _ = diagnosed(BOTH_SPLITS)
+    printed = [tuple(map(float, v)) for v in re.findall(r"losses ([0-9.]+) ([0-9.]+)", capfd.readouterr().out)]
+    run = open_run(run_dir)
+    assert np.allclose(run.scalar("eval/loss").value, [v for _, v in printed], atol=1e-5)
+    assert np.allclose(run.scalar("train_eval/loss").value, [t for t, _ in printed], atol=1e-5)

@@ -419,6 +419,7 @@ class Collector:
         # the width of the class scores: the logits of a training cross_entropy/nll_loss, else the classes of
         # the sampled training labels (an evaluation's output is read as class scores only at that width)
         self._train_logit_width: int | None = None
+        self._paired_out: tuple[Any, str] | None = None  # (weakref to the output, split) of a paired forward
         self._label_classes: int | None = None
         self._batch_cost = 0.0
         self._t_start = time.perf_counter()
@@ -963,7 +964,9 @@ class Collector:
             self._unpaired_inference(module)
             return
         y, role = found
-        self._eval_forward(module, output, y.to(out.device), "train_eval" if role == "train" else role)
+        role = "train_eval" if role == "train" else role
+        self._paired_out = (weakref.ref(out), role)
+        self._eval_forward(module, output, y.to(out.device), role)
 
     def _class_scores(self, output: Any, n: int | None) -> torch.Tensor | None:
         """The model output's class scores for ``n`` rows: its ``(n, C)`` float tensor, at the training classes'
@@ -1899,7 +1902,11 @@ class Collector:
         if loader is not None and loader.role == "train" and loader.rows and target.dim() and \
                 int(target.shape[0]) not in loader.rows:
             loader = None  # not the training batch's targets (validation tensors after a loop left by break)
-        self._open_eval(loader, fname)
+        paired = self._paired_out
+        role = paired[1] if paired is not None and paired[0]() is inp and loader is None else None
+        # the output of a forward paired with its split (model(X_train) under no_grad beside model(X_val)): the
+        # loss goes to that split's pass; both went to eval/*, alternating train and validation values
+        self._open_eval(loader, fname, role=role)
         bs = int(target.shape[0]) if target.dim() > 0 else 1
         # the pass's mean loss per sample: a mean-reduced loss weighs by the batch, a summed one is the batch's
         total = out.detach().float().reshape(())
