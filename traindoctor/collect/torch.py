@@ -342,6 +342,8 @@ class Collector:
         self._top_forwards = 0  # top-level forwards of a model so far: which loss calls share one forward
         self._params_at_backward = 0  # parameters known at the step's last backward: the ones it could reach
         self._leaf_losses = 0  # backward passes on a loss with no graph behind it (rebuilt from .item())
+        self._detached_losses = 0  # loss-function calls on a detached output of a training forward
+        self._last_fwd_trains = False  # the last top-level forward ran in train mode with autograd on
         self._fn_calls: dict[tuple[int, str], int] = {}
         self._schedulers: dict[int, int] = {}  # id of each LR scheduler met -> its index
         self._root_names: dict[int, str] = {}  # id of each registered model -> its name in the record
@@ -827,6 +829,7 @@ class Collector:
             self._stack.pop()
             self._depth -= 1
             if self._depth == 0 and not self._replaying:
+                self._last_fwd_trains = torch.is_grad_enabled() and module.training
                 opgraph.on_root_exit(self, module)
                 if self._lazy_roots and id(module) in self._lazy_roots:  # its lazy modules have their shapes now
                     self._guarded("graph", self._register_root, module)
@@ -1892,6 +1895,17 @@ class Collector:
                 self._pending_correct.append((correct, count))
             return
         if out.numel() != 1:
+            return
+        if torch.is_grad_enabled() and self._last_fwd_trains and inp.is_floating_point() and \
+                target is self._last_y and self._current_loader is not None and \
+                self._current_loader.role in (None, "train"):
+            # autograd on, after a training forward, on the training batch's labels, and the loss's input cut
+            # from the graph: model(x).detach() (or a metric logged on a detached copy): no evaluation, a
+            # training step's loss that no backward can use
+            self._detached_losses += 1
+            if self._detached_losses & (self._detached_losses - 1) == 0:  # 1, 2, 4, 8, ...
+                self.writer.put_json({"kind": "loss_detached", "function": fname, "step": self._forward_step(),
+                                      "count": self._detached_losses})
             return
         if not self._top_forwards and self.step == 0 and not self._step_open:
             # before training and before any model ran: a loss of something else (a naive forecast's MSE printed

@@ -298,6 +298,19 @@ class NodeConnection(Check):
                        "values, is cut from the model: keep .item() for logging only.",
                 explains=_NOT_UPDATING + ["graph.optimizer", "grad.vanishing", "loss.not_converging",
                                           "fit.underfitting"]))
+        detached = sig.events(ctx, "loss_detached")
+        if detached and steps and detached[-1]["count"] >= self.LEAF_SHARE * steps and not any(
+                ev.get("mode") == "train" for ev in sig.events(ctx, "loss_call")):
+            fn = detached[0].get("function", "the loss function")
+            return Outcome.found(Finding(
+                self.id, f"{fn} is given a detached output at {detached[-1]['count']}+ of {steps} steps: no training "
+                         f"loss reaches the model's output",
+                severity="error", confidence=0.9, location="loss", step=int(detached[0].get("step", STATIC_STEP)),
+                evidence={"detached_loss_calls": detached[-1]["count"], "steps": steps, "function": fn},
+                advice=f"Give {fn} the model's output itself, not output.detach() (or .data, or a tensor rebuilt "
+                       f"from it): the loss that backward() runs on must depend on the output for the weights "
+                       f"that produce it to learn; detach only the copy you log.",
+                explains=_NOT_UPDATING + ["loss.not_converging", "fit.underfitting", "weight.change_too_small"]))
         evs = sig.events(ctx, "grad_missing")
         in_opt = sig.optimizer_params(ctx)
         phases = sig.events(ctx, "phase")
