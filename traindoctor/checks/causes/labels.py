@@ -42,6 +42,19 @@ class LabelErrors(Check):
     MIN_ROWS = 200
 
     def run(self, ctx: Context) -> Outcome:
+        zipped = _zipped_loaders(ctx)
+        if zipped is not None:
+            x, y = zipped
+            return Outcome.found(Finding(
+                self.id, f"Inputs and labels come from two DataLoaders read together ({x['name'] or 'loader ' + str(x['loader'])}"
+                         f", {y['name'] or 'loader ' + str(y['loader'])}), each shuffled on its own: the labels no longer "
+                         f"belong to their inputs",
+                severity="error", confidence=0.9, location=y["name"] or f"loader {y['loader']}", step=0,
+                evidence={"inputs_loader": x["name"], "labels_loader": y["name"],
+                          "length": x.get("dataset", {}).get("length"), "batch_size": x.get("batch_size")},
+                advice="Keep each input with its label in one dataset: DataLoader(TensorDataset(X, y), shuffle=True) "
+                       "shuffles the pairs together. Two shuffled loaders zipped draw two different orders.",
+                explains=["fit.underfitting", "loss.not_converging", "fit.overfitting", "hparam.epochs_too_many"]))
         out = self._confident_learning(ctx)
         if out.findings:
             return out
@@ -136,3 +149,28 @@ class LabelErrors(Check):
         # dashboard's server, a training script) can leave a child holding a lock forever; the pool then
         # never answers and the diagnosis hangs. On the few thousand rows recorded, one process is fast.
         return np.asarray(find_label_issues(labels, probs, n_jobs=1), dtype=bool)
+
+
+def _zipped_loaders(ctx: Context) -> tuple[dict, dict] | None:
+    """Two shuffled DataLoaders that the script reads together (``zip(x_loader, y_loader)``), one of float inputs
+    and one of integer labels, each over a bare tensor: their epochs start at the same steps, and each sampler
+    draws its own order. Returns their ``dataloader`` events (inputs, labels)."""
+    loaders = {e["loader"]: e for e in sig.events(ctx, "dataloader")}
+    starts: dict[int, list[int]] = {}
+    for e in sig.events(ctx, "epoch"):
+        starts.setdefault(e["loader"], []).append(int(e["step"]))
+    kinds: dict[int, str] = {}
+    for b in sig.events(ctx, "batch"):
+        x = b.get("x") or {}
+        if b["loader"] in kinds or "y" in b or not x.get("dtype"):
+            continue
+        kinds[b["loader"]] = "labels" if x.get("integer_dtype") and len(x.get("shape", [])) == 1 else \
+            ("inputs" if "float" in x["dtype"] else "other")
+    bare = [i for i, e in loaders.items() if e.get("shuffle") and e.get("sampler") == "RandomSampler"
+            and i in kinds and kinds[i] != "other" and len(starts.get(i, [])) >= 2]
+    for i in bare:
+        for j in bare:
+            if kinds[i] == "inputs" and kinds[j] == "labels" and starts[i] == starts[j] and \
+                    loaders[i].get("dataset", {}).get("length") == loaders[j].get("dataset", {}).get("length"):
+                return loaders[i], loaders[j]
+    return None
