@@ -34,3 +34,29 @@ def test_epochs_too_few_without_a_dataloader_speaks_in_steps(run_script):
     assert f is not None, [(f["id"], f["title"]) for f in report["findings"]]
     assert "after 60 steps" in f["title"] and "epoch" not in f["title"], f["title"]
     assert "at least 120 steps" in f["advice"] and f["evidence"]["epochs"] is None
+
+
+NLL_ON_LOGITS = """
+import torch
+from torch import nn
+from sklearn.datasets import load_digits
+torch.manual_seed(0)
+X, y = load_digits(return_X_y=True)
+X = torch.tensor(X / 16.0, dtype=torch.float32); y = torch.tensor(y)
+model = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+opt = torch.optim.SGD(model.parameters(), lr=0.05)
+for epoch in range(6):
+    for i in range(0, 1400, 50):
+        opt.zero_grad(); nn.functional.nll_loss(model(X[i:i + 50]), y[i:i + 50]).backward(); opt.step()
+    with torch.no_grad():
+        nn.functional.nll_loss(model(X[1400:]), y[1400:])  # raw logits: the loss runs to minus infinity
+"""
+
+
+def test_a_negative_validation_loss_is_not_still_improving(diagnosed):
+    # nll_loss on raw logits falls without bound; the report said "validation still improved at the end"
+    _, report = diagnosed(NLL_ON_LOGITS)
+    few = {c["id"]: c for c in report["checklist"]}["hparam.epochs_too_few"]
+    assert few["status"] == "pass" and "went negative" in few["note"], few
+    assert "hparam.epochs_too_few" not in [f["id"] for f in report["findings"]]
+    assert report["findings"][0]["id"] == "graph.loss_function"

@@ -546,6 +546,16 @@ class LossScale(Check):
             plots={"loss scale": "amp/scale", "skipped": "amp/skipped"}))
 
 
+#: Loss functions that cannot go below zero on valid inputs.
+_NON_NEGATIVE_LOSSES = ("cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+                        "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss")
+
+
+def _loss_function(ctx: Context) -> str:
+    return next((e["function"] for e in sig.events(ctx, "loss_call") if e.get("mode") == "train"),
+                next((e["function"] for e in sig.events(ctx, "loss_call")), "loss function"))
+
+
 @register
 class EpochsTooFew(Check):
     """``hparam.epochs_too_few``: training stopped while validation was still improving clearly.
@@ -592,6 +602,10 @@ class EpochsTooFew(Check):
         evidence = {"train_loss_gain_last_quarter": round(float(tail_gain), 4)}
         if len(ev) < 2:
             return Outcome.passed("no validation curve; not judged from training loss alone")
+        if np.any(ev < 0) and any(e.get("function") in _NON_NEGATIVE_LOSSES for e in sig.events(ctx, "loss_call")):
+            # a cross-entropy below zero is no loss falling: nll_loss fed raw logits runs to -1e15
+            return Outcome.passed(f"the validation loss went negative ({ev.min():.3g}), which a "
+                                  f"{_loss_function(ctx)} cannot: not a curve to judge the epochs by")
         if np.all(ev >= 0) and ev[-1] <= self.NEAR_FLOOR * ev[0]:
             return Outcome.passed(f"the validation loss ended at {ev[-1]:.3g}, {ev[-1] / max(ev[0], 1e-12):.1%} of its "
                                   f"first value: near its floor")
