@@ -350,7 +350,7 @@ def paired_labels(x: Any, n: int, classes: int) -> tuple[torch.Tensor, str] | No
     x_names: list[str] = []  # the input's names, nearest frame first
     for f in frames:
         for scope in (f.f_locals, f.f_globals):
-            for k, v in scope.items():
+            for k, v in list(scope.items()):
                 if not k.startswith("_") and _same_data(v, x):
                     x_names.append(k)
     role = next((r for r in (_split_role(_split_key(k, _INPUT_WORDS)) for k in x_names) if r), None)
@@ -386,7 +386,7 @@ def _role_of_object(obj: Any, frames: list[Any]) -> str | None:
     """The split an outer frame's name for ``obj`` marks (``evaluate(model, X_val, y_val)`` seen inside)."""
     for f in frames:
         for scope in (f.f_locals, f.f_globals):
-            for k, v in scope.items():
+            for k, v in list(scope.items()):
                 if v is obj and not k.startswith("_"):
                     r = _split_role(_split_key(k, _LABEL_WORDS))
                     if r:
