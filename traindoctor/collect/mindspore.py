@@ -186,6 +186,8 @@ class DoctorCallback(_Callback):
         try:
             return fn(*args)
         except (KeyboardInterrupt, SystemExit):
+            if self.closed:  # closing the record: it finishes (a debugger's stop, raised again by its
+                return None  # plugin at the last step's end, left the run without its end record)
             raise  # the user's Ctrl-C (or a signal handler's exit) that landed while a recorder ran
         except BaseException as exc:  # nothing from traindoctor reaches the training
             self._disabled.add(part)

@@ -507,6 +507,8 @@ class Collector:
                 raise RuntimeError(f"fault injected into the {part} collector (TRAINDOCTOR_INJECT_FAULT)")
             return fn(*args)
         except (KeyboardInterrupt, SystemExit):
+            if self.closed:  # closing the record: it finishes (a debugger's stop, raised again by its
+                return None  # plugin at the last step's end, left the run without its end record)
             raise  # the user's Ctrl-C (or a signal handler's exit) that landed while a collector ran
         except BaseException as exc:  # no exception from traindoctor reaches the user's script
             self._report_failure(part, exc)
