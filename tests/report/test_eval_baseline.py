@@ -138,3 +138,21 @@ def test_a_regression_is_judged_against_predicting_the_mean(diagnosed):
     assert train["met"] is False and train["final"] > 0.8 * train["reference"]
     assert flat["accuracy"]["verdict"].startswith("training MSE") and "predicting the mean" in \
         flat["accuracy"]["verdict"]
+
+
+BINARY_SLICED = BINARY.replace("""loader = DataLoader(TensorDataset(X[:450], y[:450]), batch_size=32, shuffle=True)
+""", "").replace("""    for xb, yb in loader:
+""", """    for i in range(0, 450, 32):
+        xb, yb = X[i:i + 32], y[i:i + 32]
+""") + """
+    with torch.no_grad():
+        nn.functional.binary_cross_entropy_with_logits(model(X[450:]), y[450:])
+"""
+
+
+def test_a_binary_task_without_a_loader_gets_its_baseline_from_the_evaluation(diagnosed):
+    # no sampled batches and no confusion matrix (a BCE's evaluation has none): "no majority-class baseline"
+    _, report = diagnosed(BINARY_SLICED)
+    val = next(s for s in report["accuracy"]["stages"] if s["stage"] == "val")
+    assert val["reference_kind"] == "majority-class baseline" and 0.55 < val["reference"] < 0.85, val
+    assert val["met"] is True
