@@ -1007,7 +1007,7 @@ class Collector:
         if y is None:
             y = self._last_y
             self._last_y = None  # one batch, one forward
-        out = self._class_scores(output, y.shape[0] if y.dim() else None)
+        out = self._class_scores(output, y.shape[0] if y.dim() == 1 else None)  # class ids, one per row
         if out is None or out.device != y.device:
             return
         self._open_eval(self._current_loader if role is None else None, role=role)
