@@ -217,3 +217,35 @@ def test_training_and_validation_evaluations_in_one_block_stay_apart(diagnosed, 
     run = open_run(run_dir)
     assert np.allclose(run.scalar("eval/loss").value, [v for _, v in printed], atol=1e-5)
     assert np.allclose(run.scalar("train_eval/loss").value, [t for t, _ in printed], atol=1e-5)
+
+
+EMBEDDING_ON_TENSORS = """
+import torch
+from torch import nn
+from sklearn.datasets import load_digits
+
+torch.manual_seed(0)
+X, y = load_digits(return_X_y=True)
+X = torch.tensor(X / 16.0, dtype=torch.float32); y = torch.tensor(y)
+X_train, y_train, X_val, y_val = X[:1400], y[:1400], X[1400:], y[1400:]
+tower = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 16))
+opt = torch.optim.Adam(tower.parameters(), lr=3e-3)
+for step in range(150):  # a contrastive loss on random pairs, no loader, no cross-entropy
+    i, j = torch.randint(0, 1400, (64,)), torch.randint(0, 1400, (64,))
+    d = (tower(X_train[i]) - tower(X_train[j])).norm(dim=1)
+    same = (y_train[i] == y_train[j]).float()
+    loss = (same * d ** 2 + (1 - same) * torch.relu(2.0 - d) ** 2).mean()
+    opt.zero_grad(); loss.backward(); opt.step()
+    if step % 50 == 49:
+        with torch.no_grad():  # nearest centroid in the embedding space
+            centroids = torch.stack([tower(X_train[y_train == c]).mean(0) for c in range(10)])
+            acc = (torch.cdist(tower(X_val), centroids).argmin(1) == y_val).float().mean().item()
+        print(f"acc {acc:.3f}")
+"""
+
+
+def test_no_accuracy_from_an_embedding_evaluated_by_hand_on_tensors(diagnosed):
+    # tower(X_val) beside y_val: 16 wide for 10 classes, and no training cross-entropy or sampled labels to say
+    # how wide class scores would be: no accuracy (it recorded 0.002 against a printed 0.97)
+    run_dir, _ = diagnosed(EMBEDDING_ON_TENSORS)
+    assert not len(open_run(run_dir).scalar("eval/acc"))

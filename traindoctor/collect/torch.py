@@ -975,16 +975,15 @@ class Collector:
 
     def _class_scores(self, output: Any, n: int | None) -> torch.Tensor | None:
         """The model output's class scores for ``n`` rows: its ``(n, C)`` float tensor, at the training classes'
-        width C where that is known. A model returning ``(reconstruction, logits)`` had its accuracy read from
+        width C (none where that is not known). A model returning ``(reconstruction, logits)`` had its accuracy read from
         the reconstruction's argmax (0.06 against a printed 0.96); an embedding trained by a contrastive loss,
         16 wide for 10 classes, had one too."""
-        if n is None:
-            return None
         width = self._train_logit_width or self._label_classes
+        if n is None or width is None:  # no width known: a 16-wide embedding for 10 classes looks like scores
+            return None
         found: list[torch.Tensor] = []
         _float_tensors(output, found)
-        found = [t for t in found if t.dim() == 2 and t.shape[0] == n and t.shape[1] >= 2
-                 and (width is None or t.shape[1] == width)]
+        found = [t for t in found if t.dim() == 2 and t.shape[0] == n and t.shape[1] == width >= 2]
         return found[0] if len(found) == 1 else None
 
     def _unpaired_inference(self, module: nn.Module) -> None:
