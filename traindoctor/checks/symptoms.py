@@ -7,6 +7,7 @@ Debugger's rules) and were set on the zoo of fault and healthy scripts under
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -523,7 +524,11 @@ class GradExploding(Check):
             rs, names, r = m
             rr = np.where(np.isfinite(r), r, np.nan)
             if np.isfinite(rr).any():
-                med = np.nanmedian(rr[len(rs) // 10:], axis=0) if len(rs) > 1 else rr[0]
+                with warnings.catch_warnings():  # all-NaN columns: a parameter whose gradients went NaN at once
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    med = np.nanmedian(rr[len(rs) // 10:], axis=0) if len(rs) > 1 else rr[0]
+                    if not np.isfinite(med).any():  # finite only in the first tenth (NaN from the next steps)
+                        med = np.nanmedian(rr, axis=0)
                 j = int(np.nanargmax(med))
                 ratio_peak, ratio_loc = float(med[j]), names[j]
                 over = np.nonzero(rr[:, j] > self.RATIO)[0]

@@ -40,6 +40,10 @@ MAX_LOCALIZATIONS = 3
 #: persists would otherwise write one event per node per step). The ``watch`` table keeps every step's
 #: statistics, so ``traindoctor hits RUN --watch ...`` still finds them all.
 HIT_EVENTS_PER_NODE = 50
+#: ...and per watchpoint: a NaN that reaches every module and parameter hit each of them at once, and an
+#: evaluation of 64 steps handed the writer thousands of events in one go, past its queue (3,700 records
+#: dropped, and the report's warning, on a residual MLP that went NaN at step 0).
+HIT_EVENTS_PER_WATCHPOINT = 400
 #: Elements per weight that the change-ratio conditions compare beyond this size: a fixed sample of
 #: CHANGE_CHUNKS contiguous runs (16 elements each). The ratio is one of two means of |values|, which 16,384
 #: elements estimate to about 1% (the test compares with the exact ratio at 2%); many short runs cover the
@@ -145,7 +149,7 @@ class Debugger(StepPlugin):
         self._grad_origins: dict[int, dict] = {}
         self._counts = {wp.id: {s: 0 for s in C.STATE_NAMES.values()} for wp in watchpoints}
         self._cannot_reported: set[tuple[int, str]] = set()
-        self._hit_counts: dict[tuple[int, str], int] = {}
+        self._hit_counts: dict[Any, int] = {}  # per (watchpoint, node), and per watchpoint
         self._suppressed = 0
         self._watch_buf: list[tuple[np.ndarray, list[str], np.ndarray]] = []
         self._replaying = False
@@ -747,7 +751,8 @@ class Debugger(StepPlugin):
         for h in hits:
             k = (h["watchpoint"], h["node"])
             n = self._hit_counts[k] = self._hit_counts.get(k, 0) + 1
-            if n <= HIT_EVENTS_PER_NODE or h.get("break"):
+            total = self._hit_counts[h["watchpoint"]] = self._hit_counts.get(h["watchpoint"], 0) + 1
+            if (n <= HIT_EVENTS_PER_NODE and total <= HIT_EVENTS_PER_WATCHPOINT) or h.get("break"):
                 written.append(h)
             else:
                 self._suppressed += 1
