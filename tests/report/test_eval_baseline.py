@@ -156,3 +156,40 @@ def test_a_binary_task_without_a_loader_gets_its_baseline_from_the_evaluation(di
     val = next(s for s in report["accuracy"]["stages"] if s["stage"] == "val")
     assert val["reference_kind"] == "majority-class baseline" and 0.55 < val["reference"] < 0.85, val
     assert val["met"] is True
+
+
+SORTED = """
+import sys
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+torch.manual_seed(0)
+task = sys.argv[1]
+X = torch.randn(2000, 8)
+if task == "classes":  # sorted by class, 70% of class 0: the first batches of an epoch are all class 0
+    y = torch.cat([torch.zeros(1400, dtype=torch.long), torch.ones(600, dtype=torch.long)])
+    X[y == 1] += 1.0
+else:  # regression targets sorted before batching: each batch a narrow band of values
+    y = (X[:, 0] + 0.1 * torch.randn(2000))
+    order = torch.argsort(y); X, y = X[order], y[order][:, None]
+loader = DataLoader(TensorDataset(X, y), batch_size=20, shuffle=False)
+model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 2 if task == "classes" else 1))
+opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+for epoch in range(2):
+    for xb, yb in loader:
+        opt.zero_grad()
+        out = model(xb)
+        loss = nn.functional.cross_entropy(out, yb) if task == "classes" else nn.functional.mse_loss(out, yb)
+        loss.backward(); opt.step()
+"""
+
+
+def test_sorted_unshuffled_data_get_the_whole_datasets_baseline(diagnosed):
+    # the sampled batches (the first six of each epoch, then every 50th) said "one class" and "variance 6e-7"
+    _, report = diagnosed(SORTED, "classes")
+    base = report["accuracy"]["baseline"]
+    assert base["classes"] == 2 and abs(base["acc"] - 0.7) < 1e-6 and base["samples"] == 2000, base
+    _, report = diagnosed(SORTED, "regression")
+    train = next(s for s in report["accuracy"]["stages"] if s["stage"] == "train")
+    assert 0.8 < train["reference"] < 1.3, train  # the targets' variance, about 1.01

@@ -45,7 +45,41 @@ def describe_loader(loader: Any) -> dict[str, Any]:
         info["data_fingerprint"] = data_fingerprint(getattr(loader, "dataset", None))
     except Exception:  # an exotic dataset: no fingerprint, no comparison
         pass
+    try:
+        labels = dataset_labels(getattr(loader, "dataset", None))
+        if labels is not None:
+            info["labels"] = labels
+    except Exception:  # an exotic dataset: the sampled batches' labels only
+        pass
     return info
+
+
+#: Label tensors summarised whole when a loader is first met (one pass, once per loader), up to this size.
+DATASET_LABELS_MAX = 1 << 24
+
+
+def dataset_labels(ds: Any) -> dict[str, Any] | None:
+    """The labels of a whole in-memory dataset (a TensorDataset's last tensor, through Subsets), summarised as a
+    batch's are: class counts, or mean and spread. The sampled batches stand for them badly where the data are
+    sorted and not shuffled (the first batches of each epoch: one class, or a narrow band of targets)."""
+    idx = None
+    for _ in range(8):
+        if not (hasattr(ds, "indices") and hasattr(ds, "dataset")):
+            break
+        own = np.asarray(ds.indices, dtype=np.int64)
+        idx = own if idx is None else own[idx]
+        ds = ds.dataset
+    tensors = getattr(ds, "tensors", None)
+    if not isinstance(tensors, (tuple, list)) or len(tensors) < 2 or not torch.is_tensor(tensors[-1]):
+        return None
+    y = tensors[-1]
+    if y.numel() > DATASET_LABELS_MAX or y.device.type != "cpu":
+        return None
+    if idx is not None:
+        y = y[torch.from_numpy(idx)]
+    out = _label_summary(y)
+    out.pop("sequence", None)  # the order is the sampler's, not the dataset's
+    return out
 
 
 def data_fingerprint(ds: Any) -> str | None:

@@ -198,8 +198,13 @@ def _eval_baseline(ctx: Context) -> dict[str, Any] | None:
 
 
 def _baseline(ctx: Context) -> dict[str, Any] | None:
+    from ..checks.causes._signals import train_dataset_labels
+
+    whole = train_dataset_labels(ctx)
     counts: dict[str, int] = {}
-    for ev in ctx.run.events("batch"):
+    if whole and whole.get("counts"):  # the whole training set's classes, where its sampler draws them alike
+        counts = {k: int(v) for k, v in whole["counts"].items()}
+    for ev in ctx.run.events("batch") if not counts else ():
         if ev.get("role") in (None, "train") and "counts" in (ev.get("y") or {}):
             for k, v in ev["y"]["counts"].items():
                 counts[k] = counts.get(k, 0) + int(v)

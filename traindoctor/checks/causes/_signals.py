@@ -301,3 +301,17 @@ def fmt_num(x: float) -> str:
     if abs(x) >= 1e4 or abs(x) < 1e-3:
         return f"{x:.2e}"
     return f"{x:.4g}"
+
+
+def train_dataset_labels(ctx: Context) -> dict[str, Any] | None:
+    """The whole training dataset's labels (``dataloader`` events' ``labels``: class counts, or mean and spread)
+    of the training loader, where its sampler draws every sample alike (random or in order; a weighted sampler
+    rebalances what the model sees, and the sampled batches say that better)."""
+    roles = {e["loader"]: e.get("role") for e in events(ctx, "dataloader")}
+    for e in events(ctx, "loader_role"):
+        roles[e["loader"]] = e.get("role")
+    for e in events(ctx, "dataloader"):
+        if roles.get(e["loader"]) == "train" and e.get("labels") and \
+                e.get("sampler") in ("RandomSampler", "SequentialSampler"):
+            return e["labels"]
+    return None
