@@ -115,8 +115,12 @@ class OpGraphRecorder(TorchDispatchMode):
                 outs.append(_describe(t))
         name = getattr(func, "overloadpacket", None)
         op = f"{getattr(func, 'namespace', 'aten')}.{name.__name__}" if name is not None else str(func)
-        self.ops.append({"op": op, "overload": getattr(func, "_overloadname", None), "module": self.where(),
-                         "in": ins, "out": outs})
+        rec = {"op": op, "overload": getattr(func, "_overloadname", None), "module": self.where(),
+               "in": ins, "out": outs}
+        scalars = [a for a in args if isinstance(a, (int, float)) and not isinstance(a, bool)][:4]
+        if scalars:  # a functional dropout's keep probability (bernoulli_'s p), a scale, a dim
+            rec["scalars"] = scalars
+        self.ops.append(rec)
 
     def _from_traindoctor(self) -> bool:
         """Whether the op was called by traindoctor's own code (a hook's statistics), not by the model.

@@ -62,14 +62,21 @@ class ConstraintViolation(Check):
             for name, m in ev.get("modules", {}).items():
                 if "Dropout" in m.get("class", "") and m.get("p", 0) >= self.DROP_P_SUSPICIOUS:
                     drops.setdefault(name, m["p"])
+        for ev in sig.events(ctx, "opgraph"):
+            # a functional dropout (F.dropout(h, p, training)): its mask is bernoulli_ with the keep probability
+            for op in ev.get("ops", []):
+                if op.get("op") == "aten.bernoulli_" and op.get("scalars") and op.get("module") not in drops and \
+                        1.0 - float(op["scalars"][0]) >= self.DROP_P_SUSPICIOUS:
+                    drops.setdefault(f"{op.get('module') or ev.get('root')}: F.dropout",
+                                     round(1.0 - float(op["scalars"][0]), 6))
         if drops:
             name, p = next(iter(drops.items()))
             findings.append(Finding(
                 self.id, f"{name} drops {p:.0%} of its inputs: a keep-probability passed as PyTorch's "
                          f"drop-probability?", severity="error", confidence=0.75, location=name, step=0,
                 evidence={"dropout_p": drops},
-                advice=f"nn.Dropout(p) takes the probability of *dropping* a unit; for keep-probability "
-                       f"{p:g} use nn.Dropout({1 - p:.2g}).",
+                advice=f"Dropout's p is the probability of *dropping* a unit (nn.Dropout(p), F.dropout(x, p)); "
+                       f"for keep-probability {p:g} use p={1 - p:.2g}.",
                 explains=["fit.underfitting", "loss.not_converging", "loss.oscillating"]))
         inverted = self._inverted_padding_mask(ctx)
         if inverted is not None:
