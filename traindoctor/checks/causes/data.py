@@ -31,14 +31,43 @@ class MissingValues(Check):
     """
 
     id = "data.missing_values"
-    needs = frozenset({"batch"})
+    needs = frozenset()
     SENTINEL_FRACTION = 0.001
+
+    def _at_the_first_module(self, ctx: Context) -> Outcome:
+        """No sampled batch (tensors sliced by hand): the model's input as its first module got it, from the
+        first non-finite forward, where that module's own weights were still finite: the data brought the NaN."""
+        from ..signals import module_forward_order
+
+        order = module_forward_order(ctx)
+        evs = [e for e in sig.events(ctx, "nonfinite") if e.get("phase") == "forward"]
+        if not order or not evs:
+            return Outcome.not_checked("no input batch was sampled") if not evs else \
+                Outcome.not_checked("no module order to find the model's input")
+        ev = evs[0]
+        ins = ev.get("inputs") or []
+        bad = sum(int(i.get("nan", 0)) + int(i.get("inf", 0)) for i in ins)
+        params_ok = all(not p.get("nan") and not p.get("inf") for p in (ev.get("params") or {}).values())
+        if ev.get("module") != order[0] or not bad or not params_ok:
+            return Outcome.passed("no batch was sampled; the first non-finite forward did not start at the "
+                                  "model's input") if bad or ev.get("module") != order[0] else \
+                Outcome.not_checked("no input batch was sampled")
+        numel = sum(int(i.get("numel", 0)) for i in ins)
+        return Outcome.found(Finding(
+            self.id, f"{bad} NaN/Inf values of {numel} in the model's input at step {ev['step']} (the input of "
+                     f"{ev['module']}, the first module, whose weights were finite)",
+            severity="error", confidence=0.85, location="input", step=int(ev["step"]),
+            evidence={"nan": sum(int(i.get("nan", 0)) for i in ins), "inf": sum(int(i.get("inf", 0)) for i in ins),
+                      "values": numel, "first_module": ev["module"]},
+            advice="Find and fill the missing values before training (torch.nan_to_num, SimpleImputer, or drop "
+                   "the rows: X[~torch.isnan(X).any(1)]); one NaN in a batch makes the loss and every weight NaN.",
+            explains=["loss.nan_inf", "tensor.overflow", "grad.exploding"]))
 
     def run(self, ctx: Context) -> Outcome:
         bs = sig.batches(ctx, "train") + sig.batches(ctx, "eval")
         xs = [b for b in bs if "x" in b]
         if not xs:
-            return Outcome.not_checked("no input batch was sampled")
+            return self._at_the_first_module(ctx)
         nan = sum(b["x"].get("nan", 0) for b in xs)
         inf = sum(b["x"].get("inf", 0) for b in xs)
         numel = sum(b["x"].get("numel", 0) for b in xs)
