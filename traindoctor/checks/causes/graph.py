@@ -566,7 +566,8 @@ class LossFunction(Check):
                                   "this once ('Using a target size that is different to the input size').",
                            explains=explains)
         if fn in ("cross_entropy", "binary_cross_entropy_with_logits") and inp.get("min", -1) >= 0 and \
-                inp.get("zero_frac", 0) >= self.CLIPPED_ZERO_SHARE:
+                inp.get("zero_frac", 0) >= self.CLIPPED_ZERO_SHARE and inp.get("max", 1) > 0:
+            # (logits all exactly 0 are a zero-initialised head's, init.all_zero's to say, not a ReLU's)
             if last is not None:
                 ev_base["output_activation"] = last
             return Finding(self.id, f"The logits fed to {fn} are never negative and {inp['zero_frac']:.0%} of them "
