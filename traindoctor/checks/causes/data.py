@@ -528,6 +528,9 @@ class NotShuffled(Check):
     needs = frozenset({"dataloader"})
     SAME_NEIGHBOURS = 0.85
     MARGIN = 0.3
+    #: A regression's batches holding less than this share of the targets' variance (the whole training set's,
+    #: recorded with its loader) are bands of sorted targets: shuffled batches of 20 or more hold about 95%.
+    WITHIN_SHARE = 0.25
 
     def run(self, ctx: Context) -> Outcome:
         tl = sig.loaders(ctx, "train")
@@ -563,8 +566,30 @@ class NotShuffled(Check):
                            "with shuffle=True) so every batch mixes classes and the order changes each epoch.",
                     explains=["loss.oscillating", "loss.not_converging", "fit.underfitting", "fit.overfitting"],
                     plots={"train loss": "train/loss"}))
+        ys = [b["y"] for b in sig.batches(ctx, "train") if b.get("loader") == loader["loader"]
+              and "std" in (b.get("y") or {})]
+        whole = loader.get("labels") or {}
+        if not bs and ys and whole.get("std"):
+            # regression targets: shuffled batches hold about the whole set's variance; batches of targets sorted
+            # before batching hold a narrow band each
+            within = float(np.mean([y["std"] ** 2 for y in ys]))
+            share = within / max(float(whole["std"]) ** 2, 1e-30)
+            evidence.update(within_batch_variance=round(within, 6), targets_variance=round(whole["std"] ** 2, 6),
+                            within_share=round(share, 4))
+            if share < self.WITHIN_SHARE:
+                return Outcome.found(Finding(
+                    self.id, f"The training data is not shuffled and ordered by target: a batch holds "
+                             f"{100 * share:.2g}% of the targets' variance (about all of it if shuffled)",
+                    severity="error", confidence=0.85, location=loader.get("name") or f"loader {loader['loader']}",
+                    step=STATIC_STEP, evidence=evidence,
+                    advice="Pass shuffle=True to the training DataLoader: each batch then spans the targets' range, "
+                           "and the model does not chase one band of values after another.",
+                    explains=["loss.oscillating", "loss.blowup", "loss.not_converging", "fit.underfitting",
+                              "fit.overfitting", "grad.exploding"],
+                    plots={"train loss": "train/loss"}))
         return Outcome.found(Finding(
-            self.id, "The training loader does not shuffle (the batches still mix classes)",
+            self.id, "The training loader does not shuffle (the batches still mix classes)" if not ys or bs else
+            "The training loader does not shuffle (the batches still span the targets)",
             severity="info", confidence=0.3, location=loader.get("name") or f"loader {loader['loader']}",
             step=STATIC_STEP, evidence=evidence,
             advice="Pass shuffle=True to the training DataLoader so the order changes each epoch."))
