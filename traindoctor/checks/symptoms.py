@@ -988,6 +988,11 @@ def validation_at_chance(ctx: Context) -> dict | None:
         best = float(np.max(va.value))
         if tr_end < 0.8 or best > CHANCE_FACTOR / classes:
             return None
+        base = FitUnderfitting.train_baseline(ctx)
+        if base and tr_end < FitUnderfitting.threshold(base["acc"]):
+            # no better than answering the training majority (95% of one class): the model learnt nothing of the
+            # inputs, and a balanced validation set scores that at chance (data.class_imbalance's to say)
+            return None
         return {"train_acc": tr_end, "best_val_acc": best, "chance": 1.0 / classes, "evaluations": int(len(va))}
     return ctx.cached("validation_at_chance", compute)
 
