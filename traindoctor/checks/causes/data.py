@@ -626,6 +626,16 @@ class TooFewSamples(Check):
         if gap:
             evidence.update({k: round(v, 4) if isinstance(v, float) else v for k, v in gap.items()})
         overfit = gap is not None and gap["gap"] >= self.GAP
+        if gap is None and per_sample >= self.PARAMS_PER_SAMPLE:
+            # a regression: its validation MSE far above the training MSE, as fit.overfitting judges it
+            from ..signals import finite
+            from ..symptoms import FitOverfitting
+
+            mse_gap = FitOverfitting()._regression_gap(ctx, finite(ctx.eval_series("loss")), finite(ctx.loss))
+            if mse_gap is not None:
+                overfit = True
+                evidence.update(final_train_mse=mse_gap.evidence["final_train_mse"],
+                                final_val_mse=mse_gap.evidence["final_val_mse"])
         tiny = per_class is not None and per_class < self.MIN_PER_CLASS
         if not ((per_sample >= self.PARAMS_PER_SAMPLE and overfit) or tiny):
             return Outcome.passed(f"{n} samples for {params} parameters ({per_sample:.1f} per sample)")
@@ -633,6 +643,8 @@ class TooFewSamples(Check):
             f" for {params} parameters"
         if gap:
             title += f"; train accuracy {gap['train_acc']:.0%} vs evaluation {gap['eval_acc']:.0%}"
+        elif "final_val_mse" in evidence:
+            title += f"; training MSE {evidence['final_train_mse']} vs validation {evidence['final_val_mse']}"
         return Outcome.found(Finding(
             self.id, title, severity="warning" if not (overfit and tiny) else "error",
             confidence=0.85 if (overfit and tiny) else 0.7, location="training dataset", step=STATIC_STEP,
