@@ -510,6 +510,20 @@ class PreprocessMismatch(Check):
             explains=["fit.overfitting", "fit.underfitting", "hparam.epochs_too_many"])
 
 
+def _same_neighbours(ctx: Context, seqs: list[np.ndarray]) -> tuple[float, float]:
+    """The share of neighbouring samples with the same label in these label sequences, and its expectation for
+    shuffled data (the sum of the squared class shares; a uniform share where the sequences miss classes that
+    the model outputs)."""
+    pairs = [s[1:] == s[:-1] for s in seqs if len(s) > 1]
+    same = float(np.mean(np.concatenate(pairs))) if pairs else 0.0
+    counts = np.bincount(np.concatenate(seqs))
+    expected = float(np.sum((counts / counts.sum()) ** 2))
+    classes = sig.num_classes_from_outputs(ctx)
+    if classes and np.count_nonzero(counts) < classes:
+        expected = 1.0 / classes
+    return same, expected
+
+
 @register
 class NotShuffled(Check):
     """``data.not_shuffled``: the training loader walks the data in a fixed, label-sorted order.
@@ -525,7 +539,7 @@ class NotShuffled(Check):
     """
 
     id = "data.not_shuffled"
-    needs = frozenset({"dataloader"})
+    needs = frozenset()
     SAME_NEIGHBOURS = 0.85
     MARGIN = 0.3
     #: A regression's batches holding less than this share of the targets' variance (the whole training set's,
@@ -535,7 +549,7 @@ class NotShuffled(Check):
     def run(self, ctx: Context) -> Outcome:
         tl = sig.loaders(ctx, "train")
         if not tl:
-            return Outcome.not_checked("no training data loader was recorded")
+            return self._sliced(ctx)
         loader = tl[0]
         if loader.get("shuffle") is not False:
             return Outcome.passed(f"training loader samples with {loader.get('sampler')}")
@@ -545,14 +559,7 @@ class NotShuffled(Check):
                     "batch_size": loader.get("batch_size")}
         if bs:
             seqs = [np.asarray(b["y"]["sequence"]) for b in bs]
-            pairs = [s[1:] == s[:-1] for s in seqs if len(s) > 1]
-            same = float(np.mean(np.concatenate(pairs))) if pairs else 0.0
-            counts = np.bincount(np.concatenate(seqs))
-            shares = counts / counts.sum()
-            expected = float(np.sum(shares ** 2))
-            classes = sig.num_classes_from_outputs(ctx)
-            if classes and np.count_nonzero(counts) < classes:  # the sampled batches miss whole classes
-                expected = 1.0 / classes
+            same, expected = _same_neighbours(ctx, seqs)
             per_batch = [len(b["y"]["counts"]) for b in bs]
             evidence.update(same_label_neighbours=round(same, 3), expected_if_shuffled=round(expected, 3),
                             classes_per_batch=per_batch[:12], first_labels=[s[:16].tolist() for s in seqs[:3]])
@@ -593,6 +600,32 @@ class NotShuffled(Check):
             severity="info", confidence=0.3, location=loader.get("name") or f"loader {loader['loader']}",
             step=STATIC_STEP, evidence=evidence,
             advice="Pass shuffle=True to the training DataLoader so the order changes each epoch."))
+
+    def _sliced(self, ctx: Context) -> Outcome:
+        """No DataLoader (batches sliced from tensors by hand): the labels of the last training rows, in the
+        order the loss saw them (the collector keeps them for confident learning)."""
+        evs = sig.events(ctx, "train_predictions")
+        if not evs:
+            return Outcome.not_checked("no training data loader and no training labels in order were recorded")
+        labels = np.asarray(evs[-1]["labels"], dtype=np.int64)
+        if len(labels) < 100 or labels.min() < 0:
+            return Outcome.not_checked(f"only {len(labels)} training labels in order were recorded")
+        same, expected = _same_neighbours(ctx, [labels])
+        evidence = {"batches": "sliced by hand (no DataLoader)", "same_label_neighbours": round(same, 3),
+                    "expected_if_shuffled": round(expected, 3), "rows": int(len(labels)),
+                    "last_labels": labels[-16:].tolist()}
+        if same >= self.SAME_NEIGHBOURS and same >= expected + self.MARGIN:
+            return Outcome.found(Finding(
+                self.id, f"The training batches, sliced by hand, are ordered by label: {same:.0%} of neighbouring "
+                         f"samples share a label ({expected:.0%} if shuffled)",
+                severity="error", confidence=0.85, location="training batches", step=STATIC_STEP, evidence=evidence,
+                advice="Shuffle the training set every epoch: perm = torch.randperm(len(X)), then slice X[perm[i:i + b]] "
+                       "and y[perm[i:i + b]] (or a DataLoader with shuffle=True).",
+                explains=["loss.oscillating", "loss.not_converging", "fit.underfitting", "fit.overfitting",
+                          "loss.blowup", "grad.exploding"],
+                plots={"train loss": "train/loss"}))
+        return Outcome.passed(f"the batches sliced by hand mix labels ({same:.0%} of neighbours alike, "
+                              f"{expected:.0%} if shuffled)")
 
 
 @register
