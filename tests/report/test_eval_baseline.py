@@ -193,3 +193,17 @@ def test_sorted_unshuffled_data_get_the_whole_datasets_baseline(diagnosed):
     _, report = diagnosed(SORTED, "regression")
     train = next(s for s in report["accuracy"]["stages"] if s["stage"] == "train")
     assert 0.8 < train["reference"] < 1.3, train  # the targets' variance, about 1.01
+
+
+def test_a_regression_verdict_calls_no_overfitting_without_a_gap():
+    # training 0.988 cleared 80% of a variance of 1.239 by 0.3%; validation 1.002 did not: no gap to speak of
+    from traindoctor.report.accuracy import _regression_verdict
+
+    base = {"lower_is_better": True, "reference": 1.239, "reference_kind": "mean-prediction baseline",
+            "required": 0.991}
+    stages = [{"stage": "train", "final": 0.988, "met": True, **base},
+              {"stage": "val", "final": 1.002, "met": False, **base}]
+    verdict = _regression_verdict(stages, [])
+    assert verdict.startswith("validation MSE 1.002 is no better than predicting the mean (1.239) (training 0.988)")
+    gap = [{**stages[0], "final": 0.03}, stages[1]]
+    assert _regression_verdict(gap, []).startswith("training MSE 0.03 is fine but validation MSE is 1.002")

@@ -145,6 +145,15 @@ def _regression_verdict(stages: list[dict[str, Any]], findings: list[Finding]) -
                 (f"the target {tr['reference']:.4g}" if tr["reference_kind"] == "target" else
                  f"predicting the mean (the targets' variance, {tr['reference']:.4g})") + ": fix training first" + (why or "; check the code, the hyperparameters, the model structure, the "
                                                   "data (targets scaled?) and the loss curve"))
+    if va and va.get("met") is False and (not tr or va["final"] < 2 * tr["final"]):
+        # no gap between the two: not a validation problem of its own (a training MSE at 0.99 of the variance
+        # cleared its bar by 0.3% and was called "fine", the validation's 1.00 "overfitting")
+        return (f"validation MSE {va['final']:.4g} is no better than " +
+                (f"the target {va['reference']:.4g}" if va["reference_kind"] == "target" else
+                 f"predicting the mean ({va['reference']:.4g})") +
+                (f" (training {tr['final']:.4g})" if tr else "") +
+                (why or "; check the code, the hyperparameters, the model structure, the data (targets scaled?) "
+                        "and the loss curve"))
     if tr and va and va.get("met") is False:
         return (f"training MSE {tr['final']:.4g} is fine but validation MSE is {va['final']:.4g}, no better than " +
                 (f"the target {va['reference']:.4g}" if va["reference_kind"] == "target" else
