@@ -1221,9 +1221,16 @@ def _weighted_loss(ctx: Context) -> bool:
 
 
 def _target_variance(ctx: Context) -> float | None:
-    """The training targets' variance, from the sampled batches' means and spreads (the law of total variance:
-    the mean of the batches' variances plus the variance of their means), else from the first recorded training
-    calls of the loss (tensors sliced by hand). The median of the batches' own variances alone was 6e-7 for
+    """The training targets' variance, once per diagnosis (fit.underfitting, fit.overfitting, data.too_few_samples
+    and the regression verdict all ask): see ``_variance_of_targets``."""
+    return ctx.cached("target_variance", lambda: _variance_of_targets(ctx))
+
+
+def _variance_of_targets(ctx: Context) -> float | None:
+    """The training targets' variance: the whole training set's, where its loader recorded its labels; else from
+    the sampled batches' means and spreads (the law of total variance: the mean of the batches' variances plus
+    the variance of their means), else from the first recorded training calls of the loss (tensors sliced by
+    hand). The median of the batches' own variances alone was 6e-7 for
     targets sorted before batching without shuffle (each batch a narrow band of values), against 1.0."""
     from .causes._signals import train_dataset_labels
 

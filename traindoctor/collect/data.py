@@ -62,13 +62,7 @@ def dataset_labels(ds: Any) -> dict[str, Any] | None:
     """The labels of a whole in-memory dataset (a TensorDataset's last tensor, through Subsets), summarised as a
     batch's are: class counts, or mean and spread. The sampled batches stand for them badly where the data are
     sorted and not shuffled (the first batches of each epoch: one class, or a narrow band of targets)."""
-    idx = None
-    for _ in range(8):
-        if not (hasattr(ds, "indices") and hasattr(ds, "dataset")):
-            break
-        own = np.asarray(ds.indices, dtype=np.int64)
-        idx = own if idx is None else own[idx]
-        ds = ds.dataset
+    ds, idx = _through_subsets(ds)
     tensors = getattr(ds, "tensors", None)
     if not isinstance(tensors, (tuple, list)) or len(tensors) < 2 or not torch.is_tensor(tensors[-1]):
         return None
@@ -82,12 +76,8 @@ def dataset_labels(ds: Any) -> dict[str, Any] | None:
     return out
 
 
-def data_fingerprint(ds: Any) -> str | None:
-    """Which samples a dataset holds, as a short key: the innermost dataset (a TensorDataset by its tensors'
-    memory, another by its identity) and, through Subsets (random_split), the indices it keeps. Two loaders
-    with one key read the same samples: a validation loader built on the training set."""
-    if ds is None:
-        return None
+def _through_subsets(ds: Any) -> tuple[Any, np.ndarray | None]:
+    """The innermost dataset under Subsets (random_split) and the indices of it that they keep (None: all)."""
     idx = None
     for _ in range(8):
         if not (hasattr(ds, "indices") and hasattr(ds, "dataset")):
@@ -95,6 +85,16 @@ def data_fingerprint(ds: Any) -> str | None:
         own = np.asarray(ds.indices, dtype=np.int64)
         idx = own if idx is None else own[idx]
         ds = ds.dataset
+    return ds, idx
+
+
+def data_fingerprint(ds: Any) -> str | None:
+    """Which samples a dataset holds, as a short key: the innermost dataset (a TensorDataset by its tensors'
+    memory, another by its identity) and, through Subsets (random_split), the indices it keeps. Two loaders
+    with one key read the same samples: a validation loader built on the training set."""
+    if ds is None:
+        return None
+    ds, idx = _through_subsets(ds)
     tensors = getattr(ds, "tensors", None)
     base = tuple(t.data_ptr() for t in tensors if torch.is_tensor(t)) if isinstance(tensors, (tuple, list)) \
         else (type(ds).__name__, id(ds))

@@ -52,18 +52,24 @@ def activate(collector: "Collector") -> None:
     _ACTIVE = weakref.ref(collector)
 
 
+def _recording() -> "Collector | None":
+    """The collector of the run being recorded, while it records."""
+    collector = _ACTIVE() if _ACTIVE is not None else None
+    return collector if collector is not None and not collector.closed and collector.enabled else None
+
+
 def record_active(name: str, tensor: Any, step: int | None = None) -> bool:
     """Snapshot ``tensor`` into the run being recorded, if any. Returns whether one was recorded."""
-    collector = _ACTIVE() if _ACTIVE is not None else None
-    if collector is None or collector.closed or not collector.enabled:
+    collector = _recording()
+    if collector is None:
         return False
     return bool(collector._guarded("tensor", record_user, collector, name, tensor, step))
 
 
 def log_active(step: int | None = None, **scalars: Any) -> bool:
     """Record metrics into the run being recorded, if any (``traindoctor.log``). Returns whether one records."""
-    collector = _ACTIVE() if _ACTIVE is not None else None
-    if collector is None or collector.closed or not collector.enabled:
+    collector = _recording()
+    if collector is None:
         return False
     collector._guarded("log", lambda: collector.log(step, **scalars))
     return True

@@ -971,7 +971,7 @@ class Collector:
         y, role = found
         role = "train_eval" if role == "train" else role
         self._paired_out = (weakref.ref(out), role)
-        self._eval_forward(module, output, y.to(out.device), role)
+        self._eval_forward(module, out, y.to(out.device), role)
 
     def _class_scores(self, output: Any, n: int | None) -> torch.Tensor | None:
         """The model output's class scores for ``n`` rows: its ``(n, C)`` float tensor, at the training classes'
@@ -999,8 +999,8 @@ class Collector:
     def _eval_forward(self, module: nn.Module, output: Any, y: torch.Tensor | None = None,
                       role: str | None = None) -> None:
         """Evaluation accuracy from the model's output and the current batch's labels (or ``y``, given with the
-        pass's ``role``), for scripts that compute their metric by hand (no loss function called in
-        evaluation)."""
+        pass's ``role``, and ``output`` its class scores), for scripts that compute their metric by hand (no loss
+        function called in evaluation)."""
         if id(module) not in self._mods or isinstance(module, nn.modules.loss._Loss):
             return
         if y is None:

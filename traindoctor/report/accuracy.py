@@ -143,8 +143,9 @@ def _regression_verdict(stages: list[dict[str, Any]], findings: list[Finding]) -
     if tr and tr.get("met") is False:
         return (f"training MSE {tr['final']:.4g} is no better than " +
                 (f"the target {tr['reference']:.4g}" if tr["reference_kind"] == "target" else
-                 f"predicting the mean (the targets' variance, {tr['reference']:.4g})") + ": fix training first" + (why or "; check the code, the hyperparameters, the model structure, the "
-                                                  "data (targets scaled?) and the loss curve"))
+                 f"predicting the mean (the targets' variance, {tr['reference']:.4g})") + ": fix training first" +
+                (why or "; check the code, the hyperparameters, the model structure, the data (targets scaled?) "
+                        "and the loss curve"))
     if va and va.get("met") is False and (not tr or va["final"] < 2 * tr["final"]):
         # no gap between the two: not a validation problem of its own (a training MSE at 0.99 of the variance
         # cleared its bar by 0.3% and was called "fine", the validation's 1.00 "overfitting")
@@ -232,8 +233,8 @@ def _verdict(stages: list[dict[str, Any]], findings: list[Finding]) -> str:
 
     by = {s["stage"]: s for s in stages}
     tr, va, te = by.get("train"), by.get("val"), by.get("test")
+    causes = [f.id for f in findings if f.kind == "cause"][:3]
     if tr and tr.get("met") is False:
-        causes = [f.id for f in findings if f.kind == "cause"][:3]
         return ("training accuracy is below the " + tr.get("reference_kind", "target") +
                 (f" ({tr['final']:.3f} < {tr['reference']:.3f})" if tr.get("reference_kind") == "target" else
                  f" ({tr['final']:.3f}, where beating a majority share of {tr['reference']:.3f} takes "
@@ -244,7 +245,6 @@ def _verdict(stages: list[dict[str, Any]], findings: list[Finding]) -> str:
     if va and va.get("met") is False and (not tr or tr["final"] - va["final"] <= FitOverfitting.GAP):
         # no training accuracy, or one as low: not a gap between the two (a validation 0.016 below a training
         # accuracy that cleared its bar by 0.003 was called "fine" and its gap overfitting)
-        causes = [f.id for f in findings if f.kind == "cause"][:3]
         bar = (f"the target {va['reference']:.3f}" if va.get("reference_kind") == "target" else
                f"{va['required']:.3f}, what beating its majority-class share {va['reference']:.3f} takes")
         return (f"validation accuracy {va['final']:.3f} is below {bar}" +
@@ -253,7 +253,6 @@ def _verdict(stages: list[dict[str, Any]], findings: list[Finding]) -> str:
                  ": check the code, the hyperparameters, the model structure, the data and the loss curve"))
     if tr and va and va.get("met") is False:
         gap = tr["final"] - va["final"]
-        causes = [f.id for f in findings if f.kind == "cause"][:3]
         return (f"training accuracy {tr['final']:.3f} is fine but validation is {va['final']:.3f} (gap {gap:.3f}): "
                 + (f"the likely causes are {', '.join(causes)}" if causes else
                    "overfitting (more data, augmentation, regularisation, a smaller model, early stopping) or an "

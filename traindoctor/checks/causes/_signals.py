@@ -35,6 +35,11 @@ def loaders(ctx: Context, role: str) -> list[dict[str, Any]]:
     return [ev for ev in events(ctx, "dataloader") if roles.get(ev["loader"]) == role]
 
 
+def loader_name(ev: dict[str, Any]) -> str:
+    """A ``dataloader`` event's loader as the findings name it: the script's variable, else ``loader N``."""
+    return ev.get("name") or f"loader {ev['loader']}"
+
+
 def eval_reads_training_data(ctx: Context) -> dict[str, Any] | None:
     """An evaluation loader over the very samples a training loader reads (one data fingerprint: the same
     TensorDataset, the same Subset indices): its accuracy measures memory, not generalisation."""
@@ -48,8 +53,7 @@ def _eval_reads_training_data(ctx: Context) -> dict[str, Any] | None:
         return None  # (an evaluation of the training data next to a held-out one is a comparison, not a leak)
     ev = evals[0]
     tr = train[ev["data_fingerprint"]]
-    return {"eval_loader": ev.get("name") or f"loader {ev['loader']}",
-            "train_loader": tr.get("name") or f"loader {tr['loader']}",
+    return {"eval_loader": loader_name(ev), "train_loader": loader_name(tr),
             "samples": (ev.get("dataset") or {}).get("subset_size") or (ev.get("dataset") or {}).get("length")}
 
 
@@ -307,11 +311,5 @@ def train_dataset_labels(ctx: Context) -> dict[str, Any] | None:
     """The whole training dataset's labels (``dataloader`` events' ``labels``: class counts, or mean and spread)
     of the training loader, where its sampler draws every sample alike (random or in order; a weighted sampler
     rebalances what the model sees, and the sampled batches say that better)."""
-    roles = {e["loader"]: e.get("role") for e in events(ctx, "dataloader")}
-    for e in events(ctx, "loader_role"):
-        roles[e["loader"]] = e.get("role")
-    for e in events(ctx, "dataloader"):
-        if roles.get(e["loader"]) == "train" and e.get("labels") and \
-                e.get("sampler") in ("RandomSampler", "SequentialSampler"):
-            return e["labels"]
-    return None
+    return next((e["labels"] for e in loaders(ctx, "train")
+                 if e.get("labels") and e.get("sampler") in ("RandomSampler", "SequentialSampler")), None)

@@ -39,26 +39,27 @@ class MissingValues(Check):
         first non-finite forward, where that module's own weights were still finite: the data brought the NaN."""
         from ..signals import module_forward_order
 
-        order = module_forward_order(ctx)
         evs = [e for e in sig.events(ctx, "nonfinite") if e.get("phase") == "forward"]
-        if not order or not evs:
-            return Outcome.not_checked("no input batch was sampled") if not evs else \
-                Outcome.not_checked("no module order to find the model's input")
+        if not evs:
+            return Outcome.not_checked("no input batch was sampled")
+        order = module_forward_order(ctx)
+        if not order:
+            return Outcome.not_checked("no module order to find the model's input")
         ev = evs[0]
         ins = ev.get("inputs") or []
-        bad = sum(int(i.get("nan", 0)) + int(i.get("inf", 0)) for i in ins)
+        nan, inf = (sum(int(i.get(k, 0)) for i in ins) for k in ("nan", "inf"))
         params_ok = all(not p.get("nan") and not p.get("inf") for p in (ev.get("params") or {}).values())
-        if ev.get("module") != order[0] or not bad or not params_ok:
+        if ev.get("module") == order[0] and not (nan or inf):
+            return Outcome.not_checked("no input batch was sampled")
+        if ev.get("module") != order[0] or not params_ok:
             return Outcome.passed("no batch was sampled; the first non-finite forward did not start at the "
-                                  "model's input") if bad or ev.get("module") != order[0] else \
-                Outcome.not_checked("no input batch was sampled")
+                                  "model's input")
         numel = sum(int(i.get("numel", 0)) for i in ins)
         return Outcome.found(Finding(
-            self.id, f"{bad} NaN/Inf values of {numel} in the model's input at step {ev['step']} (the input of "
-                     f"{ev['module']}, the first module, whose weights were finite)",
+            self.id, f"{nan + inf} NaN/Inf values of {numel} in the model's input at step {ev['step']} (the input "
+                     f"of {ev['module']}, the first module, whose weights were finite)",
             severity="error", confidence=0.85, location="input", step=int(ev["step"]),
-            evidence={"nan": sum(int(i.get("nan", 0)) for i in ins), "inf": sum(int(i.get("inf", 0)) for i in ins),
-                      "values": numel, "first_module": ev["module"]},
+            evidence={"nan": nan, "inf": inf, "values": numel, "first_module": ev["module"]},
             advice="Find and fill the missing values before training (torch.nan_to_num, SimpleImputer, or drop "
                    "the rows: X[~torch.isnan(X).any(1)]); one NaN in a batch makes the loss and every weight NaN.",
             explains=["loss.nan_inf", "tensor.overflow", "grad.exploding"]))
@@ -567,7 +568,7 @@ class NotShuffled(Check):
                 return Outcome.found(Finding(
                     self.id, f"The training data is not shuffled and ordered by label: {same:.0%} of neighbouring "
                              f"samples share a label ({expected:.0%} if shuffled)",
-                    severity="error", confidence=0.9, location=loader.get("name") or f"loader {loader['loader']}",
+                    severity="error", confidence=0.9, location=sig.loader_name(loader),
                     step=STATIC_STEP, evidence=evidence,
                     advice="Pass shuffle=True to the training DataLoader (or a RandomSampler / DistributedSampler "
                            "with shuffle=True) so every batch mixes classes and the order changes each epoch.",
@@ -587,7 +588,7 @@ class NotShuffled(Check):
                 return Outcome.found(Finding(
                     self.id, f"The training data is not shuffled and ordered by target: a batch holds "
                              f"{100 * share:.2g}% of the targets' variance (about all of it if shuffled)",
-                    severity="error", confidence=0.85, location=loader.get("name") or f"loader {loader['loader']}",
+                    severity="error", confidence=0.85, location=sig.loader_name(loader),
                     step=STATIC_STEP, evidence=evidence,
                     advice="Pass shuffle=True to the training DataLoader: each batch then spans the targets' range, "
                            "and the model does not chase one band of values after another.",
@@ -597,7 +598,7 @@ class NotShuffled(Check):
         return Outcome.found(Finding(
             self.id, "The training loader does not shuffle (the batches still mix classes)" if not ys or bs else
             "The training loader does not shuffle (the batches still span the targets)",
-            severity="info", confidence=0.3, location=loader.get("name") or f"loader {loader['loader']}",
+            severity="info", confidence=0.3, location=sig.loader_name(loader),
             step=STATIC_STEP, evidence=evidence,
             advice="Pass shuffle=True to the training DataLoader so the order changes each epoch."))
 

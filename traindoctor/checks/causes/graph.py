@@ -151,8 +151,9 @@ class FrozenWeights(Check):
 
 def _replaced_after_optimizer(ctx: Context) -> Finding | None:
     """The collector's ``opt_loose_params``: at an optimizer's first step without gradients, the model had
-    parameters with gradients in no optimizer, and the optimizer held tensors of no model. The model's layer
-    was replaced after the optimizer was built: the optimizer steps the old tensors, nothing the new ones."""
+    parameters with gradients in no optimizer. A layer replaced after the optimizer was built, or the whole model
+    copied: the optimizer steps the old tensors, nothing the new ones. Where the optimizer's tensors belong to no
+    model that ran, FrozenWeights' own orphan finding says it."""
     evs = sig.events(ctx, "opt_loose_params")
     if not evs:
         return None

@@ -46,10 +46,9 @@ class LabelErrors(Check):
         if zipped is not None:
             x, y = zipped
             return Outcome.found(Finding(
-                self.id, f"Inputs and labels come from two DataLoaders read together ({x['name'] or 'loader ' + str(x['loader'])}"
-                         f", {y['name'] or 'loader ' + str(y['loader'])}), each shuffled on its own: the labels no longer "
-                         f"belong to their inputs",
-                severity="error", confidence=0.9, location=y["name"] or f"loader {y['loader']}", step=0,
+                self.id, f"Inputs and labels come from two DataLoaders read together ({sig.loader_name(x)}, "
+                         f"{sig.loader_name(y)}), each shuffled on its own: the labels no longer belong to their inputs",
+                severity="error", confidence=0.9, location=sig.loader_name(y), step=0,
                 evidence={"inputs_loader": x["name"], "labels_loader": y["name"],
                           "length": x.get("dataset", {}).get("length"), "batch_size": x.get("batch_size")},
                 advice="Keep each input with its label in one dataset: DataLoader(TensorDataset(X, y), shuffle=True) "
