@@ -82,7 +82,7 @@ def test_validation_labels_shuffled_apart_from_their_inputs_get_advice_to_check_
     assert not [f for f in _alarms(report) if f["id"] == "hparam.epochs_too_many"]
     # the accuracy verdict does not call a validation accuracy far below training's "met"
     verdict = report["accuracy"]["verdict"]
-    assert "is fine but validation is" in verdict and "data.label_errors" in verdict, verdict
+    assert "is fine but validation accuracy is" in verdict and "data.label_errors" in verdict, verdict
 
 
 LANGUAGE_MODEL = """

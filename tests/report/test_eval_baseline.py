@@ -101,7 +101,8 @@ def test_the_verdict_and_fit_underfitting_judge_training_by_one_bar(diagnosed):
     assert abs(train["final"] - 0.61) < 1e-6 and abs(train["reference"] - 0.57) < 1e-6, train
     assert train["met"] is False and abs(train["required"] - 0.62) < 1e-6
     assert "fit.underfitting" in [f["id"] for f in report["findings"]]
-    assert report["accuracy"]["verdict"].startswith("training accuracy is below the majority-class baseline")
+    assert report["accuracy"]["verdict"].startswith("training accuracy 0.610 is below 0.620, what beating its "
+                                                    "majority-class share 0.570 takes"), report["accuracy"]["verdict"]
 
 
 REGRESSION = """
@@ -197,13 +198,13 @@ def test_sorted_unshuffled_data_get_the_whole_datasets_baseline(diagnosed):
 
 def test_a_regression_verdict_calls_no_overfitting_without_a_gap():
     # training 0.988 cleared 80% of a variance of 1.239 by 0.3%; validation 1.002 did not: no gap to speak of
-    from traindoctor.report.accuracy import _regression_verdict
+    from traindoctor.report.accuracy import _verdict
 
     base = {"lower_is_better": True, "reference": 1.239, "reference_kind": "mean-prediction baseline",
             "required": 0.991}
     stages = [{"stage": "train", "final": 0.988, "met": True, **base},
               {"stage": "val", "final": 1.002, "met": False, **base}]
-    verdict = _regression_verdict(stages, [])
+    verdict = _verdict(stages, [], regression=True)
     assert verdict.startswith("validation MSE 1.002 is no better than predicting the mean (1.239) (training 0.988)")
     gap = [{**stages[0], "final": 0.03}, stages[1]]
-    assert _regression_verdict(gap, []).startswith("training MSE 0.03 is fine but validation MSE is 1.002")
+    assert _verdict(gap, [], regression=True).startswith("training MSE 0.03 is fine but validation MSE is 1.002")

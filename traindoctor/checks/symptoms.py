@@ -13,9 +13,10 @@ import numpy as np
 
 from .base import Check, Context, Finding, Outcome, register, sig
 from .causes._signals import LAYER_CLASSES, num_classes_from_outputs, total_params, train_size
-from .signals import (EMBEDDING_CLASSES, adaptive_optimizers_only, adversarial_note, finite, first_nonfinite_step,
-                      head_tail, helper_models, last_phase_loss, loss_blown, module_forward_order, nonfinite_origin,
-                      param_module, param_root, strong_weight_decay, weight_params, windows)
+from .signals import (EMBEDDING_CLASSES, REGRESSION_GAP, adaptive_optimizers_only, adversarial_note, finite,
+                      first_nonfinite_step, head_tail, helper_models, last_phase_loss, loss_blown, module_forward_order,
+                      nonfinite_origin, param_module, param_root, regression_gap, strong_weight_decay, target_variance,
+                      weight_params, windows)
 
 
 def _window_median_noise(values: np.ndarray, k: int) -> float:
@@ -593,12 +594,11 @@ class WeightNotUpdating(Check):
         if len(steps) < self.MIN_STEPS:
             return Outcome.not_checked(f"only {len(steps)} steps of updates")
         params = ctx.trainable_params()
-        cancelled = _biases_cancelled_by_norm(ctx)
         helpers = {n for names in helper_models(ctx).values() for n in names}  # frozen on purpose
         stuck = []
         for j, name in enumerate(u.keys):
             info = params.get(name, {})
-            if info and not info.get("requires_grad", True) or name in cancelled or name in helpers:
+            if info and not info.get("requires_grad", True) or name in helpers:
                 continue
             col = norms[:, j]
             col = col[~np.isnan(col)]
@@ -623,12 +623,19 @@ class WeightNotUpdating(Check):
             plots={f"{stuck[0]} update norm": {"table": "update", "key": stuck[0], "field": "norm"}}))
 
     def _cancelled_shifts(self, ctx: Context, stuck: list[str], keys: list[str], norms: np.ndarray) -> set[str]:
-        out: set[str] = set()
-        biases = [n for n in stuck if n.endswith("bias") and n[:-4] + "weight" in keys and n[:-4] + "weight" not in stuck]
-        if not biases:
-            return out
-        g = ctx.run.table("grad")
-        if not len(g):
+        """The biases among ``stuck`` whose shift of their layer's output cancels in the loss, so that they get no
+        gradient: harmless (if wasteful), and no setting makes them train, so not a finding. Seen in the graph, a
+        layer whose output goes straight into a BatchNorm (which subtracts the batch mean); or measured, a bias
+        gradient below ``NO_EFFECT`` times its layer's weight gradient while that weight changes (an embedding's
+        last bias under a triplet loss)."""
+        order = module_forward_order(ctx)
+        classes = {m["name"]: m["class"] for m in ctx.modules()}
+        before_norm = {f"{a}.bias" for a, b in zip(order, order[1:]) if "BatchNorm" in classes.get(b, "")}
+        out = {n for n in stuck if n in before_norm}
+        biases = [n for n in stuck if n not in out and n.endswith("bias") and n[:-4] + "weight" in keys
+                  and n[:-4] + "weight" not in stuck]
+        g = ctx.run.table("grad") if biases else None
+        if g is None or not len(g):
             return out
         _, gn = g.pivot("norm")
         for b in biases:
@@ -642,18 +649,6 @@ class WeightNotUpdating(Check):
                     np.median(gb[ok] / gw[ok]) <= self.NO_EFFECT:
                 out.add(b)
         return out
-
-
-def _biases_cancelled_by_norm(ctx: Context) -> set[str]:
-    """Biases of layers whose output goes straight into a BatchNorm: the norm subtracts the batch
-    mean, so their gradient is exactly zero. Harmless (if wasteful), so not a finding."""
-    order = module_forward_order(ctx)
-    classes = {m["name"]: m["class"] for m in ctx.modules()}
-    out = set()
-    for a, b in zip(order, order[1:]):
-        if "BatchNorm" in classes.get(b, ""):
-            out.add(f"{a}.bias")
-    return out
 
 
 class _UpdateRatio(Check):
@@ -1068,52 +1063,35 @@ class FitOverfitting(Check):
                     "Stop at the best validation step (early stopping) and regularise.",
                     plots={"train/loss": "train/loss", "eval/loss": "eval/loss"}))
         if not findings and va is None:
-            gap = self._regression_gap(ctx, vl, tl)
+            gap = self._regression_gap(ctx)
             if gap is not None:
                 findings.append(gap)
         if not findings:
             return Outcome.passed("train and validation agree")
         return Outcome.found(*findings)
 
-    #: a regression's validation MSE at least this many times its training MSE, and at least
-    #: ``REGRESSION_VAL_SHARE`` of the targets' variance (a model no better on validation than half-way to
-    #: predicting the mean, while it fits the training data): healthy regressions of the zoo and the probes end
-    #: within 1.5x (diabetes: 0.57 against 0.45 of the variance)
-    REGRESSION_GAP = 4.0
-    REGRESSION_VAL_SHARE = 0.5
-
-    def _regression_gap(self, ctx: Context, vl, tl) -> Finding | None:
-        """Without accuracies: an MSE regression whose validation error stays far above its training error. Such a
-        gap from the first evaluation on is not the loss rising again (the rule above): the validation data
-        are another problem than the training data (scaled with their own statistics, other units, a
-        transformed target), or the model memorised noise."""
-        calls = ctx.run.events("loss_call")
-        modes = {m: [e for e in calls if e.get("mode") == m] for m in ("train", "eval")}
-        # the same MSE on both sides: a training loss that sums several (a multi-task model's cross-entropy and
-        # MSE) is not comparable with the validation MSE of one head
-        if len(vl) < 2 or len(tl) < 10 or not modes["eval"] or not modes["train"] or \
-                any(e.get("function") != "mse_loss" for e in calls):
+    def _regression_gap(self, ctx: Context) -> Finding | None:
+        """Without accuracies: an MSE regression whose validation error stays far above its training error
+        (``regression_gap``). Such a gap from the first evaluation on is not the loss rising again (the rule
+        above): the validation data are another problem than the training data (scaled with their own
+        statistics, other units, a transformed target), or the model memorised noise."""
+        g = regression_gap(ctx)
+        if g is None:
             return None
-        var = _target_variance(ctx)
-        _, t_end = head_tail(tl.value)
-        v_end = float(vl.value[-1])
-        if not var or t_end <= 0 or v_end < self.REGRESSION_GAP * t_end or v_end < self.REGRESSION_VAL_SHARE * var:
-            return None
-        always = bool(np.all(vl.value >= self.REGRESSION_VAL_SHARE * var))
+        t_end, v_end, var = g["train_mse"], g["val_mse"], g["variance"]
         ev = {"final_train_mse": sig(t_end), "final_val_mse": sig(v_end), "ratio": sig(v_end / t_end),
-              "target_variance": sig(var), "best_val_mse": sig(float(np.min(vl.value))),
-              "threshold": self.REGRESSION_GAP}
+              "target_variance": sig(var), "best_val_mse": sig(g["best_val_mse"]), "threshold": REGRESSION_GAP}
         than_mean = "worse than" if v_end > var else "close to"
         advice = (f"The training MSE ends at {t_end / var:.1%} of the targets' variance, the validation MSE at "
                   f"{v_end / var:.0%}: {than_mean} predicting the training mean. "
                   + ("It was so at every evaluation: check that the validation data are processed like the training "
                      "data (inputs scaled with the training set's statistics, not their own; the same units and "
-                     "target transform) and come from the same distribution. " if always else "")
+                     "target transform) and come from the same distribution. " if g["always"] else "")
                   + "Otherwise regularise (weight decay, dropout), use more data or a smaller model.")
         return Finding(
             self.id, f"validation MSE {sig(v_end)} vs training MSE {sig(t_end)} ({v_end / t_end:.0f}x)", "warning",
-            0.7, None, int(vl.step[-1]), ev, advice, plots={"train/loss": "train/loss", "eval/loss": "eval/loss",
-                                                              "_log": True})
+            0.7, None, g["step"], ev, advice, plots={"train/loss": "train/loss", "eval/loss": "eval/loss",
+                                                    "_log": True})
 
 
 @register
@@ -1180,7 +1158,7 @@ class FitUnderfitting(Check):
         calls = [e for e in ctx.run.events("loss_call") if e.get("function") == "mse_loss" and e.get("mode") == "train"]
         fin = finite(ctx.loss)
         if calls and len(fin) >= 10:
-            var = _target_variance(ctx)
+            var = target_variance(ctx)
             _, end = head_tail(fin.value)
             if not var:
                 return Outcome.not_checked("the targets' variance was not recorded (a run made before it was)")
@@ -1218,32 +1196,3 @@ def num_classes_seen(ctx: Context) -> int | None:
 
 def _weighted_loss(ctx: Context) -> bool:
     return any(e.get("weighted") for e in ctx.run.events("loss_call") if e.get("mode") == "train")
-
-
-def _target_variance(ctx: Context) -> float | None:
-    """The training targets' variance, once per diagnosis (fit.underfitting, fit.overfitting, data.too_few_samples
-    and the regression verdict all ask): see ``_variance_of_targets``."""
-    return ctx.cached("target_variance", lambda: _variance_of_targets(ctx))
-
-
-def _variance_of_targets(ctx: Context) -> float | None:
-    """The training targets' variance: the whole training set's, where its loader recorded its labels; else from
-    the sampled batches' means and spreads (the law of total variance: the mean of the batches' variances plus
-    the variance of their means), else from the first recorded training calls of the loss (tensors sliced by
-    hand). The median of the batches' own variances alone was 6e-7 for
-    targets sorted before batching without shuffle (each batch a narrow band of values), against 1.0."""
-    from .causes._signals import train_dataset_labels
-
-    whole = train_dataset_labels(ctx)
-    if whole and "std" in whole:  # the training dataset's own targets, read once when its loader was met
-        return float(whole["std"]) ** 2
-    stats = [(y["mean"], y["std"]) for ev in ctx.run.events("batch")
-             if ev.get("role") in (None, "train") for y in [ev.get("y") or {}] if "std" in y and "mean" in y]
-    if not stats:
-        stats = [(t["mean"], t["std"]) for ev in ctx.run.events("loss_call")
-                 if ev.get("function") == "mse_loss" and ev.get("mode") == "train"
-                 for t in [ev.get("target") or {}] if "std" in t and "mean" in t]
-    if not stats:
-        return None
-    means, stds = np.array(stats, dtype=np.float64).T
-    return float(np.mean(stds ** 2) + (np.var(means) if len(means) > 1 else 0.0))

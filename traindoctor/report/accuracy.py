@@ -81,11 +81,9 @@ def assess_accuracy(ctx: Context, findings: list[Finding]) -> dict[str, Any]:
     regression = not out["stages"] and _regression_stages(ctx, targets)
     if regression:
         out["stages"] = regression
-        out["verdict"] = _regression_verdict(regression, findings)
-    else:
-        out["verdict"] = _verdict(out["stages"], findings)
+    out["verdict"] = _verdict(out["stages"], findings, regression=bool(regression))
     missing = [(n, t["target"]) for n, t in out["targets"].items() if t.get("met") is None]
-    if missing and (not out["verdict"] or out["verdict"].startswith(("accuracy meets", "no target"))):
+    if missing and (not out["verdict"] or out["verdict"].startswith(("accuracy meets", "the MSE meets", "no target"))):
         # a target that nothing recorded is not met by the stages that were (training at 1.0, validation at
         # chance, computed by hand where the collector could not see it)
         name, goal = missing[0]
@@ -109,12 +107,12 @@ def assess_accuracy(ctx: Context, findings: list[Finding]) -> dict[str, Any]:
 def _regression_stages(ctx: Context, targets: dict[str, float]) -> list[dict[str, Any]]:
     """A regression's stages (an MSE training loss and no accuracy): its MSE against predicting the mean (the
     targets' variance), by fit.underfitting's bar, or against a ``train_loss``/``val_loss`` target."""
-    from ..checks.symptoms import FitUnderfitting, _target_variance
-    from ..checks.signals import head_tail
+    from ..checks.signals import head_tail, target_variance
+    from ..checks.symptoms import FitUnderfitting
 
     if not any(ev.get("function") == "mse_loss" and ev.get("mode") == "train" for ev in ctx.run.events("loss_call")):
         return []
-    var = _target_variance(ctx)
+    var = target_variance(ctx)
     stages = []
     for stage in ("train", "val", "test"):
         tag, s = metric_series(ctx, f"{stage}_loss")
@@ -133,46 +131,6 @@ def _regression_stages(ctx: Context, targets: dict[str, float]) -> list[dict[str
                          met=bool(final <= FitUnderfitting.MSE_BASELINE * var))
         stages.append(entry)
     return stages
-
-
-def _regression_verdict(stages: list[dict[str, Any]], findings: list[Finding]) -> str:
-    by = {s["stage"]: s for s in stages}
-    tr, va, te = by.get("train"), by.get("val"), by.get("test")
-    causes = [f.id for f in findings if f.kind == "cause"][:3]
-    why = f"; the likely causes are {', '.join(causes)}" if causes else ""
-    if tr and tr.get("met") is False:
-        return (f"training MSE {tr['final']:.4g} is no better than " +
-                (f"the target {tr['reference']:.4g}" if tr["reference_kind"] == "target" else
-                 f"predicting the mean (the targets' variance, {tr['reference']:.4g})") + ": fix training first" +
-                (why or "; check the code, the hyperparameters, the model structure, the data (targets scaled?) "
-                        "and the loss curve"))
-    if va and va.get("met") is False and (not tr or va["final"] < 2 * tr["final"]):
-        # no gap between the two: not a validation problem of its own (a training MSE at 0.99 of the variance
-        # cleared its bar by 0.3% and was called "fine", the validation's 1.00 "overfitting")
-        return (f"validation MSE {va['final']:.4g} is no better than " +
-                (f"the target {va['reference']:.4g}" if va["reference_kind"] == "target" else
-                 f"predicting the mean ({va['reference']:.4g})") +
-                (f" (training {tr['final']:.4g})" if tr else "") +
-                (why or "; check the code, the hyperparameters, the model structure, the data (targets scaled?) "
-                        "and the loss curve"))
-    if tr and va and va.get("met") is False:
-        return (f"training MSE {tr['final']:.4g} is fine but validation MSE is {va['final']:.4g}, no better than " +
-                (f"the target {va['reference']:.4g}" if va["reference_kind"] == "target" else
-                 f"predicting the mean ({va['reference']:.4g})") + (why or ": overfitting, or validation data "
-                                                                           "processed differently"))
-    if va and te and te.get("met") is False and va.get("met") is not False:
-        return (f"validation MSE {va['final']:.4g} is fine but test MSE is {te['final']:.4g}: the test data come "
-                f"from another distribution, or the test script is wrong")
-    judged = [s for s in stages if "met" in s]
-    if not judged:
-        return "no target and no targets' variance to judge the MSE against: state what you expect with " \
-               "--target val_loss=..."
-    if any(s.get("reference_kind") == "target" for s in judged):
-        return "the MSE meets the expectation on every stage recorded"
-    return ("the MSE is below the mean prediction's on every stage recorded (" +
-            ", ".join(f"{s['stage']} {s['final']:.4g} against {s['reference']:.4g}" for s in judged) +
-            ", R² " + ", ".join(f"{1 - s['final'] / s['reference']:.2f}" for s in judged) +
-            "); that is all it can be judged by: state what you expect with --target val_loss=...")
 
 
 def _fraction(name: str, goal: float | None) -> float | None:
@@ -228,47 +186,77 @@ def _baseline(ctx: Context) -> dict[str, Any] | None:
     return {"acc": counts[major] / total, "class": major, "samples": total, "classes": len(counts)}
 
 
-def _verdict(stages: list[dict[str, Any]], findings: list[Finding]) -> str:
-    from ..checks.symptoms import FitOverfitting
+class _Wording:
+    """How the verdict speaks of one kind of metric: an accuracy (higher is better, against the majority class)
+    or a regression's MSE (lower is better, against predicting the mean)."""
 
+    def __init__(self, regression: bool):
+        from ..checks.symptoms import FitOverfitting
+
+        self.regression = regression
+        self.name = "MSE" if regression else "accuracy"
+        self.short = "is no better than" if regression else "is below"
+        self.baseline = "the targets' variance" if regression else "majority-class baseline"
+        self.flag = "val_loss" if regression else "val_acc"
+        # a gap between training and validation: fit.overfitting's accuracy gap, or a validation MSE twice training's
+        self.gap = (lambda tr, va: va >= 2 * tr) if regression else (lambda tr, va: tr - va > FitOverfitting.GAP)
+
+    def num(self, x: float) -> str:
+        return f"{x:.4g}" if self.regression else f"{x:.3f}"
+
+    def bar(self, st: dict[str, Any], first: bool = False) -> str:
+        """What the stage had to reach: the target, or the baseline (and, for an accuracy, the margin above it
+        that fit.underfitting asks)."""
+        if st.get("reference_kind") == "target":
+            return f"the target {self.num(st['reference'])}"
+        if self.regression:
+            return f"predicting the mean ({self.baseline + ', ' if first else ''}{self.num(st['reference'])})"
+        return f"{self.num(st['required'])}, what beating its majority-class share {self.num(st['reference'])} takes"
+
+    def advice(self) -> str:
+        return ("check the code, the hyperparameters, the model structure, the data"
+                + (" (targets scaled?)" if self.regression else "") + " and the loss curve")
+
+
+def _verdict(stages: list[dict[str, Any]], findings: list[Finding], regression: bool = False) -> str:
+    """The seed's walk over the stages: training short of its bar first, then validation short with no gap to
+    training, then a gap, then test short where validation is fine; else what the stages were judged against."""
+    w = _Wording(regression)
     by = {s["stage"]: s for s in stages}
     tr, va, te = by.get("train"), by.get("val"), by.get("test")
     causes = [f.id for f in findings if f.kind == "cause"][:3]
+    why = f"the likely causes are {', '.join(causes)}" if causes else ""
     if tr and tr.get("met") is False:
-        return ("training accuracy is below the " + tr.get("reference_kind", "target") +
-                (f" ({tr['final']:.3f} < {tr['reference']:.3f})" if tr.get("reference_kind") == "target" else
-                 f" ({tr['final']:.3f}, where beating a majority share of {tr['reference']:.3f} takes "
-                 f"{tr['required']:.3f})")
-                + ": fix training first" +
-                (f"; the likely causes are {', '.join(causes)}" if causes else
-                 "; check the code, the hyperparameters, the model structure, the data and the loss curve"))
-    if va and va.get("met") is False and (not tr or tr["final"] - va["final"] <= FitOverfitting.GAP):
-        # no training accuracy, or one as low: not a gap between the two (a validation 0.016 below a training
-        # accuracy that cleared its bar by 0.003 was called "fine" and its gap overfitting)
-        bar = (f"the target {va['reference']:.3f}" if va.get("reference_kind") == "target" else
-               f"{va['required']:.3f}, what beating its majority-class share {va['reference']:.3f} takes")
-        return (f"validation accuracy {va['final']:.3f} is below {bar}" +
-                (f" (training {tr['final']:.3f})" if tr else "") +
-                (f": the likely causes are {', '.join(causes)}" if causes else
-                 ": check the code, the hyperparameters, the model structure, the data and the loss curve"))
+        return (f"training {w.name} {w.num(tr['final'])} {w.short} {w.bar(tr, first=True)}: fix training first; "
+                + (why or w.advice()))
+    if va and va.get("met") is False and (not tr or not w.gap(tr["final"], va["final"])):
+        # no training metric, or one as poor: not a gap between the two (a validation accuracy 0.016 below a
+        # training one that cleared its bar by 0.003 was called "fine" and its gap overfitting)
+        return (f"validation {w.name} {w.num(va['final'])} {w.short} {w.bar(va)}"
+                + (f" (training {w.num(tr['final'])})" if tr else "") + ": " + (why or w.advice()))
     if tr and va and va.get("met") is False:
-        gap = tr["final"] - va["final"]
-        return (f"training accuracy {tr['final']:.3f} is fine but validation is {va['final']:.3f} (gap {gap:.3f}): "
-                + (f"the likely causes are {', '.join(causes)}" if causes else
-                   "overfitting (more data, augmentation, regularisation, a smaller model, early stopping) or an "
-                   "evaluation script that processes data differently or loads the wrong checkpoint"))
+        gap = "" if regression else f" (gap {tr['final'] - va['final']:.3f})"
+        return (f"training {w.name} {w.num(tr['final'])} is fine but validation {w.name} is {w.num(va['final'])}, "
+                f"{w.short} {w.bar(va)}{gap}: "
+                + (why or "overfitting (more data, augmentation, regularisation, a smaller model, early stopping) "
+                          "or an evaluation script that processes data differently or loads the wrong checkpoint"))
     if va and te and te.get("met") is False and va.get("met") is not False:
-        return (f"validation accuracy {va['final']:.3f} is fine but test is {te['final']:.3f}: the test data "
-                "come from a different distribution, or the test script is wrong")
-    if stages and not any("met" in s for s in stages):
-        return ("no target and no majority-class baseline to judge the accuracy against: state what you expect "
-                "with --target val_acc=...")
-    if stages and all(s.get("met") is not False for s in stages):
-        if any(s.get("reference_kind") == "target" for s in stages):
-            return "accuracy meets the expectation on every stage recorded"
-        # no target: beating the majority class is all that was checked (a new head on a frozen backbone
-        # at 0.27 against 0.20 "met the expectation" while its loss sat at ln 5)
-        return ("accuracy is above the majority-class baseline on every stage recorded (" +
-                ", ".join(f"{s['stage']} {s['final']:.3f} against {s['reference']:.3f}" for s in stages if "met" in s)
-                + "); that is all it can be judged by: state what you expect with --target val_acc=...")
-    return ""
+        return (f"validation {w.name} {w.num(va['final'])} is fine but test {w.name} is {w.num(te['final'])}: the "
+                "test data come from a different distribution, or the test script is wrong")
+    judged = [s for s in stages if "met" in s]
+    if stages and not judged:
+        return (f"no target and no {w.baseline} to judge the {w.name} against: state what you expect with "
+                f"--target {w.flag}=...")
+    if not judged:
+        return ""
+    if any(s.get("reference_kind") == "target" for s in judged):
+        return f"{'the MSE' if regression else 'accuracy'} meets the expectation on every stage recorded"
+    # no target: beating the baseline is all that was checked (a new head on a frozen backbone at 0.27 against
+    # 0.20 "met the expectation" while its loss sat at ln 5)
+    against = ", ".join(f"{s['stage']} {w.num(s['final'])} against {w.num(s['reference'])}" for s in judged)
+    if regression:
+        return (f"the MSE is below the mean prediction's on every stage recorded ({against}, R² "
+                + ", ".join(f"{1 - s['final'] / s['reference']:.2f}" for s in judged)
+                + "); that is all it can be judged by: state what you expect with --target val_loss=...")
+    return (f"accuracy is above the majority-class baseline on every stage recorded ({against}); that is all it "
+            "can be judged by: state what you expect with --target val_acc=...")

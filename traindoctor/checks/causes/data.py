@@ -662,14 +662,13 @@ class TooFewSamples(Check):
         overfit = gap is not None and gap["gap"] >= self.GAP
         if gap is None and per_sample >= self.PARAMS_PER_SAMPLE:
             # a regression: its validation MSE far above the training MSE, as fit.overfitting judges it
-            from ..signals import finite
-            from ..symptoms import FitOverfitting
+            from ..base import sig as fmt_sig
+            from ..signals import regression_gap
 
-            mse_gap = FitOverfitting()._regression_gap(ctx, finite(ctx.eval_series("loss")), finite(ctx.loss))
+            mse_gap = regression_gap(ctx)
             if mse_gap is not None:
                 overfit = True
-                evidence.update(final_train_mse=mse_gap.evidence["final_train_mse"],
-                                final_val_mse=mse_gap.evidence["final_val_mse"])
+                evidence.update(final_train_mse=fmt_sig(mse_gap["train_mse"]), final_val_mse=fmt_sig(mse_gap["val_mse"]))
         tiny = per_class is not None and per_class < self.MIN_PER_CLASS
         if not ((per_sample >= self.PARAMS_PER_SAMPLE and overfit) or tiny):
             return Outcome.passed(f"{n} samples for {params} parameters ({per_sample:.1f} per sample)")
