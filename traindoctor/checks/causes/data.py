@@ -500,12 +500,16 @@ class PreprocessMismatch(Check):
                 len(moved) < len(rows) / 2 or len(set(usual.values())) < 0.8 * len(rows):
             return None
         pairs = ", ".join(f"{a}→{b}" for a, b in list(moved.items())[:6]) + ("…" if len(moved) > 6 else "")
+        # labels the outputs cannot name (1..10 against outputs 0..9) sit outside the matrix: the sampled batches'
+        outside = sorted(c for c in sig.label_counts(ctx, "eval") if c < 0 or c >= len(conf))
         return Finding(
             self.id, f"The evaluation labels look renumbered: {consistency:.0%} of evaluation samples get their "
-                     f"class's usual prediction, but accuracy is {acc:.0%} (true→predicted: {pairs})",
+                     f"class's usual prediction, but accuracy is {acc:.0%} (true→predicted: {pairs})"
+                     + (f"; evaluation label(s) {', '.join(map(str, outside[:4]))} lie outside the model's "
+                        f"{len(conf)} outputs" if outside else ""),
             severity="error", confidence=0.85, location="evaluation labels", step=int(ev.get("step", 0)),
             evidence={"consistency": round(consistency, 3), "accuracy": round(acc, 3), "mapping": moved,
-                      "eval_step": ev.get("step")},
+                      "eval_step": ev.get("step"), **({"labels_outside_outputs": outside} if outside else {})},
             advice="Build the evaluation labels exactly as the training labels: the same label encoder or class "
                    "list (ImageFolder's class_to_idx, a LabelEncoder fitted once), no shift (y - 1 on one side only).",
             explains=["fit.overfitting", "fit.underfitting", "hparam.epochs_too_many"])

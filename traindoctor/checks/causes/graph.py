@@ -578,6 +578,22 @@ class LossFunction(Check):
                                   "cannot express 'not this class' and a class whose logit is 0 gets no gradient.",
                            explains=explains + ["activation.dead_relu"])
         bounded = _bounded_range(last)
+        width = (inp.get("shape") or [0, 0])[-1] if len(inp.get("shape") or []) == 2 else 0
+        if fn == "cross_entropy" and bounded is not None and "softmax" not in last.lower() and width >= 2 and \
+                all(bounded[0] <= c["input"].get("min", -9) and c["input"].get("max", 9) <= bounded[1]
+                    for c in same_fn):
+            # logits squashed into (lo, hi): the right class's softmax probability is at most 1 / (1 + (C - 1)
+            # e^-(hi - lo)), and the loss has that floor, far above zero (1.46 for a sigmoid and 10 classes)
+            floor = math.log1p((width - 1) * math.exp(-(bounded[1] - bounded[0])))
+            ev_base.update(output_activation=last, loss_floor=round(floor, 3))
+            return Finding(self.id, f"The logits fed to cross_entropy pass through the model's last activation, "
+                                    f"{last}, first: squashed into "
+                                    f"[{bounded[0]:g}, {bounded[1]:g}], they hold the loss above {floor:.2f} "
+                                    f"for {width} classes",
+                           severity="error", confidence=0.85, location=loc, step=step, evidence=ev_base,
+                           advice="Feed the last Linear layer's output to CrossEntropyLoss directly (it applies "
+                                  "its own softmax); for multi-label targets use BCEWithLogitsLoss on the logits.",
+                           explains=explains + ["activation.saturated"])
         if fn in sig.ELEMENTWISE_LOSSES and bounded is not None and "min" in tgt and "min" in inp and \
                 inp["min"] >= bounded[0] and inp["max"] <= bounded[1] and \
                 (tgt["max"] > bounded[1] + self.RANGE_MARGIN or tgt["min"] < bounded[0] - self.RANGE_MARGIN):
