@@ -22,6 +22,14 @@ def _layer_weights(ctx: Context) -> list[tuple[str, dict, dict]]:
     return out
 
 
+def _constant(w: dict) -> bool:
+    """A weight whose values are all one: its minimum equals its maximum (exactly; the recorded std of 8192
+    weights of 0.01 is 3e-5, float32's rounding in the fused reduction), or, without them, a std of zero."""
+    if "min" in w and "max" in w:
+        return w["min"] == w["max"]
+    return w["std"] == 0
+
+
 @register
 class AllZeroInit(Check):
     """``init.all_zero``: a layer's weights start all zero or all equal.
@@ -32,7 +40,7 @@ class AllZeroInit(Check):
     or more all-zero hidden layers, or a model whose every layer is constant. A
     single zero layer between random ones (a zero output head, LoRA's B matrix) is
     a known recipe: the first update already gives its rows different values.
-    "Equal" means a standard deviation of exactly zero at step 0.
+    "Equal" means a minimum equal to the maximum at step 0.
     """
 
     id = "init.all_zero"
@@ -46,7 +54,7 @@ class AllZeroInit(Check):
         if not layers:
             return Outcome.not_checked("no layer weights were recorded at the first step")
         head = _last_layer(ctx)
-        constant = [(n, p, w) for n, p, w in layers if w["std"] == 0 and w["numel"] > 1]
+        constant = [(n, p, w) for n, p, w in layers if _constant(w) and w["numel"] > 1]
         hidden = [c for c in constant if c[1]["module"] != head]
         equal = [c for c in hidden if c[2]["mean"] != 0]
         zero = [c for c in hidden if c[2]["mean"] == 0]
@@ -57,12 +65,13 @@ class AllZeroInit(Check):
                         f"random ones is a known recipe, e.g. LoRA or zero-init heads)"
             return Outcome.passed(note)
         name, p, w = (equal or zero or constant)[0]
-        value = w["mean"]
+        value = w.get("min", w["mean"])
         what = "all zero" if value == 0 else f"all equal to {sig.fmt_num(value)}"
         return Outcome.found(Finding(
             self.id, f"{name} starts {what}: its units stay symmetric and learn the same thing",
             severity="error", confidence=0.9, location=p["module"], step=STATIC_STEP,
-            evidence={"constant_layers": {n: {"value": w["mean"], "numel": int(w["numel"])} for n, _, w in constant},
+            evidence={"constant_layers": {n: {"value": w.get("min", w["mean"]), "numel": int(w["numel"])}
+                                          for n, _, w in constant},
                       "layers": len(layers)},
             advice="Initialise weights randomly (keep PyTorch's default, or nn.init.kaiming_normal_/xavier_uniform_); "
                    "constant initialisation is fine only for biases and normalisation layers.",
@@ -100,7 +109,7 @@ class InitScale(Check):
             fan = int(np.prod(p["shape"][1:]))
             if p["module_class"] in ("RNN", "LSTM", "GRU") and "weight_hh" in name:
                 fan = p["shape"][1]
-            if w["std"] > 0:
+            if w["std"] > 0 and not _constant(w):  # a constant layer is init.all_zero's
                 gains[name] = (w["std"] * np.sqrt(fan), p)
         large = [(n, g, p) for n, (g, p) in gains.items() if g > self.MAX_GAIN]
         small = [(n, g, p) for n, (g, p) in gains.items() if g < self.MIN_GAIN and p["module"] != head]
