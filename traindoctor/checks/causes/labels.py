@@ -25,7 +25,9 @@ class LabelErrors(Check):
     model is unsure) does not count as mislabelled. Training accuracy far below the
     evaluation accuracy (the evaluation labels are cleaner) relaxes the confidence.
     A model that trains badly for another reason found in the run also contradicts
-    correct labels, so then the finding is only a note.
+    correct labels, so then the finding is only a note. A model whose sure predictions
+    are wrong only as often as their confidence says (``CALIBRATED``) sees classes
+    that overlap, not wrong labels.
     """
 
     id = "data.label_errors"
@@ -40,6 +42,15 @@ class LabelErrors(Check):
     #: ...not when the script changes the training inputs' spread by this factor after loading (noise added)
     NOISED = 1.2
     MIN_ROWS = 200
+    #: ...nor when the rows predicted with ``SURE`` probability (``MIN_SURE_ROWS`` of them at least) are wrong at
+    #: most ``CALIBRATED`` times as often as their confidence says. Classes that overlap (the same evidence under
+    #: both labels) give a model wrong as often as it expects, less and less so as it is surer: a transformer on
+    #: tokens, 3.3% wrong against 3.4% expected; a coin-flip label with a logistic bias, 3.9% against 4.1%.
+    #: Wrong labels on easy rows keep it wrong at their own rate however sure it is: 15% of labels flipped, 12.8%
+    #: against 6.3%; the zoo's flipped blobs, 27% against 8.5%.
+    SURE = 0.9
+    MIN_SURE_ROWS = 50
+    CALIBRATED = 1.25
 
     def run(self, ctx: Context) -> Outcome:
         zipped = _zipped_loaders(ctx)
@@ -103,6 +114,23 @@ class LabelErrors(Check):
         augmented = noised is not None and (noised["std_ratio"] > self.NOISED or noised["std_ratio"] < 1 / self.NOISED)
         likely_share = float(((pred != labels) & (probs.max(1) >= self.LIKELY)).mean())
         evidence["likely_other_share"] = round(likely_share, 4)
+        # calibrated: among the rows predicted with CONFIDENT probability, as many are wrong as that probability
+        # says; classes that overlap (the same evidence under both labels) give that, a wrong label on an easy
+        # example a model surer than it is right
+        sure = probs.max(1) >= self.SURE
+        n_sure = int(sure.sum())
+        wrong_sure = float((pred[sure] != labels[sure]).mean()) if n_sure else 0.0
+        expected_wrong = float((1 - probs.max(1)[sure]).mean()) if n_sure else 0.0
+        evidence.update(wrong_when_sure=round(wrong_sure, 4), expected_wrong_when_sure=round(expected_wrong, 4),
+                        sure_rows=n_sure)
+        # within twice the binomial spread of the rows counted
+        calibrated = n_sure >= self.MIN_SURE_ROWS and wrong_sure <= self.CALIBRATED * expected_wrong + \
+            2 * np.sqrt(expected_wrong * (1 - expected_wrong) / n_sure)
+        if calibrated and not clean_eval and issue_share >= self.ISSUE_SHARE and confident_share >= self.CONFIDENT_SHARE:
+            return Outcome.passed(f"{confident_share:.1%} of training rows confidently contradict their label, but "
+                                  f"the predictions it makes with {self.SURE:.0%}+ probability are wrong as often as that "
+                                  f"probability says ({wrong_sure:.1%} against {expected_wrong:.1%}): classes that "
+                                  f"overlap, not wrong labels")
         if issue_share < self.ISSUE_SHARE or not (confident_share >= self.CONFIDENT_SHARE or
                                                   (clean_eval and not augmented
                                                    and likely_share >= self.CONFIDENT_SHARE)):
