@@ -120,6 +120,9 @@ class OpGraphRecorder(TorchDispatchMode):
         scalars = [a for a in args if isinstance(a, (int, float)) and not isinstance(a, bool)][:4]
         if scalars:  # a functional dropout's keep probability (bernoulli_'s p), a scale, a dim
             rec["scalars"] = scalars
+        words = {k: v for k, v in kwargs.items() if isinstance(v, str)}
+        if words:  # a division's rounding_mode, an interpolation's mode
+            rec["kwargs"] = words
         self.ops.append(rec)
 
     def _from_traindoctor(self) -> bool:

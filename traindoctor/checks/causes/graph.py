@@ -746,10 +746,62 @@ class WrongOperator(Check):
     ZERO_SHARE = 0.85
     CONSTANT_FEATURES = 0.4
 
+    #: ops that round a float tensor: their gradient is zero everywhere, so nothing before them learns through them
+    ROUNDING_OPS = ("aten.floor", "aten.round", "aten.trunc", "aten.ceil", "aten.floor_divide")
+
+    def _rounded_in_forward(self, ctx: Context) -> Finding | None:
+        """A rounding op (``torch.div(..., rounding_mode='floor')``, ``floor``, ``round``) inside the model, on a
+        value computed from its parameters: autograd gives it a zero gradient, so the parameters behind it get
+        none through it. Reported where some of them received exactly zero gradient at every recorded step
+        (attention scores floor-divided by sqrt(d): the query and key projections never train)."""
+        grads = ctx.run.table("grad")
+        if not len(grads):
+            return None
+        _, norms = grads.pivot("norm")
+        with np.errstate(all="ignore"):
+            zero = {k for j, k in enumerate(grads.keys)
+                    if np.all(np.nan_to_num(norms[:, j], nan=0.0) == 0) and np.any(np.isfinite(norms[:, j]))}
+        if not zero:
+            return None
+        for g in sig.events(ctx, "opgraph"):
+            ops = g.get("ops", [])
+            behind: list[set[str]] = []
+            for i, op in enumerate(ops):
+                mine = {t["param"] for t in op.get("in", []) if "param" in t}
+                for t in op.get("in", []):
+                    if "from" in t and t["from"][0] < i:
+                        mine |= behind[t["from"][0]]
+                behind.append(mine)
+                name = op.get("op", "")
+                mode = (op.get("kwargs") or {}).get("rounding_mode")
+                rounding = name in self.ROUNDING_OPS or (name == "aten.div" and mode in ("floor", "trunc"))
+                if not rounding or not mine or not any(o.get("dtype", "").startswith(("float", "bfloat"))
+                                                       for o in op.get("out", [])):
+                    continue
+                starved = sorted(p for p in mine if p in zero or any(z.endswith("." + p) for z in zero))
+                if not starved:
+                    continue
+                what = f"torch.div(..., rounding_mode='{mode}')" if name == "aten.div" else name.replace("aten.", "torch.")
+                where = op.get("module") or g.get("root") or "the model"
+                return Finding(
+                    self.id, f"{what} in {where} rounds a value computed from the model's weights: its gradient is "
+                             f"zero, and {', '.join(starved[:4])}{'…' if len(starved) > 4 else ''} never get one",
+                    severity="error", confidence=0.9, location=where, step=int(g.get("step", STATIC_STEP)),
+                    evidence={"op": name, "rounding_mode": mode, "module": where, "op_index": i,
+                              "params_behind": sorted(mine)[:20], "params_with_zero_grad": starved[:20]},
+                    advice="Use true division (/) where a scale was meant (scores / math.sqrt(d)); where rounding is "
+                           "wanted in training, pass the gradient straight through: x + (x.round() - x).detach().",
+                    explains=["weight.not_updating", "loss.not_converging", "grad.vanishing", "fit.underfitting",
+                              "graph.node_connection"])
+        return None
+
     def run(self, ctx: Context) -> Outcome:
         layout = self._sequence_layout(ctx)
         if layout is not None:
             return Outcome.found(layout)
+        rounded = self._rounded_in_forward(ctx)
+        if rounded is not None:
+            return Outcome.found(rounded)
         for ev in sig.events(ctx, "loss_call"):
             inp = ev.get("input", {})
             if ev.get("mode") == "train" and inp.get("dtype", "").startswith(("float", "bfloat")) \
