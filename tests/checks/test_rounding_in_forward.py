@@ -51,3 +51,17 @@ def test_true_division_and_a_straight_through_round_are_healthy(diagnosed):
     for scale in ("s / math.sqrt(self.d)", "s + (s.round() - s).detach()"):
         _, report = diagnosed(SCRIPT.replace("SCALE", scale))
         assert not _alarms(report), (scale, _alarms(report))
+
+
+def test_a_floor_division_that_crashes_the_backward_is_explained(run_script):
+    # `scores // math.sqrt(d)`: the backward raises 'derivative for aten::floor_divide is not implemented' at the
+    # first step; the op graph of that forward says where the // is
+    from tests.conftest import doctor_json
+
+    proc, run_dir = run_script(SCRIPT.replace("SCALE", "s // math.sqrt(self.d)"))
+    assert proc.returncode == 1 and "floor_divide" in proc.stderr
+    report = doctor_json(run_dir)
+    top = report["findings"][0]
+    assert (top["id"], top["location"]) == ("graph.wrong_operator", "Attn"), top
+    assert top["title"].startswith("// (floor division) in Attn rounds a value computed from the model's weights")
+    assert not [f for f in report["findings"] if f["id"] == "fit.underfitting"]  # one step says nothing of fit

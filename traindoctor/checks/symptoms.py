@@ -1107,6 +1107,8 @@ class FitUnderfitting(Check):
     id = "fit.underfitting"
     needs = frozenset({"loss"})
     MARGIN = 0.05
+    #: training steps with an accuracy needed to judge it (the regression path asks as many losses)
+    MIN_STEPS = 10
     MSE_BASELINE = 0.8
 
     @classmethod
@@ -1131,6 +1133,9 @@ class FitUnderfitting(Check):
         targets = ctx.meta.get("target") or {}
         _, tr = _acc_series(ctx, "train")
         _, va = _acc_series(ctx, "val")
+        if tr is not None and 0 < len(tr) < self.MIN_STEPS:
+            # a script that crashed after its first step: its accuracy is the untrained model's
+            return Outcome.not_checked(f"only {len(tr)} training step(s) with an accuracy")
         if tr is not None and len(tr):
             k = max(1, len(tr) // 10)
             tr_end = float(np.mean(tr.value[-k:]))

@@ -52,8 +52,8 @@ def assess_accuracy(ctx: Context, findings: list[Finding]) -> dict[str, Any]:
         out["baseline"] = baseline
     for stage in ("train", "val", "test"):
         tag, s = metric_series(ctx, f"{stage}_acc")
-        if s is None:
-            continue
+        if s is None or (stage == "train" and len(s) < FitUnderfitting.MIN_STEPS):
+            continue  # (a script that crashed at its first step: the untrained model's accuracy)
         # per-batch training accuracy is noisy: the mean of the last 10% of steps
         final = float(np.mean(s.value[-max(1, len(s) // 10):])) if stage == "train" else float(s.value[-1])
         goal = targets.get(f"{stage}_acc")
@@ -117,7 +117,7 @@ def _regression_stages(ctx: Context, targets: dict[str, float]) -> list[dict[str
     for stage in ("train", "val", "test"):
         tag, s = metric_series(ctx, f"{stage}_loss")
         s = finite(s) if s is not None else None
-        if s is None or not len(s) or (stage == "train" and len(s) < 10):
+        if s is None or not len(s) or (stage == "train" and len(s) < FitUnderfitting.MIN_STEPS):
             continue
         final = head_tail(s.value)[1] if stage == "train" else float(s.value[-1])
         goal = targets.get(f"{stage}_loss")

@@ -755,13 +755,16 @@ class WrongOperator(Check):
         none through it. Reported where some of them received exactly zero gradient at every recorded step
         (attention scores floor-divided by sqrt(d): the query and key projections never train)."""
         grads = ctx.run.table("grad")
-        if not len(grads):
-            return None
-        _, norms = grads.pivot("norm")
-        with np.errstate(all="ignore"):
-            zero = {k for j, k in enumerate(grads.keys)
-                    if np.all(np.nan_to_num(norms[:, j], nan=0.0) == 0) and np.any(np.isfinite(norms[:, j]))}
-        if not zero:
+        zero: set[str] = set()
+        if len(grads):
+            _, norms = grads.pivot("norm")
+            with np.errstate(all="ignore"):
+                zero = {k for j, k in enumerate(grads.keys)
+                        if np.all(np.nan_to_num(norms[:, j], nan=0.0) == 0) and np.any(np.isfinite(norms[:, j]))}
+        # `a // b` on a tensor that needs a gradient: the backward raises, no gradient is ever recorded
+        crashed = any("derivative for aten::floor_divide is not implemented" in str(e.get("error") or "")
+                      for e in sig.events(ctx, "end"))
+        if not zero and not crashed:
             return None
         for g in sig.events(ctx, "opgraph"):
             ops = g.get("ops", [])
@@ -779,13 +782,17 @@ class WrongOperator(Check):
                                                        for o in op.get("out", [])):
                     continue
                 starved = sorted(p for p in mine if p in zero or any(z.endswith("." + p) for z in zero))
-                if not starved:
+                broke = crashed and name == "aten.floor_divide"
+                if not starved and not broke:
                     continue
-                what = f"torch.div(..., rounding_mode='{mode}')" if name == "aten.div" else name.replace("aten.", "torch.")
+                what = f"torch.div(..., rounding_mode='{mode}')" if name == "aten.div" else \
+                    "// (floor division)" if broke else name.replace("aten.", "torch.")
                 where = op.get("module") or g.get("root") or "the model"
+                effect = ("autograd has no derivative for it, and the backward raised" if broke else
+                          f"its gradient is zero, and {', '.join(starved[:4])}{'…' if len(starved) > 4 else ''} "
+                          f"never get one")
                 return Finding(
-                    self.id, f"{what} in {where} rounds a value computed from the model's weights: its gradient is "
-                             f"zero, and {', '.join(starved[:4])}{'…' if len(starved) > 4 else ''} never get one",
+                    self.id, f"{what} in {where} rounds a value computed from the model's weights: {effect}",
                     severity="error", confidence=0.9, location=where, step=int(g.get("step", STATIC_STEP)),
                     evidence={"op": name, "rounding_mode": mode, "module": where, "op_index": i,
                               "params_behind": sorted(mine)[:20], "params_with_zero_grad": starved[:20]},
