@@ -171,17 +171,25 @@ def param_root(ctx: Context) -> dict[str, int]:
 
 
 def weight_params(ctx: Context, min_numel: int = 16) -> list[str]:
-    """Parameters that are weight matrices/kernels (not biases or norms), for ratio checks."""
+    """Parameters that are weight matrices/kernels (not biases or norms), for ratio checks. Not those that start
+    at zero (each residual block's last layer, zero-initialised): a step's ratio to their own size is undefined
+    at first and large until they have grown (1.8 for the gradient, 0.04 for the update, in a healthy run)."""
     def compute() -> list[str]:
+        w = ctx.run.table("weight")
+        zero = set()
+        if len(w):
+            first = w.rows_at(int(w.step.min()))
+            norm = w.col("norm")
+            zero = {w.keys[int(w.key[r])] for r in first if norm[r] == 0}
         out = []
         for name, info in ctx.trainable_params().items():
-            if len(info.get("shape", [])) >= 2 and info.get("numel", 0) >= min_numel and info.get("requires_grad", True):
+            if len(info.get("shape", [])) >= 2 and info.get("numel", 0) >= min_numel and \
+                    info.get("requires_grad", True) and name not in zero:
                 out.append(name)
         if not out:  # leaf-tensor scripts: every recorded tensor
-            w = ctx.run.table("weight")
             for i, k in enumerate(w.keys):
                 rows = np.nonzero(w.key == i)[0]
-                if len(rows) and w.values[rows[0], w.fields.index("numel")] >= min_numel:
+                if len(rows) and w.values[rows[0], w.fields.index("numel")] >= min_numel and k not in zero:
                     out.append(k)
         return out
     return ctx.cached("weight_params", compute)

@@ -811,8 +811,10 @@ class WrongOperator(Check):
             return Outcome.found(rounded)
         for ev in sig.events(ctx, "loss_call"):
             inp = ev.get("input", {})
+            # (below 2^22: float32 holds no fractions from 2^23 on, and logits blown up that far are whole)
             if ev.get("mode") == "train" and inp.get("dtype", "").startswith(("float", "bfloat")) \
                     and inp.get("integer_frac", 0) == 1 and inp.get("distinct", 0) > 1 \
+                    and max(abs(inp.get("min", 0)), abs(inp.get("max", 0))) < 2 ** 22 \
                     and ev["function"] in ("cross_entropy", "mse_loss", "l1_loss", "smooth_l1_loss",
                                            "binary_cross_entropy_with_logits", "huber_loss"):
                 return Outcome.found(Finding(

@@ -1,6 +1,8 @@
 """Weight-initialisation causes: all-zero/all-equal weights, ranks that start apart."""
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 
 from ..base import Check, Context, Finding, Outcome, register
@@ -20,6 +22,32 @@ def _layer_weights(ctx: Context) -> list[tuple[str, dict, dict]]:
             continue
         out.append((name, p, w0[name]))
     return out
+
+
+def _step0_stds(ctx: Context) -> dict[str, float]:
+    """Each module output's spread at the first recorded step, by its activation key."""
+    def compute() -> dict[str, float]:
+        act = ctx.run.table("activation")
+        if not len(act):
+            return {}
+        rows = act.rows_at(int(act.step.min()))
+        std = act.col("std")
+        return {act.keys[int(act.key[r])]: float(std[r]) for r in rows}
+
+    return ctx.cached("init.step0_stds", compute)
+
+
+def _block_ends(modules: list[str]) -> set[str]:
+    """The last layer of each repeated block (``blocks.3.fc2`` of ``blocks.0`` ... ``blocks.15``, in model
+    order), where there are two or more blocks."""
+    ends: dict[str, str] = {}
+    for name in modules:
+        parts = name.split(".")
+        for i, part in enumerate(parts[:-1]):
+            if part.isdigit():
+                ends[".".join(parts[:i + 1])] = name  # the block's last layer so far
+    siblings = Counter(block.rpartition(".")[0] for block in ends)
+    return {layer for block, layer in ends.items() if siblings[block.rpartition(".")[0]] >= 2}
 
 
 def _constant(w: dict) -> bool:
@@ -55,7 +83,11 @@ class AllZeroInit(Check):
             return Outcome.not_checked("no layer weights were recorded at the first step")
         head = _last_layer(ctx)
         constant = [(n, p, w) for n, p, w in layers if _constant(w) and w["numel"] > 1]
-        hidden = [c for c in constant if c[1]["module"] != head]
+        branches = _block_ends([p["module"] for _, p, _ in layers])
+        # the last layer of each repeated block, zero: the residual recipe (Fixup, zero-init residual), each
+        # block starting as the identity; its input is the block's own, random, so it trains
+        hidden = [c for c in constant if c[1]["module"] != head
+                  and not (c[1]["module"] in branches and c[2].get("min", c[2]["mean"]) == 0)]
         equal = [c for c in hidden if c[2]["mean"] != 0]
         zero = [c for c in hidden if c[2]["mean"] == 0]
         if not equal and len(zero) < self.MIN_ZERO_LAYERS and len(constant) < len(layers):
@@ -139,8 +171,58 @@ class InitScale(Check):
                        "so that signals and gradients keep their scale from layer to layer.",
                 explains=["grad.vanishing", "weight.change_too_small", "loss.not_converging", "fit.underfitting",
                           "weight.not_updating"]))
+        growth = self._growth_across_blocks(ctx)
+        if growth is not None:
+            g = growth
+            return Outcome.found(Finding(
+                self.id, f"Activations grow {g['growth']:.0f}x across {g['blocks']} repeated blocks at the first step "
+                         f"({g['first_block']} std {sig.fmt_num(g['first_std'])} → {g['last_block']} std "
+                         f"{sig.fmt_num(g['last_std'])}), {g['growth_per_block']:.2f}x per block",
+                severity="error", confidence=0.85, location=g["last_block"], step=STATIC_STEP,
+                evidence={**g, "gain_std_x_sqrt_fan_in": ev_gains},
+                advice="Each residual block adds its output to the stream with about the stream's own scale, so "
+                       "the scale compounds with depth. Scale the branches down at init (zero-initialise each "
+                       "block's last layer, or multiply its weights by 1/sqrt(2 x blocks)), or put a "
+                       "normalisation (LayerNorm/BatchNorm) in each block.",
+                explains=["loss.blowup", "loss.nan_inf", "grad.exploding", "tensor.overflow", "loss.oscillating",
+                          "weight.change_too_large", "activation.saturated"]))
         return Outcome.passed("layer gains std*sqrt(fan_in) within "
                               f"[{self.MIN_GAIN}, {self.MAX_GAIN}]")
+
+    #: repeated blocks (modules named alike but for an index: blocks.0 ... blocks.15) whose outputs' step-0 spread
+    #: grows by this factor from the first to the last, rising at most blocks: no normalisation and branches at
+    #: full scale (16 residual blocks with Kaiming init: 4000x, 1.7x per block). A pre-norm transformer's residual
+    #: stream grows about as the square root of its depth (4x at 16 layers).
+    BLOCK_GROWTH = 100.0
+    MIN_BLOCKS = 4
+
+    def _growth_across_blocks(self, ctx: Context) -> dict | None:
+        """The repeated blocks whose outputs grow the most at the first step, past ``BLOCK_GROWTH``."""
+        stds = _step0_stds(ctx)
+        groups: dict[str, list[tuple[int, str]]] = {}
+        for key in stds:
+            parts = key.split(".")
+            for i, part in enumerate(parts):
+                if part.isdigit():
+                    pattern = ".".join(parts[:i] + ["#"] + parts[i + 1:])
+                    groups.setdefault(pattern, []).append((int(part), key))
+        best = None
+        for pattern, members in groups.items():
+            members.sort()
+            idx = [i for i, _ in members]
+            if len(members) < self.MIN_BLOCKS or idx != list(range(idx[0], idx[0] + len(idx))):
+                continue
+            v = np.array([stds[k] for _, k in members])
+            if not np.all(np.isfinite(v)) or v[0] <= 0:
+                continue
+            ratio = float(v[-1] / v[0])
+            # the blocks' own outputs (blocks.#) before their inner layers (blocks.#.fc1), then the largest growth
+            rank = (pattern.endswith("#"), ratio)
+            if ratio >= self.BLOCK_GROWTH and np.mean(v[1:] > v[:-1]) >= 0.75 and (best is None or rank > best[0]):
+                best = rank, {"first_block": members[0][1], "last_block": members[-1][1], "growth": round(ratio, 1),
+                        "blocks": len(members), "growth_per_block": round(ratio ** (1 / (len(members) - 1)), 3),
+                        "first_std": float(v[0]), "last_std": float(v[-1])}
+        return best[1] if best else None
 
     def _activation_scales(self, ctx: Context) -> dict[str, float]:
         act = ctx.run.table("activation")
