@@ -66,6 +66,12 @@ def on_train_loss(collector: Any, fname: str, inp: torch.Tensor, target: torch.T
         st.labels.pop(0)
 
 
+def forget_predictions(collector: Any) -> None:
+    """Drops the kept predictions (their labels were one of two a mixed input had)."""
+    st = state(collector)
+    st.probs, st.labels, st.rows = [], [], 0
+
+
 def flush_predictions(collector: Any) -> None:
     st = state(collector)
     if not st.probs:

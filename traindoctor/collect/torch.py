@@ -347,6 +347,10 @@ class Collector:
         self._params_at_backward = 0  # parameters known at the step's last backward: the ones it could reach
         self._leaf_losses = 0  # backward passes on a loss with no graph behind it (rebuilt from .item())
         self._detached_losses = 0  # loss-function calls on a detached output of a training forward
+        # mixup/cutmix: one training output scored against two label sets in a step (lam * CE(out, ya) + ...);
+        # the last training class-index loss call's (input, target, step), and whether such a pair was seen
+        self._last_class_loss: tuple[Any, Any, int] | None = None
+        self._mixed_targets = False
         self._last_fwd_trains = False  # the last top-level forward ran in train mode with autograd on
         self._fn_calls: dict[tuple[int, str], int] = {}
         self._schedulers: dict[int, int] = {}  # id of each LR scheduler met -> its index
@@ -1890,6 +1894,10 @@ class Collector:
                                   **_loss_floor(fname, inp, target, kwargs.get("reduction", "mean"))})
         if training and fname in ("cross_entropy", "nll_loss") and inp.dim() == 2:
             self._train_logit_width = int(inp.shape[1])
+        if training and fname in ("cross_entropy", "nll_loss") and not target.is_floating_point():
+            self._mixed_check(fname, inp, target)
+        if training and self._mixed_targets:
+            return  # neither accuracy nor label errors: each mixed input has two labels
         if training:
             # -- cause signals: recent training predictions for confident learning
             self._guarded("causes", cause_signals.on_train_loss, self, fname, inp, target, ignore)
@@ -1952,6 +1960,23 @@ class Collector:
                 conf = torch.bincount(t * c + pr, minlength=c * c)[: c * c]
                 self._eval["conf"] = conf if self._eval["conf"] is None else self._eval["conf"] + conf
                 self._eval["classes"] = c
+
+    def _mixed_check(self, fname: str, inp: torch.Tensor, target: torch.Tensor) -> None:
+        """The same training output given to a class-index loss twice in a step with other labels: mixup or
+        cutmix (``lam * ce(out, y) + (1 - lam) * ce(out, y[perm])``). The output's accuracy and its confident
+        disagreements with the first label set mean nothing there: 26% of a healthy mixup run's training rows
+        read as label errors."""
+        step = self._forward_step()
+        last = self._last_class_loss
+        self._last_class_loss = (weakref.ref(inp), weakref.ref(target), step)
+        if self._mixed_targets or last is None or last[2] != step or last[0]() is not inp:
+            return
+        other = last[1]()
+        if other is None or other is target or other.shape != target.shape or bool(torch.equal(other, target)):
+            return
+        self._mixed_targets = True
+        cause_signals.forget_predictions(self)
+        self.writer.put_json({"kind": "mixed_targets", "function": fname, "step": step})
 
     def _open_eval(self, loader: _Loader | None, fname: str | None = None, role: str | None = None) -> None:
         # an evaluation over the training loader measures the training data: train_eval/*, kept apart from the

@@ -87,6 +87,10 @@ class LabelErrors(Check):
 
     def _confident_learning(self, ctx: Context) -> Outcome:
         evs = sig.events(ctx, "train_predictions")
+        mixed = sig.events(ctx, "mixed_targets")
+        if mixed and not evs:
+            return Outcome.not_checked(f"each training output is scored against two label sets from step "
+                                       f"{mixed[0]['step']} on (mixup or cutmix): no one label to contradict")
         if not evs:
             return Outcome.not_checked("no training predictions of a classification loss were recorded")
         ev = evs[-1]
