@@ -467,6 +467,9 @@ class LossFunction(Check):
     MAX_SAMPLE_CLASSES = 1000
     #: how far outside a bounded output activation's range a regression target must reach
     RANGE_MARGIN = 0.05
+    #: 0/1 float targets of cross-entropy with at least this many labels set per row on average are multi-hot
+    #: (one-hot rows set one; rows of no label bring the mean below it)
+    MULTI_HOT_MEAN = 1.2
 
     def run(self, ctx: Context) -> Outcome:
         calls = [e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train"]
@@ -577,6 +580,21 @@ class LossFunction(Check):
                            advice="Feed the last Linear layer's output to the loss directly: a ReLU on the logits "
                                   "cannot express 'not this class' and a class whose logit is 0 gets no gradient.",
                            explains=explains + ["activation.dead_relu"])
+        if fn == "cross_entropy" and tgt.get("dtype", "").startswith(("float", "bfloat")) and \
+                tgt.get("shape") == inp.get("shape") and len(tgt.get("shape") or []) == 2 and \
+                tgt.get("integer_frac") == 1 and tgt.get("min") == 0 and tgt.get("max") == 1 and \
+                tgt.get("rows_sum_to_one", 1) < self.ROWS_FRACTION and \
+                tgt.get("mean", 0) * tgt["shape"][1] >= self.MULTI_HOT_MEAN:
+            # multi-hot rows (several tags per sample) as cross-entropy's class probabilities: its softmax makes
+            # the tags compete, one answer per sample, where each tag is a yes/no question of its own
+            per_row = tgt["mean"] * tgt["shape"][1]
+            return Finding(self.id, f"Multi-hot targets ({per_row:.1f} of {tgt['shape'][1]} labels set per sample "
+                                    f"on average) are fed to cross_entropy, whose softmax lets one label win",
+                           severity="error", confidence=0.85, location=loc, step=step,
+                           evidence={**ev_base, "labels_per_sample": round(per_row, 2)},
+                           advice="For several labels per sample use BCEWithLogitsLoss on the logits (one sigmoid per "
+                                  "label), and predict the labels whose probability passes a threshold.",
+                           explains=explains)
         bounded = _bounded_range(last)
         width = (inp.get("shape") or [0, 0])[-1] if len(inp.get("shape") or []) == 2 else 0
         if fn == "cross_entropy" and bounded is not None and "softmax" not in last.lower() and width >= 2 and \
