@@ -437,7 +437,9 @@ class PreprocessMismatch(Check):
     12%), while a missed normalisation or a different scaling moves every feature.
     Labels too: an evaluation confusion matrix whose rows each have one dominant
     prediction (``REMAP_CONSISTENCY`` of the samples), mostly not on the diagonal, is a
-    class numbering that differs between training and evaluation.
+    class numbering that differs between training and evaluation; and a regression's
+    evaluation targets far from its training targets (``TARGET_SHIFT``, ``TARGET_SCALE``)
+    are transformed differently.
     """
 
     id = "data.preprocess_mismatch"
@@ -454,6 +456,9 @@ class PreprocessMismatch(Check):
         remapped = self._remapped_labels(ctx)
         if remapped is not None:
             return Outcome.found(remapped)
+        targets = self._targets_apart(ctx)
+        if targets is not None:
+            return Outcome.found(targets)
         # what the model got: a batch changed in the loop (standardised there, noise added) as it was changed
         tr = [b for b in sig.seen_batches(ctx, "train") if "x" in b]
         ev = [b for b in sig.seen_batches(ctx, "eval") if "x" in b]
@@ -520,6 +525,44 @@ class PreprocessMismatch(Check):
             if tail < 0.5 * start and 0 <= float(ev[-1]) <= self.AGREE_LOSS_RATIO * tail:
                 return f"the evaluation loss {float(ev[-1]):.3g} is near training's {tail:.3g}"
         return None
+
+    #: a regression's evaluation targets this many training standard deviations from the training targets' mean,
+    #: or spread ``TARGET_SCALE`` times wider or narrower, are another transform of the target (raw against
+    #: log-transformed and standardised: a mean of 1600 against 0), not another sample of it: a trend between a
+    #: time series' training and validation periods moves its mean by about one standard deviation
+    TARGET_SHIFT = 3.0
+    TARGET_SCALE = 5.0
+
+    def _targets_apart(self, ctx: Context) -> Finding | None:
+        """Regression targets processed differently at evaluation: the recorded training and evaluation calls
+        of an element-wise loss (their first three each) compared by mean and spread."""
+        calls = [e for e in sig.events(ctx, "loss_call") if e.get("function") in sig.ELEMENTWISE_LOSSES
+                 and "mean" in (e.get("target") or {}) and "std" in e["target"]]
+        tr = [e["target"] for e in calls if e.get("mode") == "train"]
+        ev = [e["target"] for e in calls if e.get("mode") == "eval"]
+        if not tr or not ev:
+            return None
+        mu_t, mu_e = float(np.mean([t["mean"] for t in tr])), float(np.mean([t["mean"] for t in ev]))
+        sd_t, sd_e = float(np.median([t["std"] for t in tr])), float(np.median([t["std"] for t in ev]))
+        if sd_t <= 1e-8 or sd_e <= 1e-8:
+            return None
+        shift, scale = abs(mu_e - mu_t) / sd_t, sd_e / sd_t
+        if shift < self.TARGET_SHIFT and 1 / self.TARGET_SCALE < scale < self.TARGET_SCALE:
+            return None
+        fn = calls[0]["function"]
+        return Finding(
+            self.id, f"The evaluation targets of {fn} are on another scale than the training targets: mean "
+                     f"{sig.fmt_num(mu_e)} (std {sig.fmt_num(sd_e)}) against {sig.fmt_num(mu_t)} (std "
+                     f"{sig.fmt_num(sd_t)})",
+            severity="error", confidence=0.85, location="evaluation targets",
+            step=int(next(e for e in calls if e.get("mode") == "eval").get("step", 0)),
+            evidence={"function": fn, "train_target_mean": round(mu_t, 4), "train_target_std": round(sd_t, 4),
+                      "eval_target_mean": round(mu_e, 4), "eval_target_std": round(sd_e, 4),
+                      "shift_in_train_std": round(shift, 2), "std_ratio": round(scale, 3)},
+            advice="Transform the evaluation targets exactly as the training targets (the same log, the same "
+                   "scaler fitted on the training set), or map the predictions back before comparing them with "
+                   "raw targets.",
+            explains=["fit.overfitting", "fit.underfitting", "hparam.epochs_too_many", "data.too_few_samples"])
 
     def _remapped_labels(self, ctx: Context) -> Finding | None:
         """Evaluation labels in another class numbering than training's: the model predicts one class for each
