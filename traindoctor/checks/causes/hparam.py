@@ -6,6 +6,8 @@ that a data or initialisation fault already explains.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..base import Check, Context, Finding, Outcome, register
@@ -151,9 +153,44 @@ def _instability(ctx: Context) -> dict | None:
                     and f.severity in ("warning", "error")})
     if shown:
         out["symptoms"] = shown
+    collapsed = _collapse(ctx, v)
+    if collapsed is not None:
+        out["collapsed_to"] = collapsed
     unstable = bool(shown) or "nonfinite_step" in out or out.get("max_over_start", 0) > 3 or \
-        (out.get("end", 0) > 0.9 * out.get("start", np.inf)) and out.get("rel_step_amplitude", 0) > 0.3
+        (out.get("end", 0) > 0.9 * out.get("start", np.inf)) and out.get("rel_step_amplitude", 0) > 0.3 or \
+        collapsed is not None
     return out if unstable else None
+
+
+#: a collapse: the loss jumps to this multiple of its start within the first tenth of the steps ...
+COLLAPSE_SPIKE = 1.5
+#: ... and then ends within this share of a constant prediction's cross-entropy
+COLLAPSE_TOL = 0.03
+
+
+def _collapse(ctx: Context, v: np.ndarray) -> float | None:
+    """A classifier knocked flat by its first steps: the loss spikes early, then stays at what predicting the
+    class frequencies costs (ln 2 = 0.693 for two balanced classes) for the rest of the run. The loss is stable,
+    and dead: a transformer under Adam at lr 1e-2 went 0.71 → 1.68 at its second step, then 0.693 for 560
+    steps. Returns that constant prediction's loss."""
+    if len(v) < 20:
+        return None
+    call = next((e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train"
+                 and e.get("function") == "cross_entropy" and len((e.get("input") or {}).get("shape") or []) == 2), None)
+    if call is None:
+        return None
+    c = int(call["input"]["shape"][1])
+    counts = np.array(list(sig.label_counts(ctx, "train").values()), dtype=np.float64)
+    refs = [math.log(c)] if c >= 2 else []
+    if len(counts) >= 2:
+        p = counts / counts.sum()
+        refs.append(float(-(p * np.log(p)).sum()))
+    head = v[1: max(3, len(v) // 10)]
+    end = float(np.median(v[-max(5, len(v) // 5):]))
+    if not refs or not len(head) or float(np.max(head)) < COLLAPSE_SPIKE * float(v[0]):
+        return None
+    ref = min(refs, key=lambda r: abs(end - r))
+    return ref if abs(end - ref) <= COLLAPSE_TOL * ref else None
 
 
 def _train_epochs(ctx: Context) -> int | None:
@@ -212,8 +249,10 @@ class LrTooLarge(Check):
         lr_txt = _lr_text(lr, odd)
         suggest = sig.fmt_num(lr["lr"] / 10) if lr else "a tenth"
         return Outcome.found(Finding(
-            self.id, f"Learning rate too large: {lr_txt} makes steps of {sig.fmt_num(ratio or 0)} of the weights"
-                     if ratio is not None else f"Learning rate too large: {lr_txt}",
+            self.id, (f"Learning rate too large: {lr_txt} makes steps of {sig.fmt_num(ratio or 0)} of the weights"
+                      if ratio is not None else f"Learning rate too large: {lr_txt}")
+                     + (f"; the loss spiked at the start, then stayed at {sig.fmt_num(unstable['collapsed_to'])}, "
+                        f"what a constant prediction costs" if "collapsed_to" in unstable else ""),
             severity="error", confidence=min(conf, 0.95),
             location=f"optimizer {lr['optimizer']} lr" if lr else "learning rate",
             step=int(unstable.get("nonfinite_step", 0)) if "nonfinite_step" in unstable else 0,
