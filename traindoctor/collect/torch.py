@@ -351,6 +351,7 @@ class Collector:
         # the last training class-index loss call's (input, target, step), and whether such a pair was seen
         self._last_class_loss: tuple[Any, Any, int] | None = None
         self._mixed_targets = False
+        self._clip_after_step = False  # a clipping function called after the optimizer step was seen
         self._last_fwd_trains = False  # the last top-level forward ran in train mode with autograd on
         self._fn_calls: dict[tuple[int, str], int] = {}
         self._schedulers: dict[int, int] = {}  # id of each LR scheduler met -> its index
@@ -1841,7 +1842,11 @@ class Collector:
                               "optimizer": self._opt_index.get(id(opt)), "params": params, "step": self.step})
 
     def _clip_setting(self, function: str, **setting: float) -> None:
-        """A clipping function's setting, written once and again when it changes."""
+        """A clipping function's setting, written once and again when it changes; and, once, a clip called after
+        the step's optimizer step and before the next backward: it clips gradients already used."""
+        if self._stepped and not self._clip_after_step and self._params_at_backward:
+            self._clip_after_step = True
+            self.writer.put_json({"kind": "clip_after_step", "function": function, "step": self.step})
         key = (function, *setting.values())
         if key != self._clip_seen:
             self._clip_seen = key

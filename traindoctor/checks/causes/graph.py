@@ -983,6 +983,18 @@ class OptimizerMisuse(Check):
         never = self._never_stepped(ctx)
         if never is not None:
             return Outcome.found(never)
+        late = sig.events(ctx, "clip_after_step")
+        if late:
+            ev = late[0]
+            return Outcome.found(Finding(
+                self.id, f"{ev['function']} is called after optimizer.step(): it clips gradients the step already "
+                         f"used, and the next zero_grad() discards them, so nothing is clipped",
+                severity="error", confidence=0.8, location=ev["function"], step=int(ev.get("step", 0)),
+                evidence={"function": ev["function"], "first_step": ev.get("step")},
+                advice=f"Call {ev['function']} between loss.backward() and optimizer.step() (after "
+                       f"scaler.unscale_(optimizer) under AMP).",
+                explains=["grad.exploding", "loss.nan_inf", "loss.blowup", "loss.oscillating",
+                          "weight.change_too_large", "tensor.overflow"]))
         empty = self._steps_without_grads(ctx)
         if empty is not None:
             return Outcome.found(empty)

@@ -444,6 +444,9 @@ class LrTooSmall(Check):
         ratio, per_layer, _ = _early_ratio(ctx)
         if prog is None:
             return Outcome.not_checked("too few training steps")
+        blown = _other_causes(ctx, ("loss.nan_inf", "loss.blowup"))
+        if blown:  # a loss that rose far or went non-finite did not fall for want of step size
+            return Outcome.passed(f"the loss did not fall, but blew up ({', '.join(blown)}): not small steps")
         collapse = _lr_collapse(ctx, lr)
         stalled = _other_causes(ctx, ("loss.not_converging", "fit.underfitting"))
         if collapse is not None and (prog["rel_decrease"] < self.SLOW_DECREASE or stalled):
@@ -455,11 +458,12 @@ class LrTooSmall(Check):
         # the checklist's signal is "update/weight ratio tiny while gradients are healthy": vanishing
         # gradients, saturated or dead units make the steps small whatever the learning rate
         others = _other_causes(ctx, _SLOW_CAUSES + _UNHEALTHY_GRADIENTS)
-        clip = _clip_shrink(ctx)
+        # a clip after optimizer.step() shrinks gradients no step uses (graph.optimizer says so)
+        clip = _clip_shrink(ctx) if not sig.events(ctx, "clip_after_step") else None
         if clip is not None and not lr_low and 1.0 / clip["median_factor"] > self.CLIP_SHRINK and \
                 (ratio_low or (lr is not None and lr["family"] == "sgd")):
             return self._clipped(ctx, lr, prog, ratio, clip, others)
-        capped = _value_clipped(ctx)
+        capped = _value_clipped(ctx) if not sig.events(ctx, "clip_after_step") else None
         if capped is not None and not lr_low and capped["capped_share"] >= self.CAPPED_SHARE and \
                 (ratio_low or (lr is not None and lr["family"] == "sgd")):
             return self._value_capped(lr, prog, ratio, capped, others)
