@@ -352,6 +352,7 @@ class Collector:
         self._last_class_loss: tuple[Any, Any, int] | None = None
         self._mixed_targets = False
         self._clip_after_step = False  # a clipping function called after the optimizer step was seen
+        self._last_root_output: Any = None  # a weak reference to the last model forward's tensor output
         self._last_fwd_trains = False  # the last top-level forward ran in train mode with autograd on
         self._fn_calls: dict[tuple[int, str], int] = {}
         self._schedulers: dict[int, int] = {}  # id of each LR scheduler met -> its index
@@ -841,6 +842,8 @@ class Collector:
             self._depth -= 1
             if self._depth == 0 and not self._replaying:
                 self._last_fwd_trains = torch.is_grad_enabled() and module.training
+                # the model's own output, to tell the loss was given it as it is (not permuted, not sliced)
+                self._last_root_output = weakref.ref(output) if torch.is_tensor(output) else None
                 opgraph.on_root_exit(self, module)
                 if self._lazy_roots and id(module) in self._lazy_roots:  # its lazy modules have their shapes now
                     self._guarded("graph", self._register_root, module)
@@ -1896,6 +1899,8 @@ class Collector:
                                      if isinstance(kwargs.get("ignore_index"), int) and kwargs["ignore_index"] >= 0
                                      else {}),
                                   **({"flattened_from": flattened} if flattened else {}),
+                                  **({"model_output": True} if self._last_root_output is not None
+                                     and self._last_root_output() is inp else {}),
                                   **_loss_floor(fname, inp, target, kwargs.get("reduction", "mean"))})
         if training and fname in ("cross_entropy", "nll_loss") and inp.dim() == 2:
             self._train_logit_width = int(inp.shape[1])
