@@ -853,6 +853,40 @@ class WrongOperator(Check):
                               "graph.node_connection"])
         return None
 
+    #: reshapes that flatten to (batch, features)
+    VIEW_OPS = ("aten.view", "aten._unsafe_view", "aten.reshape")
+
+    def _samples_mixed(self, ctx: Context) -> Finding | None:
+        """A reshape that flattens a (L, N, D) tensor, the batch N on axis 1 (a sequence-first encoder's output),
+        into (N, L * D): each row of the result takes L*D consecutive values, which belong to other samples. The
+        batch must be moved to the front first (transpose or permute). From the op graph of the first training
+        forward, N being the training loss's batch."""
+        call = next((e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train"
+                     and (e.get("target") or {}).get("shape")), None)
+        if call is None:
+            return None
+        n = int(call["target"]["shape"][0])
+        for g in sig.events(ctx, "opgraph"):
+            if int(g.get("step", 0)) != int(call.get("step", 0)):
+                continue  # the batch of another step may have another size
+            for op in g.get("ops", []):
+                if op.get("op") not in self.VIEW_OPS or not op.get("in") or not op.get("out"):
+                    continue
+                a, b = op["in"][0].get("shape") or [], op["out"][0].get("shape") or []
+                if len(a) >= 3 and len(b) == 2 and b[0] == n and a[0] not in (1, n) and n in a[1:] and n > 1:
+                    where = op.get("module") or g.get("root") or "the model"
+                    return Finding(
+                        self.id, f"A reshape in {where} flattens {tuple(a)}, whose batch of {n} is on axis "
+                                 f"{a.index(n, 1)}, into {tuple(b)}: each row mixes the values of "
+                                 f"{a[0]} samples",
+                        severity="error", confidence=0.85, location=where, step=int(g.get("step", STATIC_STEP)),
+                        evidence={"op": op["op"], "input_shape": a, "output_shape": b, "batch": n},
+                        advice="Put the batch first before flattening: x.transpose(0, 1).reshape(N, -1) (or "
+                               "x.permute(1, 0, 2)), or build the encoder with batch_first=True.",
+                        explains=["loss.not_converging", "fit.underfitting", "activation.dead_relu",
+                                  "data.label_errors"])
+        return None
+
     def run(self, ctx: Context) -> Outcome:
         layout = self._sequence_layout(ctx)
         if layout is not None:
@@ -860,6 +894,9 @@ class WrongOperator(Check):
         rounded = self._rounded_in_forward(ctx)
         if rounded is not None:
             return Outcome.found(rounded)
+        mixed = self._samples_mixed(ctx)
+        if mixed is not None:
+            return Outcome.found(mixed)
         for ev in sig.events(ctx, "loss_call"):
             inp = ev.get("input", {})
             # (below 2^22: float32 holds no fractions from 2^23 on, and logits blown up that far are whole)
