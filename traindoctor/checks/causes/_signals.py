@@ -313,3 +313,18 @@ def train_dataset_labels(ctx: Context) -> dict[str, Any] | None:
     rebalances what the model sees, and the sampled batches say that better)."""
     return next((e["labels"] for e in loaders(ctx, "train")
                  if e.get("labels") and e.get("sampler") in ("RandomSampler", "SequentialSampler")), None)
+
+
+def constant_prediction_losses(ctx: Context) -> list[float]:
+    """What a classifier's cross-entropy costs when it answers the same for every input: ln C (a uniform
+    answer), and the training labels' entropy (their frequencies), C the width of the logits."""
+    call = next((e for e in events(ctx, "loss_call") if e.get("mode") == "train"
+                 and e.get("function") == "cross_entropy" and len((e.get("input") or {}).get("shape") or []) == 2), None)
+    if call is None or int(call["input"]["shape"][1]) < 2:
+        return []
+    refs = [math.log(int(call["input"]["shape"][1]))]
+    counts = np.array(list(label_counts(ctx, "train").values()), dtype=np.float64)
+    if len(counts) >= 2:
+        p = counts / counts.sum()
+        refs.append(float(-(p * np.log(p)).sum()))
+    return refs

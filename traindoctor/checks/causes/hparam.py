@@ -6,8 +6,6 @@ that a data or initialisation fault already explains.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..base import Check, Context, Finding, Outcome, register
@@ -175,16 +173,7 @@ def _collapse(ctx: Context, v: np.ndarray) -> float | None:
     steps. Returns that constant prediction's loss."""
     if len(v) < 20:
         return None
-    call = next((e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train"
-                 and e.get("function") == "cross_entropy" and len((e.get("input") or {}).get("shape") or []) == 2), None)
-    if call is None:
-        return None
-    c = int(call["input"]["shape"][1])
-    counts = np.array(list(sig.label_counts(ctx, "train").values()), dtype=np.float64)
-    refs = [math.log(c)] if c >= 2 else []
-    if len(counts) >= 2:
-        p = counts / counts.sum()
-        refs.append(float(-(p * np.log(p)).sum()))
+    refs = sig.constant_prediction_losses(ctx)
     head = v[1: max(3, len(v) // 10)]
     end = float(np.median(v[-max(5, len(v) // 5):]))
     if not refs or not len(head) or float(np.max(head)) < COLLAPSE_SPIKE * float(v[0]):
