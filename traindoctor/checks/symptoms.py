@@ -284,7 +284,9 @@ class LossZero(Check):
     reaching zero has learnt an easy task as often as memorised it), a warning when it
     is smaller or its size is unknown. A loss
     that ends below ``-ZERO`` is not at zero: it passes (a negative cross-entropy or
-    MSE is ``graph.loss_function``'s to explain).
+    MSE is ``graph.loss_function``'s to explain). Nor is a margin (hinge) loss, a mean of
+    ``max(0, ...)`` (a triplet or ranking loss, read from the top of its autograd graph):
+    zero is every margin met, its optimum.
     """
 
     id = "loss.zero"
@@ -308,6 +310,13 @@ class LossZero(Check):
             # cannot be (cross-entropy, MSE) is fed values outside its domain (graph.loss_function)
             return Outcome.passed(f"the training loss goes below zero ({sig(end)}, started at {sig(start)}): not a "
                                   f"loss at zero")
+        graph = next(iter(ctx.run.events("loss_graph")), None)
+        ops = (graph or {}).get("ops") or []
+        if len(ops) >= 2 and ops[0] in ("MeanBackward0", "SumBackward0") and \
+                ops[1] in ("ClampMinBackward0", "ReluBackward0"):
+            # a hinge: mean(max(0, margin - ...)), a triplet or ranking loss; zero is every margin met, its optimum
+            return Outcome.passed(f"the training loss, a margin (hinge) loss ({ops[1]} under {ops[0]}), reaches "
+                                  f"{sig(end)}: every margin is met, which is its optimum, not memorisation")
         limit = min(self.ZERO, self.RELATIVE * abs(start))
         step = int(fin.step[np.nonzero(fin.value <= limit)[0][0]])
         ev = ctx.eval_series("loss")

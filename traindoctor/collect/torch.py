@@ -296,6 +296,22 @@ class _LoaderIter:
         return getattr(self._inner, name)
 
 
+def _grad_fn_names(loss: torch.Tensor, depth: int = 3) -> list[str]:
+    """The names of the autograd nodes at the top of a loss's graph, breadth first, ``depth`` levels (a hinge or
+    triplet loss: MeanBackward0, ClampMinBackward0, ...), at most 16."""
+    out: list[str] = []
+    level = [loss.grad_fn]
+    for _ in range(depth):
+        nxt = []
+        for fn in level:
+            if fn is None or len(out) >= 16:
+                continue
+            out.append(type(fn).__name__)
+            nxt.extend(f for f, _ in fn.next_functions)
+        level = nxt
+    return out
+
+
 class Collector:
     """Records one process's training into ``<run_dir>/rank<R>.tdr``.
 
@@ -353,6 +369,7 @@ class Collector:
         self._mixed_targets = False
         self._clip_after_step = False  # a clipping function called after the optimizer step was seen
         self._last_root_output: Any = None  # a weak reference to the last model forward's tensor output
+        self._loss_graph_seen = False  # the first training loss's top autograd nodes were written
         self._last_fwd_trains = False  # the last top-level forward ran in train mode with autograd on
         self._fn_calls: dict[tuple[int, str], int] = {}
         self._schedulers: dict[int, int] = {}  # id of each LR scheduler met -> its index
@@ -1240,6 +1257,9 @@ class Collector:
             self._leaf_losses += 1
             if self._leaf_losses & (self._leaf_losses - 1) == 0:  # 1, 2, 4, 8, ...: the count, in few events
                 self.writer.put_json({"kind": "leaf_loss", "step": self._forward_step(), "count": self._leaf_losses})
+        if not self._loss_graph_seen and loss.grad_fn is not None:
+            self._loss_graph_seen = True
+            self.writer.put_json({"kind": "loss_graph", "step": self._forward_step(), "ops": _grad_fn_names(loss)})
         # -- cause signals (traindoctor.checks.causes): the op behind a first non-finite loss
         self._guarded("causes", cause_signals.on_loss, self, loss)
         # -- end cause signals
