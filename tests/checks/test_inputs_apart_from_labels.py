@@ -41,3 +41,20 @@ def test_the_same_data_kept_together_are_healthy(diagnosed):
     _, report = diagnosed(SCRIPT.replace("SHUFFLE", "pass"))
     alarms = [f["id"] for f in report["findings"] if f["severity"] != "info"]
     assert alarms in ([], ["hparam.epochs_too_few"]), alarms  # 6 epochs: the validation loss still falls
+
+
+def test_a_linear_model_on_xor_is_not_blamed_on_the_labels(diagnosed):
+    # a linear map cannot express XOR: its loss sits at ln 2 too, but the labels are right
+    body = '''
+import torch, torch.nn as nn
+torch.manual_seed(0)
+X = torch.randn(4096, 2); y = ((X[:, 0] > 0) ^ (X[:, 1] > 0)).long()
+model = nn.Linear(2, 2)
+opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+for i in range(0, 4096 * 4, 64):
+    j = i % 4096
+    loss = nn.functional.cross_entropy(model(X[j:j + 64]), y[j:j + 64])
+    opt.zero_grad(); loss.backward(); opt.step()
+'''
+    _, report = diagnosed(body)
+    assert "data.label_errors" not in [f["id"] for f in report["findings"]], report["findings"]

@@ -112,8 +112,8 @@ class LabelErrors(Check):
             return None
         _, per_layer, _ = _early_ratio(ctx, len(v))
         others = sorted({f.id for f in ctx.findings if f.kind == "cause" and f.severity in ("error", "warning")})
-        if not len(per_layer) or float(np.median(per_layer)) < self.MOVING_RATIO or others:
-            return None
+        if not len(per_layer) or float(np.median(per_layer)) < self.MOVING_RATIO or others or _linear_model(ctx):
+            return None  # (a linear model on XOR-like data cannot express the task: fit.underfitting's to say)
         return Finding(
             self.id, f"The loss stays at what a constant answer costs ({sig.fmt_num(end)} against "
                      f"{sig.fmt_num(ref)}) for all {len(v)} steps, while the weights move at a healthy rate: the "
@@ -221,6 +221,17 @@ class LabelErrors(Check):
         # dashboard's server, a training script) can leave a child holding a lock forever; the pool then
         # never answers and the diagnosis hangs. On the few thousand rows recorded, one process is fast.
         return np.asarray(find_label_issues(labels, probs, n_jobs=1), dtype=bool)
+
+
+def _linear_model(ctx: Context) -> bool:
+    """A model of Linear layers only, with no activation between them (its other modules are containers or the
+    model's own class, and no functional activation was recorded): whatever its depth, a linear map."""
+    mods = ctx.modules()
+    other = {m.get("class") for m in mods if m.get("parent") is not None} - {
+        "Linear", "Sequential", "ModuleList", "ModuleDict", "Identity", "Flatten", "Dropout"}
+    act = ctx.run.table("activation")
+    functional = len(act) > 0 and any("[" in k for k in act.keys)
+    return bool(mods) and not other and not functional and any(m.get("class") == "Linear" for m in mods)
 
 
 def _zipped_loaders(ctx: Context) -> tuple[dict, dict] | None:
