@@ -1956,6 +1956,12 @@ class Collector:
             # before training and before any model ran: a loss of something else (a naive forecast's MSE printed
             # as a baseline), not an evaluation of the model; it became the validation curve's first point
             return
+        if self._eval is not None and self._eval["fwd_fns"][0] == self._top_forwards and \
+                fname in self._eval["fwd_fns"][1] and inp.numel() > 1 and \
+                bool((inp == inp.reshape(-1)[0]).all()):
+            # the same loss again on this forward's batch, of a constant prediction: a baseline the script prints
+            # beside the model's (crit(torch.zeros_like(y), y)), not the model's loss; it halved into eval/loss
+            return
         correct, count, preds = _classification(fname, inp, target, ignore)
         loader = self._current_loader
         if loader is not None and loader.role == "train" and loader.rows and target.dim() and \
