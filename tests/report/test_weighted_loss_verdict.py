@@ -32,3 +32,4 @@ def test_a_class_weighted_loss_is_judged_against_a_uniform_guess(diagnosed):
     assert val["reference_kind"] == "uniform-guess baseline" and abs(val["reference"] - 0.5) < 1e-9, val
     assert val["met"] is True, val
     assert "below" not in report["accuracy"]["verdict"], report["accuracy"]["verdict"]
+    assert report["accuracy"]["verdict"].startswith("accuracy is above a uniform guess (the loss is class-weighted)")

@@ -266,8 +266,10 @@ def _verdict(stages: list[dict[str, Any]], findings: list[Finding], regression: 
         return (f"the MSE is below the mean prediction's on every stage recorded ({against}, R² "
                 + ", ".join(f"{1 - s['final'] / s['reference']:.2f}" for s in judged)
                 + "); that is all it can be judged by: state what you expect with --target val_loss=...")
+    base = ("a uniform guess (the loss is class-weighted)"
+            if any(s.get("reference_kind") == "uniform-guess baseline" for s in judged) else "the majority-class baseline")
     held = next((f for f in findings if f.id == "fit.underfitting" and f.severity != "info"), None)
     if held is not None:  # above the baseline, but levelling off below what the model can reach
-        return f"accuracy is above the majority-class baseline ({against}), but {held.title}: see fit.underfitting"
-    return (f"accuracy is above the majority-class baseline on every stage recorded ({against}); that is all it "
-            "can be judged by: state what you expect with --target val_acc=...")
+        return f"accuracy is above {base} ({against}), but {held.title}: see fit.underfitting"
+    return (f"accuracy is above {base} on every stage recorded ({against}); that is all it can be judged by: "
+            "state what you expect with --target val_acc=...")
