@@ -175,12 +175,10 @@ def weight_params(ctx: Context, min_numel: int = 16) -> list[str]:
     at zero (each residual block's last layer, zero-initialised): a step's ratio to their own size is undefined
     at first and large until they have grown (1.8 for the gradient, 0.04 for the update, in a healthy run)."""
     def compute() -> list[str]:
+        from .causes._signals import weights_at
+
         w = ctx.run.table("weight")
-        zero = set()
-        if len(w):
-            first = w.rows_at(int(w.step.min()))
-            norm = w.col("norm")
-            zero = {w.keys[int(w.key[r])] for r in first if norm[r] == 0}
+        zero = {name for name, st in weights_at(ctx).items() if st.get("norm") == 0}
         out = []
         for name, info in ctx.trainable_params().items():
             if len(info.get("shape", [])) >= 2 and info.get("numel", 0) >= min_numel and \
@@ -367,3 +365,9 @@ def regression_gap(ctx: Context) -> dict[str, Any] | None:
         return None
     return {"train_mse": t_end, "val_mse": v_end, "variance": var, "best_val_mse": float(np.min(vl.value)),
             "always": bool(np.all(vl.value >= REGRESSION_VAL_SHARE * var)), "step": int(vl.step[-1])}
+
+
+def weighted_loss(ctx: Context) -> bool:
+    """A class-weighted training loss (``weight=`` or ``pos_weight=``): it trades accuracy for the small classes'
+    recall on purpose, so accuracy is judged against a uniform guess (fit.underfitting and the verdict)."""
+    return any(e.get("weighted") for e in ctx.run.events("loss_call") if e.get("mode") == "train")

@@ -16,7 +16,7 @@ from .causes._signals import LAYER_CLASSES, num_classes_from_outputs, total_para
 from .signals import (EMBEDDING_CLASSES, REGRESSION_GAP, adaptive_optimizers_only, adversarial_note, finite,
                       first_nonfinite_step, head_tail, helper_models, last_phase_loss, loss_blown, module_forward_order,
                       nonfinite_origin, param_module, param_root, regression_gap, strong_weight_decay, target_variance,
-                      weight_params, windows)
+                      weight_params, weighted_loss, windows)
 
 
 def _window_median_noise(values: np.ndarray, k: int) -> float:
@@ -1163,7 +1163,7 @@ class FitUnderfitting(Check):
         from ..report.accuracy import _baseline
 
         base = _baseline(ctx)
-        if base and _weighted_loss(ctx):
+        if base and weighted_loss(ctx):
             base = {**base, "acc": 1.0 / max(2, base.get("classes", 2))}
         return base
 
@@ -1271,7 +1271,3 @@ def num_classes_seen(ctx: Context) -> int | None:
         if ev.get("classes"):
             return int(ev["classes"])
     return None
-
-
-def _weighted_loss(ctx: Context) -> bool:
-    return any(e.get("weighted") for e in ctx.run.events("loss_call") if e.get("mode") == "train")

@@ -31,7 +31,8 @@ def metric_series(ctx: Context, name: str):
 
 def assess_accuracy(ctx: Context, findings: list[Finding]) -> dict[str, Any]:
     """Targets stated by the user (``--target``), else a trivial baseline, walked train → val → test."""
-    from ..checks.symptoms import FitOverfitting, FitUnderfitting, _weighted_loss
+    from ..checks.signals import weighted_loss
+    from ..checks.symptoms import FitOverfitting, FitUnderfitting
 
     targets = dict(ctx.meta.get("target") or {})
     out: dict[str, Any] = {"targets": {}, "stages": []}
@@ -64,7 +65,7 @@ def assess_accuracy(ctx: Context, findings: list[Finding]) -> dict[str, Any]:
         # a validation accuracy against the validation data's majority share: the training batches' share is
         # another one where a sampler rebalances them (WeightedRandomSampler: 1/K against a 0.9 majority)
         own = _eval_baseline(ctx) if stage != "train" else FitUnderfitting.train_baseline(ctx)
-        if own and stage != "train" and _weighted_loss(ctx):
+        if own and stage != "train" and weighted_loss(ctx):
             # a class-weighted loss trades accuracy for the small classes' recall, on purpose: as for training,
             # the bar is a uniform guess (8% positives, weighted: 0.94 was 'below' a majority bar of 0.96)
             own = {**own, "acc": 1.0 / max(2, own.get("classes", 2))}
@@ -73,7 +74,7 @@ def assess_accuracy(ctx: Context, findings: list[Finding]) -> dict[str, Any]:
         if ref is not None:
             entry["reference"] = ref
             entry["reference_kind"] = "target" if goal is not None else (
-                "uniform-guess baseline" if _weighted_loss(ctx) and own else "majority-class baseline")
+                "uniform-guess baseline" if weighted_loss(ctx) and own else "majority-class baseline")
             # above the baseline by fit.underfitting's margin: one report, one bar (a training accuracy of 0.60
             # against a majority share of 0.57 "met the expectation" here while fit.underfitting warned)
             entry["required"] = ref if goal is not None else FitUnderfitting.threshold(ref)

@@ -328,3 +328,22 @@ def constant_prediction_losses(ctx: Context) -> list[float]:
         p = counts / counts.sum()
         refs.append(float(-(p * np.log(p)).sum()))
     return refs
+
+
+def early_update_ratio(ctx: Context, n_steps: int = 20) -> tuple[float | None, np.ndarray, list[str]]:
+    """Median over the first steps of the per-layer median update/weight ratio of trained parameters."""
+    steps, keys, mat = update_ratios(ctx)
+    if not len(steps):
+        return None, np.zeros(0), []
+    idx = trained_keys(ctx, keys)
+    if not idx:
+        return None, np.zeros(0), []
+    early = mat[: n_steps, idx]
+    early = early[:, np.any(np.isfinite(early), 0)]
+    if not early.size:
+        return None, np.zeros(0), []
+    per_layer = np.nanmedian(np.where(np.isfinite(early), early, np.nan), 0)
+    per_layer = per_layer[np.isfinite(per_layer)]
+    if not len(per_layer):
+        return None, np.zeros(0), []
+    return float(np.median(per_layer)), per_layer, [keys[i] for i in idx]

@@ -109,25 +109,6 @@ def _lr_info(ctx: Context) -> dict | None:
             ev.get("groups", [{}])[0].get("momentum")}
 
 
-def _early_ratio(ctx: Context, n_steps: int = 20) -> tuple[float | None, np.ndarray, list[str]]:
-    """Median over the first steps of the per-layer median update/weight ratio of trained parameters."""
-    steps, keys, mat = sig.update_ratios(ctx)
-    if not len(steps):
-        return None, np.zeros(0), []
-    idx = sig.trained_keys(ctx, keys)
-    if not idx:
-        return None, np.zeros(0), []
-    early = mat[: n_steps, idx]
-    early = early[:, np.any(np.isfinite(early), 0)]
-    if not early.size:
-        return None, np.zeros(0), []
-    per_layer = np.nanmedian(np.where(np.isfinite(early), early, np.nan), 0)
-    per_layer = per_layer[np.isfinite(per_layer)]
-    if not len(per_layer):
-        return None, np.zeros(0), []
-    return float(np.median(per_layer)), per_layer, [keys[i] for i in idx]
-
-
 def _instability(ctx: Context) -> dict | None:
     """How the training loss misbehaves: non-finite, blown up, or swinging without settling."""
     bad = sig.first_nonfinite_loss_step(ctx)
@@ -217,7 +198,7 @@ class LrTooLarge(Check):
     def run(self, ctx: Context) -> Outcome:
         unstable = _instability(ctx)
         lr = _lr_info(ctx)
-        ratio, per_layer, _ = _early_ratio(ctx, 10)
+        ratio, per_layer, _ = sig.early_update_ratio(ctx, 10)
         if unstable is None:
             return Outcome.passed("the training loss is stable")
         lr_high = lr is not None and lr["family"] is not None and _effective_lr(lr) >= LR_HIGH[lr["family"]]
@@ -430,7 +411,7 @@ class LrTooSmall(Check):
     def run(self, ctx: Context) -> Outcome:
         prog = sig.loss_progress(ctx)
         lr = _lr_info(ctx)
-        ratio, per_layer, _ = _early_ratio(ctx)
+        ratio, per_layer, _ = sig.early_update_ratio(ctx)
         if prog is None:
             return Outcome.not_checked("too few training steps")
         blown = _other_causes(ctx, ("loss.nan_inf", "loss.blowup"))
@@ -667,7 +648,7 @@ class EpochsTooFew(Check):
                 late_share: float) -> Outcome:
         if not (improving and tail_gain >= self.TRAIN_TAIL_GAIN):
             return Outcome.passed("validation had flattened at the end of training")
-        ratio, _, _ = _early_ratio(ctx)
+        ratio, _, _ = sig.early_update_ratio(ctx)
         others = _other_causes(ctx, _SLOW_CAUSES + ("hparam.lr_too_small",))
         if others:
             return Outcome.found(Finding(self.id, "Validation still improved at the end, but a slowing cause "

@@ -24,15 +24,16 @@ def _layer_weights(ctx: Context) -> list[tuple[str, dict, dict]]:
     return out
 
 
-def _step0_stds(ctx: Context) -> dict[str, float]:
-    """Each module output's spread at the first recorded step, by its activation key."""
-    def compute() -> dict[str, float]:
+def _step0_stds(ctx: Context) -> list[tuple[str, float]]:
+    """Each module output's spread at the first recorded step, ``(activation key, std)`` in forward order."""
+    def compute() -> list[tuple[str, float]]:
         act = ctx.run.table("activation")
         if not len(act):
-            return {}
+            return []
         rows = act.rows_at(int(act.step.min()))
+        rows = rows[np.argsort(act.seq[rows])]
         std = act.col("std")
-        return {act.keys[int(act.key[r])]: float(std[r]) for r in rows}
+        return [(act.keys[int(act.key[r])], float(std[r])) for r in rows]
 
     return ctx.cached("init.step0_stds", compute)
 
@@ -198,7 +199,7 @@ class InitScale(Check):
 
     def _growth_across_blocks(self, ctx: Context) -> dict | None:
         """The repeated blocks whose outputs grow the most at the first step, past ``BLOCK_GROWTH``."""
-        stds = _step0_stds(ctx)
+        stds = dict(_step0_stds(ctx))
         groups: dict[str, list[tuple[int, str]]] = {}
         for key in stds:
             parts = key.split(".")
@@ -225,13 +226,7 @@ class InitScale(Check):
         return best[1] if best else None
 
     def _activation_scales(self, ctx: Context) -> dict[str, float]:
-        act = ctx.run.table("activation")
-        if not len(act):
-            return {}
-        rows = act.rows_at(int(act.step.min()))
-        rows = rows[np.argsort(act.seq[rows])]
-        std = act.col("std")
-        return {act.keys[int(act.key[r])]: float(std[r]) for r in rows[:16]}
+        return dict(_step0_stds(ctx)[:16])
 
 
 @register

@@ -97,8 +97,6 @@ class LabelErrors(Check):
         costs (ln C, or the labels' entropy) for the whole run while its weights move at a healthy rate and no
         other cause is found. Inputs shuffled apart from their labels (X shuffled, y not) give that when the
         model cannot learn the pairs by heart (digits: 2.30 → 2.26 in 330 steps, Adam at 1e-3)."""
-        from .hparam import _early_ratio
-
         if sig.events(ctx, "mixed_targets"):
             return None
         refs = sig.constant_prediction_losses(ctx)
@@ -110,7 +108,7 @@ class LabelErrors(Check):
         ref = min(refs, key=lambda r: abs(end - r))
         if abs(end - ref) > self.FLAT_TOL * ref or low < (1 - 2 * self.FLAT_TOL) * ref:
             return None
-        _, per_layer, _ = _early_ratio(ctx, len(v))
+        _, per_layer, _ = sig.early_update_ratio(ctx, len(v))
         others = sorted({f.id for f in ctx.findings if f.kind == "cause" and f.severity in ("error", "warning")})
         if not len(per_layer) or float(np.median(per_layer)) < self.MOVING_RATIO or others or _linear_model(ctx):
             return None  # (a linear model on XOR-like data cannot express the task: fit.underfitting's to say)
