@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from ..base import Check, Context, Finding, Outcome, register
-from ..signals import helper_models
+from ..signals import helper_models, train_loader
 from . import _signals as sig
 
 STATIC_STEP = 0
@@ -408,7 +408,8 @@ class NodeMode(Check):
             for name, v in e["modules"].items():
                 if relevant(v) and v["training"] and name not in wrong_eval:
                     wrong_eval[name] = {"class": v["class"], "step": e["step"], "phase": "eval"}
-        if not wrong_train and not wrong_eval:
+        tiny = self._tiny_batches(ctx, train_evs, set(wrong_train) | frozen)
+        if not wrong_train and not wrong_eval and tiny is None:
             return Outcome.passed("BatchNorm/Dropout modes match training and evaluation" + (
                 f" ({len(frozen)} kept in eval mode on purpose inside a model in train mode: {sorted(frozen)[0]}"
                 + (", ..." if len(frozen) > 1 else "") + ")" if frozen else ""))
@@ -432,7 +433,62 @@ class NodeMode(Check):
                        "BatchNorm must use its running statistics at evaluation.",
                 explains=["fit.overfitting", "fit.underfitting"],
                 plots={"eval loss": sig.eval_curve(ctx)[0] or "train/loss"}))
+        if tiny is not None:
+            findings.append(tiny)
         return Outcome.found(*findings)
+
+    #: BatchNorm in training mode on batches of at most this many samples is reported. Its statistics come from
+    #: the batch: over 2 samples each feature of a BatchNorm1d becomes exactly -1 or +1 whatever its value, and
+    #: the running statistics used at evaluation average such noise. Wu & He (Group Normalization, 2018) measure
+    #: the damage growing sharply below 8 samples per batch, convolutions included; at 4 or fewer it is large.
+    TINY_BATCH = 4
+
+    def _tiny_batches(self, ctx: Context, train_evs: list[dict], not_training: set[str]) -> Finding | None:
+        """BatchNorm layers in training mode whose input, in the first training forward's op graph, holds at most
+        ``TINY_BATCH`` samples, where the training loader's batches (or else the training loss's) are as small:
+        not a one-off forward of a dummy sample."""
+        training_bn = {name: v["class"] for e in train_evs for name, v in e["modules"].items()
+                       if "BatchNorm" in v["class"] and v["training"] and name not in not_training}
+        if not training_bn:
+            return None
+        loader = train_loader(ctx)
+        call = next((e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train"
+                     and (e.get("target") or {}).get("shape")), None)
+        batch = loader.get("batch_size") if loader else None
+        if batch is None and call is not None:
+            batch = int(call["target"]["shape"][0])
+        if not batch or batch > self.TINY_BATCH:
+            return None
+        small: dict[str, dict] = {}
+        step = STATIC_STEP
+        for g in sig.events(ctx, "opgraph"):
+            for op in g.get("ops", []):
+                name = op.get("module")
+                shape = (op.get("in") or [{}])[0].get("shape") or []
+                if "batch_norm" not in op.get("op", "") or name not in training_bn or len(shape) < 2 \
+                        or not 0 < shape[0] <= self.TINY_BATCH or name in small:
+                    continue
+                per_channel = int(np.prod(shape)) // max(int(shape[1]), 1)
+                small[name] = {"class": training_bn[name], "input_shape": shape, "samples": int(shape[0]),
+                               "values_per_channel": per_channel}
+                step = int(g.get("step", STATIC_STEP))
+        if not small:
+            return None
+        name, v = min(small.items(), key=lambda kv: kv[1]["values_per_channel"])
+        worst = v["values_per_channel"]
+        what = (f"each feature is normalised over {worst} values" if worst == v["samples"] else
+                f"its statistics come from {v['samples']} samples ({worst} values per channel)")
+        return Finding(
+            self.id, f"{name} ({v['class']}) trains on batches of {v['samples']}: {what}",
+            severity="error" if v["samples"] <= 2 or worst <= self.TINY_BATCH else "warning",
+            confidence=0.85 if v["samples"] <= 2 else 0.7, location=name, step=step,
+            evidence={"batch_size": int(batch), "batchnorm_layers": small},
+            advice="Train with batches of 16 or more (accumulating gradients does not help: BatchNorm still sees "
+                   "each small batch alone), or replace BatchNorm by GroupNorm or LayerNorm, which do not depend "
+                   "on the batch.",
+            explains=["hparam.lr_too_large", "loss.oscillating", "grad.exploding", "weight.change_too_large",
+                      "loss.not_converging", "fit.underfitting", "fit.overfitting", "grad.vanishing",
+                      "loss.blowup"])
 
 
 @register
