@@ -208,3 +208,21 @@ def test_a_regression_verdict_calls_no_overfitting_without_a_gap():
     assert verdict.startswith("validation MSE 1.002 is no better than predicting the mean (1.239) (training 0.988)")
     gap = [{**stages[0], "final": 0.03}, stages[1]]
     assert _verdict(gap, [], regression=True).startswith("training MSE 0.03 is fine but validation MSE is 1.002")
+
+
+def test_a_regressions_validation_is_judged_against_its_own_targets(diagnosed):
+    # R² as sklearn computes it: the validation MSE against the validation targets' own variance (probe I 10a read
+    # R² 0.57 against the training targets' variance, for a true 0.53)
+    import numpy as np
+    from sklearn.datasets import load_diabetes
+
+    _, y = load_diabetes(return_X_y=True)
+    y = (y - y.mean()) / y.std()
+    want = float(np.var(y[350:].astype(np.float32)))
+    _, report = diagnosed(REGRESSION, "3e-3")
+    stages = {s["stage"]: s for s in report["accuracy"]["stages"]}
+    assert abs(stages["val"]["reference"] - want) < 1e-3 * want, (stages["val"], want)
+    assert abs(stages["train"]["reference"] - want) > 0.05, stages["train"]
+    r2 = 1 - stages["val"]["final"] / want
+    assert f"R² {1 - stages['train']['final'] / stages['train']['reference']:.2f}, {r2:.2f})" in \
+        report["accuracy"]["verdict"], report["accuracy"]["verdict"]

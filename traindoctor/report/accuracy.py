@@ -113,12 +113,12 @@ def assess_accuracy(ctx: Context, findings: list[Finding]) -> dict[str, Any]:
 def _regression_stages(ctx: Context, targets: dict[str, float]) -> list[dict[str, Any]]:
     """A regression's stages (an MSE training loss and no accuracy): its MSE against predicting the mean (the
     targets' variance), by fit.underfitting's bar, or against a ``train_loss``/``val_loss`` target."""
-    from ..checks.signals import head_tail, target_variance
+    from ..checks.signals import eval_target_variance, head_tail, target_variance
     from ..checks.symptoms import FitUnderfitting
 
     if not any(ev.get("function") == "mse_loss" and ev.get("mode") == "train" for ev in ctx.run.events("loss_call")):
         return []
-    var = target_variance(ctx)
+    train_var = target_variance(ctx)
     stages = []
     for stage in ("train", "val", "test"):
         tag, s = metric_series(ctx, f"{stage}_loss")
@@ -127,6 +127,8 @@ def _regression_stages(ctx: Context, targets: dict[str, float]) -> list[dict[str
             continue
         final = head_tail(s.value)[1] if stage == "train" else float(s.value[-1])
         goal = targets.get(f"{stage}_loss")
+        # validation against its own targets' spread (R² as sklearn computes it), where the evaluation's were seen
+        var = (stage == "val" and eval_target_variance(ctx)) or train_var
         entry = {"stage": stage, "metric": tag, "final": final, "best": float(np.min(s.value)),
                  "lower_is_better": True}
         if goal is not None:
