@@ -1928,14 +1928,15 @@ class Collector:
             self._mixed_check(fname, inp, target)
         if training and self._mixed_targets:
             return  # neither accuracy nor label errors: each mixed input has two labels
+        rows, labels = _class_rows(fname, inp, target)
         if training:
             # -- cause signals: recent training predictions for confident learning
-            self._guarded("causes", cause_signals.on_train_loss, self, fname, inp, target, ignore)
-            deferred = _Predictions.of(fname, inp, target, ignore)
+            self._guarded("causes", cause_signals.on_train_loss, self, fname, rows, labels, ignore)
+            deferred = _Predictions.of(fname, rows, labels, ignore)
             if deferred is not None:  # counted at flush, with the other steps' (see _Predictions)
-                self._pending_correct.append((deferred, int(target.shape[0])))
+                self._pending_correct.append((deferred, int(labels.shape[0])))
                 return
-            correct, count, _ = _classification(fname, inp, target, ignore)
+            correct, count, _ = _classification(fname, rows, labels, ignore)
             if correct is not None:
                 self._pending_correct.append((correct, count))
             return
@@ -1962,7 +1963,7 @@ class Collector:
             # the same loss again on this forward's batch, of a constant prediction: a baseline the script prints
             # beside the model's (crit(torch.zeros_like(y), y)), not the model's loss; it halved into eval/loss
             return
-        correct, count, preds = _classification(fname, inp, target, ignore)
+        correct, count, preds = _classification(fname, rows, labels, ignore)
         loader = self._current_loader
         if loader is not None and loader.role == "train" and loader.rows and target.dim() and \
                 int(target.shape[0]) not in loader.rows:
@@ -1987,9 +1988,9 @@ class Collector:
         if correct is not None:
             self._eval["correct"].append(correct)
             self._eval["acc_n"] += count  # elements: a multi-label target has several per sample
-            if preds is not None and inp.dim() == 2 and inp.shape[1] <= 1000:
-                c = inp.shape[1]
-                t, pr = target.reshape(-1).long(), preds.reshape(-1)
+            if preds is not None and rows.dim() == 2 and rows.shape[1] <= 1000:
+                c = rows.shape[1]
+                t, pr = labels.reshape(-1).long(), preds.reshape(-1)
                 if isinstance(ignore, int):  # the rows the loss ignores (-100 by default) are in no class
                     keep = t != ignore
                     t, pr = t[keep], pr[keep]
@@ -2696,6 +2697,17 @@ def _flattened_from(inp: torch.Tensor, target: torch.Tensor) -> list[int] | None
             and target._base.numel() == target.numel():
         return list(target._base.shape)
     return None
+
+
+def _class_rows(fname: str, inp: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """A class-index loss's K-dimensional form, ``(N, C, d1, ...)`` scores against ``(N, d1, ...)`` labels (a
+    tagger's ``logits.permute(0, 2, 1)``, a segmentation map), as the ``(N * d1 * ..., C)`` rows and labels its
+    accuracy and predictions are counted on, as for the flattened form; other calls as they are."""
+    if fname in ("cross_entropy", "nll_loss") and inp.dim() >= 3 and target.dim() == inp.dim() - 1 \
+            and not target.is_floating_point() and not target.is_complex() and inp.shape[0] == target.shape[0] \
+            and inp.shape[2:] == target.shape[1:]:
+        return inp.detach().movedim(1, -1).reshape(-1, inp.shape[1]), target.reshape(-1)
+    return inp, target
 
 
 def _class_logits(fname: str, inp: torch.Tensor, target: torch.Tensor) -> bool:
