@@ -299,7 +299,9 @@ def caller_name_of(obj: Any, depth: int = 2) -> str | None:
 _INPUT_WORDS = ("inputs", "input", "features", "feats", "images", "imgs", "x")
 _LABEL_WORDS = ("labels", "label", "targets", "target", "y")
 _NOT_LABELS = ("pred", "hat", "out", "logit", "prob", "score", "guess")
-_SPLIT_MARKS = {"va": "eval", "val": "eval", "valid": "eval", "validation": "eval", "dev": "eval",
+# "v" alone (Xv, yv) is validation; "t" alone is left unread: Xt is as often a test set or a transformed X as a
+# training set
+_SPLIT_MARKS = {"v": "eval", "va": "eval", "val": "eval", "valid": "eval", "validation": "eval", "dev": "eval",
                 "holdout": "eval", "eval": "eval", "te": "test", "test": "test", "tst": "test", "tr": "train",
                 "train": "train", "trn": "train"}
 

@@ -605,7 +605,7 @@ class EpochsTooFew(Check):
     ACC_STILL = 0.005
 
     def run(self, ctx: Context) -> Outcome:
-        tag, st, ev = sig.eval_curve(ctx, "loss")
+        tag, st, ev, what = _validation_curve(ctx)
         step, v = sig.finite_loss(ctx)
         if len(v) < 8:
             return Outcome.not_checked("too few training steps")
@@ -615,13 +615,14 @@ class EpochsTooFew(Check):
         evidence = {"train_loss_gain_last_quarter": round(float(tail_gain), 4)}
         if len(ev) < 2:
             return Outcome.passed("no validation curve; not judged from training loss alone")
-        if np.any(ev < 0) and any(e.get("function") in _NON_NEGATIVE_LOSSES for e in sig.events(ctx, "loss_call")):
+        if what == "loss" and np.any(ev < 0) and \
+                any(e.get("function") in _NON_NEGATIVE_LOSSES for e in sig.events(ctx, "loss_call")):
             # a cross-entropy below zero is no loss falling: nll_loss fed raw logits runs to -1e15
             return Outcome.passed(f"the validation loss went negative ({ev.min():.3g}), which a "
                                   f"{_loss_function(ctx)} cannot: not a curve to judge the epochs by")
         if np.all(ev >= 0) and ev[-1] <= self.NEAR_FLOOR * ev[0]:
-            return Outcome.passed(f"the validation loss ended at {ev[-1]:.3g}, {ev[-1] / max(ev[0], 1e-12):.1%} of its "
-                                  f"first value: near its floor")
+            return Outcome.passed(f"the validation {what} ended at {ev[-1]:.3g}, {ev[-1] / max(ev[0], 1e-12):.1%} of "
+                                  f"its first value: near its floor")
         _, _, acc = sig.eval_curve(ctx, "acc")
         if len(acc) >= 2 and 1.0 >= acc[-1] >= self.ACC_CEILING and acc[-1] - acc[-2] <= self.ACC_STILL:
             return Outcome.passed(f"validation accuracy {acc[-1]:.3g} and no longer rising: more epochs would lower "
@@ -630,22 +631,22 @@ class EpochsTooFew(Check):
             # Two or three evaluations: every one still clearly better than the last, and the training loss
             # still falling steeply.
             gains = -np.diff(ev) / np.maximum(np.abs(ev[:-1]), 1e-12)
-            evidence.update(eval_loss=[float(x) for x in ev], eval_gains=[round(float(g), 4) for g in gains])
+            evidence.update({f"eval_{_key(what)}": [float(x) for x in ev]}, eval_gains=[round(float(g), 4) for g in gains])
             improving = bool(np.all(gains >= self.FEW_EVALS_GAIN)) and tail_gain >= self.FEW_EVALS_TRAIN_GAIN
             late_share = float(gains[-1])
-            return self._report(ctx, improving, tail_gain, evidence, st, tag, late_share)
+            return self._report(ctx, improving, tail_gain, evidence, st, tag, late_share, what)
         late = max(1, round((len(ev) - 1) / 3))
         total = ev[0] - ev[-1]
         late_share = (ev[-1 - late] - ev[-1]) / total if total > 0 else 0.0
         falling = bool(ev[-3] > ev[-2] > ev[-1])
-        evidence.update(eval_loss=[float(x) for x in ev[-6:]], eval_evaluations=int(len(ev)),
-                        late_share_of_decrease=round(float(late_share), 3),
-                        eval_loss_last_gain=round(float((ev[-2] - ev[-1]) / max(abs(ev[-2]), 1e-12)), 4))
+        evidence.update({f"eval_{_key(what)}": [float(x) for x in ev[-6:]],
+                         f"eval_{_key(what)}_last_gain": round(float((ev[-2] - ev[-1]) / max(abs(ev[-2]), 1e-12)), 4)},
+                        eval_evaluations=int(len(ev)), late_share_of_decrease=round(float(late_share), 3))
         improving = falling and late_share >= self.LATE_SHARE and total / max(abs(ev[0]), 1e-12) >= self.MIN_TOTAL_GAIN
-        return self._report(ctx, improving, tail_gain, evidence, st, tag, late_share)
+        return self._report(ctx, improving, tail_gain, evidence, st, tag, late_share, what)
 
     def _report(self, ctx: Context, improving: bool, tail_gain: float, evidence: dict, st: np.ndarray, tag: str,
-                late_share: float) -> Outcome:
+                late_share: float, what: str = "loss") -> Outcome:
         if not (improving and tail_gain >= self.TRAIN_TAIL_GAIN):
             return Outcome.passed("validation had flattened at the end of training")
         ratio, _, _ = sig.early_update_ratio(ctx)
@@ -659,14 +660,14 @@ class EpochsTooFew(Check):
         length, longer = (f"{epochs} epoch(s)", f"{2 * epochs} epochs") if epochs else \
             (f"{steps} steps", f"{2 * steps} steps")
         return Outcome.found(Finding(
-            self.id, f"Training stopped after {length} while the validation loss was still falling "
+            self.id, f"Training stopped after {length} while the validation {what} was still falling "
                      f"({late_share:.0%} of its decrease, or gain, at the last evaluation(s))",
             severity="warning", confidence=0.5, location="epochs", step=int(st[-1]),
             evidence={**evidence, "epochs": epochs, "steps": steps, "early_update_ratio_median": ratio},
-            advice=f"Train longer (at least {longer}) with early stopping on the validation loss, "
-                   f"and keep the best checkpoint.",
+            advice=f"Train longer (at least {longer}) with early stopping on the validation "
+                   f"{'loss' if what == 'loss' else 'accuracy'}, and keep the best checkpoint.",
             explains=["fit.underfitting", "loss.not_converging"],
-            plots={"validation loss": tag, "train loss": "train/loss"}))
+            plots={f"validation {'loss' if what == 'loss' else 'accuracy'}": tag, "train loss": "train/loss"}))
 
 
 @register
@@ -689,7 +690,11 @@ class EpochsTooMany(Check):
     def run(self, ctx: Context) -> Outcome:
         tag, st, ev = sig.eval_curve(ctx, "loss")
         if len(ev) < self.MIN_EVALS:
-            return Outcome.not_checked(f"needs {self.MIN_EVALS} evaluations, the run has {len(ev)}")
+            atag, ast, acc = sig.eval_curve(ctx, "acc")
+            if len(acc) >= self.MIN_EVALS:
+                return self._by_accuracy(ctx, atag, ast, acc)
+            return Outcome.not_checked(f"needs {self.MIN_EVALS} evaluations, the run has {len(ev)}"
+                                       + (f" of its loss and {len(acc)} of its accuracy" if len(acc) else ""))
         best = int(np.argmin(ev))
         worse = (ev[-1] - ev[best]) / max(abs(ev[best]), 1e-12)
         atag, ast, acc = sig.eval_curve(ctx, "acc")
@@ -700,12 +705,9 @@ class EpochsTooMany(Check):
         if best > self.BEST_BEFORE * (len(ev) - 1) or worse < self.WORSENING or \
                 (acc_drop is not None and acc_drop < self.ACC_DROP):
             return Outcome.passed(f"best validation loss at evaluation {best + 1} of {len(ev)}")
-        from ..symptoms import validation_at_chance
-
-        chance = validation_at_chance(ctx)
-        if chance is not None:  # no epoch was ever good: stopping earlier keeps a model at chance
-            return Outcome.passed(f"validation accuracy never above chance (best {chance['best_val_acc']:.2f}): "
-                                  f"the number of epochs is not what holds it back (see data.label_errors)")
+        chance = self._at_chance(ctx)
+        if chance is not None:
+            return chance
         epochs = _train_epochs(ctx)
         stop = f"around epoch {max(1, round((best + 1) * epochs / len(ev)))}" if epochs else f"around step {int(st[best])}"
         return Outcome.found(Finding(
@@ -717,6 +719,63 @@ class EpochsTooMany(Check):
                    f"few evaluations) and keep the best checkpoint; or add regularisation.",
             explains=["fit.overfitting", "loss.zero"],
             plots={"validation loss": tag, "train loss": "train/loss"}))
+
+    #: Judged by accuracy alone (no validation loss: an accuracy counted by hand): the last two evaluations both
+    #: ``ACC_ONLY_DROP`` below the best, and at least ``WORSENING`` of the best's error, so that a small
+    #: validation set's wobble (one or two samples) is not read as lost accuracy.
+    ACC_ONLY_DROP = 0.03
+
+    def _at_chance(self, ctx: Context) -> Outcome | None:
+        from ..symptoms import validation_at_chance
+
+        chance = validation_at_chance(ctx)
+        if chance is not None:  # no epoch was ever good: stopping earlier keeps a model at chance
+            return Outcome.passed(f"validation accuracy never above chance (best {chance['best_val_acc']:.2f}): "
+                                  f"the number of epochs is not what holds it back (see data.label_errors)")
+        return None
+
+    def _by_accuracy(self, ctx: Context, tag: str, st: np.ndarray, acc: np.ndarray) -> Outcome:
+        best = int(np.argmax(acc))
+        end = float(np.max(acc[-2:]))
+        drop = float(acc[best]) - end
+        evidence = {"best_eval_index": best, "evaluations": int(len(acc)), "best_eval_acc": float(acc[best]),
+                    "best_eval_step": int(st[best]), "last_eval_acc": float(acc[-1]), "eval_acc_drop_from_best": drop}
+        if best > self.BEST_BEFORE * (len(acc) - 1) or drop < max(self.ACC_ONLY_DROP,
+                                                                  self.WORSENING * (1.0 - float(acc[best]))):
+            return Outcome.passed(f"best validation accuracy at evaluation {best + 1} of {len(acc)}, and the last "
+                                  f"two within {max(drop, 0.0):.3f} of it (judged by accuracy: no validation loss "
+                                  f"was recorded)")
+        chance = self._at_chance(ctx)
+        if chance is not None:
+            return chance
+        epochs = _train_epochs(ctx)
+        stop = f"around epoch {max(1, round((best + 1) * epochs / len(acc)))}" if epochs else f"around step {int(st[best])}"
+        return Outcome.found(Finding(
+            self.id, f"Validation accuracy was best at step {int(st[best])} ({acc[best]:.3f}, evaluation {best + 1} "
+                     f"of {len(acc)}) and is {drop:.3f} lower at the end",
+            severity="warning", confidence=0.7, location="epochs", step=int(st[best]),
+            evidence={**evidence, "epochs": epochs},
+            advice=f"Stop {stop} (early stopping on the validation accuracy with a patience of a few evaluations) "
+                   f"and keep the best checkpoint; or add regularisation.",
+            explains=["fit.overfitting", "loss.zero"],
+            plots={"validation accuracy": tag, "train loss": "train/loss"}))
+
+
+def _validation_curve(ctx: Context) -> tuple[str, np.ndarray, np.ndarray, str]:
+    """``(tag, steps, values, what)``: the validation loss; where none was recorded but two or more validation
+    accuracies were (counted by hand, no loss called at evaluation), the validation error, 1 - accuracy, which
+    falls as a loss does."""
+    tag, st, ev = sig.eval_curve(ctx, "loss")
+    if len(ev) >= 2:
+        return tag, st, ev, "loss"
+    atag, ast, acc = sig.eval_curve(ctx, "acc")
+    if len(acc) >= 2 and np.all((acc >= 0) & (acc <= 1)):
+        return atag, ast, 1.0 - acc, "error (1 - accuracy)"
+    return tag, st, ev, "loss"
+
+
+def _key(what: str) -> str:
+    return "loss" if what == "loss" else "error"
 
 
 @register
