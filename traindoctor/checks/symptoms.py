@@ -15,7 +15,7 @@ from .base import Check, Context, Finding, Outcome, register, sig
 from .causes._signals import LAYER_CLASSES, num_classes_from_outputs, total_params, train_size
 from .signals import (EMBEDDING_CLASSES, REGRESSION_GAP, adaptive_optimizers_only, adversarial_note, finite,
                       first_nonfinite_step, head_tail, helper_models, last_phase_loss, loss_blown, module_forward_order,
-                      nonfinite_origin, param_module, param_root, regression_gap, strong_weight_decay, target_variance,
+                      nonfinite_origin, param_module, param_root, per_label, regression_gap, strong_weight_decay, target_variance,
                       weight_params, weighted_loss, windows)
 
 
@@ -1022,7 +1022,7 @@ def validation_at_chance(ctx: Context) -> dict | None:
         if tr_end < 0.8 or best > CHANCE_FACTOR / classes:
             return None
         base = FitUnderfitting.train_baseline(ctx)
-        if base and tr_end < FitUnderfitting.threshold(base["acc"]):
+        if base and tr_end < FitUnderfitting.threshold(base["acc"], per_label(ctx)):
             # no better than answering the training majority (95% of one class): the model learnt nothing of the
             # inputs, and a balanced validation set scores that at chance (data.class_imbalance's to say)
             return None
@@ -1150,11 +1150,12 @@ class FitUnderfitting(Check):
     MSE_BASELINE = 0.8
 
     @classmethod
-    def threshold(cls, majority: float) -> float:
+    def threshold(cls, majority: float, per_label: bool = False) -> float:
         """The accuracy that beats always answering the majority class (share ``majority``): ``MARGIN`` above
         it, but never above 1: halfway from a majority share of 0.98 to a perfect score. The accuracy verdict
-        judges every stage by it too."""
-        return min(majority + cls.MARGIN, (1.0 + majority) / 2)
+        judges every stage by it too. A multi-label task's per-label accuracy need only beat the share itself
+        (``signals.per_label``)."""
+        return majority if per_label else min(majority + cls.MARGIN, (1.0 + majority) / 2)
 
     @staticmethod
     def train_baseline(ctx: Context) -> dict | None:
@@ -1182,7 +1183,7 @@ class FitUnderfitting(Check):
             if goal is None and base and base.get("classes", 2) < 2:
                 return Outcome.not_checked(f"the sampled labels hold one class ({base.get('class')}): no baseline")
             ref, kind = (goal, "target") if goal is not None else (
-                (self.threshold(base["acc"]), "baseline") if base else (None, None))
+                (self.threshold(base["acc"], per_label(ctx)), "baseline") if base else (None, None))
             if ref is None:
                 return Outcome.not_checked("no target and no label counts for a baseline")
             if tr_end < ref:

@@ -31,7 +31,7 @@ def metric_series(ctx: Context, name: str):
 
 def assess_accuracy(ctx: Context, findings: list[Finding]) -> dict[str, Any]:
     """Targets stated by the user (``--target``), else a trivial baseline, walked train → val → test."""
-    from ..checks.signals import weighted_loss
+    from ..checks.signals import per_label, weighted_loss
     from ..checks.symptoms import FitOverfitting, FitUnderfitting
 
     targets = dict(ctx.meta.get("target") or {})
@@ -51,6 +51,9 @@ def assess_accuracy(ctx: Context, findings: list[Finding]) -> dict[str, Any]:
     baseline = _baseline(ctx)
     if baseline is not None:
         out["baseline"] = baseline
+    multi = per_label(ctx)
+    if multi:
+        out["per_label"] = True
     for stage in ("train", "val", "test"):
         tag, s = metric_series(ctx, f"{stage}_acc")
         if s is None or (stage == "train" and len(s) < FitUnderfitting.MIN_STEPS):
@@ -77,7 +80,7 @@ def assess_accuracy(ctx: Context, findings: list[Finding]) -> dict[str, Any]:
                 "uniform-guess baseline" if weighted_loss(ctx) and own else "majority-class baseline")
             # above the baseline by fit.underfitting's margin: one report, one bar (a training accuracy of 0.60
             # against a majority share of 0.57 "met the expectation" here while fit.underfitting warned)
-            entry["required"] = ref if goal is not None else FitUnderfitting.threshold(ref)
+            entry["required"] = ref if goal is not None else FitUnderfitting.threshold(ref, multi)
             entry["met"] = bool(final >= entry["required"])
             if goal is None and stage != "train" and out["stages"] and out["stages"][0]["stage"] == "train" \
                     and out["stages"][0]["final"] - final > FitOverfitting.GAP:
@@ -87,7 +90,7 @@ def assess_accuracy(ctx: Context, findings: list[Finding]) -> dict[str, Any]:
     regression = not out["stages"] and _regression_stages(ctx, targets)
     if regression:
         out["stages"] = regression
-    out["verdict"] = _verdict(out["stages"], findings, regression=bool(regression))
+    out["verdict"] = _verdict(out["stages"], findings, regression=bool(regression), per_label=multi)
     missing = [(n, t["target"]) for n, t in out["targets"].items() if t.get("met") is None]
     if missing and (not out["verdict"] or out["verdict"].startswith(("accuracy meets", "the MSE meets", "no target"))):
         # a target that nothing recorded is not met by the stages that were (training at 1.0, validation at
@@ -198,11 +201,12 @@ class _Wording:
     """How the verdict speaks of one kind of metric: an accuracy (higher is better, against the majority class)
     or a regression's MSE (lower is better, against predicting the mean)."""
 
-    def __init__(self, regression: bool):
+    def __init__(self, regression: bool, per_label: bool = False):
         from ..checks.symptoms import FitOverfitting
 
         self.regression = regression
-        self.name = "MSE" if regression else "accuracy"
+        self.per_label = per_label and not regression
+        self.name = "MSE" if regression else "per-label accuracy" if self.per_label else "accuracy"
         self.short = "is no better than" if regression else "is below"
         self.baseline = "the targets' variance" if regression else "majority-class baseline"
         self.flag = "val_loss" if regression else "val_acc"
@@ -222,6 +226,8 @@ class _Wording:
         if st.get("reference_kind") == "uniform-guess baseline":  # a class-weighted loss
             return (f"{self.num(st['required'])}, what beating a uniform guess {self.num(st['reference'])} takes "
                     f"(the loss is class-weighted)")
+        if self.per_label:
+            return f"{self.num(st['reference'])}, the share of the more common answer over all labels"
         return f"{self.num(st['required'])}, what beating its majority-class share {self.num(st['reference'])} takes"
 
     def advice(self) -> str:
@@ -229,10 +235,11 @@ class _Wording:
                 + (" (targets scaled?)" if self.regression else "") + " and the loss curve")
 
 
-def _verdict(stages: list[dict[str, Any]], findings: list[Finding], regression: bool = False) -> str:
+def _verdict(stages: list[dict[str, Any]], findings: list[Finding], regression: bool = False,
+             per_label: bool = False) -> str:
     """The seed's walk over the stages: training short of its bar first, then validation short with no gap to
     training, then a gap, then test short where validation is fine; else what the stages were judged against."""
-    w = _Wording(regression)
+    w = _Wording(regression, per_label)
     by = {s["stage"]: s for s in stages}
     tr, va, te = by.get("train"), by.get("val"), by.get("test")
     causes = [f.id for f in findings if f.kind == "cause"][:3]
@@ -261,7 +268,7 @@ def _verdict(stages: list[dict[str, Any]], findings: list[Finding], regression: 
     if not judged:
         return ""
     if any(s.get("reference_kind") == "target" for s in judged):
-        return f"{'the MSE' if regression else 'accuracy'} meets the expectation on every stage recorded"
+        return f"{'the MSE' if regression else w.name} meets the expectation on every stage recorded"
     # no target: beating the baseline is all that was checked (a new head on a frozen backbone at 0.27 against
     # 0.20 "met the expectation" while its loss sat at ln 5)
     against = ", ".join(f"{s['stage']} {w.num(s['final'])} against {w.num(s['reference'])}" for s in judged)
@@ -270,9 +277,14 @@ def _verdict(stages: list[dict[str, Any]], findings: list[Finding], regression: 
                 + ", ".join(f"{1 - s['final'] / s['reference']:.2f}" for s in judged)
                 + "); that is all it can be judged by: state what you expect with --target val_loss=...")
     base = ("a uniform guess (the loss is class-weighted)"
-            if any(s.get("reference_kind") == "uniform-guess baseline" for s in judged) else "the majority-class baseline")
+            if any(s.get("reference_kind") == "uniform-guess baseline" for s in judged) else
+            "the share of the more common answer over all labels" if w.per_label else "the majority-class baseline")
     held = next((f for f in findings if f.id == "fit.underfitting" and f.severity != "info"), None)
     if held is not None:  # above the baseline, but levelling off below what the model can reach
-        return f"accuracy is above {base} ({against}), but {held.title}: see fit.underfitting"
-    return (f"accuracy is above {base} on every stage recorded ({against}); that is all it can be judged by: "
+        return f"{w.name} is above {base} ({against}), but {held.title}: see fit.underfitting"
+    if w.per_label:
+        return (f"{w.name} is above {base} on every stage recorded ({against}); that is all it can be judged by, "
+                "and it says little where most answers are negative: log an F1 score (traindoctor.log(val_f1=...)) "
+                "and state what you expect with --target val_f1=...")
+    return (f"{w.name} is above {base} on every stage recorded ({against}); that is all it can be judged by: "
             "state what you expect with --target val_acc=...")
