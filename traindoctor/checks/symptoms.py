@@ -1186,6 +1186,13 @@ class FitUnderfitting(Check):
                 (self.threshold(base["acc"], per_label(ctx)), "baseline") if base else (None, None))
             if ref is None:
                 return Outcome.not_checked("no target and no label counts for a baseline")
+            # the bar as the accuracy verdict words it: one number, said one way, in both places
+            multi = per_label(ctx)
+            bar = (f"the target {ref:.3f}" if kind == "target" else
+                   f"{ref:.3f}, the share of the more common answer over all labels" if multi else
+                   f"{ref:.3f}, what beating a uniform guess {base['acc']:.3f} takes (the loss is class-weighted)"
+                   if weighted_loss(ctx) else f"{ref:.3f}, what beating its majority-class share {base['acc']:.3f} takes")
+            what = "per-label accuracy" if multi else "accuracy"
             if tr_end < ref:
                 ev = {"train_acc": sig(tr_end), "reference": sig(ref), "reference_kind": kind}
                 if base:
@@ -1196,12 +1203,12 @@ class FitUnderfitting(Check):
                           "rate, frozen or dead layers, data), then a larger model or longer training.")
                 advice = _with_weight_decay(ctx, ev, "The weight decay holds the model back", advice)
                 return Outcome.found(Finding(
-                    self.id, f"train accuracy {tr_end:.3f} is no better than the {kind} {ref:.3f}", "warning", 0.65,
+                    self.id, f"training {what} {tr_end:.3f} is below {bar}", "warning", 0.65,
                     None, int(tr.step[-1]), ev, advice, plots={"train/acc": "train/acc", "eval/acc": "eval/acc"}))
             held = self._held_back(ctx, tr_end, int(tr.step[-1]))
             if held is not None:
                 return Outcome.found(held)
-            return Outcome.passed(f"train accuracy {tr_end:.3f} above the {kind} {ref:.3f}")
+            return Outcome.passed(f"training {what} {tr_end:.3f} reaches {bar}")
         calls = [e for e in ctx.run.events("loss_call") if e.get("function") == "mse_loss" and e.get("mode") == "train"]
         fin = finite(ctx.loss)
         if calls and len(fin) >= 10:
