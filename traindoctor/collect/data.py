@@ -330,6 +330,30 @@ def _split_role(key: str | None) -> str | None:
     return role_from_name(key)
 
 
+def _scoped_role(key: str | None, scope: dict[str, Any], words: tuple[str, ...]) -> str | None:
+    """``_split_role``, and a lone ``t`` (``Xt``, ``yt``) read as training where the same scope names a ``v``
+    beside it (``Xv``, ``yv``): a pair of training and validation tensors."""
+    role = _split_role(key)
+    if role is None and key == "t" and any(_split_key(k, words) == "v" for k in list(scope)):
+        return "train"
+    return role
+
+
+def split_of_target(target: torch.Tensor) -> str | None:
+    """The split a loss's target tensor is, by its name in the script's frames (``y_val``; ``yt`` beside ``yv``):
+    for a regression evaluated on whole tensors (``mse_loss(model(Xt), yt)`` then ``mse_loss(model(Xv), yv)``
+    in one ``no_grad`` block), whose two calls were pooled into one evaluation."""
+    for f in _user_frames():
+        for scope in (f.f_locals, f.f_globals):
+            for k, v in list(scope.items()):
+                if k.startswith("_") or not _same_data(v, target) or any(w in k.lower() for w in _NOT_LABELS):
+                    continue
+                role = _scoped_role(_split_key(k, _LABEL_WORDS), scope, _LABEL_WORDS)
+                if role:
+                    return role
+    return None
+
+
 def _same_data(v: Any, x: torch.Tensor) -> bool:
     """``v`` is ``x``, or the array whose memory ``x`` shares (``torch.from_numpy(X_test)``)."""
     if v is x:
@@ -384,12 +408,13 @@ def paired_labels(x: Any, n: int, classes: int) -> tuple[torch.Tensor, str] | No
         return v if int(lo) >= 0 and int(hi) < classes else None
 
     x_names: list[str] = []  # the input's names, nearest frame first
+    role = None
     for f in frames:
         for scope in (f.f_locals, f.f_globals):
             for k, v in list(scope.items()):
                 if not k.startswith("_") and _same_data(v, x):
                     x_names.append(k)
-    role = next((r for r in (_split_role(_split_key(k, _INPUT_WORDS)) for k in x_names) if r), None)
+                    role = role or _scoped_role(_split_key(k, _INPUT_WORDS), scope, _INPUT_WORDS)
     for i, f in enumerate(frames):
         named: dict[str, torch.Tensor] = {}  # a local first, where it hides a global of its name
         for scope in (f.f_locals, f.f_globals):

@@ -1970,6 +1970,11 @@ class Collector:
             loader = None  # not the training batch's targets (validation tensors after a loop left by break)
         paired = self._paired_out
         role = paired[1] if paired is not None and paired[0]() is inp and loader is None else None
+        if role is None and loader is None and self._current_loader is None:
+            # whole tensors, no loader: the split the target's name marks (yt beside yv: a regression's training
+            # and validation MSE in one no_grad block were pooled into one evaluation, R² 0.75 for a true 0.51)
+            found = self._guarded("eval_split", datamod.split_of_target, target)
+            role = "train_eval" if found == "train" else found
         # the output of a forward paired with its split (model(X_train) under no_grad beside model(X_val)): the
         # loss goes to that split's pass; both went to eval/*, alternating train and validation values
         self._open_eval(loader, fname, role=role)
