@@ -691,7 +691,7 @@ class EpochsTooMany(Check):
         tag, st, ev = sig.eval_curve(ctx, "loss")
         if len(ev) < self.MIN_EVALS:
             atag, ast, acc = sig.eval_curve(ctx, "acc")
-            if len(acc) >= self.MIN_EVALS:
+            if not tag and len(acc) >= self.MIN_EVALS:  # no validation loss at all (not one gone NaN)
                 return self._by_accuracy(ctx, atag, ast, acc)
             return Outcome.not_checked(f"needs {self.MIN_EVALS} evaluations, the run has {len(ev)}"
                                        + (f" of its loss and {len(acc)} of its accuracy" if len(acc) else ""))
@@ -766,7 +766,7 @@ def _validation_curve(ctx: Context) -> tuple[str, np.ndarray, np.ndarray, str]:
     accuracies were (counted by hand, no loss called at evaluation), the validation error, 1 - accuracy, which
     falls as a loss does."""
     tag, st, ev = sig.eval_curve(ctx, "loss")
-    if len(ev) >= 2:
+    if tag:  # a validation loss, even one that went NaN, is what the epochs are judged by
         return tag, st, ev, "loss"
     atag, ast, acc = sig.eval_curve(ctx, "acc")
     if len(acc) >= 2 and np.all((acc >= 0) & (acc <= 1)):
