@@ -703,7 +703,9 @@ class Collector:
                 params.append({"name": self._param_names[self._param_index[id(p)]], "path": full,
                                "shape": list(p.shape), "numel": p.numel(), "requires_grad": p.requires_grad,
                                "dtype": str(p.dtype).replace("torch.", ""), "device": str(p.device)})
+            base = _torch_base(type(m))
             modules.append({"name": key, "path": mname, "class": cls, "module": type(m).__module__,
+                            **({"torch_class": base} if base else {}),
                             "parent": key.rsplit(".", 1)[0] if "." in key else (None if not mname else
                                                                                  (prefix.rstrip(".") or type(root).__name__)),
                             "training": m.training, "extra": _extra_repr(m), "params": params,
@@ -2702,6 +2704,16 @@ def _flattened_from(inp: torch.Tensor, target: torch.Tensor) -> list[int] | None
             and target._base.numel() == target.numel():
         return list(target._base.shape)
     return None
+
+
+def _torch_base(cls: type) -> str | None:
+    """The nearest ``torch.nn`` layer class a user's module class derives from (``class QLinear(nn.Linear)`` ->
+    ``Linear``), for the checks that know layers by their class; None for torch's own classes and for plain
+    ``nn.Module`` subclasses."""
+    if cls.__module__.startswith("torch."):
+        return None
+    return next((c.__name__ for c in cls.__mro__[1:] if c.__module__.startswith("torch.nn.modules.")
+                 and c.__name__ != "Module"), None)
 
 
 def _class_rows(fname: str, inp: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -159,12 +159,13 @@ def optimizer_params(ctx: Context) -> set[str] | None:
 
 
 def module_params(ctx: Context) -> dict[str, dict[str, Any]]:
-    """Every parameter of the model events, with its module and the module's class."""
+    """Every parameter of the model events, with its module and the module's class: for a user's subclass of a
+    torch layer (``class QLinear(nn.Linear)``), the torch class it derives from, which the checks know."""
     out: dict[str, dict[str, Any]] = {}
     for ev in events(ctx, "model"):
         for m in ev.get("modules", []):
             for p in m.get("params", []):
-                out.setdefault(p["name"], {**p, "module": m["name"], "module_class": m["class"],
+                out.setdefault(p["name"], {**p, "module": m["name"], "module_class": m.get("torch_class") or m["class"],
                                            "module_extra": m.get("extra", "")})
     return out
 
