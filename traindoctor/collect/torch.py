@@ -1206,8 +1206,12 @@ class Collector:
                                                        nn.GroupNorm, nn.LayerNorm, nn.Dropout)):
                     # the model's own flag: model.train() then bn.eval() keeps a BatchNorm frozen on purpose
                     modes[info.name] = {"class": info.cls, "training": m.training, "model_training": root.training,
-                                        **({"p": m.p} if hasattr(m, "p") else {})}
-        key = (phase, tuple((k, v["training"], v["model_training"]) for k, v in sorted(modes.items())))
+                                        **({"p": m.p} if hasattr(m, "p") else {}),
+                                        # None: a cumulative average of the batches' statistics, what
+                                        # torch.optim.swa_utils.update_bn sets while it recomputes them
+                                        **({"cumulative": True} if isinstance(m, nn.modules.batchnorm._BatchNorm)
+                                           and m.momentum is None else {})}
+        key = (phase, tuple((k, v["training"], v["model_training"], "cumulative" in v) for k, v in sorted(modes.items())))
         return key, {"kind": "modes", "phase": phase, "step": self._forward_step(), "modules": modes}
 
     # ------------------------------------------------------------------ backward and steps

@@ -363,7 +363,8 @@ class NodeMode(Check):
     model in train mode was put there after ``model.train()``, on purpose (BatchNorm
     frozen for fine-tuning with small batches): not reported. At evaluation only the
     modules of the evaluated model count (an EMA copy evaluated while the trained model
-    stays in train mode).
+    stays in train mode). A pass whose BatchNorms have ``momentum=None`` recomputes their statistics
+    (``torch.optim.swa_utils.update_bn``): not an evaluation.
     """
 
     id = "graph.node_mode"
@@ -403,7 +404,9 @@ class NodeMode(Check):
                     wrong_train[name] = {"class": v["class"], "step": e["step"], "phase": "train"}
         wrong_eval: dict[str, dict] = {}
         for e in evs:
-            if e["phase"] != "eval":
+            # a BatchNorm with momentum None averages the batches' statistics: a pass that recomputes them on
+            # purpose (torch.optim.swa_utils.update_bn for an averaged model), not an evaluation
+            if e["phase"] != "eval" or any(v.get("cumulative") for v in e["modules"].values()):
                 continue
             for name, v in e["modules"].items():
                 if relevant(v) and v["training"] and name not in wrong_eval:

@@ -135,11 +135,18 @@ def _instability(ctx: Context) -> dict | None:
     collapsed = _collapse(ctx, v)
     if collapsed is not None:
         out["collapsed_to"] = collapsed
-    unstable = bool(shown) or "nonfinite_step" in out or out.get("max_over_start", 0) > 3 or \
+    # a spike past 3x the start counts unless the loss then fell to a fifth of its start: a schedule (warm-up-free
+    # SGD at 0.05 with momentum, then cosine and SWA) that jumped to 6x at its first steps and ended at 0.4% of
+    # its start, at 0.987 validation accuracy, took a large step once, not a learning rate too large to train with
+    spiked = out.get("max_over_start", 0) > 3 and out.get("end", np.inf) > SPIKE_RECOVERED * out.get("start", 0)
+    unstable = bool(shown) or "nonfinite_step" in out or spiked or \
         (out.get("end", 0) > 0.9 * out.get("start", np.inf)) and out.get("rel_step_amplitude", 0) > 0.3 or \
         collapsed is not None
     return out if unstable else None
 
+
+#: a loss that spiked and then ended below this share of its start recovered (``_instability``)
+SPIKE_RECOVERED = 0.2
 
 #: a collapse: the loss jumps to this multiple of its start within the first tenth of the steps ...
 COLLAPSE_SPIKE = 1.5
