@@ -293,16 +293,42 @@ def _helper_models(ctx: Context) -> dict[str, list[str]]:
     return out
 
 
+#: a training set that grew to this many times its first size during the run is a curriculum
+DATA_GROWTH = 1.5
+
+
+def data_growth_step(ctx: Context) -> int | None:
+    """The step from which the training data had their final size, where they grew ``DATA_GROWTH`` times or more
+    during the run (curriculum learning: a new DataLoader each epoch over more, and harder, samples). The loss
+    of a growing training set is not one curve: it rose from 0.06 to 0.31 as harder samples came in, and was
+    read as oscillating and not converging (probe J h07, validation accuracy 0.91)."""
+    from .causes._signals import loader_roles
+
+    roles = loader_roles(ctx)
+    sizes = sorted((int(e["step"]), int(e["dataset"]["length"])) for e in ctx.run.events("dataloader")
+                   if roles.get(e["loader"]) in (None, "train") and e.get("role") in (None, "train")
+                   and int(e.get("rank", 0) or 0) == 0 and (e.get("dataset") or {}).get("length"))
+    if len(sizes) < 2 or sizes[-1][1] < DATA_GROWTH * sizes[0][1]:
+        return None
+    final = sizes[-1][1]
+    k = len(sizes) - 1
+    while k > 0 and sizes[k - 1][1] == final:
+        k -= 1
+    return sizes[k][0]
+
+
 def last_phase_loss(ctx: Context, min_steps: int) -> tuple[Series, int | None]:
     """The finite training loss of the run's last phase, and the step it began: a script that trains a teacher,
     then a student with its own optimizer, joins two losses of different scales in one series (the student's
-    start above the teacher's end read as oscillation). The whole series when there is one phase, or when the
-    last one has fewer than ``min_steps`` losses."""
+    start above the teacher's end read as oscillation); a curriculum's training set, from the step it reached
+    its final size (``data_growth_step``). The whole series when there is one phase, or when the last one has
+    fewer than ``min_steps`` losses."""
     fin = finite(ctx.loss)
     evs = ctx.run.events("phase")
-    if not evs:
+    grown = data_growth_step(ctx)
+    if not evs and grown is None:
         return fin, None
-    start = int(evs[-1]["step"])
+    start = max(int(evs[-1]["step"]) if evs else 0, grown or 0)
     keep = fin.step >= start
     if int(keep.sum()) < min_steps:
         return fin, None
