@@ -803,6 +803,9 @@ class BatchSizeTooLarge(Check):
     UNSETTLED = 0.5
 
     def run(self, ctx: Context) -> Outcome:
+        empty = self._no_batches(ctx)
+        if empty is not None:
+            return Outcome.found(empty)
         tl = sig.loaders(ctx, "train")
         n = sig.train_size(ctx)
         if not tl or not n or not tl[0].get("batch_size"):
@@ -832,3 +835,33 @@ class BatchSizeTooLarge(Check):
                    f"scale the learning rate with the batch size and train for more steps.",
             explains=["loss.not_converging", "fit.underfitting", "fit.overfitting"],
             plots={"train loss": "train/loss"}))
+
+    @staticmethod
+    def _no_batches(ctx: Context) -> Finding | None:
+        """A DataLoader the script iterated that yields no batch at all: ``drop_last=True`` with a batch larger
+        than its dataset (256 of 133 wine rows). Where it was the training data, the model never trained, and
+        every other check had nothing to read ("no loss record")."""
+        roles = sig.loader_roles(ctx)
+        iterated = {e.get("loader") for e in sig.events(ctx, "epoch")}
+        for e in sig.events(ctx, "dataloader"):
+            if e.get("batches_per_epoch") != 0 or e["loader"] not in iterated or \
+                    roles.get(e["loader"]) in ("eval", "test") or e.get("role") in ("eval", "test"):
+                continue
+            n = (e.get("dataset") or {}).get("length")
+            trained = len(ctx.loss)
+            why = (f"batch_size {e.get('batch_size')} is larger than its {n} samples, and drop_last=True drops the "
+                   f"one incomplete batch" if e.get("drop_last") and n is not None else "it is empty")
+            return Finding(
+                "hparam.batch_size_too_large",
+                f"{sig.loader_name(e)} yields no batch: {why}"
+                + ("; the model was never trained (0 optimizer steps)" if not trained else ""),
+                severity="error" if not trained else "warning", confidence=0.95 if not trained else 0.7,
+                location=f"{sig.loader_name(e)} batch_size", step=int(e.get("step", 0)),
+                evidence={"batch_size": e.get("batch_size"), "drop_last": e.get("drop_last"), "dataset_length": n,
+                          "batches_per_epoch": 0, "epochs_iterated": sum(1 for x in sig.events(ctx, "epoch")
+                                                                         if x.get("loader") == e["loader"]),
+                          "optimizer_steps": trained},
+                advice=f"Use a batch size no larger than the dataset (e.g. {max(1, min(64, (n or 64) // 4))}), or "
+                       f"drop_last=False.",
+                explains=["loss.not_converging", "fit.underfitting", "weight.not_updating"])
+        return None
