@@ -362,6 +362,11 @@ class Collector:
         self._top_forwards = 0  # top-level forwards of a model so far: which loss calls share one forward
         self._params_at_backward = 0  # parameters known at the step's last backward: the ones it could reach
         self._leaf_losses = 0  # backward passes on a loss with no graph behind it (rebuilt from .item())
+        # optimizer.zero_grad() after a training backward that no step of that optimizer used: its gradients
+        # thrown away (step() once per epoch, zero_grad() and backward() once per batch)
+        self._backwards = 0
+        self._grads_used_at: dict[int, int] = {}  # optimizer -> self._backwards at its last step or zero_grad
+        self._discarded: dict[int, int] = {}  # optimizer -> zero_grad() calls that discarded gradients
         self._detached_losses = 0  # loss-function calls on a detached output of a training forward
         # mixup/cutmix: one training output scored against two label sets in a step (lam * CE(out, ya) + ...);
         # the last training class-index loss call's (input, target, step), and whether such a pair was seen
@@ -578,6 +583,7 @@ class Collector:
         self._patch(torch.optim.Optimizer, "__init__", self._wrap_opt_init)
         self._patch(torch.utils.data.DataLoader, "__iter__", self._wrap_loader_iter)
         self._patch(nn.Module, "train", self._wrap_train)
+        self._patch(torch.optim.Optimizer, "zero_grad", self._wrap_zero_grad)
         if callable(getattr(torch, "compile", None)):
             self._patch(torch, "compile", self._wrap_compile)
         for fn in _LOSS_FUNCTIONS:
@@ -1171,6 +1177,30 @@ class Collector:
             self._compiled_roots.add(id(inner))
             self.writer.put_json({"kind": "compiled", "root": info.name, "step": self._forward_step()})
 
+    def _wrap_zero_grad(self, orig: Callable) -> Callable:
+        collector = self
+
+        def zero_grad(opt: Any, *args: Any, **kwargs: Any) -> Any:
+            if collector.enabled and not _compiling():
+                collector._guarded("optimizer", collector._on_zero_grad, opt)
+            return orig(opt, *args, **kwargs)
+
+        return zero_grad
+
+    def _on_zero_grad(self, opt: Any) -> None:
+        """Counts a zero_grad() that clears gradients a training backward left since this optimizer last stepped
+        or zeroed (a GAN's discriminator, cleared of the generator's backward, counts once per step; step() run
+        once per epoch, 26 times per step). Events at 1, 2, 4, 8, ... with the steps so far."""
+        key = id(opt)
+        # only an optimizer that steps: one that never does is a gradient zeroer beside updates written by hand
+        if self._backwards > self._grads_used_at.get(key, 0) and key in self._opt_index and key in self._grads_used_at:
+            n = self._discarded[key] = self._discarded.get(key, 0) + 1
+            if n & (n - 1) == 0:
+                self.writer.put_json({"kind": "grads_discarded", "optimizer": self._opt_index[key], "step": self.step,
+                                      "count": n, "backwards": self._backwards})
+        if key in self._grads_used_at:
+            self._grads_used_at[key] = self._backwards
+
     def _wrap_train(self, orig: Callable) -> Callable:
         collector = self
 
@@ -1259,6 +1289,7 @@ class Collector:
             if not self._losses:
                 self._losses.append(value.float().reshape(()))
             return
+        self._backwards += 1
         if loss.grad_fn is None:  # a leaf: torch.tensor(loss.item(), requires_grad=True) reaches no weight
             self._leaf_losses += 1
             if self._leaf_losses & (self._leaf_losses - 1) == 0:  # 1, 2, 4, 8, ...: the count, in few events
@@ -1738,6 +1769,7 @@ class Collector:
             return
         self._in_opt_step = max(0, self._in_opt_step - 1)
         self._stepped.add(id(opt))
+        self._grads_used_at[id(opt)] = self._backwards
         self._count_opt_step()
         if self.plugins and self._step_open and self._step_complete():  # step plugins
             self._plugins_call("on_step_complete", self.step)

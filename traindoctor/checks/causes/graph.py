@@ -1031,6 +1031,37 @@ class OptimizerMisuse(Check):
     #: has not run yet) or a warm-up step; most of them is the order of the calls.
     EMPTY_SHARE = 0.5
 
+    #: zero_grad() calls that cleared a training backward's gradients before any step used them, per optimizer
+    #: step: a GAN's discriminator is cleared of its generator's backward once per step, by design; step() run
+    #: once per epoch after a zero_grad() and a backward() per batch throws away 26 batches of 27
+    DISCARDS_PER_STEP = 2.0
+    MIN_DISCARDS = 8
+
+    def _gradients_discarded(self, ctx: Context) -> Finding | None:
+        last: dict[int, dict] = {}
+        for ev in sig.events(ctx, "grads_discarded"):
+            last[ev["optimizer"]] = ev
+        for i, ev in sorted(last.items()):
+            steps = max(int(ev.get("step", 0)), 1)
+            if ev["count"] < self.MIN_DISCARDS or ev["count"] < self.DISCARDS_PER_STEP * steps:
+                continue
+            per = ev["count"] / steps  # backward passes thrown away per step, which uses one more
+            share = per / (per + 1)
+            opt = next((e.get("class") for e in sig.events(ctx, "optimizer") if e.get("index") == i), "the optimizer")
+            updates = len(ctx.loss)
+            return Finding(
+                self.id, f"zero_grad() throws away the gradients of {share:.0%} of the backward passes before "
+                         f"{opt}.step() uses them ({updates} updates in all)",
+                severity="error", confidence=0.9, location=f"{opt}.step", step=0,
+                evidence={"optimizer": i, "zero_grad_discards": ev["count"], "steps_at_that_count": steps,
+                          "backwards": ev.get("backwards"), "optimizer_steps": updates},
+                advice="Call optimizer.step() after every loss.backward() (inside the batch loop), or, to "
+                       "accumulate gradients on purpose, call zero_grad() only after step() and divide the loss "
+                       "by the number of batches accumulated.",
+                explains=["loss.not_converging", "fit.underfitting", "weight.change_too_small",
+                          "hparam.lr_too_small", "hparam.batch_size_too_large", "hparam.epochs_too_few"])
+        return None
+
     def _steps_without_grads(self, ctx: Context) -> Finding | None:
         if sig.events(ctx, "leaf_loss"):
             return None  # backward ran, on a loss cut from the model: graph.node_connection's to say
@@ -1127,6 +1158,9 @@ class OptimizerMisuse(Check):
         empty = self._steps_without_grads(ctx)
         if empty is not None:
             return Outcome.found(empty)
+        discarded = self._gradients_discarded(ctx)
+        if discarded is not None:
+            return Outcome.found(discarded)
         grad = ctx.run.table("grad")
         if not len(grad):
             return Outcome.not_checked("no gradients were recorded")
