@@ -419,13 +419,18 @@ class NodeMode(Check):
         findings = []
         if wrong_train:
             name, v = next(iter(wrong_train.items()))
+            broke = self._broke_at(ctx, int(v["step"]))
             findings.append(Finding(
-                self.id, f"{name} ({v['class']}) is in eval mode while the model trains",
-                severity="error", confidence=0.9, location=name, step=int(v["step"]),
-                evidence={"modules_in_eval_mode_during_training": wrong_train},
+                self.id, f"{name} ({v['class']}) is in eval mode while the model trains"
+                + (f" from step {v['step']}, where the loss broke ({broke['before']:.3g} → {broke['after']:.3g})"
+                   if broke else ""),
+                severity="error", confidence=0.95 if broke else 0.9, location=name, step=int(v["step"]),
+                evidence={"modules_in_eval_mode_during_training": wrong_train, **({"loss_break": broke} if broke else {})},
                 advice="Call model.train() before the training loop (and after every evaluation pass); "
                        "a BatchNorm left in eval mode normalises with stale running statistics.",
-                explains=["loss.not_converging", "fit.underfitting", "loss.oscillating"]))
+                explains=["loss.not_converging", "fit.underfitting", "loss.oscillating"] + (
+                    ["hparam.lr_too_large", "loss.blowup", "loss.nan_inf", "tensor.overflow", "grad.exploding",
+                     "weight.change_too_large"] if broke else [])))
         if wrong_eval:
             name, v = next(iter(wrong_eval.items()))
             findings.append(Finding(
@@ -439,6 +444,25 @@ class NodeMode(Check):
         if tiny is not None:
             findings.append(tiny)
         return Outcome.found(*findings)
+
+    #: the loss "broke" where the modes went wrong: within ``BREAK_STEPS`` of it, non-finite or ``BREAK`` times
+    #: the median of the steps before (probe J f03: 0.53 at step 42, the BatchNorms frozen from 43, then 8.3, 997
+    #: and NaN at 46; lr_too_large was ranked first, though the same lr trained well for 43 steps)
+    BREAK_STEPS = 10
+    BREAK = 3.0
+
+    def _broke_at(self, ctx: Context, step: int) -> dict | None:
+        s = ctx.loss
+        before = s.value[(s.step < step) & np.isfinite(s.value)][-self.BREAK_STEPS:]
+        after = s.value[(s.step >= step) & (s.step < step + self.BREAK_STEPS)]
+        if len(before) < 5 or not len(after):
+            return None
+        ref = float(np.median(before))
+        bad = ~np.isfinite(after)
+        peak = float(np.max(after[~bad])) if np.any(~bad) else float("nan")
+        if not (np.any(bad) or (ref > 0 and peak > self.BREAK * ref)):
+            return None
+        return {"before": ref, "after": peak if np.isfinite(peak) else float("nan"), "non_finite": bool(np.any(bad))}
 
     #: BatchNorm in training mode on batches of at most this many samples is reported. Its statistics come from
     #: the batch: over 2 samples each feature of a BatchNorm1d becomes exactly -1 or +1 whatever its value, and
