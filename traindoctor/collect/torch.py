@@ -1046,7 +1046,8 @@ class Collector:
         out = self._class_scores(output, y.shape[0] if y.dim() == 1 else None)  # class ids, one per row
         if out is None or out.device != y.device:
             return
-        self._open_eval(self._current_loader if role is None else None, role=role)
+        self._open_eval(self._current_loader if role is None else None, role=role,
+                        target=y if role is not None else None)
         preds = out.detach().argmax(1)
         self._eval["fwd_correct"].append((preds == y).sum())
         self._eval["fwd_n"] += int(y.shape[0])
@@ -2015,7 +2016,7 @@ class Collector:
             role = "train_eval" if found == "train" else found
         # the output of a forward paired with its split (model(X_train) under no_grad beside model(X_val)): the
         # loss goes to that split's pass; both went to eval/*, alternating train and validation values
-        self._open_eval(loader, fname, role=role)
+        self._open_eval(loader, fname, role=role, target=target)
         bs = int(target.shape[0]) if target.dim() > 0 else 1
         # the pass's mean loss per sample: a mean-reduced loss weighs by the batch, a summed one is the batch's
         total = out.detach().float().reshape(())
@@ -2058,7 +2059,8 @@ class Collector:
         cause_signals.forget_predictions(self)
         self.writer.put_json({"kind": "mixed_targets", "function": fname, "step": step})
 
-    def _open_eval(self, loader: _Loader | None, fname: str | None = None, role: str | None = None) -> None:
+    def _open_eval(self, loader: _Loader | None, fname: str | None = None, role: str | None = None,
+                   target: torch.Tensor | None = None) -> None:
         # an evaluation over the training loader measures the training data: train_eval/*, kept apart from the
         # validation series (alternating with it, it made eval/loss jump between 0.065 and 0.0009)
         role = role or (loader.role if loader is not None and loader.role in ("eval", "test") else
@@ -2068,18 +2070,29 @@ class Collector:
             self._set_role(loader, "eval")
         if self._eval is not None and self._eval["role"] != role:
             self._close_eval()
+        key = None
+        if loader is None and target is not None:
+            # whole tensors: the same labels scored again by another forward start the next evaluation. With no
+            # training step between them (a batch generator exhausted by its first epoch), 15 evaluations were
+            # pooled into one of 9000 rows
+            key = (target.data_ptr(), tuple(target.shape))
+            if self._eval is not None and self._eval["seen"].get(key, self._top_forwards) != self._top_forwards:
+                self._close_eval()
         if self._eval is None:
             self._eval = {"role": role, "step": self._forward_step(), "loss": [], "n": 0, "correct": [],
                           "conf": None, "classes": None, "function": fname, "fwd_correct": [], "fwd_n": 0,
                           "acc_n": 0, "fwd_bad": [], "fwd_fns": (None, ()),
                           "loader": loader.idx if loader is not None else None, "batch": self._batch_seq,
-                          "set_role": set_role, "modes": self._modes_event("eval")}  # written with the pass
+                          "set_role": set_role, "modes": self._modes_event("eval"),  # written with the pass
+                          "seen": {}}
         else:
             if fname and not self._eval["function"]:
                 self._eval["function"] = fname
             if self._eval["batch"] != self._batch_seq:
                 self._eval["batch"] = self._batch_seq
                 self._eval["set_role"] = False
+        if key is not None:
+            self._eval["seen"][key] = self._top_forwards
 
     def _drop_eval(self) -> None:
         """Forget the open evaluation pass: it was a helper model's forward on a training batch."""

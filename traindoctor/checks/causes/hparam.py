@@ -611,8 +611,38 @@ class EpochsTooFew(Check):
     ACC_CEILING = 0.99
     ACC_STILL = 0.005
 
+    #: evaluations after the last training step, all alike, that say the training stopped while the script went on
+    STOPPED_EVALS = 5
+
+    def _stopped(self, ctx: Context, tag: str, st: np.ndarray, ev: np.ndarray) -> Finding | None:
+        """Training that stopped while the script went on evaluating: ``STOPPED_EVALS`` or more evaluations, at
+        least half of them, after the last training step, with one and the same result (no update between them).
+        A generator of batches made once and consumed by the first epoch: 47 steps, then 15 evaluations."""
+        if not len(ctx.loss) or len(ev) < self.STOPPED_EVALS:
+            return None
+        last = int(ctx.loss.step[-1])
+        after = ev[st >= last]
+        if len(after) < self.STOPPED_EVALS or len(after) < 0.5 * len(ev) or \
+                float(np.ptp(after)) > 1e-6 * max(abs(float(after[0])), 1e-12):
+            return None
+        return Finding(
+            self.id, f"Training stopped at step {last}, and the script went on to evaluate {len(after) - 1} more "
+                     f"times with nothing trained between (validation {tag.split('/')[-1]} {float(after[0]):.4g} "
+                     f"each time)",
+            severity="error", confidence=0.85, location="training loop", step=last,
+            evidence={"last_training_step": last, "evaluations_after": int(len(after)), "evaluations": int(len(ev)),
+                      "value": float(after[0])},
+            advice="The training batches ran out after the first pass: a generator or iterator made once, outside "
+                   "the epoch loop, is consumed by its first epoch. Create it inside the loop (for xb, yb in "
+                   "batches(X, y): ...), or use a DataLoader, which starts over at each epoch.",
+            explains=["loss.not_converging", "fit.underfitting", "hparam.epochs_too_many"],
+            plots={"validation": tag, "train loss": "train/loss"})
+
     def run(self, ctx: Context) -> Outcome:
         tag, st, ev, what = _validation_curve(ctx)
+        stopped = self._stopped(ctx, tag, st, ev)
+        if stopped is not None:
+            return Outcome.found(stopped)
         step, v = sig.finite_loss(ctx)
         if len(v) < 8:
             return Outcome.not_checked("too few training steps")
