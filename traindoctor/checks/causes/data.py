@@ -636,7 +636,47 @@ class NotShuffled(Check):
     #: recorded with its loader) are bands of sorted targets: shuffled batches of 20 or more hold about 95%.
     WITHIN_SHARE = 0.25
 
+    #: a class this share of the evaluation data (and ``APART_MIN`` samples) with no training sample at all
+    APART_SHARE = 0.05
+    APART_MIN = 5
+
+    def _split_apart(self, ctx: Context) -> Finding | None:
+        """Classes the evaluation holds and training never saw: a split cut from data sorted by class without
+        shuffling (``train_test_split(..., shuffle=False)`` on wine: class 2 was 89% of validation and absent from
+        training; data.label_errors led, and class_imbalance passed with a ratio of 1.0)."""
+        # every training loader's labels and every sampled training batch's (a second phase may train on others)
+        train = dict(sig.label_counts(ctx, "train"))
+        for ev in sig.loaders(ctx, "train"):
+            for k, v in ((ev.get("labels") or {}).get("counts") or {}).items():
+                train[int(k)] = train.get(int(k), 0) + int(v)
+        conf = next((e["confusion"] for e in reversed(sig.events(ctx, "eval")) if e.get("confusion")), None)
+        if len(train) < 1 or not conf:
+            return None
+        counts = [int(sum(row)) for row in conf]
+        total = sum(counts)
+        apart = [k for k, c in enumerate(counts) if c >= max(self.APART_MIN, self.APART_SHARE * total)
+                 and train.get(k, 0) == 0]
+        if not total or not apart:
+            return None
+        share = sum(counts[k] for k in apart) / total
+        names = ", ".join(str(k) for k in apart[:5])
+        return Finding(
+            self.id, f"Class{'es' if len(apart) > 1 else ''} {names} {'are' if len(apart) > 1 else 'is'} {share:.0%} "
+                     f"of the evaluation data and never in the training data: the split was cut from data ordered "
+                     f"by class",
+            severity="error", confidence=0.9, location="train/validation split", step=STATIC_STEP,
+            evidence={"train_label_counts": {str(k): v for k, v in sorted(train.items())},
+                      "eval_label_counts": {str(k): c for k, c in enumerate(counts) if c},
+                      "classes_only_in_evaluation": apart},
+            advice="Shuffle before splitting, and stratify: train_test_split(X, y, test_size=0.2, shuffle=True, "
+                   "stratify=y, random_state=0) (or torch.utils.data.random_split).",
+            explains=["data.label_errors", "fit.overfitting", "data.class_imbalance", "data.preprocess_mismatch",
+                      "loss.zero", "hparam.epochs_too_many"])
+
     def run(self, ctx: Context) -> Outcome:
+        apart = self._split_apart(ctx)
+        if apart is not None:
+            return Outcome.found(apart)
         tl = sig.loaders(ctx, "train")
         if not tl:
             return self._sliced(ctx)
