@@ -234,11 +234,7 @@ def num_classes(ctx: Context) -> int | None:
     counts = label_counts(ctx, "train")
     if counts:
         return len(counts)
-    for ev in events(ctx, "loss_call"):
-        shape = ev.get("input", {}).get("shape") or []
-        if ev.get("function") in ("cross_entropy", "nll_loss") and len(shape) == 2:
-            return int(shape[1])
-    return None
+    return num_classes_from_outputs(ctx)
 
 
 #: losses that compare prediction and target element by element (after broadcasting them): regression losses
@@ -263,11 +259,23 @@ def eval_recall(ctx: Context) -> dict[int, float]:
     return {i: float(conf[i, i] / support[i]) for i in range(len(conf)) if support[i] > 0}
 
 
+def instance_targets(ev: dict[str, Any]) -> bool:
+    """A cross-entropy whose classes are the batch's own rows: an (N, N) (or (N, N-1)) similarity matrix scored
+    against N distinct targets 0..N-1 (SimCLR's NT-Xent, CLIP): each sample its own class, not a label. Its width
+    (512 for 2 x 256 views) is no count of the task's classes."""
+    shape = (ev.get("input") or {}).get("shape") or []
+    t = ev.get("target") or {}
+    if len(shape) != 2 or shape[0] < 8:
+        return False
+    n, width = int(shape[0]), int(shape[1])
+    return width in (n, n - 1) and t.get("distinct") == n and t.get("min") == 0 and t.get("max") == width - 1
+
+
 def num_classes_from_outputs(ctx: Context) -> int | None:
     """Classes of a classification loss: the width of the model output fed to cross-entropy/NLL."""
     for ev in events(ctx, "loss_call"):
         shape = ev.get("input", {}).get("shape") or []
-        if ev.get("function") in ("cross_entropy", "nll_loss") and len(shape) == 2:
+        if ev.get("function") in ("cross_entropy", "nll_loss") and len(shape) == 2 and not instance_targets(ev):
             return int(shape[1])
     return None
 
@@ -319,7 +327,7 @@ def train_dataset_labels(ctx: Context) -> dict[str, Any] | None:
 def constant_prediction_losses(ctx: Context) -> list[float]:
     """What a classifier's cross-entropy costs when it answers the same for every input: ln C (a uniform
     answer), and the training labels' entropy (their frequencies), C the width of the logits."""
-    call = next((e for e in events(ctx, "loss_call") if e.get("mode") == "train"
+    call = next((e for e in events(ctx, "loss_call") if e.get("mode") == "train" and not instance_targets(e)
                  and e.get("function") == "cross_entropy" and len((e.get("input") or {}).get("shape") or []) == 2), None)
     if call is None or int(call["input"]["shape"][1]) < 2:
         return []
