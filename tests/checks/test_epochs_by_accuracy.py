@@ -59,3 +59,15 @@ def test_a_healthy_run_judged_by_accuracy_passes(diagnosed):
     assert not [f for f in report["findings"] if f["id"].startswith("hparam.epochs")], report["findings"]
     note = _check(report, "hparam.epochs_too_many")
     assert note["status"] == "pass" and "judged by accuracy" in note["note"], note
+
+
+def test_still_improving_but_the_target_is_met_is_info(run_script):
+    from tests.conftest import doctor_json
+
+    body = _script(0.0, 6, opt="SGD", lr="0.01, momentum=0.9")
+    for target, severity in (("val_acc=0.8", "info"), ("val_acc=0.95", "warning")):
+        proc, run_dir = run_script(body, extra=("--target", target), name=target.replace("=", "_"))
+        assert proc.returncode == 0, proc.stderr
+        found = next(f for f in doctor_json(run_dir)["findings"] if f["id"] == "hparam.epochs_too_few")
+        assert found["severity"] == severity, (target, found)
+        assert found["title"].endswith("the target is met") == (severity == "info"), found["title"]

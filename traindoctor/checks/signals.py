@@ -435,3 +435,22 @@ def per_label(ctx: Context) -> bool:
                and len(t.get("shape") or []) == 2 and t["shape"][1] >= 2 and t.get("integer_frac") == 1.0
                and t.get("min", -1) >= 0 and t.get("max", 2) <= 1
                for e in ctx.run.events("loss_call") for t in [e.get("target") or {}])
+
+
+def targets_met(ctx: Context) -> bool | None:
+    """Whether every target the user stated (``--target val_acc=0.95``) is met by its metric's last value; None
+    where no target was stated or one was never recorded."""
+    from ..report.accuracy import _fraction, metric_series
+
+    targets = dict(ctx.meta.get("target") or {})
+    if not targets:
+        return None
+    for name, goal in targets.items():
+        _, s = metric_series(ctx, name)
+        if s is None or not len(s):
+            return None
+        goal = _fraction(name, goal)
+        final = float(s.value[-1])
+        if not (final <= goal if "loss" in name else final >= goal):
+            return False
+    return True
