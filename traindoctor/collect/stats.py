@@ -268,15 +268,17 @@ def activation_stats(x: torch.Tensor, kind_name: str) -> torch.Tensor:
 
 
 def input_stats(t: torch.Tensor) -> dict:
-    """Host-side summary of an op or module input, for the non-finite origin report (CPU path or rare events)."""
+    """Host-side summary of an op or module input, for the non-finite origin report (CPU path or rare events): its
+    own dtype (a float16 input was reported as the float32 it is summarised in)."""
+    dtype = str(t.dtype).replace("torch.", "")
     t = _as_float(t)
     if t.numel() == 0:
-        return {"shape": list(t.shape), "numel": 0}
+        return {"shape": list(t.shape), "dtype": dtype, "numel": 0}
     finite = torch.isfinite(t)
     fin = t[finite]
     out = {
         "shape": list(t.shape),
-        "dtype": str(t.dtype).replace("torch.", ""),
+        "dtype": dtype,
         "numel": t.numel(),
         "nan": int(torch.isnan(t).sum()),
         "inf": int(torch.isinf(t).sum()),

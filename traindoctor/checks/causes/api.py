@@ -81,10 +81,51 @@ class ConstraintViolation(Check):
         inverted = self._inverted_padding_mask(ctx)
         if inverted is not None:
             findings.append(inverted)
+        eps = self._eps_underflow(ctx)
+        if eps is not None:
+            findings.insert(0, eps)
         if not findings:
             return Outcome.passed("no op produced NaN/Inf from an invalid input; dropout rates plausible") \
                 if len(ctx.loss) else Outcome.not_checked("no training loss recorded")
         return Outcome.found(*findings)
+
+    #: the smallest positive value of each low-precision float type (float16's subnormal 2^-24): an optimizer's
+    #: eps below half of it rounds to 0 in that type
+    TINY = {"float16": 2.0 ** -24}
+
+    def _eps_underflow(self, ctx: Context) -> Finding | None:
+        """An adaptive optimizer (Adam, RMSprop, ...) stepping float16 weights with an eps that float16 rounds to
+        0 (1e-8 against 6e-8): a weight whose gradient is 0 (a pixel that is always 0) gets 0 / (sqrt(0) + 0) =
+        NaN at its first update. Reported where weights went non-finite in an update (probe J f05: a digits MLP
+        and its inputs in half precision, NaN from the first step, named only as a non-finite weight)."""
+        from ..signals import nonfinite_origin
+
+        origin = nonfinite_origin(ctx)
+        if not origin or origin.get("phase") != "weights":
+            return None
+        dtypes = {p["name"]: p.get("dtype") for p in sig.module_params(ctx).values()}
+        for ev in sig.events(ctx, "optimizer"):
+            for g in ev.get("groups", []):
+                eps = g.get("eps")
+                low = sorted({dtypes.get(n) for n in g.get("params", []) if dtypes.get(n) in self.TINY})
+                if not isinstance(eps, (int, float)) or not low or eps >= self.TINY[low[0]] / 2:
+                    continue
+                bad = [n for n in origin.get("params", []) if dtypes.get(n) in self.TINY]
+                if not bad:
+                    continue
+                return Finding(
+                    self.id, f"{ev['class']}'s eps {eps:g} is 0 in {low[0]}: weights {', '.join(bad[:3])}"
+                             f"{'…' if len(bad) > 3 else ''} became non-finite in the update of step "
+                             f"{max(0, int(origin['step']) - 1)} (a zero gradient over a zero root: 0/0)",
+                    severity="error", confidence=0.9, location=f"optimizer {ev['class']} eps",
+                    step=max(0, int(origin["step"]) - 1),
+                    evidence={"optimizer": ev["class"], "eps": eps, "param_dtype": low[0],
+                              "smallest_positive": self.TINY[low[0]], "nonfinite_params": bad[:20]},
+                    advice="Keep the weights in float32 and compute in half precision under torch.autocast (with "
+                           "torch.amp.GradScaler for float16); weights kept in float16 need an eps float16 can "
+                           "hold (eps=1e-4).",
+                    explains=_NAN_SYMPTOMS)
+        return None
 
     #: A key padding mask that is the token positions' complement on this share of positions or more, with some
     #: padding in the batch (``PAD_SHARE``..1-``PAD_SHARE``), masks the tokens instead of the padding.
