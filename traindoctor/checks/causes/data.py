@@ -459,6 +459,9 @@ class PreprocessMismatch(Check):
         targets = self._targets_apart(ctx)
         if targets is not None:
             return Outcome.found(targets)
+        noised = self._augmented_apart(ctx)
+        if noised is not None:
+            return Outcome.found(noised)
         # what the model got: a batch changed in the loop (standardised there, noise added) as it was changed
         tr = [b for b in sig.seen_batches(ctx, "train") if "x" in b]
         ev = [b for b in sig.seen_batches(ctx, "eval") if "x" in b]
@@ -502,6 +505,33 @@ class PreprocessMismatch(Check):
                    "the training data, same normalisation constants, same resize/crop); keep random "
                    "augmentation for training only.",
             explains=["fit.overfitting", "fit.underfitting"]))
+
+    #: training inputs spread this many times wider by the loop than the loader gave them (noise added) ...
+    NOISED = 1.5
+    #: ... on which the model scores this much below its evaluation accuracy on unchanged inputs
+    NOISED_GAP = 0.1
+
+    def _augmented_apart(self, ctx: Context) -> Finding | None:
+        """Augmentation strong enough to hide the signal: the training batches changed in the loop to a spread
+        ``NOISED`` times the loader's (Gaussian noise added), and the model doing ``NOISED_GAP`` worse on them than
+        on the evaluation's clean inputs (probe J f07: noise of 1.5 standard deviations on two-moons, spread 1.0
+        -> 1.79, training accuracy 0.72 against 0.88, and only loss.not_converging was found)."""
+        noised = sig.input_transform(ctx, "train")
+        gap = sig.eval_accuracy_gap(ctx)
+        if noised is None or gap is None or noised["std_ratio"] < self.NOISED or \
+                gap["eval_acc"] - gap["train_acc"] < self.NOISED_GAP:
+            return None
+        return Finding(
+            self.id, f"The training inputs are changed in the loop to {noised['std_ratio']:.1f}x the spread the "
+                     f"loader gives (augmentation noise), and the model does worse on them (accuracy "
+                     f"{gap['train_acc']:.3f}) than on the unchanged evaluation inputs ({gap['eval_acc']:.3f})",
+            severity="warning", confidence=0.7, location="training inputs", step=STATIC_STEP,
+            evidence={"loader_std": round(noised["loader_std"], 4), "model_std": round(noised["model_std"], 4),
+                      "std_ratio": round(noised["std_ratio"], 3), "train_acc": round(gap["train_acc"], 4),
+                      "eval_acc": round(gap["eval_acc"], 4), "batches_changed": noised["batches"]},
+            advice="The augmentation drowns the inputs: lower its strength (Gaussian noise of about 0.05-0.1 of the "
+                   "features' spread, not more than it), so that training and evaluation inputs look alike.",
+            explains=["loss.not_converging", "fit.underfitting", "data.label_errors", "loss.oscillating"])
 
     #: evaluation results this close to training's say the model saw inputs processed alike
     AGREE_ACC_GAP = 0.05
