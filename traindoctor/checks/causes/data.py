@@ -518,7 +518,11 @@ class PreprocessMismatch(Check):
         -> 1.79, training accuracy 0.72 against 0.88, and only loss.not_converging was found)."""
         noised = sig.input_transform(ctx, "train")
         gap = sig.eval_accuracy_gap(ctx)
-        if noised is None or gap is None or noised["std_ratio"] < self.NOISED or \
+        # and the training loss flat: noise of 2 standard deviations on the 64 digits features is a regulariser
+        # (validation 0.948 against 0.938 without it), under which the loss still falls; on two-moons' two
+        # features it drowns the signal, and the loss stops falling early
+        flat = any(f.id == "loss.not_converging" and f.severity != "info" for f in ctx.findings)
+        if noised is None or gap is None or noised["std_ratio"] < self.NOISED or not flat or \
                 gap["eval_acc"] - gap["train_acc"] < self.NOISED_GAP:
             return None
         return Finding(
@@ -680,7 +684,7 @@ class NotShuffled(Check):
             for k, v in ((ev.get("labels") or {}).get("counts") or {}).items():
                 train[int(k)] = train.get(int(k), 0) + int(v)
         conf = next((e["confusion"] for e in reversed(sig.events(ctx, "eval")) if e.get("confusion")), None)
-        if len(train) < 1 or not conf:
+        if len(train) < 2 or not conf:  # (one training class: data.class_imbalance's "one class only")
             return None
         counts = [int(sum(row)) for row in conf]
         total = sum(counts)
