@@ -970,6 +970,52 @@ class WrongOperator(Check):
                                   "data.label_errors"])
         return None
 
+    #: a table (a buffer or parameter) at least this many times the batch, sliced to the batch's length
+    TABLE_ROWS = 4
+
+    def _positions_by_batch(self, ctx: Context) -> Finding | None:
+        """A table indexed by position, sliced to the batch's size and added to a batch-first tensor: the
+        sequence-first ``PositionalEncoding`` of PyTorch's tutorial (``pe`` of shape (max_len, 1, d), ``x +
+        pe[:x.size(0)]``) on a ``batch_first=True`` model. Each sample gets one row of the table, the same at
+        every position, and the model has no positions (probe J f01: 0.51 against 1.00 on a word-order task)."""
+        call = next((e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train"
+                     and (e.get("target") or {}).get("shape")), None)
+        if call is None:
+            return None
+        n = int(call["target"]["shape"][0])
+        for g in sig.events(ctx, "opgraph"):
+            if int(g.get("step", 0)) != int(call.get("step", 0)):
+                continue
+            ops = g.get("ops", [])
+            for i, op in enumerate(ops):
+                src = (op.get("in") or [{}])[0]
+                a, b = src.get("shape") or [], (op.get("out") or [{}])[0].get("shape") or []
+                if op.get("op") != "aten.slice" or "param" not in src or len(a) < 3 or len(b) != len(a) or \
+                        b[0] != n or a[0] < self.TABLE_ROWS * n or 1 not in b[1:] or \
+                        (op.get("scalars") or [None])[0] not in (0, None):
+                    continue
+                for use in ops[i + 1:]:
+                    if use.get("op") not in ("aten.add", "aten.add_") or not any(
+                            t.get("from", [None])[0] == i for t in use.get("in", [])):
+                        continue
+                    other = next((t.get("shape") for t in use["in"] if t.get("from", [None])[0] != i), None)
+                    if not other or len(other) != len(b) or other[0] != n or \
+                            not any(bb == 1 and oo > 1 for bb, oo in zip(b[1:], other[1:])):
+                        continue
+                    where = op.get("module") or g.get("root") or "the model"
+                    return Finding(
+                        self.id, f"{where} slices {src['param']} {tuple(a)} to the batch size ({n} rows) and adds it "
+                                 f"to a batch-first {tuple(other)} tensor: each sample gets one row, the same at "
+                                 f"every position",
+                        severity="error", confidence=0.85, location=where, step=int(g.get("step", STATIC_STEP)),
+                        evidence={"table": src["param"], "table_shape": a, "sliced_shape": b, "added_to": other,
+                                  "batch": n},
+                        advice="The table is sequence-first (max_len, 1, d): on batch-first inputs slice it by the "
+                               "sequence length and put the positions on axis 1 (x + self.pe[:x.size(1)]"
+                               ".transpose(0, 1)), or store it as (1, max_len, d) and add self.pe[:, :x.size(1)].",
+                        explains=["loss.not_converging", "fit.underfitting", "data.label_errors"])
+        return None
+
     def run(self, ctx: Context) -> Outcome:
         layout = self._sequence_layout(ctx)
         if layout is not None:
@@ -980,6 +1026,9 @@ class WrongOperator(Check):
         mixed = self._samples_mixed(ctx)
         if mixed is not None:
             return Outcome.found(mixed)
+        positions = self._positions_by_batch(ctx)
+        if positions is not None:
+            return Outcome.found(positions)
         for ev in sig.events(ctx, "loss_call"):
             inp = ev.get("input", {})
             # (below 2^22: float32 holds no fractions from 2^23 on, and logits blown up that far are whole)
