@@ -63,3 +63,13 @@ for i in range(0, 512, 32):
 '''
     _, report = diagnosed(body)
     assert not [f for f in report["findings"] if f["id"] == "hparam.init_scale"], report["findings"]
+
+
+def test_a_skip_added_twice_is_named_in_the_advice(diagnosed):
+    # out = x + branch; return out + x (probe J f09): with the branches zero at init, exactly 2x per block
+    body = SCRIPT.replace("FIXUP", "True").replace("return x + self.fc2(torch.relu(self.fc1(x)))",
+                                                  "out = x + self.fc2(torch.relu(self.fc1(x)))\n        return out + x")
+    _, report = diagnosed(body)
+    top = report["findings"][0]
+    assert top["id"] == "hparam.init_scale" and abs(top["evidence"]["growth_per_block"] - 2.0) < 0.05, top
+    assert top["advice"].startswith("A growth of 2x per block is the input added to the stream twice"), top["advice"]

@@ -181,7 +181,10 @@ class InitScale(Check):
                          f"{sig.fmt_num(g['last_std'])}), {g['growth_per_block']:.2f}x per block",
                 severity="error", confidence=0.85, location=g["last_block"], step=STATIC_STEP,
                 evidence={**g, "gain_std_x_sqrt_fan_in": ev_gains},
-                advice="Each residual block adds its output to the stream with about the stream's own scale, so "
+                advice=("A growth of 2x per block is the input added to the stream twice (out += x; return "
+                        "out + x): check each block's forward adds its skip once. " if g["growth_per_block"] >= 1.9
+                        else "") +
+                       "Each residual block adds its output to the stream with about the stream's own scale, so "
                        "the scale compounds with depth. Scale the branches down at init (zero-initialise each "
                        "block's last layer, or multiply its weights by 1/sqrt(2 x blocks)), or put a "
                        "normalisation (LayerNorm/BatchNorm) in each block.",
