@@ -772,6 +772,17 @@ class LossFunction(Check):
         return None
 
 
+def _first_train_graphs(ctx: Context) -> tuple[int, list[dict]]:
+    """The first training loss's batch size and the op graphs recorded at its step: the first training forward's,
+    whose shapes hold that batch (another step's batch may have another size)."""
+    call = next((e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train"
+                 and (e.get("target") or {}).get("shape")), None)
+    if call is None:
+        return 0, []
+    return int(call["target"]["shape"][0]), [g for g in sig.events(ctx, "opgraph")
+                                             if int(g.get("step", 0)) == int(call.get("step", 0))]
+
+
 def _bounded_range(last: str | None) -> tuple[float, float] | None:
     """The output range of a model whose last module or function is a bounded activation."""
     if last is None:
@@ -944,14 +955,8 @@ class WrongOperator(Check):
         into (N, L * D): each row of the result takes L*D consecutive values, which belong to other samples. The
         batch must be moved to the front first (transpose or permute). From the op graph of the first training
         forward, N being the training loss's batch."""
-        call = next((e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train"
-                     and (e.get("target") or {}).get("shape")), None)
-        if call is None:
-            return None
-        n = int(call["target"]["shape"][0])
-        for g in sig.events(ctx, "opgraph"):
-            if int(g.get("step", 0)) != int(call.get("step", 0)):
-                continue  # the batch of another step may have another size
+        n, graphs = _first_train_graphs(ctx)
+        for g in graphs:
             for op in g.get("ops", []):
                 if op.get("op") not in self.VIEW_OPS or not op.get("in") or not op.get("out"):
                     continue
@@ -978,14 +983,8 @@ class WrongOperator(Check):
         sequence-first ``PositionalEncoding`` of PyTorch's tutorial (``pe`` of shape (max_len, 1, d), ``x +
         pe[:x.size(0)]``) on a ``batch_first=True`` model. Each sample gets one row of the table, the same at
         every position, and the model has no positions (probe J f01: 0.51 against 1.00 on a word-order task)."""
-        call = next((e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train"
-                     and (e.get("target") or {}).get("shape")), None)
-        if call is None:
-            return None
-        n = int(call["target"]["shape"][0])
-        for g in sig.events(ctx, "opgraph"):
-            if int(g.get("step", 0)) != int(call.get("step", 0)):
-                continue
+        n, graphs = _first_train_graphs(ctx)
+        for g in graphs:
             ops = g.get("ops", [])
             for i, op in enumerate(ops):
                 src = (op.get("in") or [{}])[0]

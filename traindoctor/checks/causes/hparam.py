@@ -747,20 +747,25 @@ class EpochsTooMany(Check):
         if best > self.BEST_BEFORE * (len(ev) - 1) or worse < self.WORSENING or \
                 (acc_drop is not None and acc_drop < self.ACC_DROP):
             return Outcome.passed(f"best validation loss at evaluation {best + 1} of {len(ev)}")
+        return self._stop_earlier(ctx, tag, st, best, len(ev), "loss", evidence,
+                                  f"Validation loss was best at step {int(st[best])} (evaluation {best + 1} of "
+                                  f"{len(ev)}) and is {worse:.0%} worse at the end")
+
+    def _stop_earlier(self, ctx: Context, tag: str, st: np.ndarray, best: int, n: int, metric: str, evidence: dict,
+                      title: str) -> Outcome:
+        """The finding, where validation was best early (by its loss, or by its accuracy): stop there."""
         chance = self._at_chance(ctx)
         if chance is not None:
             return chance
         epochs = _train_epochs(ctx)
-        stop = f"around epoch {max(1, round((best + 1) * epochs / len(ev)))}" if epochs else f"around step {int(st[best])}"
+        stop = f"around epoch {max(1, round((best + 1) * epochs / n))}" if epochs else f"around step {int(st[best])}"
         return Outcome.found(Finding(
-            self.id, f"Validation loss was best at step {int(st[best])} (evaluation {best + 1} of {len(ev)}) and "
-                     f"is {worse:.0%} worse at the end",
-            severity="warning", confidence=0.7, location="epochs", step=int(st[best]),
+            self.id, title, severity="warning", confidence=0.7, location="epochs", step=int(st[best]),
             evidence={**evidence, "epochs": epochs},
-            advice=f"Stop {stop} (early stopping on the validation loss with a patience of a "
-                   f"few evaluations) and keep the best checkpoint; or add regularisation.",
+            advice=f"Stop {stop} (early stopping on the validation {metric} with a patience of a few evaluations) "
+                   f"and keep the best checkpoint; or add regularisation.",
             explains=["fit.overfitting", "loss.zero"],
-            plots={"validation loss": tag, "train loss": "train/loss"}))
+            plots={f"validation {metric}": tag, "train loss": "train/loss"}))
 
     #: Judged by accuracy alone (no validation loss: an accuracy counted by hand): the last two evaluations both
     #: ``ACC_ONLY_DROP`` below the best, and at least ``WORSENING`` of the best's error, so that a small
@@ -787,20 +792,9 @@ class EpochsTooMany(Check):
             return Outcome.passed(f"best validation accuracy at evaluation {best + 1} of {len(acc)}, and the last "
                                   f"two within {max(drop, 0.0):.3f} of it (judged by accuracy: no validation loss "
                                   f"was recorded)")
-        chance = self._at_chance(ctx)
-        if chance is not None:
-            return chance
-        epochs = _train_epochs(ctx)
-        stop = f"around epoch {max(1, round((best + 1) * epochs / len(acc)))}" if epochs else f"around step {int(st[best])}"
-        return Outcome.found(Finding(
-            self.id, f"Validation accuracy was best at step {int(st[best])} ({acc[best]:.3f}, evaluation {best + 1} "
-                     f"of {len(acc)}) and is {drop:.3f} lower at the end",
-            severity="warning", confidence=0.7, location="epochs", step=int(st[best]),
-            evidence={**evidence, "epochs": epochs},
-            advice=f"Stop {stop} (early stopping on the validation accuracy with a patience of a few evaluations) "
-                   f"and keep the best checkpoint; or add regularisation.",
-            explains=["fit.overfitting", "loss.zero"],
-            plots={"validation accuracy": tag, "train loss": "train/loss"}))
+        return self._stop_earlier(ctx, tag, st, best, len(acc), "accuracy", evidence,
+                                  f"Validation accuracy was best at step {int(st[best])} ({acc[best]:.3f}, evaluation "
+                                  f"{best + 1} of {len(acc)}) and is {drop:.3f} lower at the end")
 
 
 def _validation_curve(ctx: Context) -> tuple[str, np.ndarray, np.ndarray, str]:
