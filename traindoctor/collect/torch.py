@@ -367,6 +367,7 @@ class Collector:
         self._backwards = 0
         self._grads_used_at: dict[int, int] = {}  # optimizer -> self._backwards at its last step or zero_grad
         self._discarded: dict[int, int] = {}  # optimizer -> zero_grad() calls that discarded gradients
+        self._emb_ranges: dict[str, dict] = {}  # Embedding -> the id range of its training and evaluation inputs
         self._detached_losses = 0  # loss-function calls on a detached output of a training forward
         # mixup/cutmix: one training output scored against two label sets in a step (lam * CE(out, ya) + ...);
         # the last training class-index loss call's (input, target, step), and whether such a pair was seen
@@ -889,6 +890,8 @@ class Collector:
             elif id(module) in self._grad_roots and args:  # a trained model, on no loader's batch
                 self._guarded("eval", self._paired_eval_forward, module, args[0], output)
         info = self._mods.get(id(module))
+        if info is not None and isinstance(module, nn.Embedding) and args and torch.is_tensor(args[0]):
+            self._guarded("graph", self._embedding_range, info.name, module, args[0])
         row = None
         if not (info is None or not info.record or not self.options.activations or not torch.is_grad_enabled()
                 or "activation" in self._disabled):
@@ -1177,6 +1180,29 @@ class Collector:
         if info is not None and id(inner) not in self._compiled_roots:
             self._compiled_roots.add(id(inner))
             self.writer.put_json({"kind": "compiled", "root": info.name, "step": self._forward_step()})
+
+    #: forwards of an Embedding, per phase, whose index range is read (CPU tensors only: no device sync)
+    EMBEDDING_FORWARDS = 50
+
+    def _embedding_range(self, name: str, module: nn.Module, idx: torch.Tensor) -> None:
+        """The range of the ids an Embedding is given in training and in evaluation, over its first forwards of
+        each: an evaluation that feeds ids numbered apart (1..400 for users 0..399 in training) reads rows that
+        never trained. An event where the evaluation's range grows."""
+        if idx.device.type != "cpu" or idx.is_floating_point() or not idx.numel():
+            return
+        phase = "train" if torch.is_grad_enabled() and module.training else "eval"
+        ranges = self._emb_ranges.setdefault(name, {"train": None, "eval": None, "n": {"train": 0, "eval": 0}})
+        if ranges["n"][phase] >= self.EMBEDDING_FORWARDS:
+            return
+        ranges["n"][phase] += 1
+        lo, hi = (int(v) for v in torch.aminmax(idx))
+        old = ranges[phase]
+        new = (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
+        ranges[phase] = new
+        if phase == "eval" and new != old and ranges["train"] is not None:
+            self.writer.put_json({"kind": "embedding_range", "module": name, "step": self._forward_step(),
+                                  "train": list(ranges["train"]), "eval": list(new),
+                                  "rows": int(module.num_embeddings)})
 
     def _wrap_zero_grad(self, orig: Callable) -> Callable:
         collector = self
