@@ -361,7 +361,15 @@ def _variance_of_targets(ctx: Context) -> float | None:
     if not stats:
         return None
     means, stds = np.array(stats, dtype=np.float64).T
-    return float(np.mean(stds ** 2) + (np.var(means) if len(means) > 1 else 0.0))
+    return _pooled_variance(means, stds)
+
+
+def _pooled_variance(means: np.ndarray, stds: np.ndarray, counts: np.ndarray | None = None) -> float:
+    """The variance of values pooled from parts with these means and spreads (the law of total variance: the
+    parts' mean variance plus the variance of their means), each part weighed by its count (alike by default)."""
+    w = np.ones_like(means) if counts is None else np.asarray(counts, dtype=np.float64)
+    mean = float(np.sum(w * means) / w.sum())
+    return float(np.sum(w * (stds ** 2 + (means - mean) ** 2)) / w.sum())
 
 
 def eval_target_variance(ctx: Context) -> float | None:
@@ -384,11 +392,9 @@ def _variance_of_eval_targets(ctx: Context) -> float | None:
     if not calls:
         return None
     first = [ev["target"] for ev in calls if ev["step"] == calls[0]["step"]]
-    n = np.array([np.prod(t.get("shape") or [1]) for t in first], dtype=np.float64)
-    m = np.array([t["mean"] for t in first], dtype=np.float64)
-    v = np.array([t["std"] for t in first], dtype=np.float64) ** 2
-    mean = float(np.sum(n * m) / n.sum())
-    return float(np.sum(n * (v + (m - mean) ** 2)) / n.sum())
+    return _pooled_variance(np.array([t["mean"] for t in first], dtype=np.float64),
+                            np.array([t["std"] for t in first], dtype=np.float64),
+                            np.array([np.prod(t.get("shape") or [1]) for t in first], dtype=np.float64))
 
 
 #: a regression's validation MSE at least this many times its training MSE, and at least ``REGRESSION_VAL_SHARE``
@@ -440,17 +446,7 @@ def per_label(ctx: Context) -> bool:
 def targets_met(ctx: Context) -> bool | None:
     """Whether every target the user stated (``--target val_acc=0.95``) is met by its metric's last value; None
     where no target was stated or one was never recorded."""
-    from ..report.accuracy import _fraction, metric_series
+    from ..report.accuracy import target_results
 
-    targets = dict(ctx.meta.get("target") or {})
-    if not targets:
-        return None
-    for name, goal in targets.items():
-        _, s = metric_series(ctx, name)
-        if s is None or not len(s):
-            return None
-        goal = _fraction(name, goal)
-        final = float(s.value[-1])
-        if not (final <= goal if "loss" in name else final >= goal):
-            return False
-    return True
+    met = [t["met"] for t in target_results(ctx).values()]
+    return None if not met or None in met else all(met)

@@ -1187,12 +1187,13 @@ class FitUnderfitting(Check):
             if ref is None:
                 return Outcome.not_checked("no target and no label counts for a baseline")
             # the bar as the accuracy verdict words it: one number, said one way, in both places
-            multi = per_label(ctx)
-            bar = (f"the target {ref:.3f}" if kind == "target" else
-                   f"{ref:.3f}, the share of the more common answer over all labels" if multi else
-                   f"{ref:.3f}, what beating a uniform guess {base['acc']:.3f} takes (the loss is class-weighted)"
-                   if weighted_loss(ctx) else f"{ref:.3f}, what beating its majority-class share {base['acc']:.3f} takes")
-            what = "per-label accuracy" if multi else "accuracy"
+            from ..report.accuracy import _Wording
+
+            words = _Wording(False, per_label(ctx))
+            bar = words.bar({"reference_kind": "target", "reference": ref} if kind == "target" else
+                            {"reference_kind": "uniform-guess baseline" if weighted_loss(ctx) else
+                             "majority-class baseline", "reference": base["acc"], "required": ref})
+            what = words.name
             if tr_end < ref:
                 ev = {"train_acc": sig(tr_end), "reference": sig(ref), "reference_kind": kind}
                 if base:

@@ -367,7 +367,9 @@ class Collector:
         self._backwards = 0
         self._grads_used_at: dict[int, int] = {}  # optimizer -> self._backwards at its last step or zero_grad
         self._discarded: dict[int, int] = {}  # optimizer -> zero_grad() calls that discarded gradients
-        self._emb_ranges: dict[str, dict] = {}  # Embedding -> the id range of its training and evaluation inputs
+        # (Embedding, phase) -> the id range of its inputs so far, and the forwards read (EMBEDDING_FORWARDS)
+        self._emb_ranges: dict[tuple[str, str], tuple[int, int]] = {}
+        self._emb_reads: dict[tuple[str, str], int] = {}
         self._detached_losses = 0  # loss-function calls on a detached output of a training forward
         # mixup/cutmix: one training output scored against two label sets in a step (lam * CE(out, ya) + ...);
         # the last training class-index loss call's (input, target, step), and whether such a pair was seen
@@ -891,7 +893,9 @@ class Collector:
                 self._guarded("eval", self._paired_eval_forward, module, args[0], output)
         info = self._mods.get(id(module))
         if info is not None and isinstance(module, nn.Embedding) and args and torch.is_tensor(args[0]):
-            self._guarded("graph", self._embedding_range, info.name, module, args[0])
+            key = (info.name, "train" if torch.is_grad_enabled() and module.training else "eval")
+            if self._emb_reads.get(key, 0) < self.EMBEDDING_FORWARDS:  # (past it, not even the guard's cost)
+                self._guarded("graph", self._embedding_range, key, module, args[0])
         row = None
         if not (info is None or not info.record or not self.options.activations or not torch.is_grad_enabled()
                 or "activation" in self._disabled):
@@ -1184,32 +1188,27 @@ class Collector:
     #: forwards of an Embedding, per phase, whose index range is read (CPU tensors only: no device sync)
     EMBEDDING_FORWARDS = 50
 
-    def _embedding_range(self, name: str, module: nn.Module, idx: torch.Tensor) -> None:
-        """The range of the ids an Embedding is given in training and in evaluation, over its first forwards of
-        each: an evaluation that feeds ids numbered apart (1..400 for users 0..399 in training) reads rows that
-        never trained. An event where the evaluation's range grows."""
+    def _embedding_range(self, key: tuple[str, str], module: nn.Module, idx: torch.Tensor) -> None:
+        """The range of the ids an Embedding is given in training and in evaluation (``key``: its name and the
+        phase), over its first forwards of each: an evaluation that feeds ids numbered apart (1..400 for users
+        0..399 in training) reads rows that never trained. An event where the evaluation's range grows."""
+        self._emb_reads[key] = self._emb_reads.get(key, 0) + 1
         if idx.device.type != "cpu" or idx.is_floating_point() or not idx.numel():
             return
-        phase = "train" if torch.is_grad_enabled() and module.training else "eval"
-        ranges = self._emb_ranges.setdefault(name, {"train": None, "eval": None, "n": {"train": 0, "eval": 0}})
-        if ranges["n"][phase] >= self.EMBEDDING_FORWARDS:
-            return
-        ranges["n"][phase] += 1
         lo, hi = (int(v) for v in torch.aminmax(idx))
-        old = ranges[phase]
-        new = (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
-        ranges[phase] = new
-        if phase == "eval" and new != old and ranges["train"] is not None:
-            self.writer.put_json({"kind": "embedding_range", "module": name, "step": self._forward_step(),
-                                  "train": list(ranges["train"]), "eval": list(new),
-                                  "rows": int(module.num_embeddings)})
+        old = self._emb_ranges.get(key)
+        new = self._emb_ranges[key] = (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
+        train = self._emb_ranges.get((key[0], "train"))
+        if key[1] == "eval" and new != old and train is not None:
+            self.writer.put_json({"kind": "embedding_range", "module": key[0], "step": self._forward_step(),
+                                  "train": list(train), "eval": list(new), "rows": int(module.num_embeddings)})
 
     def _wrap_zero_grad(self, orig: Callable) -> Callable:
         collector = self
 
         def zero_grad(opt: Any, *args: Any, **kwargs: Any) -> Any:
-            if collector.enabled and not _compiling():
-                collector._guarded("optimizer", collector._on_zero_grad, opt)
+            if collector.enabled and not _compiling():  # (bookkeeping, no tensor work: no thread switch)
+                collector._guarded("optimizer", collector._on_zero_grad, opt, one_thread=False)
             return orig(opt, *args, **kwargs)
 
         return zero_grad
@@ -1219,14 +1218,15 @@ class Collector:
         or zeroed (a GAN's discriminator, cleared of the generator's backward, counts once per step; step() run
         once per epoch, 26 times per step). Events at 1, 2, 4, 8, ... with the steps so far."""
         key = id(opt)
-        # only an optimizer that steps: one that never does is a gradient zeroer beside updates written by hand
-        if self._backwards > self._grads_used_at.get(key, 0) and key in self._opt_index and key in self._grads_used_at:
+        used = self._grads_used_at.get(key)
+        if used is None:  # only an optimizer that steps: one that never does zeroes beside updates written by hand
+            return
+        if self._backwards > used and key in self._opt_index:
             n = self._discarded[key] = self._discarded.get(key, 0) + 1
             if n & (n - 1) == 0:
                 self.writer.put_json({"kind": "grads_discarded", "optimizer": self._opt_index[key], "step": self.step,
                                       "count": n, "backwards": self._backwards})
-        if key in self._grads_used_at:
-            self._grads_used_at[key] = self._backwards
+        self._grads_used_at[key] = self._backwards
 
     def _wrap_train(self, orig: Callable) -> Callable:
         collector = self
@@ -2038,7 +2038,7 @@ class Collector:
         if role is None and loader is None and self._current_loader is None:
             # whole tensors, no loader: the split the target's name marks (yt beside yv: a regression's training
             # and validation MSE in one no_grad block were pooled into one evaluation, R² 0.75 for a true 0.51)
-            found = self._guarded("eval_split", datamod.split_of_target, target)
+            found = self._guarded("eval_split", datamod.split_of_target, target, one_thread=False)
             role = "train_eval" if found == "train" else found
         # the output of a forward paired with its split (model(X_train) under no_grad beside model(X_val)): the
         # loss goes to that split's pass; both went to eval/*, alternating train and validation values

@@ -29,25 +29,32 @@ def metric_series(ctx: Context, name: str):
     return None, None
 
 
-def assess_accuracy(ctx: Context, findings: list[Finding]) -> dict[str, Any]:
-    """Targets stated by the user (``--target``), else a trivial baseline, walked train → val → test."""
-    from ..checks.signals import per_label, weighted_loss
-    from ..checks.symptoms import FitOverfitting, FitUnderfitting
-
-    targets = dict(ctx.meta.get("target") or {})
-    out: dict[str, Any] = {"targets": {}, "stages": []}
-    for name, goal in targets.items():
+def target_results(ctx: Context) -> dict[str, dict[str, Any]]:
+    """Each target the user stated (``--target val_acc=0.95``) against its metric's last value: met or not (None
+    where the metric was never recorded), with the final and best values."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, goal in dict(ctx.meta.get("target") or {}).items():
         tag, s = metric_series(ctx, name)
         if s is None:
-            out["targets"][name] = {"target": goal, "met": None, "note": f"no metric {name} was recorded"}
+            out[name] = {"target": goal, "met": None, "note": f"no metric {name} was recorded"}
             continue
         lower_better = "loss" in name
         goal = _fraction(name, goal)
         final = float(s.value[-1])
         best = float(np.nanmin(s.value) if lower_better else np.nanmax(s.value))
         met = final <= goal if lower_better else final >= goal
-        out["targets"][name] = {"target": goal, "final": final, "best": best, "met": bool(met), "tag": tag,
-                                "step": int(s.step[-1])}
+        out[name] = {"target": goal, "final": final, "best": best, "met": bool(met), "tag": tag,
+                     "step": int(s.step[-1])}
+    return out
+
+
+def assess_accuracy(ctx: Context, findings: list[Finding]) -> dict[str, Any]:
+    """Targets stated by the user (``--target``), else a trivial baseline, walked train → val → test."""
+    from ..checks.signals import per_label, weighted_loss
+    from ..checks.symptoms import FitOverfitting, FitUnderfitting
+
+    targets = dict(ctx.meta.get("target") or {})
+    out: dict[str, Any] = {"targets": target_results(ctx), "stages": []}
     baseline = _baseline(ctx)
     if baseline is not None:
         out["baseline"] = baseline

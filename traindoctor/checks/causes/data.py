@@ -713,10 +713,10 @@ class NotShuffled(Check):
         for ev in sig.loaders(ctx, "train"):
             for k, v in ((ev.get("labels") or {}).get("counts") or {}).items():
                 train[int(k)] = train.get(int(k), 0) + int(v)
-        conf = next((e["confusion"] for e in reversed(sig.events(ctx, "eval")) if e.get("confusion")), None)
-        if len(train) < 2 or not conf:  # (one training class: data.class_imbalance's "one class only")
+        last = sig.last_confusion(ctx)
+        if len(train) < 2 or last is None:  # (one training class: data.class_imbalance's "one class only")
             return None
-        counts = [int(sum(row)) for row in conf]
+        counts = [int(c) for c in last[1].sum(1)]
         total = sum(counts)
         apart = [k for k, c in enumerate(counts) if c >= max(self.APART_MIN, self.APART_SHARE * total)
                  and train.get(k, 0) == 0]

@@ -479,11 +479,7 @@ class NodeMode(Check):
         if not training_bn:
             return None
         loader = train_loader(ctx)
-        call = next((e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train"
-                     and (e.get("target") or {}).get("shape")), None)
-        batch = loader.get("batch_size") if loader else None
-        if batch is None and call is not None:
-            batch = int(call["target"]["shape"][0])
+        batch = (loader.get("batch_size") if loader else None) or _first_train_graphs(ctx)[0]
         if not batch or batch > self.TINY_BATCH:
             return None
         small: dict[str, dict] = {}

@@ -865,8 +865,7 @@ class BatchSizeTooLarge(Check):
             explains=["loss.not_converging", "fit.underfitting", "fit.overfitting"],
             plots={"train loss": "train/loss"}))
 
-    @staticmethod
-    def _no_batches(ctx: Context) -> Finding | None:
+    def _no_batches(self, ctx: Context) -> Finding | None:
         """A DataLoader the script iterated that yields no batch at all: ``drop_last=True`` with a batch larger
         than its dataset (256 of 133 wine rows). Where it was the training data, the model never trained, and
         every other check had nothing to read ("no loss record")."""
@@ -881,8 +880,7 @@ class BatchSizeTooLarge(Check):
             why = (f"batch_size {e.get('batch_size')} is larger than its {n} samples, and drop_last=True drops the "
                    f"one incomplete batch" if e.get("drop_last") and n is not None else "it is empty")
             return Finding(
-                "hparam.batch_size_too_large",
-                f"{sig.loader_name(e)} yields no batch: {why}"
+                self.id, f"{sig.loader_name(e)} yields no batch: {why}"
                 + ("; the model was never trained (0 optimizer steps)" if not trained else ""),
                 severity="error" if not trained else "warning", confidence=0.95 if not trained else 0.7,
                 location=f"{sig.loader_name(e)} batch_size", step=int(e.get("step", 0)),
