@@ -644,6 +644,19 @@ class WeightNotUpdating(Check):
                 stuck.append(name)
         shifts = self._cancelled_shifts(ctx, stuck, u.keys, norms)
         stuck = [n for n in stuck if n not in shifts]
+        zero_in = self._zero_inputs(ctx, stuck)
+        if stuck and len(zero_in) == len(stuck):
+            return Outcome.found(Finding(
+                self.id, f"{', '.join(stuck[:4])}{'…' if len(stuck) > 4 else ''} "
+                         f"{'gets' if len(stuck) == 1 else 'get'} a gradient of exactly zero at every step "
+                         f"while the rest of {'its layer' if len(stuck) == 1 else 'their layers'} "
+                         f"learns: the input {'it multiplies' if len(stuck) == 1 else 'they multiply'} is all zeros",
+                "info", 0.5, stuck[0], int(steps[0]),
+                {"params": stuck[:20], "count": len(stuck), "zero_gradient": True, "steps_checked": len(steps)},
+                "Harmless where the zeros are meant (a decoder driven by its hidden state alone, a padding input); "
+                "if that input was meant to carry data (teacher forcing, a feature), it never arrives: check what "
+                "the layer is fed.",
+                plots={f"{stuck[0]} gradient norm": {"table": "grad", "key": stuck[0], "field": "norm"}}))
         if not stuck:
             n = sum(1 for k in u.keys if k not in helpers)
             return Outcome.passed(f"all {n} trainable tensors change" + (
@@ -659,6 +672,29 @@ class WeightNotUpdating(Check):
             "receive a gradient (is their output used in the loss), and is the learning rate of their group > 0?",
             explains=["loss.not_converging", "fit.underfitting"],
             plots={f"{stuck[0]} update norm": {"table": "update", "key": stuck[0], "field": "norm"}}))
+
+    def _zero_inputs(self, ctx: Context, stuck: list[str]) -> set[str]:
+        """The weights among ``stuck`` whose gradient was recorded and exactly zero at every step, while another
+        tensor of the same layer (its bias, an LSTM's hidden-to-hidden weight) got one: a weight only reaches
+        the loss through its input, so that input is all zeros (probe E h12, a decoder LSTM fed zeros, R² 0.95:
+        its weight_ih never moves). Not the optimizer's doing, so the advice to check param groups misleads. A
+        layer whose every tensor gets no gradient (a rounding in the forward, a branch cut off) is not one."""
+        g = ctx.run.table("grad")
+        if not stuck or g is None or not len(g):
+            return set()
+        _, gn = g.pivot("norm")
+        moving = set()
+        zero = set()
+        for j, k in enumerate(g.keys):
+            col = gn[:, j]
+            col = col[np.isfinite(col)]
+            if len(col) < self.MIN_STEPS:
+                continue
+            if np.all(col == 0):
+                zero.add(k)
+            elif np.any(col > 0):
+                moving.add(k.rsplit(".", 1)[0])
+        return {n for n in stuck if "weight" in n.rsplit(".", 1)[-1] and n in zero and n.rsplit(".", 1)[0] in moving}
 
     def _cancelled_shifts(self, ctx: Context, stuck: list[str], keys: list[str], norms: np.ndarray) -> set[str]:
         """The biases among ``stuck`` whose shift of their layer's output cancels in the loss, so that they get no
