@@ -384,7 +384,7 @@ def _user_frames(limit: int = 4) -> list[Any]:
     return frames
 
 
-def paired_labels(x: Any, n: int, classes: int) -> tuple[torch.Tensor, str] | None:
+def paired_labels(x: Any, n: int, classes: int, binary: bool = False) -> tuple[torch.Tensor, str] | None:
     """The labels a script keeps beside the whole tensor it evaluates a model on, and the split they are, for an
     accuracy computed by hand (``(model(X_val).argmax(1) == y_val).float().mean()``): no DataLoader and no loss
     function shows them to the collector.
@@ -393,14 +393,18 @@ def paired_labels(x: Any, n: int, classes: int) -> tuple[torch.Tensor, str] | No
     that ran the model, or the frames that called it (``evaluate(model, X_val, y_val)``). Where the input has
     no name (``model(X_val.to(device))``), the one label array of ``n`` rows whose name marks a split is taken.
     Labels must be ``n`` class ids in ``[0, classes)``, and the split must be named (``val``, ``test``,
-    ``train``): ``xb``/``yb`` in a training loop (a distillation teacher's forward) pair with nothing."""
+    ``train``): ``xb``/``yb`` in a training loop (a distillation teacher's forward) pair with nothing. For a
+    ``binary`` classifier, float 0/1 labels of shape ``(n,)`` or ``(n, 1)`` count too (returned as class ids)."""
     frames = _user_frames()
     if not frames:
         return None
 
     def labels_of(v: Any) -> torch.Tensor | None:
-        if isinstance(v, np.ndarray) and v.dtype.kind in "iu" and v.ndim == 1 and len(v) == n:
+        if isinstance(v, np.ndarray) and v.dtype.kind in ("iuf" if binary else "iu") and v.ndim == 1 and len(v) == n:
             v = torch.from_numpy(v)
+        if binary and torch.is_tensor(v) and v.is_floating_point() and v.shape in ((n,), (n, 1)):
+            v = v.detach().reshape(n)
+            return v.long() if bool(((v == 0) | (v == 1)).all()) else None
         if not torch.is_tensor(v) or v.is_floating_point() or v.dtype == torch.bool or v.dim() != 1 \
                 or v.shape[0] != n:
             return None

@@ -456,6 +456,9 @@ class Collector:
         # the width of the class scores: the logits of a training cross_entropy/nll_loss, else the classes of
         # the sampled training labels (an evaluation's output is read as class scores only at that width)
         self._train_logit_width: int | None = None
+        #: a binary classifier's decision threshold on its one output (0 for logits, 0.5 for probabilities), where
+        #: training called a binary cross-entropy on ``(N,)`` or ``(N, 1)`` scores against 0/1 targets
+        self._train_binary: float | None = None
         self._paired_out: tuple[Any, str] | None = None  # (weakref to the output, split) of a paired forward
         self._label_classes: int | None = None
         self._batch_cost = 0.0
@@ -1008,14 +1011,14 @@ class Collector:
         out = self._class_scores(output, x.shape[0] if torch.is_tensor(x) and x.dim() else None)
         if not torch.is_tensor(x) or out is None or out.shape[0] < 2 or isinstance(module, nn.modules.loss._Loss):
             return
-        found = datamod.paired_labels(x, int(out.shape[0]), int(out.shape[1]))
+        found = datamod.paired_labels(x, int(out.shape[0]), int(out.shape[1]), binary=self._train_binary is not None)
         if found is None:
             self._unpaired_inference(module)
             return
         y, role = found
         role = "train_eval" if role == "train" else role
         self._paired_out = (weakref.ref(out), role)
-        self._eval_forward(module, out, y.to(out.device), role)
+        self._eval_forward(module, output, y.to(out.device), role)
 
     def _class_scores(self, output: Any, n: int | None) -> torch.Tensor | None:
         """The model output's class scores for ``n`` rows: its ``(n, C)`` float tensor, at the training classes'
@@ -1023,10 +1026,18 @@ class Collector:
         the reconstruction's argmax (0.06 against a printed 0.96); an embedding trained by a contrastive loss,
         16 wide for 10 classes, had one too."""
         width = self._train_logit_width or self._label_classes
-        if n is None or width is None:  # no width known: a 16-wide embedding for 10 classes looks like scores
-            return None
+        if n is None or (width is None and self._train_binary is None):
+            return None  # no width known: a 16-wide embedding for 10 classes looks like scores
         found: list[torch.Tensor] = []
         _float_tensors(output, found)
+        if self._train_binary is not None:
+            # a binary classifier's one score per row, as the two columns whose argmax is its thresholded answer
+            # (a tie, score == threshold, is class 0, as ``score > threshold`` says)
+            one = [t for t in found if t.shape[:1] == (n,) and (t.dim() == 1 or t.dim() == 2 and t.shape[1] == 1)]
+            if len(one) == 1:
+                s = one[0].detach().reshape(n) - self._train_binary
+                return torch.stack([-s, s], 1)
+            return None
         found = [t for t in found if t.dim() == 2 and t.shape[0] == n and t.shape[1] == width >= 2]
         return found[0] if len(found) == 1 else None
 
@@ -1050,6 +1061,9 @@ class Collector:
         if y is None:
             y = self._last_y
             self._last_y = None  # one batch, one forward
+            if self._train_binary is not None and y.is_floating_point() and y.dim() <= 2 and \
+                    y.shape[1:] in ((), (1,)):
+                y = y.reshape(-1).long()  # a binary classifier's 0/1 labels, as class ids
         out = self._class_scores(output, y.shape[0] if y.dim() == 1 else None)  # class ids, one per row
         if out is None or out.device != y.device:
             return
@@ -1974,9 +1988,14 @@ class Collector:
         self._loss_calls[(fname, mode)] = n_calls + 1
         if n_calls < 3:
             flattened = _flattened_from(inp, target)
+            t_summary = _loss_input_summary(target)
+            if training and fname in _BINARY_LOSSES and inp.shape == target.shape and \
+                    (inp.dim() == 1 or inp.dim() == 2 and inp.shape[1] == 1) and t_summary.get("min") == 0.0 \
+                    and t_summary.get("max") == 1.0 and t_summary.get("integer_frac") == 1.0:
+                self._train_binary = 0.0 if fname.endswith("logits") else 0.5
             self.writer.put_json({"kind": "loss_call", "function": fname, "mode": mode, "step": self._forward_step(),
                                   "call": n_calls, "reduction": kwargs.get("reduction", "mean"),
-                                  "input": _loss_input_summary(inp), "target": _loss_input_summary(target),
+                                  "input": _loss_input_summary(inp), "target": t_summary,
                                   "module": self._stack[-1].__class__.__name__ if self._stack else None,
                                   # -- cause signals: a class-weighted loss answers an imbalance
                                   "weighted": kwargs.get("weight") is not None or kwargs.get("pos_weight") is not None,
@@ -2197,7 +2216,7 @@ class Collector:
     def _on_batch(self, info: _Loader, index: int, batch: Any) -> None:
         self._current_loader = info
         self._batch_seq += 1
-        self._last_y = _labels_of(batch)
+        self._last_y = _labels_of(batch, self._train_binary is not None)
         info.rows = _batch_rows(batch)
         self._input_probe = None  # a sampled batch the model never ran on does not stand for this one
         if not (index < self.options.batch_head or index % self.options.batch_every == 0):
@@ -2591,7 +2610,8 @@ def _batch_rows(batch: Any) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _labels_of(batch: Any) -> torch.Tensor | None:
+def _labels_of(batch: Any, binary: bool = False) -> torch.Tensor | None:
+    """A batch's class ids; for a ``binary`` classifier its float 0/1 labels too, ``(n,)`` or ``(n, 1)``."""
     if isinstance(batch, (list, tuple)) and len(batch) >= 2:
         y = batch[1]
     elif isinstance(batch, dict):
@@ -2599,6 +2619,8 @@ def _labels_of(batch: Any) -> torch.Tensor | None:
     else:
         return None
     if torch.is_tensor(y) and y.dim() == 1 and not y.is_floating_point() and y.dtype != torch.bool:
+        return y
+    if binary and torch.is_tensor(y) and y.is_floating_point() and y.dim() in (1, 2) and y.shape[1:] in ((), (1,)):
         return y
     return None
 
@@ -2789,6 +2811,10 @@ def _torch_base(cls: type) -> str | None:
         return None
     return next((c.__name__ for c in cls.__mro__[1:] if c.__module__.startswith("torch.nn.modules.")
                  and c.__name__ != "Module"), None)
+
+
+#: the binary cross-entropies, whose one score per row thresholds to a class
+_BINARY_LOSSES = ("binary_cross_entropy_with_logits", "binary_cross_entropy")
 
 
 def _class_rows(fname: str, inp: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

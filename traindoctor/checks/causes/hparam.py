@@ -730,12 +730,13 @@ class EpochsTooMany(Check):
     ACC_DROP = 0.01
 
     def run(self, ctx: Context) -> Outcome:
-        tag, st, ev = sig.eval_curve(ctx, "loss")
+        tag, st, ev, what = _validation_curve(ctx)
+        if what != "loss" and len(ev) >= self.MIN_EVALS:  # no validation loss at all (not one gone NaN)
+            return self._by_accuracy(ctx, tag, st, 1.0 - ev)
         if len(ev) < self.MIN_EVALS:
-            atag, ast, acc = sig.eval_curve(ctx, "acc")
-            if not tag and len(acc) >= self.MIN_EVALS:  # no validation loss at all (not one gone NaN)
-                return self._by_accuracy(ctx, atag, ast, acc)
-            return Outcome.not_checked(f"needs {self.MIN_EVALS} evaluations, the run has {len(ev)}"
+            acc = sig.eval_curve(ctx, "acc")[2]
+            losses = len(ev) if what == "loss" else 0
+            return Outcome.not_checked(f"needs {self.MIN_EVALS} evaluations, the run has {losses}"
                                        + (f" of its loss and {len(acc)} of its accuracy" if len(acc) else ""))
         best = int(np.argmin(ev))
         worse = (ev[-1] - ev[best]) / max(abs(ev[best]), 1e-12)
@@ -757,6 +758,9 @@ class EpochsTooMany(Check):
         chance = self._at_chance(ctx)
         if chance is not None:
             return chance
+        kept = self._train_kept_falling(ctx, int(st[best]))
+        if kept is not None:
+            return kept
         epochs = _train_epochs(ctx)
         stop = f"around epoch {max(1, round((best + 1) * epochs / n))}" if epochs else f"around step {int(st[best])}"
         return Outcome.found(Finding(
@@ -766,6 +770,28 @@ class EpochsTooMany(Check):
                    f"and keep the best checkpoint; or add regularisation.",
             explains=["fit.overfitting", "loss.zero"],
             plots={f"validation {metric}": tag, "train loss": "train/loss"}))
+
+    #: The training loss over the last ``TRAIN_TAIL`` of the steps after the best evaluation, against its level
+    #: around that evaluation: it must have fallen for validation's decline to be overfitting by training time.
+    TRAIN_TAIL = 0.1
+
+    def _train_kept_falling(self, ctx: Context, best_step: int) -> Outcome | None:
+        """A pass where the training loss did not fall after validation's best: the model got worse on its own
+        training data too (SGD momentum 0.999 at lr 0.05 on breast cancer: validation accuracy 0.971, then the
+        loss spiked to 1e7 and both accuracies ended at 0.63). That is a step too large, not too many epochs, and
+        stopping earlier would only hide it. None where it fell, or where there is too little to tell."""
+        step, v = sig.finite_loss(ctx)
+        after = v[step > best_step]
+        around = v[np.abs(step - best_step) <= max(1, len(v) // 20)]
+        if len(after) < 10 or not len(around):
+            return None
+        at_best = float(np.median(around))
+        end = float(np.median(after[-max(3, int(self.TRAIN_TAIL * len(after))):]))
+        if end < at_best:
+            return None
+        return Outcome.passed(f"validation was best at step {best_step}, but the training loss did not fall after "
+                              f"it either ({at_best:.3g} then, {end:.3g} at the end): the model got worse on its "
+                              f"training data too, which more epochs do not explain")
 
     #: Judged by accuracy alone (no validation loss: an accuracy counted by hand): the last two evaluations both
     #: ``ACC_ONLY_DROP`` below the best, and at least ``WORSENING`` of the best's error, so that a small
