@@ -258,12 +258,18 @@ class _ModuleInfo:
 
 
 class _Loader:
-    __slots__ = ("idx", "name", "role", "epoch", "sampled", "ref", "rows")
+    __slots__ = ("idx", "name", "role", "epoch", "sampled", "ref", "rows", "label_index", "pending", "tries", "width")
 
     def __init__(self, idx: int, name: str | None, role: str | None, ref: Any) -> None:
         self.idx, self.name, self.role, self.epoch, self.sampled = idx, name, role, -1, 0
         self.ref = ref
         self.rows: tuple[int, ...] = ()  # the last batch's sizes (_batch_rows)
+        #: which element of a batch of three or more is the labels: the one a loss call was given as its target
+        #: (``(ids, offsets, y)``: the second element is an EmbeddingBag's offsets); None while not known
+        self.label_index: int | None = None
+        self.pending: list[tuple[int, int] | None] | None = None  # the last batch's (data_ptr, numel), to match
+        self.tries = 0
+        self.width = 0  # how many elements its batches have
 
 
 class _LoaderIter:
@@ -1981,6 +1987,9 @@ class Collector:
     def _on_loss_call(self, fname: str, inp: Any, target: Any, out: Any, kwargs: dict) -> None:
         if not (torch.is_tensor(inp) and torch.is_tensor(target) and torch.is_tensor(out)):
             return
+        loader = self._current_loader
+        if loader is not None and loader.pending is not None:
+            self._learn_label_place(loader, target)
         ignore = kwargs.get("ignore_index", -100)
         training = torch.is_grad_enabled() and out.requires_grad
         mode = "train" if training else "eval"
@@ -2213,10 +2222,48 @@ class Collector:
         info.role = role
         self.writer.put_json({"kind": "loader_role", "loader": info.idx, "role": role})
 
+    #: loss calls on a loader's batches that may name its labels' place before the second element is assumed
+    LABEL_TRIES = 5
+
+    def _label_place(self, info: _Loader, batch: Any) -> int | None:
+        """Where a batch's labels are: the second element of a pair; in a batch of three or more, the element a
+        loss call took as its target on this loader (or another loader whose batches have as many elements: a
+        validation loader scored by hand), else, once its first epoch is over or that many loss calls named none,
+        the second. None while not known: ``(ids, offsets, y)`` read as labels from its offsets gave 912
+        "classes" and three false errors (probe K f11), ``(ids, user, item, y)`` a false imbalance (K h07)."""
+        if not isinstance(batch, (list, tuple)) or len(batch) < 3:
+            return 1
+        if info.label_index is not None:
+            return info.label_index
+        if info.tries < self.LABEL_TRIES:
+            info.pending = [(b.data_ptr(), b.numel()) if torch.is_tensor(b) else None for b in batch]
+        info.width = len(batch)
+        for other in self._loaders.values():
+            if other is not info and other.label_index is not None and other.width == len(batch):
+                return other.label_index
+        if info.epoch >= 1 or info.tries >= self.LABEL_TRIES:
+            info.label_index = 1
+            return 1
+        return None
+
+    def _learn_label_place(self, info: _Loader, target: torch.Tensor) -> None:
+        """The batch element a loss call took as its target: that loader's labels."""
+        pending, info.pending = info.pending, None
+        info.tries += 1
+        flat = target.detach().reshape(-1)
+        for k, p in enumerate(pending):
+            if p is None or p[1] != flat.numel():
+                continue
+            if p[0] == target.data_ptr():
+                info.label_index = k
+                self.writer.put_json({"kind": "loader_labels", "loader": info.idx, "index": k})
+                return
+
     def _on_batch(self, info: _Loader, index: int, batch: Any) -> None:
         self._current_loader = info
         self._batch_seq += 1
-        self._last_y = _labels_of(batch, self._train_binary is not None)
+        place = self._label_place(info, batch)
+        self._last_y = None if place is None else _labels_of(batch, self._train_binary is not None, place)
         info.rows = _batch_rows(batch)
         self._input_probe = None  # a sampled batch the model never ran on does not stand for this one
         if not (index < self.options.batch_head or index % self.options.batch_every == 0):
@@ -2226,6 +2273,8 @@ class Collector:
             return
         t0 = time.perf_counter()
         x, y = datamod.split_batch(batch)
+        if isinstance(batch, (list, tuple)) and len(batch) >= 3:
+            y = batch[place] if place is not None and torch.is_tensor(batch[place]) else None
         summary = datamod.batch_summary(x, y, examples=info.sampled < 2)
         counts = (summary.get("y") or {}).get("counts")
         if counts and info.role in (None, "train"):
@@ -2610,10 +2659,11 @@ def _batch_rows(batch: Any) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _labels_of(batch: Any, binary: bool = False) -> torch.Tensor | None:
-    """A batch's class ids; for a ``binary`` classifier its float 0/1 labels too, ``(n,)`` or ``(n, 1)``."""
-    if isinstance(batch, (list, tuple)) and len(batch) >= 2:
-        y = batch[1]
+def _labels_of(batch: Any, binary: bool = False, place: int = 1) -> torch.Tensor | None:
+    """A batch's class ids (its element ``place``); for a ``binary`` classifier its float 0/1 labels too,
+    ``(n,)`` or ``(n, 1)``."""
+    if isinstance(batch, (list, tuple)) and len(batch) > place:
+        y = batch[place]
     elif isinstance(batch, dict):
         y = next((batch[k] for k in ("label", "labels", "y", "target", "targets") if k in batch), None)
     else:
