@@ -97,7 +97,8 @@ def assess_accuracy(ctx: Context, findings: list[Finding]) -> dict[str, Any]:
     regression = not out["stages"] and _regression_stages(ctx, targets)
     if regression:
         out["stages"] = regression
-    out["verdict"] = _verdict(out["stages"], findings, regression=bool(regression), per_label=multi)
+    out["verdict"] = _verdict(out["stages"], findings, regression=bool(regression), per_label=multi) or \
+        _targets_verdict(out["targets"], findings)
     ignored = next((f for f in findings if f.id == "graph.loss_function" and f.location.endswith("ignore_index")
                     and f.severity != "info"), None)
     if ignored is not None and out["stages"] and out["verdict"]:
@@ -127,6 +128,25 @@ def assess_accuracy(ctx: Context, findings: list[Finding]) -> dict[str, Any]:
                           f"{same['train_loader']}: its accuracy measures what the model remembers, not how it "
                           f"generalises; evaluate on held-out data (random_split, or a separate dataset)")
     return out if (out["targets"] or out["stages"]) else {}
+
+
+def _targets_verdict(results: dict[str, dict[str, Any]], findings: list[Finding]) -> str:
+    """The verdict where the user's targets are all there is to judge by (a Huber or L1 regression: no
+    accuracy, and no MSE to hold against the mean prediction). Probe K h08, val_loss 0.013 against its target
+    0.05: the verdict was empty. Empty where a target was never recorded (said apart) or none was stated."""
+    if not results or any(t.get("met") is None for t in results.values()):
+        return ""
+    said = [f"{n} {t['final']:.4g} {'≤' if 'loss' in n else '≥'} {t['target']:g}" for n, t in results.items()
+            if t["met"]]
+    missed = [(n, t) for n, t in results.items() if not t["met"]]
+    if not missed:
+        return f"every stated target is met ({', '.join(said)})"
+    causes = [f.id for f in findings if f.kind == "cause" and f.severity != "info"][:3]
+    n, t = missed[0]
+    return (f"{n} {t['final']:.4g} misses its target {t['target']:g}"
+            + (f" ({len(missed) - 1} more target(s) missed)" if len(missed) > 1 else "") + ": "
+            + (f"the likely causes are {', '.join(causes)}" if causes else
+               "check the code, the hyperparameters, the model structure, the data and the loss curve"))
 
 
 def _regression_stages(ctx: Context, targets: dict[str, float]) -> list[dict[str, Any]]:
@@ -258,7 +278,9 @@ def _verdict(stages: list[dict[str, Any]], findings: list[Finding], regression: 
     w = _Wording(regression, per_label)
     by = {s["stage"]: s for s in stages}
     tr, va, te = by.get("train"), by.get("val"), by.get("test")
-    causes = [f.id for f in findings if f.kind == "cause"][:3]
+    # an info finding is no cause (probe K f02: a run that blew up had "the likely causes are data.label_errors",
+    # an info note, named)
+    causes = [f.id for f in findings if f.kind == "cause" and f.severity != "info"][:3]
     why = f"the likely causes are {', '.join(causes)}" if causes else ""
     if tr and tr.get("met") is False:
         return (f"training {w.name} {w.num(tr['final'])} {w.short} {w.bar(tr, first=True)}: fix training first; "

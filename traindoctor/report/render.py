@@ -61,7 +61,8 @@ def render_text(report: Report, console: Any = None, top: int = 5, checklist: bo
     for name, t in (acc.get("targets") or {}).items():
         if t.get("met") is not None:
             mark = "[green]met[/green]" if t["met"] else "[red]not met[/red]"
-            console.print(f"   target {name} ≥ {t['target']}: final {t['final']:.4g} (best {t['best']:.4g}) {mark}")
+            sign = "≤" if "loss" in name else "≥"  # a loss target is met from below
+            console.print(f"   target {name} {sign} {t['target']}: final {t['final']:.4g} (best {t['best']:.4g}) {mark}")
     if checklist:
         table = Table(title="Checklist", show_lines=False, header_style="bold")
         for col in ("id", "status", "note"):
