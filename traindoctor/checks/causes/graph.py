@@ -312,6 +312,9 @@ class NodeConnection(Check):
                        f"from it): the loss that backward() runs on must depend on the output for the weights "
                        f"that produce it to learn; detach only the copy you log.",
                 explains=_NOT_UPDATING + ["loss.not_converging", "fit.underfitting", "weight.change_too_small"]))
+        first_step = self._first_step_only(ctx)
+        if first_step is not None:
+            return Outcome.found(first_step)
         evs = sig.events(ctx, "grad_missing")
         in_opt = sig.optimizer_params(ctx)
         phases = sig.events(ctx, "phase")
@@ -348,6 +351,46 @@ class NodeConnection(Check):
             advice=f"Make {modules[0]}'s output reach the loss: use the value it returns (x = layer(x)), "
                    f"remove .detach()/.data/torch.no_grad() on the path, or delete the block if it is unused.",
             explains=_NOT_UPDATING + ["grad.vanishing"]))
+
+
+    #: steps of gradient statistics needed to say a recurrent weight never gets one
+    MIN_GRAD_STEPS = 3
+
+    def _first_step_only(self, ctx: Context) -> Finding | None:
+        """A one-directional recurrent layer whose hidden-to-hidden weights get a gradient of exactly zero at every
+        step while its input weights get one: the loss reads its output at the first time step only (``out[:, 0]``
+        of a ``batch_first`` LSTM), where the hidden state it multiplies is still the zero initial state, so the
+        rest of the sequence never reaches the loss (probe K f12: 0.24 against 1.00 with ``out[:, -1]``; the
+        report led with data.label_errors)."""
+        g = ctx.run.table("grad")
+        if not len(g):
+            return None
+        _, gn = g.pivot("norm")
+
+        def always(name: str, test) -> bool:
+            if name not in g.keys:
+                return False
+            col = gn[:, g.keys.index(name)]
+            col = col[np.isfinite(col)]
+            return len(col) >= self.MIN_GRAD_STEPS and bool(test(col))
+
+        for m in ctx.modules():
+            name, cls = m.get("name"), m.get("class", "")
+            if cls not in ("LSTM", "GRU", "RNN") or f"{name}.weight_hh_l0_reverse" in g.keys:
+                continue
+            hh, ih = f"{name}.weight_hh_l0", f"{name}.weight_ih_l0"
+            if always(hh, lambda c: np.all(c == 0)) and always(ih, lambda c: np.any(c > 0)):
+                return Finding(
+                    self.id, f"Only the first time step of {name} ({cls}) reaches the loss: its recurrent weights "
+                             f"{hh.rsplit('.', 1)[-1]} get a gradient of exactly zero at every step",
+                    severity="error", confidence=0.85, location=name, step=STATIC_STEP,
+                    evidence={"module": name, "class": cls, "zero_gradient": hh, "input_gradient": ih},
+                    advice=f"The output read at the first position of a forward {cls} has seen one token, from a "
+                           f"zero hidden state: read the last step (out[:, -1] with batch_first=True, out[-1] "
+                           f"otherwise), the final hidden state h_n[-1], or pool over the steps; with padded "
+                           f"sequences, each row's last real step.",
+                    explains=_NOT_UPDATING + ["data.label_errors"])
+        return None
 
 
 @register
