@@ -44,5 +44,5 @@ def test_a_recurrent_layer_reading_the_batch_as_time(diagnosed, how):
         assert "graph.wrong_operator" not in found, found["graph.wrong_operator"]
         return
     f = found["graph.wrong_operator"]
-    assert (f["location"], f["step"], f["evidence"]["rnn_input_shape"]) == ("rnn", 0, [32, 12, 4]), f
+    assert (f["location"], f["step"], f["evidence"]["input_shape"]) == ("rnn", 0, [32, 12, 4]), f
     assert report["findings"][0]["id"] == "graph.wrong_operator"

@@ -728,6 +728,9 @@ class Collector:
                                                                                  (prefix.rstrip(".") or type(root).__name__)),
                             "training": m.training, "extra": _extra_repr(m), "params": params,
                             "activation_kind": kind,
+                            # MultiheadAttention's layout is in no extra_repr
+                            **({"batch_first": m.batch_first} if isinstance(getattr(m, "batch_first", None), bool)
+                               else {}),
                             "children": [c for c, _ in m.named_children()]})
         shared: dict[int, list[str]] = {}
         for pname, p in root.named_parameters(remove_duplicate=False):

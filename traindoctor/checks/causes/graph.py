@@ -881,14 +881,20 @@ class WrongOperator(Check):
     needs = frozenset()
     #: recurrent layers whose input layout batch_first sets (their default is (sequence, batch, features))
     RNN_CLASSES = ("LSTM", "GRU", "RNN")
+    #: layers that build a MultiheadAttention with their own batch_first
+    ATTENTION_LAYERS = ("TransformerEncoderLayer", "TransformerDecoderLayer")
 
     def _sequence_layout(self, ctx: Context) -> Finding | None:
         """A recurrent layer built with batch_first=False (the default) fed (batch, sequence, features): it reads
         the batch as time, runs its recurrence across the samples, and its batch of "sequence" rows lines up with
-        the labels again after out[:, -1]. From the op graph: the layer's input (A, B, F) with A the training
-        loss's batch and B not."""
-        rnns = {m["name"]: m for m in ctx.modules() if m.get("class") in self.RNN_CLASSES
-                and "batch_first=True" not in (m.get("extra") or "")}
+        the labels again after out[:, -1]. The same for MultiheadAttention (inside TransformerEncoderLayer and
+        TransformerDecoderLayer too): its attention then mixes the samples of the batch, one position at a time,
+        and a mean over dim 1 pools the positions as the user meant. From the op graph: the layer's input
+        (A, B, F) with A the training loss's batch and B not."""
+        rnns = {m["name"]: m for m in ctx.modules()
+                if (m.get("class") in self.RNN_CLASSES and "batch_first=True" not in (m.get("extra") or ""))
+                or ((m.get("torch_class") or m.get("class")) == "MultiheadAttention"
+                    and m.get("batch_first") is False)}
         calls = [e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train"]
         if not rnns or not calls:
             return None
@@ -914,16 +920,28 @@ class WrongOperator(Check):
                 a, b, f = x["shape"]
                 if a == n and b != n:
                     m = rnns[name]
+                    if m.get("class") in self.RNN_CLASSES:
+                        what, build = f"{m['class']}, batch_first=False", m["class"]
+                        runs = f"the recurrence runs over the {n} samples, and the {b} time steps are its batch"
+                        then = "Its outputs then have the same layout: take the last step as out[:, -1]."
+                    else:
+                        # name the layer the user built: MultiheadAttention is made by TransformerEncoderLayer
+                        parent = next((p for p in ctx.modules() if p["name"] == m.get("parent")
+                                       and (p.get("torch_class") or p.get("class")) in self.ATTENTION_LAYERS), m)
+                        build = parent.get("torch_class") or parent.get("class")
+                        what = f"{build}, batch_first=False" if parent is m else \
+                            f"MultiheadAttention of {parent['name']} ({build}), batch_first=False"
+                        runs = (f"each position attends across the {n} samples of the batch, and never to the "
+                                f"other {b - 1} positions of its own sequence")
+                        then = "The output keeps the input's layout."
                     return Finding(
-                        self.id, f"{name} ({m['class']}, batch_first=False) reads its input {tuple(x['shape'])} as "
-                                 f"(sequence {a}, batch {b}, features {f}), but the batch has {n} samples: the "
-                                 f"recurrence runs over the {n} samples, and the {b} time steps are its batch",
+                        self.id, f"{name} ({what}) reads its input {tuple(x['shape'])} as "
+                                 f"(sequence {a}, batch {b}, features {f}), but the batch has {n} samples: {runs}",
                         severity="error", confidence=0.85, location=name, step=int(g.get("step", STATIC_STEP)),
-                        evidence={"rnn_input_shape": x["shape"], "loss_target_shape": tshape,
-                                  "extra": m.get("extra")},
-                        advice=f"Build the layer with batch_first=True ({m['class']}(..., batch_first=True)) for "
-                               f"(batch, sequence, features) inputs, or transpose them: x.transpose(0, 1). Its "
-                               f"outputs then have the same layout: take the last step as out[:, -1].",
+                        evidence={"input_shape": x["shape"], "loss_target_shape": tshape, "class": m.get("class"),
+                                  **({"extra": m["extra"]} if m.get("extra") else {})},
+                        advice=f"Build the layer with batch_first=True ({build}(..., batch_first=True)) for "
+                               f"(batch, sequence, features) inputs, or transpose them: x.transpose(0, 1). {then}",
                         explains=["loss.not_converging", "fit.underfitting", "fit.overfitting", "loss.oscillating"])
         return None
     #: Share of zeros among two-valued whole-number inputs, and of features constant within batches.
