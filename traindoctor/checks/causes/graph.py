@@ -1184,7 +1184,8 @@ class OptimizerMisuse(Check):
     the first updates with the gradient it was given: a descent step points along
     -grad (cosine near +1); a cosine near -1 is an ascent step (a sign error). And an
     optimizer whose step finds no gradient on any of its parameters at most of its
-    steps (``EMPTY_SHARE``) is called out of order: step() before backward().
+    steps (``EMPTY_SHARE``) is called out of order: step() before backward(). An
+    Adam whose betas are swapped (beta1 > beta2) is said so (``_betas_swapped``).
     """
 
     id = "graph.optimizer"
@@ -1223,6 +1224,43 @@ class OptimizerMisuse(Check):
                        "by the number of batches accumulated.",
                 explains=["loss.not_converging", "fit.underfitting", "weight.change_too_small",
                           "hparam.lr_too_small", "hparam.batch_size_too_large", "hparam.epochs_too_few"])
+        return None
+
+    def _betas_swapped(self, ctx: Context) -> Finding | None:
+        """An Adam-family optimizer with beta1 > beta2: (0.999, 0.9) written for (0.9, 0.999). The first moment
+        then averages over ~1000 steps and the second over ~10; Adam's bound on a step, |m / sqrt(v)| <= 1 times
+        lr, holds only while beta1^2 <= beta2 (Kingma & Ba, section 2.1, and their convergence condition
+        beta1^2 / sqrt(beta2) < 1): past it a gradient that shrinks leaves m large over a v that forgot it, and
+        the step grows without bound. An error where the bound is lost, a warning where beta1 > beta2 only."""
+        for ev in sig.events(ctx, "optimizer"):
+            cls = ev.get("class", "")
+            if "adam" not in cls.lower():
+                continue
+            for j, g in enumerate(ev.get("groups") or []):
+                betas = g.get("betas")
+                if not (isinstance(betas, (list, tuple)) and len(betas) == 2
+                        and all(isinstance(b, (int, float)) for b in betas)):
+                    continue
+                b1, b2 = float(betas[0]), float(betas[1])
+                if not b1 > b2:
+                    continue
+                unbounded = b1 * b1 > b2
+                return Finding(
+                    self.id, f"{cls}(betas=({b1:g}, {b2:g})): beta1 is above beta2, the two look swapped; the "
+                             f"first moment averages over ~{1 / max(1 - b1, 1e-12):.0f} steps and the second over "
+                             f"~{1 / max(1 - b2, 1e-12):.0f}"
+                             + (", so a step is no longer bounded by the learning rate" if unbounded else ""),
+                    severity="error" if unbounded else "warning", confidence=0.85 if unbounded else 0.6,
+                    location=cls if len(ev.get("groups") or []) < 2 else f"{cls} group {j}",
+                    step=int(ev.get("step", 0)),
+                    evidence={"betas": [b1, b2], "beta1_squared_over_beta2": round(b1 * b1 / b2, 4) if b2 else None,
+                              "optimizer": cls},
+                    advice=f"Use betas=({b2:g}, {b1:g}) (beta1 the momentum of the gradient, usually 0.9; beta2 "
+                           f"the average of its square, 0.999, or 0.98-0.99 for transformers): beta1 must stay "
+                           f"below beta2.",
+                    explains=["loss.blowup", "loss.nan_inf", "grad.exploding", "loss.oscillating",
+                              "weight.change_too_large", "loss.not_converging", "fit.underfitting",
+                              "hparam.lr_too_large"])
         return None
 
     def _steps_without_grads(self, ctx: Context) -> Finding | None:
@@ -1324,6 +1362,9 @@ class OptimizerMisuse(Check):
         discarded = self._gradients_discarded(ctx)
         if discarded is not None:
             return Outcome.found(discarded)
+        swapped = self._betas_swapped(ctx)
+        if swapped is not None:
+            return Outcome.found(swapped)
         grad = ctx.run.table("grad")
         if not len(grad):
             return Outcome.not_checked("no gradients were recorded")

@@ -61,6 +61,11 @@ def odd_optimizer_settings(ctx: Context) -> list[tuple[str, str]]:
             short = f"eps={eps:g} in {cls}"
             out.append((short, f"{short} (usual 1e-8): each step is about lr * grad / eps, so gradients of 1e-2 take "
                                f"steps 100x smaller than Adam's; set eps back to 1e-8"))
+        betas = g.get("betas")
+        if ("adam" in cls.lower() and isinstance(betas, (list, tuple)) and len(betas) == 2
+                and all(isinstance(b, (int, float)) for b in betas) and betas[0] > betas[1]):
+            short = f"betas=({betas[0]:g}, {betas[1]:g}) in {cls}"
+            out.append((short, f"{short}: beta1 above beta2, swapped; use ({betas[1]:g}, {betas[0]:g})"))
         if cls == "SGD" and isinstance(m, (int, float)) and MOMENTUM_HIGH <= m < 1 and isinstance(lr, (int, float)):
             short = f"momentum={m:g} in SGD"
             out.append((short, f"{short}: the steps build up to lr / (1 - momentum) = {lr / (1 - m):.3g}, "
