@@ -604,11 +604,46 @@ class LossFunction(Check):
         axis = self._classes_on_last_axis(ctx, calls)
         if axis is not None:
             return Outcome.found(axis)
+        smooth = self._smoothing_too_strong(calls)
+        if smooth is not None:
+            return Outcome.found(smooth)
         for ev in calls:
             f = self._judge(ev, [c for c in calls if c["function"] == ev["function"]], last)
             if f is not None:
                 return Outcome.found(f)
         return Outcome.passed(f"{calls[0]['function']} gets inputs of the right form")
+
+    #: label smoothing from which the true class keeps at most half the target: its usual values are 0.05-0.2
+    SMOOTHING_HIGH = 0.5
+
+    def _smoothing_too_strong(self, calls: list[dict]) -> Finding | None:
+        """cross_entropy(label_smoothing=0.9), meant as 0.1 (or a confidence of 0.9 given as the smoothing): the
+        target keeps 1 - e + e/C on the true class, the gradient that pulls it up is (1 - e) of the unsmoothed
+        one, and the loss can fall only from ln C to the smoothed target's entropy (2.30 to 2.27 with ten
+        classes), which reads as a model that learns nothing (probe K f09: 0.86 against 0.97)."""
+        for ev in calls:
+            e = ev.get("label_smoothing")
+            shape = (ev.get("input") or {}).get("shape") or []
+            if not isinstance(e, (int, float)) or e < self.SMOOTHING_HIGH or len(shape) < 2 or shape[1] < 2:
+                continue
+            c = int(shape[1])
+            true, other = 1 - e + e / c, e / c
+            floor = ev.get("floor")
+            return Finding(
+                self.id, f"{ev['function']}(label_smoothing={e:g}): the training target puts {true:.2f} on the true "
+                         f"class and {other:.2f} on each of the {c - 1} others, so the pull toward the right class is "
+                         f"{1 - e:.0%} of an unsmoothed loss's"
+                         + (f" and the loss can only fall from {math.log(c):.2f} to {floor:.2f}"
+                            if isinstance(floor, (int, float)) else ""),
+                severity="warning", confidence=0.7, location=f"{ev['function']} label_smoothing",
+                step=int(ev.get("step", STATIC_STEP)),
+                evidence={"label_smoothing": e, "classes": c, "target_on_true_class": round(true, 4),
+                          "target_on_each_other_class": round(other, 4),
+                          **({"loss_floor": round(floor, 4)} if isinstance(floor, (int, float)) else {})},
+                advice="Use a small smoothing, 0.05-0.2 (label_smoothing=0.1 keeps 0.91 on the true class with ten "
+                       "classes); it is the share of the target spread over all classes, not the confidence kept.",
+                explains=["loss.not_converging", "fit.underfitting", "data.label_errors", "weight.change_too_small"])
+        return None
 
     def _classes_on_last_axis(self, ctx: Context, calls: list[dict]) -> Finding | None:
         """A per-position classifier's (N, L, C) logits given to cross_entropy as they are: it reads dim 1 as the

@@ -91,6 +91,9 @@ class LabelErrors(Check):
     MIN_FLAT_STEPS = 100
     #: ... while the trained layers' median step is inside the healthy band (from its bottom, 1e-4)
     MOVING_RATIO = 1e-4
+    #: ... and, where the targets raise the loss's floor (soft targets, label smoothing), it did not cover this
+    #: share of the way from the constant answer's loss down to that floor (label_smoothing=0.9 on digits: 57%)
+    FLOOR_WAY = 0.3
 
     def _nothing_to_learn(self, ctx: Context) -> Finding | None:
         """Inputs that tell the model nothing about the labels: its cross-entropy stays at what a constant answer
@@ -108,6 +111,10 @@ class LabelErrors(Check):
         ref = min(refs, key=lambda r: abs(end - r))
         if abs(end - ref) > self.FLAT_TOL * ref or low < (1 - 2 * self.FLAT_TOL) * ref:
             return None
+        floors = [e["floor"] for e in sig.events(ctx, "loss_call") if e.get("mode") == "train" and "floor" in e]
+        if floors and ref - float(np.mean(floors)) > 0 and \
+                (ref - end) > self.FLOOR_WAY * (ref - float(np.mean(floors))):
+            return None  # near a raised floor (soft or smoothed targets): it learnt what the targets let it
         _, per_layer, _ = sig.early_update_ratio(ctx, len(v))
         others = sorted({f.id for f in ctx.findings if f.kind == "cause" and f.severity in ("error", "warning")})
         if not len(per_layer) or float(np.median(per_layer)) < self.MOVING_RATIO or others or _linear_model(ctx):
