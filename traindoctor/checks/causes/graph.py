@@ -1124,6 +1124,42 @@ class WrongOperator(Check):
                                   "data.label_errors"])
         return None
 
+    SOFTMAX_OPS = ("aten._softmax", "aten.softmax", "aten._log_softmax", "aten.log_softmax")
+
+    def _softmax_over_batch(self, ctx: Context) -> Finding | None:
+        """A softmax (or log-softmax) taken over dim 0 of a tensor whose dim 0 is the batch: attention pooling's
+        weights ``softmax(scores, dim=0)`` on (N, L) scores share one unit of weight among the batch's samples at
+        each position instead of among a sample's positions; each sample's output depends on the others, and on
+        how many there are (probe K f07: trained on batches of 64, scored on one of 1000, 0.38 against 1.00).
+        From the first training forward's op graph: the op's dim is 0 (or -ndim), dim 0 holds the training
+        loss's batch and no other dim does (a contrastive (N, N) similarity is softmaxed either way on purpose)."""
+        n, graphs = _first_train_graphs(ctx)
+        if n < 2:
+            return None
+        for g in graphs:
+            for op in g.get("ops", []):
+                if op.get("op") not in self.SOFTMAX_OPS or not op.get("in") or not op.get("scalars"):
+                    continue
+                shape = op["in"][0].get("shape") or []
+                dim = op["scalars"][0]
+                if len(shape) < 2 or not isinstance(dim, int) or dim not in (0, -len(shape)) or shape[0] != n \
+                        or n in shape[1:]:
+                    continue
+                where = op.get("module") or g.get("root") or "the model"
+                fn = "log_softmax" if "log" in op["op"] else "softmax"
+                return Finding(
+                    self.id, f"A {fn} in {where} runs over dim 0 of {tuple(shape)}, the batch of {n}: the weights "
+                             f"are shared among the samples, not along dim {len(shape) - 1}, and each sample's "
+                             f"output depends on the rest of its batch",
+                    severity="error", confidence=0.8, location=where, step=int(g.get("step", STATIC_STEP)),
+                    evidence={"op": op["op"], "input_shape": shape, "dim": dim, "batch": n},
+                    advice=f"Take the {fn} over the sequence or feature axis: torch.{fn}(x, dim=-1) (or dim=1 for "
+                           f"(batch, length) scores). Over dim 0 the result changes with the batch size, so "
+                           f"evaluation on other batches disagrees with training.",
+                    explains=["fit.overfitting", "loss.not_converging", "fit.underfitting", "data.label_errors",
+                              "hparam.epochs_too_many", "loss.oscillating"])
+        return None
+
     #: a table (a buffer or parameter) at least this many times the batch, sliced to the batch's length
     TABLE_ROWS = 4
 
@@ -1205,6 +1241,9 @@ class WrongOperator(Check):
         mixed = self._samples_mixed(ctx)
         if mixed is not None:
             return Outcome.found(mixed)
+        pooled = self._softmax_over_batch(ctx)
+        if pooled is not None:
+            return Outcome.found(pooled)
         positions = self._positions_by_batch(ctx)
         if positions is not None:
             return Outcome.found(positions)
