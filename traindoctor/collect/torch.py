@@ -2020,6 +2020,7 @@ class Collector:
                                   **({"model_output": True} if self._last_root_output is not None
                                      and self._last_root_output() is inp else {}),
                                   **({"label_smoothing": float(smoothing)} if smoothing else {}),
+                                  **_loss_weights(fname, kwargs),
                                   **_loss_floor(fname, inp, target, kwargs.get("reduction", "mean"), smoothing)})
         if training and fname in ("cross_entropy", "nll_loss") and inp.dim() == 2:
             self._train_logit_width = int(inp.shape[1])
@@ -2828,6 +2829,24 @@ def _loss_input_summary(t: torch.Tensor) -> dict[str, Any]:
         out["rows_logsumexp_zero"] = float((torch.logsumexp(tf, 1).abs() < 1e-3).float().mean())
         if t.shape[0] > 1:  # a softmax over the batch (dim=0): the columns sum to one
             out["cols_sum_to_one"] = float(((tf.sum(0) - 1).abs() < 1e-3).float().mean())
+    return out
+
+
+#: class weights recorded as values up to this many classes (read on a loss's first calls only)
+_MAX_WEIGHTS = 1000
+
+
+def _loss_weights(fname: str, kwargs: dict) -> dict[str, list[float]]:
+    """A classification loss's class weights (``weight=`` of cross_entropy and nll_loss; a binary loss's
+    ``weight`` is per element) and BCE's ``pos_weight``, as lists, for comparing them with the class counts (a
+    pos_weight of n_neg where n_neg / n_pos was meant; weights in another order than the classes)."""
+    out = {}
+    keys = [("pos_weight", "pos_weight")] + ([("weight", "class_weight")] if fname in ("cross_entropy", "nll_loss")
+                                             else [])
+    for key, name in keys:
+        w = kwargs.get(key)
+        if torch.is_tensor(w) and 0 < w.numel() <= _MAX_WEIGHTS and w.is_floating_point():
+            out[name] = [float(v) for v in w.detach().reshape(-1).float().cpu().tolist()]
     return out
 
 

@@ -144,6 +144,9 @@ class ClassImbalance(Check):
         if recall:
             evidence["eval_recall"] = {str(k): round(v, 3) for k, v in recall.items()}
         if weighted:
+            wrong = self._weights_against_counts(ctx, counts, evidence)
+            if wrong is not None:
+                return Outcome.found(wrong)
             return Outcome.found(Finding(self.id, f"Classes are imbalanced ({ratio:.0f}:1), answered by a "
                                                   f"class-weighted loss", severity="info", confidence=0.3,
                                          location=f"class {small}", step=STATIC_STEP, evidence=evidence))
@@ -161,6 +164,55 @@ class ClassImbalance(Check):
                    f"by inverse class frequency (CrossEntropyLoss(weight=...)); report per-class recall or F1, "
                    f"not accuracy alone.",
             explains=["fit.underfitting", "fit.overfitting", "loss.not_converging"]))
+
+    #: class weights that give the largest class this many times the smallest class's weight favour the majority
+    WEIGHT_ORDER = 2.0
+    #: a pos_weight this many times the negatives-to-positives ratio (or this many times below it) over-answers it
+    POS_WEIGHT_FACTOR = 5.0
+
+    def _weights_against_counts(self, ctx: Context, counts: dict[int, int], evidence: dict) -> Finding | None:
+        """A class-weighted loss whose weights do not answer the imbalance they were meant for. Balanced weights
+        go as 1 / count: the rarest class weighs most. Weights computed for classes in another order (sklearn's
+        compute_class_weight over np.unique's alphabetical names, labels numbered by frequency) give the largest
+        class the largest weight (probe K f01: 12.5 on 80% of the data, 0.31 on 2%; the rarest class recalled at
+        8%). A pos_weight is balanced at n_neg / n_pos; n_neg itself (6446 for a ratio of 31) makes every sample
+        look positive (probe K f13: accuracy 0.07, F1 0.06 against 0.57)."""
+        calls = [e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train"]
+        big = max(counts, key=counts.get)
+        small = min(counts, key=counts.get)
+        for ev in calls:
+            w = ev.get("class_weight")
+            if w and len(w) > max(counts) and w[small] > 0 and w[big] >= self.WEIGHT_ORDER * w[small]:
+                return Finding(
+                    self.id, f"The loss weights class {big}, the largest ({counts[big] / sum(counts.values()):.0%} of "
+                             f"the samples), {w[big]:.3g} and class {small}, the smallest, {w[small]:.3g}: the "
+                             f"class weights favour the majority, in another order than the classes",
+                    severity="error", confidence=0.8, location=f"{ev['function']} weight", step=STATIC_STEP,
+                    evidence={**evidence, "class_weight": [round(x, 4) for x in w]},
+                    advice="Compute the weights in the order of the label ids (weight[c] for label c, e.g. "
+                           "compute_class_weight('balanced', classes=np.arange(C), y=y_ids) on the encoded labels, "
+                           "not on names sorted another way); the rarest class should weigh most.",
+                    explains=["fit.underfitting", "fit.overfitting", "loss.not_converging"])
+            pw = ev.get("pos_weight")
+            if pw and len(pw) == 1 and set(counts) == {0, 1} and counts[1] > 0:
+                balanced = counts[0] / counts[1]
+                factor = pw[0] / balanced if balanced > 0 else math.inf
+                if factor >= self.POS_WEIGHT_FACTOR or (balanced >= self.RATIO and pw[0] < 1):
+                    much = factor >= self.POS_WEIGHT_FACTOR
+                    times = f"{factor:.0f}" if factor >= 10 else f"{factor:.2g}"
+                    return Finding(
+                        self.id, f"pos_weight={pw[0]:.4g} is {times}x the negatives-to-positives ratio "
+                                 f"{balanced:.1f} of the training labels: positives weigh "
+                                 + ("so much that predicting positive everywhere pays" if much else
+                                    "less than negatives, though they are the rarer class"),
+                        severity="error" if much else "warning", confidence=0.8 if much else 0.6,
+                        location=f"{ev['function']} pos_weight", step=STATIC_STEP,
+                        evidence={**evidence, "pos_weight": pw[0], "negatives_per_positive": round(balanced, 3)},
+                        advice=f"Set pos_weight to n_negative / n_positive ({balanced:.3g} here), or lower, and pick "
+                               f"the decision threshold on validation data.",
+                        explains=["fit.underfitting", "fit.overfitting", "loss.not_converging",
+                                  "hparam.epochs_too_many"])
+        return None
 
     def _one_class(self, ctx: Context, counts: dict[int, int]) -> Outcome:
         """Every sampled training label is the same class: a model that learns it predicts nothing else. A fault
