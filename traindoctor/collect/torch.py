@@ -375,6 +375,7 @@ class Collector:
         self._discarded: dict[int, int] = {}  # optimizer -> zero_grad() calls that discarded gradients
         # (Embedding, phase) -> the id range of its inputs so far, and the forwards read (EMBEDDING_FORWARDS)
         self._emb_ranges: dict[tuple[str, str], tuple[int, int]] = {}
+        self._emb_padding: dict[str, dict] = {}  # Embedding -> where its padding_idx sits in training's ids
         self._emb_reads: dict[tuple[str, str], int] = {}
         self._detached_losses = 0  # loss-function calls on a detached output of a training forward
         # mixup/cutmix: one training output scored against two label sets in a step (lam * CE(out, ya) + ...);
@@ -1218,6 +1219,9 @@ class Collector:
         self._emb_reads[key] = self._emb_reads.get(key, 0) + 1
         if idx.device.type != "cpu" or idx.is_floating_point() or not idx.numel():
             return
+        if key[1] == "train" and module.padding_idx is not None and idx.dim() == 2 and idx.shape[1] > 1 \
+                and self._emb_reads[key] <= self.PADDING_FORWARDS:
+            self._embedding_padding(key[0], module, idx)
         lo, hi = (int(v) for v in torch.aminmax(idx))
         old = self._emb_ranges.get(key)
         new = self._emb_ranges[key] = (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
@@ -1225,6 +1229,33 @@ class Collector:
         if key[1] == "eval" and new != old and train is not None:
             self.writer.put_json({"kind": "embedding_range", "module": key[0], "step": self._forward_step(),
                                   "train": list(train), "eval": list(new), "rows": int(module.num_embeddings)})
+
+    #: training forwards of an Embedding with a padding_idx whose (batch, length) ids are read for where that id sits
+    PADDING_FORWARDS = 5
+
+    def _embedding_padding(self, name: str, module: nn.Module, idx: torch.Tensor) -> None:
+        """Where an Embedding's padding_idx sits in its (batch, length) inputs: padding fills the ends of
+        sequences (a run to the last position, or from the first), a real token sits between others. Also the
+        id that most often ends a sequence in a run of two or more, the padding the data really uses. padding_idx=1 where the data pads
+        with 0 freezes a real token's embedding at zero (probe K f06). An event per forward read."""
+        pad = idx == module.padding_idx
+        suffix = torch.cumprod(pad.flip(1).int(), 1).flip(1).bool()
+        prefix = torch.cumprod(pad.int(), 1).bool()
+        acc = self._emb_padding.setdefault(name, {"pad": 0, "inside": 0, "tokens": 0, "rows": 0, "last": {}})
+        acc["pad"] += int(pad.sum())
+        acc["inside"] += int((pad & ~suffix & ~prefix).sum())
+        acc["tokens"] += int(idx.numel())
+        acc["rows"] += int(idx.shape[0])
+        ends = idx[:, -1][idx[:, -1] == idx[:, -2]]  # rows that end in a run of one id: padding-like
+        last, counts = torch.unique(ends, return_counts=True)
+        for v, c in zip(last.tolist(), counts.tolist()):
+            acc["last"][int(v)] = acc["last"].get(int(v), 0) + int(c)
+        top = max(acc["last"], key=acc["last"].get) if acc["last"] else None
+        self.writer.put_json({"kind": "embedding_padding", "module": name, "step": self._forward_step(),
+                              "padding_idx": int(module.padding_idx), "padding_tokens": acc["pad"],
+                              "padding_inside": acc["inside"], "tokens": acc["tokens"], "rows": acc["rows"],
+                              **({"commonest_last": top, "commonest_last_rows": acc["last"][top]}
+                                 if top is not None else {})})
 
     def _wrap_zero_grad(self, orig: Callable) -> Callable:
         collector = self

@@ -61,6 +61,46 @@ class FrozenWeights(Check):
 
     id = "graph.frozen_weights"
     needs = frozenset({"graph"})
+    #: an Embedding's padding id that is this share of the tokens or more, and sits between other tokens (not in
+    #: a run at either end of its sequence) at ``INSIDE`` of its occurrences or more, is a real token
+    PAD_SHARE = 0.01
+    INSIDE = 0.5
+    #: ... while another id ends this share of the sequences in a run of two or more: the data's padding
+    PADDED_ROWS = 0.3
+
+    def _padding_is_a_token(self, ctx: Context) -> Finding | None:
+        """``nn.Embedding(..., padding_idx=p)`` where p is a token the data uses: its embedding row stays zero and
+        gets no gradient, so the model never learns it (probe K f06: padding_idx=1 where the data pads with 0
+        and the label counts token 1; 0.75 against 1.00). Padding fills the ends of sequences; from the
+        collector's reading of the first training batches, this id sits between other tokens, and another id
+        ends ``PADDED_ROWS`` of the sequences in a run (the padding the data really uses). Without such an id,
+        nothing is said: a padding_idx for a missing category in a table sits anywhere by design."""
+        last: dict[str, dict] = {}
+        first: dict[str, int] = {}
+        for ev in sig.events(ctx, "embedding_padding"):
+            last[ev["module"]] = ev
+            first.setdefault(ev["module"], int(ev.get("step", 0)))
+        for name, ev in last.items():
+            pad, tokens = int(ev.get("padding_tokens", 0)), max(int(ev.get("tokens", 0)), 1)
+            inside = int(ev.get("padding_inside", 0))
+            if pad < self.PAD_SHARE * tokens or inside < self.INSIDE * pad:
+                continue
+            p, other = ev["padding_idx"], ev.get("commonest_last")
+            other_share = ev.get("commonest_last_rows", 0) / max(int(ev.get("rows", 0)), 1)
+            if other is None or other == p or other_share < self.PADDED_ROWS:
+                continue  # no other id pads the sequences: padding_idx may mark a missing value by design
+            return Finding(
+                self.id, f"{name} has padding_idx={p}, but id {p} is a token the data uses: {inside / pad:.0%} of "
+                         f"its {pad} occurrences sit between other tokens, while id {other} ends "
+                         f"{other_share:.0%} of the sequences; the embedding of id {p} stays zero and never trains",
+                severity="error", confidence=0.8, location=name, step=first[name],
+                evidence={"padding_idx": p, "padding_id_share_of_tokens": round(pad / tokens, 4),
+                          "share_inside_sequences": round(inside / pad, 4), "commonest_last_id": other,
+                          "rows_ending_with_it": round(other_share, 4)},
+                advice=f"Set padding_idx to the id the data pads with ({other}, it seems), or leave it out: "
+                       f"padding_idx only zeroes and freezes that one row.",
+                explains=["fit.underfitting", "fit.overfitting", "loss.not_converging", "weight.not_updating"])
+        return None
 
     def run(self, ctx: Context) -> Outcome:
         params = sig.module_params(ctx)
@@ -69,6 +109,9 @@ class FrozenWeights(Check):
         replaced = _replaced_after_optimizer(ctx)
         if replaced is not None:
             return Outcome.found(replaced)
+        padding = self._padding_is_a_token(ctx)
+        if padding is not None:
+            return Outcome.found(padding)
         in_opt = sig.optimizer_params(ctx)
         w0 = sig.weights_at(ctx)
         head = _last_layer(ctx)
