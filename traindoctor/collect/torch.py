@@ -375,6 +375,7 @@ class Collector:
         self._discarded: dict[int, int] = {}  # optimizer -> zero_grad() calls that discarded gradients
         # (Embedding, phase) -> the id range of its inputs so far, and the forwards read (EMBEDDING_FORWARDS)
         self._emb_ranges: dict[tuple[str, str], tuple[int, int]] = {}
+        self._reinits: dict[str, int] = {}  # parameter -> nn.init calls on it after training stepped
         self._emb_padding: dict[str, dict] = {}  # Embedding -> where its padding_idx sits in training's ids
         self._emb_reads: dict[tuple[str, str], int] = {}
         self._detached_losses = 0  # loss-function calls on a detached output of a training forward
@@ -612,6 +613,9 @@ class Collector:
         self._patch(lrs.LRScheduler, "__init__", self._observe("optimizer", self._register_scheduler))
         if lrs.ReduceLROnPlateau.__init__ is not lrs.LRScheduler.__init__:  # its own, not calling the base's
             self._patch(lrs.ReduceLROnPlateau, "__init__", self._observe("optimizer", self._register_scheduler))
+        for fn in _INIT_FUNCTIONS:
+            if hasattr(nn.init, fn):
+                self._patch(nn.init, fn, functools.partial(self._wrap_init, fn))
         from torch.nn.utils import clip_grad
 
         for owner in {torch.nn.utils, clip_grad}:
@@ -1931,6 +1935,31 @@ class Collector:
 
         return make
 
+    def _wrap_init(self, fname: str, orig: Callable) -> Callable:
+        """``torch.nn.init`` functions: called on a trained parameter once training has stepped, they throw its
+        training away (``model.apply(init_weights)`` inside the epoch loop: probe K f04). Before the first step
+        (the model being built) they cost one comparison."""
+        collector = self
+
+        def init_fn(tensor: Any, *args: Any, **kwargs: Any) -> Any:
+            out = orig(tensor, *args, **kwargs)
+            if collector.step and collector.enabled and not _compiling() and torch.is_tensor(tensor) \
+                    and id(tensor) in collector._param_index:
+                collector._guarded("graph", collector._on_reinit, fname, tensor, one_thread=False)
+            return out
+
+        return init_fn
+
+    #: re-initialisations recorded per parameter, each an event; past these, one at each power of two
+    REINIT_EVENTS = 64
+
+    def _on_reinit(self, fname: str, tensor: torch.Tensor) -> None:
+        name = self._param_names[self._param_index[id(tensor)]]
+        n = self._reinits[name] = self._reinits.get(name, 0) + 1
+        if n <= self.REINIT_EVENTS or n & (n - 1) == 0:  # the first ones, then at powers of two
+            self.writer.put_json({"kind": "reinit", "param": name, "function": fname, "step": self.step,
+                                  "count": n})
+
     def _on_attention(self, args: tuple, kwargs: dict, _: Any) -> None:
         """The key padding mask of the first ``ATTENTION_MASK_CALLS`` training calls of attention: the share of
         keys it masks, the sequences it masks entirely, and how it lines up with the padding of the model's
@@ -2862,6 +2891,11 @@ def _loss_input_summary(t: torch.Tensor) -> dict[str, Any]:
             out["cols_sum_to_one"] = float(((tf.sum(0) - 1).abs() < 1e-3).float().mean())
     return out
 
+
+#: torch.nn.init's in-place initialisers
+_INIT_FUNCTIONS = ("uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_", "dirac_",
+                   "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_",
+                   "sparse_")
 
 #: class weights recorded as values up to this many classes (read on a loss's first calls only)
 _MAX_WEIGHTS = 1000

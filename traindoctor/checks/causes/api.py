@@ -84,10 +84,50 @@ class ConstraintViolation(Check):
         eps = self._eps_underflow(ctx)
         if eps is not None:
             findings.insert(0, eps)
+        reinit = self._reinitialised(ctx)
+        if reinit is not None:
+            findings.insert(0, reinit)
         if not findings:
             return Outcome.passed("no op produced NaN/Inf from an invalid input; dropout rates plausible") \
                 if len(ctx.loss) else Outcome.not_checked("no training loss recorded")
         return Outcome.found(*findings)
+
+    #: nn.init calls on one trained parameter, at this many different steps after training began, are a loop
+    #: that re-initialises the model (a head re-initialised once between phases is by design)
+    REINITS = 3
+
+    def _reinitialised(self, ctx: Context) -> Finding | None:
+        """torch.nn.init called on the trained parameters again and again once training has stepped:
+        ``model.apply(init_weights)`` inside the function that trains one epoch, so every epoch starts from
+        random weights (probe K f04: 0.24 against 0.94; data.label_errors led, weight.change_too_large advised
+        a lower learning rate). From the collector's ``reinit`` events."""
+        steps: dict[str, set[int]] = {}
+        counts: dict[str, int] = {}
+        fns: dict[str, str] = {}
+        for ev in sig.events(ctx, "reinit"):
+            steps.setdefault(ev["param"], set()).add(int(ev["step"]))
+            counts[ev["param"]] = max(counts.get(ev["param"], 0), int(ev.get("count", 1)))
+            fns.setdefault(ev["param"], ev.get("function", "init"))
+        hit = {k: v for k, v in steps.items() if max(counts[k], len(v)) >= self.REINITS}
+        if not hit:
+            return None
+        name = max(hit, key=lambda k: (counts[k], -min(hit[k])))
+        at = sorted(hit[name])
+        epochs = [int(e["step"]) for e in sig.events(ctx, "epoch")]
+        # (called between steps, before the epoch's first batch: the step counter still names the step before)
+        at_epochs = len(epochs) > 1 and sum(1 for t in at if {t, t + 1} & set(epochs)) >= max(2, len(at) - 1)
+        return Finding(
+            self.id, f"torch.nn.init.{fns[name]} re-initialises {name} during training, {counts[name]} times"
+                     f" (at steps {', '.join(str(t) for t in at[:4])}{', ...' if len(at) > 4 else ''})"
+                     + (", at the start of each epoch" if at_epochs else "")
+                     + f": each time the weights start again from random"
+                     + (f" ({len(hit)} parameters so)" if len(hit) > 1 else ""),
+            severity="error", confidence=0.9, location=name, step=at[0],
+            evidence={"parameters": sorted(hit), "function": fns[name], "times": counts[name], "steps": at[:20]},
+            advice="Initialise the model once, before the training loop (model.apply(init_weights) after building "
+                   "it), not in the function that trains an epoch.",
+            explains=["loss.not_converging", "fit.underfitting", "weight.change_too_large", "loss.oscillating",
+                      "hparam.lr_too_large", "data.label_errors", "hparam.epochs_too_few"])
 
     #: the smallest positive value of each low-precision float type (float16's subnormal 2^-24): an optimizer's
     #: eps below half of it rounds to 0 in that type
