@@ -392,6 +392,10 @@ class Collector:
         self._root_names: dict[int, str] = {}  # id of each registered model -> its name in the record
         self._grad_roots: set[int] = set()  # models that ran a forward with autograd on (the others: no_grad only)
         self._batch_seq = 0  # batches fetched from any DataLoader so far
+        # inputs of no DataLoader (hand-made batches, a whole validation tensor): the model sampled, its forwards
+        self._free_root: int | None = None
+        self._free_forwards = {"train": 0, "eval": 0}
+        self._free_sampled = 0
         self._no_grad_steps: dict[int, list[int]] = {}  # optimizer -> [first step, count] of steps with no gradient
         self._clip_seen: tuple | None = None  # the last clipping setting written
         # optimizers
@@ -872,6 +876,9 @@ class Collector:
                 self._top_forwards += 1
                 if self._input_probe is not None:
                     self._guarded("data", self._probe_model_input, args)
+                elif self._current_loader is None and args and torch.is_grad_enabled() and module.training \
+                        and self._free_root in (None, id(module)) and "data" not in self._disabled:
+                    self._guarded("data", self._sample_free_input, module, args, "train")
             self._guarded("opgraph", opgraph.on_root_enter, self, module)  # once per model: its op graph
             if self._attn_masks_left:
                 self._root_args = args if isinstance(args, tuple) else (args,)
@@ -908,6 +915,9 @@ class Collector:
                 self._guarded("eval", self._eval_forward, module, output)
             elif id(module) in self._grad_roots and args:  # a trained model, on no loader's batch
                 self._guarded("eval", self._paired_eval_forward, module, args[0], output)
+                if self._current_loader is None and self._free_root in (None, id(module)) \
+                        and "data" not in self._disabled:
+                    self._guarded("data", self._sample_free_input, module, args, "eval")
         info = self._mods.get(id(module))
         if info is not None and isinstance(module, nn.Embedding) and args and torch.is_tensor(args[0]):
             key = (info.name, "train" if torch.is_grad_enabled() and module.training else "eval")
@@ -2350,6 +2360,31 @@ class Collector:
                               "index": index, "step": self._forward_step(), **summary})
         info.sampled += 1
         self._input_probe = (info, index, x) if torch.is_tensor(x) and x.is_floating_point() else None
+        self._batch_cost += time.perf_counter() - t0
+
+    def _sample_free_input(self, module: nn.Module, args: Any, role: str) -> None:
+        """A model's input where no DataLoader gave it (hand-made batches: ``X[i:i + 32]``; an evaluation on the
+        whole ``X_val``), sampled as the loaders' batches are (the first ``batch_head`` forwards of each role,
+        then every ``batch_every``-th) and recorded as a batch of no loader with that role, so that the data
+        checks compare training's inputs with evaluation's for such scripts too. Training's sampled model is the
+        first one trained on such inputs; evaluation's is that one, or any trained model where training used a
+        loader."""
+        x = args[0] if isinstance(args, tuple) else args
+        if not torch.is_tensor(x) or x.dim() < 1 or x.shape[0] < 2:
+            return
+        if role == "train":
+            self._free_root = id(module)
+        n = self._free_forwards[role] = self._free_forwards[role] + 1
+        if not (n <= self.options.batch_head or (n - 1) % self.options.batch_every == 0):
+            return
+        elapsed = time.perf_counter() - self._t_start
+        if self._free_sampled > 20 and self._batch_cost > self.options.batch_budget * elapsed:
+            return
+        t0 = time.perf_counter()
+        summary = datamod.batch_summary(x, None, examples=self._free_sampled < 2)
+        self.writer.put_json({"kind": "batch", "loader": None, "role": role, "epoch": None, "index": n - 1,
+                              "step": self._forward_step(), **summary})
+        self._free_sampled += 1
         self._batch_cost += time.perf_counter() - t0
 
     def _probe_model_input(self, args: Any) -> None:

@@ -521,7 +521,10 @@ class PreprocessMismatch(Check):
         tr = [b for b in sig.seen_batches(ctx, "train") if "x" in b]
         ev = [b for b in sig.seen_batches(ctx, "eval") if "x" in b]
         if not tr or not ev:
-            return Outcome.not_checked("needs sampled batches of a training and an evaluation loader")
+            return Outcome.not_checked("needs sampled input batches of training and of evaluation")
+        drift = self._training_inputs_drift(tr, ev)
+        if drift is not None:
+            return Outcome.found(drift)
         tm, ts = _per_feature(tr, "mean"), _per_feature(tr, "std")
         em, es = _per_feature(ev, "mean"), _per_feature(ev, "std")
         if tm is not None and em is not None and tm.shape[1] == em.shape[1]:
@@ -560,6 +563,43 @@ class PreprocessMismatch(Check):
                    "the training data, same normalisation constants, same resize/crop); keep random "
                    "augmentation for training only.",
             explains=["fit.overfitting", "fit.underfitting"]))
+
+    #: training inputs whose spread over the last quarter of the run is this many times the first quarter's,
+    #: while evaluation's stays within ``DRIFT_EVAL`` of the first quarter's, change as training goes
+    DRIFT = 2.0
+    DRIFT_EVAL = 1.3
+    MIN_DRIFT_BATCHES = 8
+
+    def _training_inputs_drift(self, tr: list[dict], ev: list[dict]) -> Finding | None:
+        """The training inputs' spread grows over the run while evaluation's stays where training's began: the
+        script changes its training data as it goes. Noise added in place to a slice of the dataset (``xb +=
+        jitter * randn_like(xb)`` on ``X_train[i:i + 32]``, a view) accumulates: std 0.15 * sqrt(epochs), the
+        digits' pixels buried by the 80th epoch (probe K f03: 0.10 against 0.99)."""
+        rows = sorted((int(b.get("step", 0)), float(b["x"]["std"])) for b in tr
+                      if isinstance(b["x"].get("std"), (int, float)) and math.isfinite(b["x"]["std"]))
+        if len(rows) < self.MIN_DRIFT_BATCHES:
+            return None
+        q = max(len(rows) // 4, 2)
+        first = float(np.median([v for _, v in rows[:q]]))
+        last = float(np.median([v for _, v in rows[-q:]]))
+        evs = [float(b["x"]["std"]) for b in ev if isinstance(b["x"].get("std"), (int, float))]
+        if not evs or first <= 1e-8 or last < self.DRIFT * first:
+            return None
+        ev_std = float(np.median(evs))
+        if not (first / self.DRIFT_EVAL <= ev_std <= first * self.DRIFT_EVAL):
+            return None
+        return Finding(
+            self.id, f"The training inputs change as training goes: their spread grows from {first:.3g} (steps "
+                     f"{rows[0][0]}-{rows[q - 1][0]}) to {last:.3g} (steps {rows[-q][0]}-{rows[-1][0]}), while "
+                     f"evaluation's stays at {ev_std:.3g}",
+            severity="error", confidence=0.85, location="training inputs", step=rows[-q][0],
+            evidence={"train_std_first_quarter": round(first, 4), "train_std_last_quarter": round(last, 4),
+                      "eval_std": round(ev_std, 4), "sampled_training_batches": len(rows)},
+            advice="Look for an in-place change of the training data: noise or a transform added with += (or "
+                   "add_, mul_) to a batch that is a view of the dataset tensor (X_train[i:i + n]) writes into "
+                   "the dataset, and it accumulates every epoch. Write xb = xb + noise, or clone the batch first.",
+            explains=["fit.overfitting", "fit.underfitting", "hparam.epochs_too_many", "loss.oscillating",
+                      "loss.not_converging"])
 
     #: an Embedding's training ids spanning this many values or more, for their range to say what they are
     MIN_ID_SPAN = 10
