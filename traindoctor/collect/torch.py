@@ -385,6 +385,9 @@ class Collector:
         self._mixed_targets = False
         self._clip_after_step = False  # a clipping function called after the optimizer step was seen
         self._last_root_output: Any = None  # a weak reference to the last model forward's tensor output
+        # the last training forward's first tensor input, while the first training losses are read
+        self._last_root_input: Any = None
+        self._compare_inputs = True
         self._loss_graph_seen = False  # the first training loss's top autograd nodes were written
         self._last_fwd_trains = False  # the last top-level forward ran in train mode with autograd on
         self._fn_calls: dict[tuple[int, str], int] = {}
@@ -874,6 +877,9 @@ class Collector:
             if id(module) in self._mods:  # a model (a loss module or a parameter-free op is not one)
                 self._last_top = module
                 self._top_forwards += 1
+                if self._compare_inputs and args and module.training and torch.is_grad_enabled():
+                    first = args[0] if isinstance(args, tuple) else args
+                    self._last_root_input = weakref.ref(first) if torch.is_tensor(first) else None
                 if self._input_probe is not None:
                     self._guarded("data", self._probe_model_input, args)
                 elif self._current_loader is None and args and torch.is_grad_enabled() and module.training \
@@ -2090,8 +2096,13 @@ class Collector:
                                   **({"model_output": True} if self._last_root_output is not None
                                      and self._last_root_output() is inp else {}),
                                   **({"label_smoothing": float(smoothing)} if smoothing else {}),
+                                  **({"target_is_input": True} if training and _is_model_input(
+                                      target, self._last_root_input) else {}),
                                   **_loss_weights(fname, kwargs),
                                   **_loss_floor(fname, inp, target, kwargs.get("reduction", "mean"), smoothing)})
+        if training and n_calls >= 2:
+            self._compare_inputs = False
+            self._last_root_input = None
         if training and fname in ("cross_entropy", "nll_loss") and inp.dim() == 2:
             self._train_logit_width = int(inp.shape[1])
         if training and fname in ("cross_entropy", "nll_loss") and not target.is_floating_point():
@@ -2974,6 +2985,16 @@ def _loss_floor(fname: str, inp: torch.Tensor, target: torch.Tensor, reduction: 
     if fname == "cross_entropy" and t.dim() == 2:  # class probabilities as the target
         return {"floor": float(-torch.special.xlogy(t, t).sum(1).mean())}
     return {}
+
+
+def _is_model_input(target: torch.Tensor, ref: Any) -> bool:
+    """Class-index targets that are the model's own input ids (a language model given ``seq[:, :-1]`` as both
+    input and target, the shift forgotten): the same values, in the same order. Read on a loss's first calls."""
+    x = ref() if ref is not None else None
+    if x is None or not torch.is_tensor(x) or x.is_floating_point() or target.is_floating_point() \
+            or x.numel() != target.numel() or x.numel() < 2 or x.device != target.device:
+        return False
+    return bool(torch.equal(x.reshape(-1), target.reshape(-1)))
 
 
 def _flattened_from(inp: torch.Tensor, target: torch.Tensor) -> list[int] | None:

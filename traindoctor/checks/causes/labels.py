@@ -65,6 +65,9 @@ class LabelErrors(Check):
                 advice="Keep each input with its label in one dataset: DataLoader(TensorDataset(X, y), shuffle=True) "
                        "shuffles the pairs together. Two shuffled loaders zipped draw two different orders.",
                 explains=["fit.underfitting", "loss.not_converging", "fit.overfitting", "hparam.epochs_too_many"]))
+        copied = self._targets_are_inputs(ctx)
+        if copied is not None:
+            return Outcome.found(copied)
         out = self._confident_learning(ctx)
         if out.findings:
             return out
@@ -85,6 +88,33 @@ class LabelErrors(Check):
                    "random training labels (so confident learning, which reads its own predictions, sees no "
                    "contradiction); validation then stays at chance.",
             explains=["fit.overfitting", "hparam.epochs_too_many", "loss.zero"]))
+
+    def _targets_are_inputs(self, ctx: Context) -> Finding | None:
+        """Training targets that are the model's own input ids: a next-token model given ``seq[:, :-1]`` as both
+        input and target learns to copy its input, reaches a loss near zero, and predicts nothing at evaluation,
+        where the targets are shifted (probe K f05: 0.00 against 1.00). Reported where training went that way:
+        a loss near zero or a model that fits training and not evaluation (an autoencoder of tokens, which
+        reconstructs its input by design, is judged the same way at evaluation and fits both)."""
+        call = next((e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train" and e.get("target_is_input")),
+                    None)
+        if call is None:
+            return None
+        from ..symptoms import validation_at_chance
+
+        shown = sorted({f.id for f in ctx.findings} & {"loss.zero", "fit.overfitting"})
+        if not shown and validation_at_chance(ctx) is None:
+            return None
+        shape = (call.get("target") or {}).get("shape")
+        return Finding(
+            self.id, f"The training targets of {call['function']} are the model's own inputs, value for value"
+                     f"{f' ({tuple(shape)})' if shape else ''}: it learns to copy them"
+                     + (f" ({', '.join(shown)})" if shown else ""),
+            severity="error", confidence=0.85, location=f"{call['function']} target", step=int(call.get("step", 0)),
+            evidence={"target_shape": shape, "symptoms": shown, "function": call["function"]},
+            advice="Shift the targets against the inputs for next-token prediction: inputs seq[:, :-1], targets "
+                   "seq[:, 1:] (the evaluation may already do so); or check that the labels, not the inputs, are "
+                   "passed to the loss.",
+            explains=["loss.zero", "fit.overfitting", "hparam.epochs_too_many", "data.label_errors"])
 
     #: a loss that never leaves a constant prediction's (within this share, at the end and over the run) ...
     FLAT_TOL = 0.03
