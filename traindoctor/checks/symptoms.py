@@ -829,9 +829,12 @@ class WeightChangeTooLarge(_UpdateRatio):
     REWRITE = 1.0
     MIN_STEPS = 3
 
-    #: a weight whose norm ends this many times its first is growing from a small initialisation (embeddings
-    #: drawn with std 0.01 under Adagrad: 0.9 -> 56, probe K h07): its ratios count from where its norm
-    #: reached ``GROWN_FROM`` of its last, the early steps being large against a weight still near zero
+    #: a weight that starts below ``SMALL_INIT`` times the scale of PyTorch's default initialisation for its
+    #: layer and whose norm ends ``GROWN`` times its first or more is growing from a small initialisation
+    #: (embeddings drawn with std 0.01 under Adagrad: 0.9 -> 56, probe K h07): its ratios count from where its
+    #: norm reached ``GROWN_FROM`` of its last, the early steps being large against a weight still near zero. A
+    #: weight at the default scale that grows tenfold (a learning rate too large) is judged at every step.
+    SMALL_INIT = 0.2
     GROWN = 10.0
     GROWN_FROM = 0.5
 
@@ -840,16 +843,22 @@ class WeightChangeTooLarge(_UpdateRatio):
         if not len(w):
             return {}
         wsteps, norms = w.pivot("norm")
+        params = ctx.trainable_params()
         out = {}
         for j, n in enumerate(names):
-            if n not in w.keys:
+            p = params.get(n) or {}
+            shape = p.get("shape") or []
+            if n not in w.keys or not shape or not p.get("numel"):
                 continue
+            # the RMS of PyTorch's default: N(0, 1) for an embedding, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) else
+            fan_in = p["numel"] / shape[0] if len(shape) > 1 else p["numel"]
+            default = 1.0 if "Embedding" in str(p.get("module_class")) else 1.0 / np.sqrt(3.0 * max(fan_in, 1))
             col = norms[:, w.keys.index(n)]
             ok = np.isfinite(col)
             if ok.sum() < self.MIN_STEPS:
                 continue
             first, last = float(col[ok][0]), float(col[ok][-1])
-            if first <= 0 or last < self.GROWN * first:
+            if first <= 0 or last < self.GROWN * first or first / np.sqrt(p["numel"]) >= self.SMALL_INIT * default:
                 continue
             reached = np.nonzero(ok & (col >= self.GROWN_FROM * last))[0]
             if len(reached) and len(steps[steps >= wsteps[reached[0]]]) >= self.MIN_STEPS:
