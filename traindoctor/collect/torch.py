@@ -883,7 +883,7 @@ class Collector:
                 if self._input_probe is not None:
                     self._guarded("data", self._probe_model_input, args)
                 elif self._current_loader is None and args and torch.is_grad_enabled() and module.training \
-                        and self._free_root in (None, id(module)) and "data" not in self._disabled:
+                        and self._free_root in (None, id(module)) and self._free_due("train"):
                     self._guarded("data", self._sample_free_input, module, args, "train")
             self._guarded("opgraph", opgraph.on_root_enter, self, module)  # once per model: its op graph
             if self._attn_masks_left:
@@ -921,8 +921,7 @@ class Collector:
                 self._guarded("eval", self._eval_forward, module, output)
             elif id(module) in self._grad_roots and args:  # a trained model, on no loader's batch
                 self._guarded("eval", self._paired_eval_forward, module, args[0], output)
-                if self._current_loader is None and self._free_root in (None, id(module)) \
-                        and "data" not in self._disabled:
+                if self._current_loader is None and self._free_root in (None, id(module)) and self._free_due("eval"):
                     self._guarded("data", self._sample_free_input, module, args, "eval")
         info = self._mods.get(id(module))
         if info is not None and isinstance(module, nn.Embedding) and args and torch.is_tensor(args[0]):
@@ -1256,8 +1255,9 @@ class Collector:
     def _embedding_padding(self, name: str, module: nn.Module, idx: torch.Tensor) -> None:
         """Where an Embedding's padding_idx sits in its (batch, length) inputs: padding fills the ends of
         sequences (a run to the last position, or from the first), a real token sits between others. Also the
-        id that most often ends a sequence in a run of two or more, the padding the data really uses. padding_idx=1 where the data pads
-        with 0 freezes a real token's embedding at zero (probe K f06). An event per forward read."""
+        id that most often ends a sequence in a run of two or more, the padding the data really uses.
+        padding_idx=1 where the data pads with 0 freezes a real token's embedding at zero (probe K f06). An
+        event per forward read."""
         pad = idx == module.padding_idx
         suffix = torch.cumprod(pad.flip(1).int(), 1).flip(1).bool()
         prefix = torch.cumprod(pad.int(), 1).bool()
@@ -2373,6 +2373,14 @@ class Collector:
         self._input_probe = (info, index, x) if torch.is_tensor(x) and x.is_floating_point() else None
         self._batch_cost += time.perf_counter() - t0
 
+    def _free_due(self, role: str) -> bool:
+        """Counts a forward of ``role`` on inputs of no loader; True where it is one to sample (the guard's
+        thread switch is paid only then)."""
+        if "data" in self._disabled:
+            return False
+        n = self._free_forwards[role] = self._free_forwards[role] + 1
+        return n <= self.options.batch_head or (n - 1) % self.options.batch_every == 0
+
     def _sample_free_input(self, module: nn.Module, args: Any, role: str) -> None:
         """A model's input where no DataLoader gave it (hand-made batches: ``X[i:i + 32]``; an evaluation on the
         whole ``X_val``), sampled as the loaders' batches are (the first ``batch_head`` forwards of each role,
@@ -2385,9 +2393,7 @@ class Collector:
             return
         if role == "train":
             self._free_root = id(module)
-        n = self._free_forwards[role] = self._free_forwards[role] + 1
-        if not (n <= self.options.batch_head or (n - 1) % self.options.batch_every == 0):
-            return
+        n = self._free_forwards[role]
         elapsed = time.perf_counter() - self._t_start
         if self._free_sampled > 20 and self._batch_cost > self.options.batch_budget * elapsed:
             return
