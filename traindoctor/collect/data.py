@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import hashlib
+import heapq
+import itertools
 import math
 import os
 import re
@@ -127,6 +129,35 @@ def describe_dataset(ds: Any, depth: int = 0) -> dict[str, Any] | None:
     parts = getattr(ds, "datasets", None)
     if isinstance(parts, (list, tuple)):
         out["parts"] = [describe_dataset(p, depth + 1) for p in parts[:8]]
+    encodings = _encodings(ds)
+    if encodings:
+        out["encodings"] = encodings
+    return out
+
+
+#: a dataset's string-to-id tables (a vocabulary, class_to_idx) described by their first keys in sorted order
+ENCODING_SAMPLE = 64
+ENCODING_MAX = 5_000_000
+
+
+def _encodings(ds: Any) -> dict[str, dict[str, Any]]:
+    """The dataset's own tables from strings to integer ids (``self.vocab = {word: id}``, ``class_to_idx``): their
+    size, identity and the ids of their first ``ENCODING_SAMPLE`` keys in sorted order, so that a training and an
+    evaluation dataset that each built their own table (the ids of the same words differ) can be told from two
+    that share one."""
+    out = {}
+    try:
+        attrs = list(vars(ds).items())
+    except TypeError:
+        return out
+    for name, v in attrs[:64]:
+        if name.startswith("_") or not isinstance(v, dict) or not 2 <= len(v) <= ENCODING_MAX:
+            continue
+        head = list(itertools.islice(v.items(), 20))
+        if not all(isinstance(k, str) and isinstance(i, int) and not isinstance(i, bool) for k, i in head):
+            continue
+        keys = heapq.nsmallest(ENCODING_SAMPLE, (k for k in v if isinstance(k, str)))
+        out[name] = {"size": len(v), "id": id(v), "sample": [[k, v[k]] for k in keys if isinstance(v[k], int)]}
     return out
 
 

@@ -517,6 +517,9 @@ class PreprocessMismatch(Check):
         ids = self._ids_apart(ctx)
         if ids is not None:
             return Outcome.found(ids)
+        tables = self._encodings_apart(ctx)
+        if tables is not None:
+            return Outcome.found(tables)
         # what the model got: a batch changed in the loop (standardised there, noise added) as it was changed
         tr = [b for b in sig.seen_batches(ctx, "train") if "x" in b]
         ev = [b for b in sig.seen_batches(ctx, "eval") if "x" in b]
@@ -563,6 +566,59 @@ class PreprocessMismatch(Check):
                    "the training data, same normalisation constants, same resize/crop); keep random "
                    "augmentation for training only.",
             explains=["fit.overfitting", "fit.underfitting"]))
+
+    #: a string-to-id table of the evaluation dataset that maps this share of the sampled keys it shares with
+    #: training's table (``MIN_SHARED`` of them at least) to other ids was built apart
+    TABLE_DIFFER = 0.2
+    MIN_SHARED = 10
+
+    def _encodings_apart(self, ctx: Context) -> Finding | None:
+        """An evaluation dataset that built its own vocabulary (or class-to-index table) instead of taking
+        training's: ``ReviewDataset(val)`` counting its own words gives the same words other ids, and the model
+        reads other words' embeddings (probe K f11: 0.54 against 1.00, the labels blamed). From the collector's
+        sample of each dataset's string-to-id tables: the same attribute in a training and an evaluation dataset,
+        two tables, and the words both sampled mapped to different ids."""
+        def tables(desc: dict | None, out: dict) -> dict:
+            if not desc:
+                return out
+            for name, t in (desc.get("encodings") or {}).items():
+                out.setdefault(name, (desc.get("class"), t))
+            tables(desc.get("wraps"), out)
+            for part in desc.get("parts") or []:
+                tables(part, out)
+            return out
+
+        train = [(ev, tables(ev.get("dataset"), {})) for ev in sig.loaders(ctx, "train")]
+        evals = [(ev, tables(ev.get("dataset"), {})) for ev in sig.loaders(ctx, "eval") + sig.loaders(ctx, "test")]
+        for eev, etab in evals:
+            for tev, ttab in train:
+                for name in sorted(set(etab) & set(ttab)):
+                    (cls, e), (_, t) = etab[name], ttab[name]
+                    if e.get("id") == t.get("id"):
+                        continue
+                    tmap = {k: v for k, v in t.get("sample", [])}
+                    shared = [(k, tmap[k], v) for k, v in e.get("sample", []) if k in tmap]
+                    if len(shared) < self.MIN_SHARED:
+                        continue
+                    differ = [x for x in shared if x[1] != x[2]]
+                    if len(differ) < self.TABLE_DIFFER * len(shared):
+                        continue
+                    k, a, b = differ[0]
+                    return Finding(
+                        self.id, f"{sig.loader_name(eev)}'s dataset has its own {name} ({e.get('size')} entries "
+                                 f"against training's {t.get('size')}): {len(differ)} of the {len(shared)} keys "
+                                 f"sampled in both map to other ids ('{k}': {b} against {a} in training)",
+                        severity="error", confidence=0.85, location=f"{cls}.{name}", step=STATIC_STEP,
+                        evidence={"table": name, "dataset_class": cls, "eval_loader": sig.loader_name(eev),
+                                  "train_loader": sig.loader_name(tev), "train_size": t.get("size"),
+                                  "eval_size": e.get("size"), "keys_compared": len(shared),
+                                  "keys_mapped_apart": len(differ), "example": {"key": k, "train": a, "eval": b}},
+                        advice=f"Build {name} once, on the training data, and pass it to the evaluation dataset "
+                               f"(e.g. Dataset(val, {name}=train_ds.{name})): each split counting its own makes the "
+                               f"same word (or class) another id.",
+                        explains=["fit.overfitting", "fit.underfitting", "data.label_errors",
+                                  "hparam.epochs_too_many"])
+        return None
 
     #: training inputs whose spread over the last quarter of the run is this many times the first quarter's,
     #: while evaluation's stays within ``DRIFT_EVAL`` of the first quarter's, change as training goes
