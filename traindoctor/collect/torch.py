@@ -62,6 +62,8 @@ _LOSS_FUNCTIONS = ("cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l
 #: Tensor methods, so they are wrapped themselves.
 _FUNCTIONAL_ACTIVATIONS = (("relu", torch, "relu"), ("relu", torch, "relu_"), ("sigmoid", torch, "sigmoid"),
                            ("tanh", torch, "tanh"), ("sigmoid", F, "sigmoid"), ("tanh", F, "tanh"))
+#: functional dropouts whose ``training`` argument defaults to True
+_FUNCTIONAL_DROPOUTS = ("dropout", "dropout1d", "dropout2d", "dropout3d")
 _ACTIVATION_MODULES = ("ReLU", "ReLU6", "Sigmoid", "Tanh", "Hardtanh", "Softsign", "Hardsigmoid", "LeakyReLU",
                        "GELU", "SiLU", "ELU")
 
@@ -375,6 +377,7 @@ class Collector:
         self._discarded: dict[int, int] = {}  # optimizer -> zero_grad() calls that discarded gradients
         # (Embedding, phase) -> the id range of its inputs so far, and the forwards read (EMBEDDING_FORWARDS)
         self._emb_ranges: dict[tuple[str, str], tuple[int, int]] = {}
+        self._eval_dropouts: set[tuple[str, str]] = set()  # (module, function) of dropouts run at evaluation
         self._reinits: dict[str, int] = {}  # parameter -> nn.init calls on it after training stepped
         self._emb_padding: dict[str, dict] = {}  # Embedding -> where its padding_idx sits in training's ids
         self._emb_reads: dict[tuple[str, str], int] = {}
@@ -615,6 +618,9 @@ class Collector:
         for label, mod, attr in _FUNCTIONAL_ACTIVATIONS:
             if hasattr(mod, attr):
                 self._patch(mod, attr, functools.partial(self._wrap_activation_fn, label), in_graph=True)
+        for fn in _FUNCTIONAL_DROPOUTS:
+            if hasattr(F, fn):
+                self._patch(F, fn, functools.partial(self._wrap_dropout, fn), in_graph=True)
         from torch.optim import lr_scheduler as lrs
 
         self._patch(lrs.LRScheduler, "__init__", self._observe("optimizer", self._register_scheduler))
@@ -1140,6 +1146,33 @@ class Collector:
         self.writer.put_json({"kind": "nonfinite", "phase": "forward", "step": step, "module": self._act_keys[idx],
                               "class": type(module).__name__ if isinstance(module, nn.Module) else str(module),
                               "inputs": ins, "params": params, "output": input_stats(out)})
+
+    def _wrap_dropout(self, fname: str, orig: Callable) -> Callable:
+        """The functional dropouts whose ``training`` argument defaults to True: called without it inside a model
+        in eval mode, they keep dropping at evaluation (``F.dropout(h, self.p)``; nn.Dropout passes its mode;
+        probe L f05). One comparison per call; an event the first time per module."""
+        collector = self
+
+        def dropout(*args: Any, **kwargs: Any) -> Any:
+            out = orig(*args, **kwargs)
+            # (training=True passed on purpose, Monte Carlo dropout at evaluation, is not reported)
+            if collector._stack and not collector._stack[0].training and len(args) < 3 \
+                    and "training" not in kwargs and collector.enabled and not _compiling():
+                p = args[1] if len(args) > 1 else kwargs.get("p", 0.5)
+                if isinstance(p, (int, float)) and p > 0:
+                    collector._guarded("graph", collector._on_eval_dropout, fname, float(p), one_thread=False)
+            return out
+
+        return dropout
+
+    def _on_eval_dropout(self, fname: str, p: float) -> None:
+        info = self._mods.get(id(self._stack[-1]))
+        name = info.name if info is not None else type(self._stack[-1]).__name__
+        if (name, fname) in self._eval_dropouts:
+            return
+        self._eval_dropouts.add((name, fname))
+        self.writer.put_json({"kind": "eval_dropout", "module": name, "function": fname, "p": p,
+                              "step": self._forward_step()})
 
     def _wrap_activation_fn(self, label: str, orig: Callable) -> Callable:
         collector = self

@@ -500,6 +500,10 @@ class NodeMode(Check):
                     wrong_eval[name] = {"class": v["class"], "step": e["step"], "phase": "eval"}
         tiny = self._tiny_batches(ctx, train_evs, set(wrong_train) | frozen)
         stale = None if wrong_train or wrong_eval else self._stale_running_stats(ctx, evs)
+        for ev in sig.events(ctx, "eval_dropout")[:1]:
+            wrong_eval.setdefault(ev["module"], {"class": f"F.{ev['function']}(p={ev['p']:g})",
+                                                 "step": int(ev.get("step", 0)), "phase": "eval",
+                                                 "functional": True})
         if not wrong_train and not wrong_eval and tiny is None and stale is None:
             return Outcome.passed("BatchNorm/Dropout modes match training and evaluation" + (
                 f" ({len(frozen)} kept in eval mode on purpose inside a model in train mode: {sorted(frozen)[0]}"
@@ -521,11 +525,16 @@ class NodeMode(Check):
                      "weight.change_too_large"] if broke else [])))
         if wrong_eval:
             name, v = next(iter(wrong_eval.items()))
+            functional = v.get("functional")
             findings.append(Finding(
-                self.id, f"{name} ({v['class']}) is in training mode during evaluation",
+                self.id, f"{v['class']} in {name} drops units at evaluation too: the model is in eval mode, but "
+                         f"the functional dropout's training argument defaults to True" if functional else
+                f"{name} ({v['class']}) is in training mode during evaluation",
                 severity="error", confidence=0.85, location=name, step=int(v["step"]),
                 evidence={"modules_in_train_mode_during_evaluation": wrong_eval},
-                advice="Call model.eval() before evaluating (and model.train() after): Dropout must be off and "
+                advice="Pass the module's mode: F.dropout(x, p, training=self.training), or use an nn.Dropout "
+                       "layer, which follows model.train() and model.eval()." if functional else
+                       "Call model.eval() before evaluating (and model.train() after): Dropout must be off and "
                        "BatchNorm must use its running statistics at evaluation.",
                 explains=["fit.overfitting", "fit.underfitting"],
                 plots={"eval loss": sig.eval_curve(ctx)[0] or "train/loss"}))
