@@ -377,6 +377,7 @@ class Collector:
         self._discarded: dict[int, int] = {}  # optimizer -> zero_grad() calls that discarded gradients
         # (Embedding, phase) -> the id range of its inputs so far, and the forwards read (EMBEDDING_FORWARDS)
         self._emb_ranges: dict[tuple[str, str], tuple[int, int]] = {}
+        self._float_masks_left = 3  # attention calls whose attn_mask is read for a float 0/1 mask
         self._eval_dropouts: set[tuple[str, str]] = set()  # (module, function) of dropouts run at evaluation
         self._reinits: dict[str, int] = {}  # parameter -> nn.init calls on it after training stepped
         self._emb_padding: dict[str, dict] = {}  # Embedding -> where its padding_idx sits in training's ids
@@ -2014,7 +2015,10 @@ class Collector:
         keys it masks, the sequences it masks entirely, and how it lines up with the padding of the model's
         token ids (the positions holding an embedding's ``padding_idx``, or 0): PyTorch masks where the mask is
         True, a HuggingFace ``attention_mask`` is 1 for the tokens, and passed as ``src_key_padding_mask`` it
-        makes attention read the padding only."""
+        makes attention read the padding only. Also an ``attn_mask`` of floats that holds only 0 and 1 (a
+        ``torch.tril(torch.ones(L, L))`` causal mask): a float mask is added to the scores, so it masks nothing."""
+        if self._float_masks_left and torch.is_grad_enabled():
+            self._float_mask(kwargs.get("attn_mask", args[16] if len(args) > 16 else None))
         if not self._attn_masks_left or not torch.is_grad_enabled():
             return
         mask = kwargs.get("key_padding_mask", args[14] if len(args) > 14 else None)
@@ -2041,6 +2045,22 @@ class Collector:
                       matches_padding=float((masked == is_pad).float().mean()),
                       matches_tokens=float((masked == ~is_pad).float().mean()))
         self.writer.put_json(ev)
+
+    def _float_mask(self, mask: Any) -> None:
+        if not torch.is_tensor(mask) or not mask.is_floating_point() or mask.dim() < 2 or not mask.numel():
+            return
+        self._float_masks_left -= 1
+        ones = mask == 1
+        zeros = mask == 0
+        if bool((ones | zeros).all()) and bool(ones.any()) and bool(zeros.any()):
+            owner = self._stack[-1] if self._stack else None
+            info = self._mods.get(id(owner)) if owner is not None else None
+            self.writer.put_json({"kind": "attention_float_mask", "step": self._forward_step(),
+                                  "module": info.name if info is not None else None, "shape": list(mask.shape),
+                                  "ones_frac": float(ones.float().mean()),
+                                  "lower_triangular": bool(mask.dim() == 2 and mask.shape[0] == mask.shape[1]
+                                                           and torch.equal(mask, torch.tril(torch.ones_like(mask))))})
+            self._float_masks_left = 0
 
     def _roots_modules(self) -> list[nn.Module]:
         return [m for r in self._roots for m in r.modules()] if self._roots else []

@@ -81,6 +81,9 @@ class ConstraintViolation(Check):
         inverted = self._inverted_padding_mask(ctx)
         if inverted is not None:
             findings.append(inverted)
+        added = self._float_attention_mask(ctx)
+        if added is not None:
+            findings.append(added)
         eps = self._eps_underflow(ctx)
         if eps is not None:
             findings.insert(0, eps)
@@ -91,6 +94,28 @@ class ConstraintViolation(Check):
             return Outcome.passed("no op produced NaN/Inf from an invalid input; dropout rates plausible") \
                 if len(ctx.loss) else Outcome.not_checked("no training loss recorded")
         return Outcome.found(*findings)
+
+    def _float_attention_mask(self, ctx: Context) -> Finding | None:
+        """An attention ``attn_mask`` of floats holding only 0 and 1 (``torch.tril(torch.ones(L, L))`` as a causal
+        mask): PyTorch adds a float mask to the attention scores and masks where a bool mask is True, so a 0/1
+        float mask masks nothing and a language model reads the tokens it must predict (probe L f09: 0.06
+        against 1.00; only symptoms were found)."""
+        ev = next(iter(sig.events(ctx, "attention_float_mask")), None)
+        if ev is None:
+            return None
+        causal = ev.get("lower_triangular")
+        return Finding(
+            self.id, f"The attention mask{' of ' + ev['module'] if ev.get('module') else ''} is a float tensor of "
+                     f"0s and 1s {tuple(ev.get('shape') or ())}: a float mask is added to the attention scores, so "
+                     f"it masks nothing" + (" and every position sees the ones after it" if causal else ""),
+            severity="error", confidence=0.85, location=ev.get("module") or "attention", step=int(ev.get("step", 0)),
+            evidence={"mask_shape": ev.get("shape"), "share_of_ones": round(float(ev.get("ones_frac", 0)), 4),
+                      "lower_triangular": causal},
+            advice="Pass a bool mask, True where attention is not allowed (a causal one: torch.triu(torch.ones(L, "
+                   "L, dtype=torch.bool), diagonal=1), or nn.Transformer.generate_square_subsequent_mask(L)), or a "
+                   "float mask of 0 and -inf.",
+            explains=["loss.zero", "fit.overfitting", "data.label_errors", "hparam.epochs_too_many",
+                      "loss.not_converging", "fit.underfitting"])
 
     #: nn.init calls on one trained parameter, at this many different steps after training began, are a loop
     #: that re-initialises the model (a head re-initialised once between phases is by design)
