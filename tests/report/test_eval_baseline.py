@@ -226,3 +226,19 @@ def test_a_regressions_validation_is_judged_against_its_own_targets(diagnosed):
     r2 = 1 - stages["val"]["final"] / want
     assert f"R² {1 - stages['train']['final'] / stages['train']['reference']:.2f}, {r2:.2f})" in \
         report["accuracy"]["verdict"], report["accuracy"]["verdict"]
+
+
+def test_a_validation_held_short_by_its_gap_is_not_called_below_its_bar():
+    # probe L f12: "validation accuracy is 0.611, is below 0.396" (0.611 cleared the baseline's bar; the gap to
+    # training's 1.000 is what failed it)
+    from traindoctor.report.accuracy import _verdict
+
+    base = {"reference": 0.346, "reference_kind": "majority-class baseline", "required": 0.396}
+    stages = [{"stage": "train", "final": 1.0, "met": True, **base},
+              {"stage": "val", "final": 0.611, "met": False, **base}]
+    verdict = _verdict(stages, [])
+    assert verdict.startswith("training accuracy 1.000 is fine but validation accuracy is 0.611, 0.389 below "
+                              "training's"), verdict
+    assert "below 0.396" not in verdict, verdict
+    below = [stages[0], {**stages[1], "final": 0.35}]
+    assert "below 0.396" in _verdict(below, []) or "0.396" in _verdict(below, []), _verdict(below, [])

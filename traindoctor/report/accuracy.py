@@ -291,9 +291,16 @@ def _verdict(stages: list[dict[str, Any]], findings: list[Finding], regression: 
         return (f"validation {w.name} {w.num(va['final'])} {w.short} {w.bar(va)}"
                 + (f" (training {w.num(tr['final'])})" if tr else "") + ": " + (why or w.advice()))
     if tr and va and va.get("met") is False:
+        from ..checks.symptoms import FitOverfitting
+
         gap = "" if regression else f" (gap {tr['final'] - va['final']:.3f})"
+        # above its bar, held short by the gap to training alone (probe L f12: "validation accuracy is 0.611, is
+        # below 0.396")
+        above = va.get("required") is not None and va["final"] >= va["required"] and not regression
+        short = (f"{tr['final'] - va['final']:.3f} below training's, more than fit.overfitting's gap of "
+                 f"{FitOverfitting.GAP:g}" if above else f"{w.short} {w.bar(va)}{gap}")
         return (f"training {w.name} {w.num(tr['final'])} is fine but validation {w.name} is {w.num(va['final'])}, "
-                f"{w.short} {w.bar(va)}{gap}: "
+                f"{short}: "
                 + (why or "overfitting (more data, augmentation, regularisation, a smaller model, early stopping) "
                           "or an evaluation script that processes data differently or loads the wrong checkpoint"))
     if va and te and te.get("met") is False and va.get("met") is not False:
