@@ -242,3 +242,18 @@ def test_a_validation_held_short_by_its_gap_is_not_called_below_its_bar():
     assert "below 0.396" not in verdict, verdict
     below = [stages[0], {**stages[1], "final": 0.35}]
     assert "below 0.396" in _verdict(below, []) or "0.396" in _verdict(below, []), _verdict(below, [])
+
+
+def test_a_validation_target_met_is_not_failed_by_training():
+    # probe L h01: val_acc=0.88 stated and met (0.900); training's 0.865, in train mode with dropout, read as
+    # "training accuracy 0.865 is below the target 0.880: fix training first"
+    from traindoctor.report.accuracy import _verdict
+
+    target = {"reference": 0.88, "reference_kind": "target", "required": 0.88}
+    stages = [{"stage": "train", "final": 0.865, "met": False, **target},
+              {"stage": "val", "final": 0.9, "met": True, **target}]
+    verdict = _verdict(stages, [])
+    assert verdict.startswith("validation accuracy 0.900 meets the target 0.880"), verdict
+    assert "fix training first" not in verdict, verdict
+    missed = [stages[0], {**stages[1], "final": 0.85, "met": False}]
+    assert "fix training first" in _verdict(missed, []), _verdict(missed, [])
