@@ -430,6 +430,25 @@ class GradVanishing(Check):
     DEPTH_RATIO = 1e-2
     MIN_LAYERS_FOR_DEPTH = 3
 
+    #: gradients that start ``SHRANK`` times above where they end, while the loss ends below ``CONVERGED`` of its
+    #: start, vanished because the fit converged (an L-BFGS full-batch fit: loss 0.97 -> 0.025, ratios 8e-7 at
+    #: the end; probe L h02), not because they cannot reach the layer
+    SHRANK = 100.0
+    CONVERGED = 0.1
+
+    def _shrank_as_converged(self, ctx: Context, r: np.ndarray, start: int, cols: list[int]) -> bool:
+        if not cols or start < 1:
+            return False
+        loss = ctx.loss.value[np.isfinite(ctx.loss.value)]
+        if len(loss) < 10:
+            return False
+        k = max(len(loss) // 10, 1)
+        if not float(np.median(loss[-k:])) <= self.CONVERGED * float(np.median(loss[:k])):
+            return False
+        early = np.nanmedian(r[:start][:, cols], axis=0)
+        late = np.nanmedian(r[start:][:, cols], axis=0)
+        return bool(np.all(np.isfinite(early)) and np.all(early >= self.SHRANK * late))
+
     def run(self, ctx: Context) -> Outcome:
         m = _ratio_matrix(ctx, "grad", "norm")
         if m is None:
@@ -449,6 +468,9 @@ class GradVanishing(Check):
         pos = {n: (order.index(pm[n]) if pm.get(n) in order else i) for i, n in enumerate(names)}
         ranked = sorted(range(len(names)), key=lambda i: pos[names[i]])
         tiny = [names[i] for i in ranked if np.isfinite(med[i]) and 0 < med[i] < self.ABS_RATIO]
+        converged = self._shrank_as_converged(ctx, r, start, [names.index(n) for n in tiny])
+        if tiny and converged:
+            tiny = []
         roots = param_root(ctx)
         classes = {p: info.get("module_class") for p, info in ctx.trainable_params().items()}
         models: dict[int, list[int]] = {}
