@@ -745,6 +745,37 @@ class PreprocessMismatch(Check):
     TARGET_SHIFT = 3.0
     TARGET_SCALE = 5.0
 
+    #: training targets of a regression loss all whole numbers, with at most this many distinct values per call,
+    #: against evaluation targets of which at most ``EVAL_WHOLE`` are
+    ROUNDED_DISTINCT = 12
+    EVAL_WHOLE = 0.2
+
+    def _targets_rounded(self, calls: list[dict], tr: list[dict], ev: list[dict]) -> Finding | None:
+        """Standardised regression targets cast to integers for training only (``torch.LongTensor(y_scaled)``,
+        ``.long()``, ``astype(int)``): every value truncated to -2..2, while evaluation keeps its floats (probe L
+        f13: R² 0.78 against 0.97; nothing was found)."""
+        if not all(t.get("integer_frac") == 1.0 and 1 < int(t.get("distinct") or 0) <= self.ROUNDED_DISTINCT
+                   for t in tr):
+            return None
+        if not all(isinstance(t.get("integer_frac"), (int, float)) and t["integer_frac"] <= self.EVAL_WHOLE
+                   and int(t.get("distinct") or 0) > self.ROUNDED_DISTINCT for t in ev):
+            return None
+        fn = calls[0]["function"]
+        lo, hi = min(t.get("min", 0) for t in tr), max(t.get("max", 0) for t in tr)
+        return Finding(
+            self.id, f"The training targets of {fn} are whole numbers ({max(int(t['distinct']) for t in tr)} "
+                     f"distinct values from {sig.fmt_num(lo)} to {sig.fmt_num(hi)} per batch), the evaluation "
+                     f"targets are not: the training targets were rounded or cast to an integer type",
+            severity="error", confidence=0.8, location="training targets",
+            step=int(next(e for e in calls if e.get("mode") == "train").get("step", 0)),
+            evidence={"function": fn, "train_distinct": [t.get("distinct") for t in tr],
+                      "train_whole_share": [t.get("integer_frac") for t in tr],
+                      "eval_whole_share": [t.get("integer_frac") for t in ev],
+                      "eval_distinct": [t.get("distinct") for t in ev]},
+            advice="Keep regression targets in a float type from the start (torch.tensor(y, dtype=torch.float32), "
+                   "torch.FloatTensor(y)); torch.LongTensor(y), .long() or astype(int) truncate them.",
+            explains=["fit.underfitting", "fit.overfitting", "loss.not_converging", "data.label_errors"])
+
     def _targets_apart(self, ctx: Context) -> Finding | None:
         """Regression targets processed differently at evaluation: the recorded training and evaluation calls
         of an element-wise loss (their first three each) compared by mean and spread."""
@@ -754,6 +785,9 @@ class PreprocessMismatch(Check):
         ev = [e["target"] for e in calls if e.get("mode") == "eval"]
         if not tr or not ev:
             return None
+        rounded = self._targets_rounded(calls, tr, ev)
+        if rounded is not None:
+            return rounded
         mu_t, mu_e = float(np.mean([t["mean"] for t in tr])), float(np.mean([t["mean"] for t in ev]))
         sd_t, sd_e = float(np.median([t["std"] for t in tr])), float(np.median([t["std"] for t in ev]))
         if sd_t <= 1e-8 or sd_e <= 1e-8:
