@@ -132,6 +132,27 @@ def describe_dataset(ds: Any, depth: int = 0) -> dict[str, Any] | None:
     encodings = _encodings(ds)
     if encodings:
         out["encodings"] = encodings
+    arrays = _arrays(ds)
+    if arrays:
+        out["arrays"] = arrays
+    return out
+
+
+def _arrays(ds: Any) -> dict[str, list[int]]:
+    """The shapes of the tensors and arrays a dataset holds as its own attributes (``self.X``, ``self.y``): a
+    ``__len__`` that returns ``self.X.shape[1]`` makes the loader read 64 samples of 1347 (probe L f03)."""
+    out = {}
+    try:
+        attrs = list(vars(ds).items())
+    except TypeError:
+        return out
+    for name, v in attrs[:64]:
+        if name.startswith("_") or name == "tensors":
+            continue
+        if (torch.is_tensor(v) or isinstance(v, np.ndarray)) and v.ndim >= 1:
+            out[name] = [int(d) for d in v.shape]
+        if len(out) >= 8:
+            break
     return out
 
 
