@@ -58,3 +58,46 @@ def test_targets_that_are_the_inputs(diagnosed, how):
     assert f is not None and "own inputs" in f["title"], [g["id"] for g in report["findings"]]
     assert (f["severity"], f["location"], f["step"]) == ("error", "cross_entropy target", 0), f
     assert report["findings"][0]["id"] == "data.label_errors", [g["id"] for g in report["findings"]]
+
+
+DENOISER = """
+import sys
+import torch
+from torch import nn
+from sklearn.datasets import load_digits
+how = sys.argv[1]
+torch.manual_seed(0)
+X, _ = load_digits(return_X_y=True)
+clean = torch.tensor(X / 16.0, dtype=torch.float32)
+noisy = clean + 0.35 * torch.randn_like(clean)
+model = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 64))
+opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+for epoch in range(6):
+    model.train()
+    for i in range(0, 1500, 50):
+        x = noisy[i:i + 50] if how != "autoencoder" else clean[i:i + 50]
+        target = noisy[i:i + 50] if how != "clean_target" else clean[i:i + 50]
+        if how == "autoencoder":
+            target = x
+        opt.zero_grad()
+        nn.functional.mse_loss(model(x), target).backward()
+        opt.step()
+    model.eval()
+    with torch.no_grad():
+        x = clean[1500:] if how == "autoencoder" else noisy[1500:]
+        nn.functional.mse_loss(model(x), clean[1500:])
+"""
+
+
+@pytest.mark.parametrize("how", ["noisy_target", "clean_target", "autoencoder"])
+def test_a_denoiser_trained_against_its_noisy_input(diagnosed, how):
+    # probe L f01: the noisy input as the training target (the identity is learnt), evaluation against the clean
+    # images; a plain autoencoder, whose evaluation targets are its inputs too, is not reported
+    _, report = diagnosed(DENOISER, how)
+    f = next((f for f in report["findings"] if f["id"] == "data.label_errors"), None)
+    if how != "noisy_target":
+        assert f is None or "own inputs" not in f["title"], f
+        return
+    assert f is not None and "and the evaluation's are not" in f["title"], [g["id"] for g in report["findings"]]
+    assert (f["severity"], f["location"]) == ("error", "mse_loss target"), f
+    assert report["findings"][0]["id"] == "data.label_errors", [g["id"] for g in report["findings"]]

@@ -391,7 +391,8 @@ class Collector:
         self._last_root_output: Any = None  # a weak reference to the last model forward's tensor output
         # the last training forward's first tensor input, while the first training losses are read
         self._last_root_input: Any = None
-        self._compare_inputs = True
+        self._compare_inputs = True  # until three training and three evaluation loss calls were read
+        self._compared: set[str] = set()
         self._loss_graph_seen = False  # the first training loss's top autograd nodes were written
         self._last_fwd_trains = False  # the last top-level forward ran in train mode with autograd on
         self._fn_calls: dict[tuple[int, str], int] = {}
@@ -884,7 +885,7 @@ class Collector:
             if id(module) in self._mods:  # a model (a loss module or a parameter-free op is not one)
                 self._last_top = module
                 self._top_forwards += 1
-                if self._compare_inputs and args and module.training and torch.is_grad_enabled():
+                if self._compare_inputs and args:
                     first = args[0] if isinstance(args, tuple) else args
                     self._last_root_input = weakref.ref(first) if torch.is_tensor(first) else None
                 if self._input_probe is not None:
@@ -2000,6 +2001,9 @@ class Collector:
 
         return init_fn
 
+    #: model forwards after which a loss's targets are no longer compared with the model's input
+    COMPARE_FORWARDS = 1000
+
     #: re-initialisations recorded per parameter, each an event; past these, one at each power of two
     REINIT_EVENTS = 64
 
@@ -2149,13 +2153,15 @@ class Collector:
                                   **({"model_output": True} if self._last_root_output is not None
                                      and self._last_root_output() is inp else {}),
                                   **({"label_smoothing": float(smoothing)} if smoothing else {}),
-                                  **({"target_is_input": True} if training and _is_model_input(
-                                      target, self._last_root_input) else {}),
+                                  **({"target_is_input": same} if (same := _is_model_input(
+                                      target, self._last_root_input)) is not None else {}),
                                   **_loss_weights(fname, kwargs),
                                   **_loss_floor(fname, inp, target, kwargs.get("reduction", "mean"), smoothing)})
-        if training and n_calls >= 2:
-            self._compare_inputs = False
-            self._last_root_input = None
+        if n_calls >= 2:
+            self._compared.add(mode)
+            if len(self._compared) == 2 or self._top_forwards > self.COMPARE_FORWARDS:
+                self._compare_inputs = False
+                self._last_root_input = None
         if training and fname in ("cross_entropy", "nll_loss") and inp.dim() == 2:
             self._train_logit_width = int(inp.shape[1])
         if training and fname in ("cross_entropy", "nll_loss") and not target.is_floating_point():
@@ -3046,14 +3052,15 @@ def _loss_floor(fname: str, inp: torch.Tensor, target: torch.Tensor, reduction: 
     return {}
 
 
-def _is_model_input(target: torch.Tensor, ref: Any) -> bool:
-    """Class-index targets that are the model's own input ids (a language model given ``seq[:, :-1]`` as both
-    input and target, the shift forgotten): the same values, in the same order. Read on a loss's first calls."""
+def _is_model_input(target: torch.Tensor, ref: Any) -> bool | None:
+    """Whether a loss's targets are the model's own input, value for value: class ids (a language model given
+    ``seq[:, :-1]`` as both input and target, the shift forgotten) or floats (a denoiser trained against its noisy
+    input). None where they cannot be compared (another size, kind or device). Read on a loss's first calls."""
     x = ref() if ref is not None else None
-    if x is None or not torch.is_tensor(x) or x.is_floating_point() or target.is_floating_point() \
-            or x.numel() != target.numel() or x.numel() < 2 or x.device != target.device:
-        return False
-    return bool(torch.equal(x.reshape(-1), target.reshape(-1)))
+    if x is None or not torch.is_tensor(x) or x.is_floating_point() != target.is_floating_point() \
+            or x.numel() != target.numel() or x.numel() < 2 or x.device != target.device or x.dtype == torch.bool:
+        return None
+    return bool(torch.equal(x.reshape(-1), target.reshape(-1).to(x.dtype)))
 
 
 def _flattened_from(inp: torch.Tensor, target: torch.Tensor) -> list[int] | None:

@@ -95,26 +95,37 @@ class LabelErrors(Check):
         where the targets are shifted (probe K f05: 0.00 against 1.00). Reported where training went that way:
         a loss near zero or a model that fits training and not evaluation (an autoencoder of tokens, which
         reconstructs its input by design, is judged the same way at evaluation and fits both)."""
-        call = next((e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train" and e.get("target_is_input")),
-                    None)
+        calls = sig.events(ctx, "loss_call")
+        call = next((e for e in calls if e.get("mode") == "train" and e.get("target_is_input") is True), None)
         if call is None:
             return None
         from ..symptoms import validation_at_chance
 
+        fn = call["function"]
+        # evaluation scored against targets that are not its inputs: the two disagree on what the task is
+        apart = any(e.get("mode") == "eval" and e.get("function") == fn and e.get("target_is_input") is False
+                    for e in calls)
+        floats = (call.get("target") or {}).get("dtype", "").startswith(("float", "bfloat"))
         shown = sorted({f.id for f in ctx.findings} & {"loss.zero", "fit.overfitting"})
-        if not shown and validation_at_chance(ctx) is None:
+        # an autoencoder reconstructs its input by design: float targets only where evaluation's differ (a
+        # denoiser trained against its noisy input, probe L f01)
+        if not apart and (floats or (not shown and validation_at_chance(ctx) is None)):
             return None
         shape = (call.get("target") or {}).get("shape")
         return Finding(
-            self.id, f"The training targets of {call['function']} are the model's own inputs, value for value"
-                     f"{f' ({tuple(shape)})' if shape else ''}: it learns to copy them"
+            self.id, f"The training targets of {fn} are the model's own inputs, value for value"
+                     f"{f' ({tuple(shape)})' if shape else ''}"
+                     + (", and the evaluation's are not" if apart else "") + ": it learns to copy them"
                      + (f" ({', '.join(shown)})" if shown else ""),
-            severity="error", confidence=0.85, location=f"{call['function']} target", step=int(call.get("step", 0)),
-            evidence={"target_shape": shape, "symptoms": shown, "function": call["function"]},
-            advice="Shift the targets against the inputs for next-token prediction: inputs seq[:, :-1], targets "
-                   "seq[:, 1:] (the evaluation may already do so); or check that the labels, not the inputs, are "
-                   "passed to the loss.",
-            explains=["loss.zero", "fit.overfitting", "hparam.epochs_too_many", "data.label_errors"])
+            severity="error", confidence=0.85, location=f"{fn} target", step=int(call.get("step", 0)),
+            evidence={"target_shape": shape, "symptoms": shown, "function": fn, "evaluation_targets_differ": apart},
+            advice=("Train against the targets the evaluation uses: a denoiser's clean inputs "
+                    "(loss = crit(model(noisy), clean)), not the noisy ones it is given." if floats else
+                    "Shift the targets against the inputs for next-token prediction: inputs seq[:, :-1], targets "
+                    "seq[:, 1:] (the evaluation may already do so); or check that the labels, not the inputs, "
+                    "are passed to the loss."),
+            explains=["loss.zero", "fit.overfitting", "hparam.epochs_too_many", "data.label_errors",
+                      "fit.underfitting"])
 
     #: a loss that never leaves a constant prediction's (within this share, at the end and over the run) ...
     FLAT_TOL = 0.03
