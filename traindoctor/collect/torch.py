@@ -2150,6 +2150,9 @@ class Collector:
                                      if isinstance(kwargs.get("ignore_index"), int) and kwargs["ignore_index"] >= 0
                                      else {}),
                                   **({"flattened_from": flattened} if flattened else {}),
+                                  **({"target_flattened_from": list(target._base.shape)}
+                                     if target.dim() == 1 and target._base is not None and target._base.dim() >= 2
+                                     and target._base.numel() == target.numel() else {}),
                                   **({"model_output": True} if self._last_root_output is not None
                                      and self._last_root_output() is inp else {}),
                                   **({"label_smoothing": float(smoothing)} if smoothing else {}),

@@ -716,11 +716,35 @@ class LossFunction(Check):
         smooth = self._smoothing_too_strong(calls)
         if smooth is not None:
             return Outcome.found(smooth)
+        crossed = self._targets_transposed(calls)
+        if crossed is not None:
+            return Outcome.found(crossed)
         for ev in calls:
             f = self._judge(ev, [c for c in calls if c["function"] == ev["function"]], last)
             if f is not None:
                 return Outcome.found(f)
         return Outcome.passed(f"{calls[0]['function']} gets inputs of the right form")
+
+    def _targets_transposed(self, calls: list[dict]) -> Finding | None:
+        """A per-position loss whose logits are flattened from (N, L, C) and whose targets from an (L, N) tensor:
+        row i of the logits is sample i // L, position i % L, and of the targets position i // N, sample i % N,
+        so every token is scored against another sentence's tag (probe L f10: a BiLSTM tagger at 0.40 against
+        1.00, tags kept sequence-first). From the loss call: the shapes both were flattened from."""
+        for ev in calls:
+            a, b = ev.get("flattened_from") or [], ev.get("target_flattened_from") or []
+            if len(a) == 3 and len(b) == 2 and a[0] != a[1] and [b[0], b[1]] == [a[1], a[0]]:
+                n, length = a[0], a[1]
+                return Finding(
+                    self.id, f"{ev['function']} gets logits flattened from {tuple(a)} (batch {n}, length {length}) "
+                             f"and targets flattened from {tuple(b)} (length first): each position is scored "
+                             f"against another sample's target",
+                    severity="error", confidence=0.85, location=f"{ev['function']} target",
+                    step=int(ev.get("step", STATIC_STEP)),
+                    evidence={"logits_from": a, "targets_from": b, "function": ev["function"]},
+                    advice="Flatten both in the same layout: targets.t().reshape(-1) (or keep them (batch, length) "
+                           "like the logits), or logits.transpose(0, 1).reshape(-1, C) for length-first targets.",
+                    explains=["loss.not_converging", "fit.underfitting", "data.label_errors", "fit.overfitting"])
+        return None
 
     #: label smoothing from which the true class keeps at most half the target: its usual values are 0.05-0.2
     SMOOTHING_HIGH = 0.5
