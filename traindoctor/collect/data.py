@@ -138,16 +138,21 @@ def describe_dataset(ds: Any, depth: int = 0) -> dict[str, Any] | None:
     return out
 
 
+def _own_attrs(ds: Any, most: int = 64) -> list[tuple[str, Any]]:
+    """A dataset's own public attributes (its first ``most``), for the descriptions that read them."""
+    try:
+        attrs = list(vars(ds).items())
+    except TypeError:  # no __dict__ (slots, a C type)
+        return []
+    return [(k, v) for k, v in attrs[:most] if not k.startswith("_")]
+
+
 def _arrays(ds: Any) -> dict[str, list[int]]:
     """The shapes of the tensors and arrays a dataset holds as its own attributes (``self.X``, ``self.y``): a
     ``__len__`` that returns ``self.X.shape[1]`` makes the loader read 64 samples of 1347 (probe L f03)."""
     out = {}
-    try:
-        attrs = list(vars(ds).items())
-    except TypeError:
-        return out
-    for name, v in attrs[:64]:
-        if name.startswith("_") or name == "tensors":
+    for name, v in _own_attrs(ds):
+        if name == "tensors":
             continue
         if (torch.is_tensor(v) or isinstance(v, np.ndarray)) and v.ndim >= 1:
             out[name] = [int(d) for d in v.shape]
@@ -167,12 +172,8 @@ def _encodings(ds: Any) -> dict[str, dict[str, Any]]:
     evaluation dataset that each built their own table (the ids of the same words differ) can be told from two
     that share one."""
     out = {}
-    try:
-        attrs = list(vars(ds).items())
-    except TypeError:
-        return out
-    for name, v in attrs[:64]:
-        if name.startswith("_") or not isinstance(v, dict) or not 2 <= len(v) <= ENCODING_MAX:
+    for name, v in _own_attrs(ds):
+        if not isinstance(v, dict) or not 2 <= len(v) <= ENCODING_MAX:
             continue
         head = list(itertools.islice(v.items(), 20))
         if not all(isinstance(k, str) and isinstance(i, int) and not isinstance(i, bool) for k, i in head):
