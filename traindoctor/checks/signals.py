@@ -443,6 +443,13 @@ def per_label(ctx: Context) -> bool:
                for e in ctx.run.events("loss_call") for t in [e.get("target") or {}])
 
 
+def loss_floor(ctx: Context) -> float | None:
+    """The training loss's lowest possible value when it is a cross-entropy on soft or label-smoothed targets
+    (their entropy, recorded with the first loss calls), else None."""
+    floors = [e["floor"] for e in ctx.run.events("loss_call") if e.get("mode") == "train" and "floor" in e]
+    return float(np.mean(floors)) if floors else None
+
+
 def targets_met(ctx: Context) -> bool | None:
     """Whether every target the user stated (``--target val_acc=0.95``) is met by its metric's last value; None
     where no target was stated or one was never recorded."""

@@ -14,8 +14,8 @@ import numpy as np
 from .base import Check, Context, Finding, Outcome, register, sig
 from .causes._signals import LAYER_CLASSES, num_classes_from_outputs, total_params, train_size
 from .signals import (EMBEDDING_CLASSES, REGRESSION_GAP, adaptive_optimizers_only, adversarial_note, finite,
-                      first_nonfinite_step, head_tail, helper_models, last_phase_loss, loss_blown, module_forward_order,
-                      nonfinite_origin, param_module, param_root, per_label, regression_gap, strong_weight_decay, target_variance,
+                      first_nonfinite_step, head_tail, helper_models, last_phase_loss, loss_blown, loss_floor,
+                      module_forward_order, nonfinite_origin, param_module, param_root, per_label, regression_gap, strong_weight_decay, target_variance,
                       weight_params, weighted_loss, windows)
 
 
@@ -160,7 +160,7 @@ class LossNotConverging(Check):
         start, end = head_tail(fin.value)
         if abs(start) < 1e-3:
             return Outcome.passed(f"the loss starts near zero ({sig(start)})")
-        floor = _loss_floor(ctx)
+        floor = loss_floor(ctx)
         if floor is not None and floor < start:
             # soft targets: the loss can only fall to their entropy; the decrease is measured towards it
             decrease = (start - end) / (start - floor)
@@ -196,13 +196,6 @@ class LossNotConverging(Check):
                      f"({-decrease:+.1%})",
             "warning", 0.7 if decrease < self.STUCK else 0.55, None, int(fin.step[0]), ev, advice,
             plots={"train/loss": "train/loss"}))
-
-
-def _loss_floor(ctx: Context) -> float | None:
-    """The training loss's lowest possible value when it is a cross-entropy on soft targets (their entropy,
-    recorded with the first loss calls), else None."""
-    floors = [e["floor"] for e in ctx.run.events("loss_call") if e.get("mode") == "train" and "floor" in e]
-    return float(np.mean(floors)) if floors else None
 
 
 @register
@@ -468,8 +461,7 @@ class GradVanishing(Check):
         pos = {n: (order.index(pm[n]) if pm.get(n) in order else i) for i, n in enumerate(names)}
         ranked = sorted(range(len(names)), key=lambda i: pos[names[i]])
         tiny = [names[i] for i in ranked if np.isfinite(med[i]) and 0 < med[i] < self.ABS_RATIO]
-        converged = self._shrank_as_converged(ctx, r, start, [names.index(n) for n in tiny])
-        if tiny and converged:
+        if self._shrank_as_converged(ctx, r, start, [names.index(n) for n in tiny]):
             tiny = []
         roots = param_root(ctx)
         classes = {p: info.get("module_class") for p, info in ctx.trainable_params().items()}

@@ -238,6 +238,17 @@ def num_classes(ctx: Context) -> int | None:
 
 
 #: losses that compare prediction and target element by element (after broadcasting them): regression losses
+def swapped_betas(cls: str, group: dict[str, Any]) -> tuple[float, float] | None:
+    """An Adam-family optimizer's param group whose betas have beta1 above beta2 ((0.999, 0.9) written for
+    (0.9, 0.999)): the two, else None."""
+    betas = group.get("betas")
+    if "adam" not in cls.lower() or not (isinstance(betas, (list, tuple)) and len(betas) == 2
+                                         and all(isinstance(b, (int, float)) for b in betas)):
+        return None
+    b1, b2 = float(betas[0]), float(betas[1])
+    return (b1, b2) if b1 > b2 else None
+
+
 ELEMENTWISE_LOSSES = ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss")
 
 

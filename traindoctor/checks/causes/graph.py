@@ -1441,16 +1441,11 @@ class OptimizerMisuse(Check):
         the step grows without bound. An error where the bound is lost, a warning where beta1 > beta2 only."""
         for ev in sig.events(ctx, "optimizer"):
             cls = ev.get("class", "")
-            if "adam" not in cls.lower():
-                continue
             for j, g in enumerate(ev.get("groups") or []):
-                betas = g.get("betas")
-                if not (isinstance(betas, (list, tuple)) and len(betas) == 2
-                        and all(isinstance(b, (int, float)) for b in betas)):
+                swapped = sig.swapped_betas(cls, g)
+                if swapped is None:
                     continue
-                b1, b2 = float(betas[0]), float(betas[1])
-                if not b1 > b2:
-                    continue
+                b1, b2 = swapped
                 unbounded = b1 * b1 > b2
                 return Finding(
                     self.id, f"{cls}(betas=({b1:g}, {b2:g})): beta1 is above beta2, the two look swapped; the "

@@ -47,12 +47,12 @@ EPS_HIGH = 1e-3
 MOMENTUM_HIGH = 0.99
 
 
-def odd_optimizer_settings(ctx: Context) -> list[tuple[str, str]]:
+def odd_optimizer_settings(ctx: Context, small_steps: bool) -> list[tuple[str, str]]:
     """Settings, other than the learning rate, that change the step size by orders of magnitude: an Adam eps of
     1 turns the adaptive step into SGD's on raw gradients, a momentum of 0.99 multiplies SGD's step by 100, a
     loss summed over the batch multiplies the gradient by the batch size; weights kept in a 16-bit float round
     small steps away. Said first in the learning-rate findings' advice, since lowering or raising lr only fights
-    them (the last in the small one's only)."""
+    them (the last for steps too small only: ``small_steps``)."""
     out = []
     for ev in sig.events(ctx, "optimizer"):
         cls = ev.get("class", "")
@@ -62,11 +62,10 @@ def odd_optimizer_settings(ctx: Context) -> list[tuple[str, str]]:
             short = f"eps={eps:g} in {cls}"
             out.append((short, f"{short} (usual 1e-8): each step is about lr * grad / eps, so gradients of 1e-2 take "
                                f"steps 100x smaller than Adam's; set eps back to 1e-8"))
-        betas = g.get("betas")
-        if ("adam" in cls.lower() and isinstance(betas, (list, tuple)) and len(betas) == 2
-                and all(isinstance(b, (int, float)) for b in betas) and betas[0] > betas[1]):
-            short = f"betas=({betas[0]:g}, {betas[1]:g}) in {cls}"
-            out.append((short, f"{short}: beta1 above beta2, swapped; use ({betas[1]:g}, {betas[0]:g})"))
+        swapped = sig.swapped_betas(cls, g)
+        if swapped is not None:
+            short = f"betas=({swapped[0]:g}, {swapped[1]:g}) in {cls}"
+            out.append((short, f"{short}: beta1 above beta2, swapped; use ({swapped[1]:g}, {swapped[0]:g})"))
         if cls == "SGD" and isinstance(m, (int, float)) and MOMENTUM_HIGH <= m < 1 and isinstance(lr, (int, float)):
             short = f"momentum={m:g} in SGD"
             out.append((short, f"{short}: the steps build up to lr / (1 - momentum) = {lr / (1 - m):.3g}, "
@@ -75,7 +74,8 @@ def odd_optimizer_settings(ctx: Context) -> list[tuple[str, str]]:
     # step below half a unit of the weight's last place rounds away (probe L f02: SGD at 1e-3 on bf16 weights,
     # 0.74 against 0.91 in float32)
     half = sorted({p.get("dtype") for m in ctx.modules() for p in m.get("params", [])
-                   if p.get("requires_grad", True) and p.get("dtype") in ("bfloat16", "float16")})
+                   if p.get("requires_grad", True) and p.get("dtype") in ("bfloat16", "float16")}) \
+        if small_steps else []
     if half and sig.events(ctx, "optimizer"):
         bits = {"bfloat16": 8, "float16": 11}[half[0]]
         short = f"weights in {half[0]}"
@@ -239,8 +239,7 @@ class LrTooLarge(Check):
                 confidence=0.3, location=f"optimizer {lr['optimizer']}" if lr else "learning rate",
                 evidence={"early_update_ratio": ratio, "other_causes": others}))
         conf = 0.6 + 0.15 * lr_high + 0.15 * ratio_high - (0.2 if others else 0.0)
-        # (16-bit weights round small steps away: no reason for steps too large)
-        odd = [o for o in odd_optimizer_settings(ctx) if not o[0].startswith("weights in ")]
+        odd = odd_optimizer_settings(ctx, small_steps=False)
         lr_txt = _lr_text(lr, odd)
         suggest = sig.fmt_num(lr["lr"] / 10) if lr else "a tenth"
         return Outcome.found(Finding(
@@ -469,7 +468,7 @@ class LrTooSmall(Check):
                                          severity="info", confidence=0.3, location="learning rate",
                                          evidence={"early_update_ratio": ratio, "other_causes": others}))
         conf = 0.6 + 0.15 * lr_low + 0.15 * ratio_low - (0.2 if others else 0.0)
-        odd = odd_optimizer_settings(ctx)
+        odd = odd_optimizer_settings(ctx, small_steps=True)
         lr_txt = _lr_text(lr, odd)
         return Outcome.found(Finding(
             self.id, f"Learning rate too small: {lr_txt}; {_fell(prog)}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..base import Check, Context, Finding, Outcome, register
+from ..signals import loss_floor
 from . import _signals as sig
 
 
@@ -152,9 +153,8 @@ class LabelErrors(Check):
         ref = min(refs, key=lambda r: abs(end - r))
         if abs(end - ref) > self.FLAT_TOL * ref or low < (1 - 2 * self.FLAT_TOL) * ref:
             return None
-        floors = [e["floor"] for e in sig.events(ctx, "loss_call") if e.get("mode") == "train" and "floor" in e]
-        if floors and ref - float(np.mean(floors)) > 0 and \
-                (ref - end) > self.FLOOR_WAY * (ref - float(np.mean(floors))):
+        floor = loss_floor(ctx)
+        if floor is not None and ref > floor and (ref - end) > self.FLOOR_WAY * (ref - floor):
             return None  # near a raised floor (soft or smoothed targets): it learnt what the targets let it
         _, per_layer, _ = sig.early_update_ratio(ctx, len(v))
         others = sorted({f.id for f in ctx.findings if f.kind == "cause" and f.severity in ("error", "warning")})
