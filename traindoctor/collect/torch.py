@@ -2150,9 +2150,8 @@ class Collector:
                                      if isinstance(kwargs.get("ignore_index"), int) and kwargs["ignore_index"] >= 0
                                      else {}),
                                   **({"flattened_from": flattened} if flattened else {}),
-                                  **({"target_flattened_from": list(target._base.shape)}
-                                     if target.dim() == 1 and target._base is not None and target._base.dim() >= 2
-                                     and target._base.numel() == target.numel() else {}),
+                                  **({"target_flattened_from": t_flat} if (t_flat := _target_flattened_from(target))
+                                     else {}),
                                   **({"model_output": True} if self._last_root_output is not None
                                      and self._last_root_output() is inp else {}),
                                   **({"label_smoothing": float(smoothing)} if smoothing else {}),
@@ -2416,10 +2415,7 @@ class Collector:
         self._last_y = None if place is None else _labels_of(batch, self._train_binary is not None, place)
         info.rows = _batch_rows(batch)
         self._input_probe = None  # a sampled batch the model never ran on does not stand for this one
-        if not (index < self.options.batch_head or index % self.options.batch_every == 0):
-            return
-        elapsed = time.perf_counter() - self._t_start
-        if info.sampled > 20 and self._batch_cost > self.options.batch_budget * elapsed:
+        if not self._batch_due(index) or self._batch_budget_spent(info.sampled):
             return
         t0 = time.perf_counter()
         x, y = datamod.split_batch(batch)
@@ -2435,13 +2431,23 @@ class Collector:
         self._input_probe = (info, index, x) if torch.is_tensor(x) and x.is_floating_point() else None
         self._batch_cost += time.perf_counter() - t0
 
+    def _batch_due(self, index: int) -> bool:
+        """Whether the ``index``-th batch (from 0) is one to sample: the first ``batch_head``, then every
+        ``batch_every``-th."""
+        return index < self.options.batch_head or index % self.options.batch_every == 0
+
+    def _batch_budget_spent(self, sampled: int) -> bool:
+        """Past its first 20 samples, a source of batches is sampled while their summaries cost less than
+        ``batch_budget`` of the run's time."""
+        return sampled > 20 and self._batch_cost > self.options.batch_budget * (time.perf_counter() - self._t_start)
+
     def _free_due(self, role: str) -> bool:
         """Counts a forward of ``role`` on inputs of no loader; True where it is one to sample (the guard's
         thread switch is paid only then)."""
         if "data" in self._disabled:
             return False
-        n = self._free_forwards[role] = self._free_forwards[role] + 1
-        return n <= self.options.batch_head or (n - 1) % self.options.batch_every == 0
+        self._free_forwards[role] += 1
+        return self._batch_due(self._free_forwards[role] - 1)
 
     def _sample_free_input(self, module: nn.Module, args: Any, role: str) -> None:
         """A model's input where no DataLoader gave it (hand-made batches: ``X[i:i + 32]``; an evaluation on the
@@ -2456,8 +2462,7 @@ class Collector:
         if role == "train":
             self._free_root = id(module)
         n = self._free_forwards[role]
-        elapsed = time.perf_counter() - self._t_start
-        if self._free_sampled > 20 and self._batch_cost > self.options.batch_budget * elapsed:
+        if self._batch_budget_spent(self._free_sampled):
             return
         t0 = time.perf_counter()
         summary = datamod.batch_summary(x, None, examples=self._free_sampled < 2)
@@ -3072,6 +3077,11 @@ def _flattened_from(inp: torch.Tensor, target: torch.Tensor) -> list[int] | None
     per sample). None when neither is such a view."""
     if inp.dim() == 2 and inp._base is not None and inp._base.dim() >= 3 and inp._base.shape[-1] == inp.shape[1]:
         return list(inp._base.shape)
+    return _target_flattened_from(target)
+
+
+def _target_flattened_from(target: torch.Tensor) -> list[int] | None:
+    """The shape of the tensor a 1-D target is a flattened view of (``tags.reshape(-1)``), else None."""
     if target.dim() == 1 and target._base is not None and target._base.dim() >= 2 \
             and target._base.numel() == target.numel():
         return list(target._base.shape)
