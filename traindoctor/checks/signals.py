@@ -457,3 +457,82 @@ def targets_met(ctx: Context) -> bool | None:
 
     met = [t["met"] for t in target_results(ctx).values()]
     return None if not met or None in met else all(met)
+
+
+#: a printed accuracy and the collector's count of the same evaluation passes within this of each other (median
+#: over the evaluations) are one measure: a mean of per-batch accuracies, a last batch dropped, stay within 0.02
+PRINTED_AGREE = 0.05
+
+
+def printed_vs_counted(ctx: Context, stage: str) -> dict[str, Any] | None:
+    """The accuracy the script printed for ``stage`` (``val``, ``test``: ``val_acc 0.873``, read off its output)
+    beside the one the collector counted on the same evaluation passes (``eval/acc``, ``test/acc``): each printed
+    value is paired with the last count at or before its step, after the previous printed value. None where the
+    script printed no such accuracy. ``agree``: None where nothing was counted to compare."""
+    p = finite(ctx.in_last_phase(ctx.run.scalar(f"printed/{stage}_acc")))
+    if not len(p):
+        return None
+    if in_percent("acc", p.value):
+        p = Series(p.step, p.value / 100.0, p.wall)
+    c = finite(ctx.in_last_phase(ctx.run.scalar({"val": "eval/acc"}.get(stage, f"{stage}/acc"))))
+    out: dict[str, Any] = {"stage": stage, "printed": float(p.value[-1]), "printed_max": float(np.max(p.value)),
+                           "printed_series": p, "step": int(p.step[-1]), "agree": None, "pairs": 0}
+    if not len(c):
+        return out
+    pairs, used = [], -1
+    for step, value in zip(p.step, p.value):
+        i = int(np.searchsorted(c.step, step, side="right")) - 1
+        if i > used:
+            pairs.append((float(value), float(c.value[i]), int(step)))
+            used = i
+    if not pairs:
+        return out
+    diff = np.array([cv - pv for pv, cv, _ in pairs])
+    out.update(counted=pairs[-1][1], counted_max=float(np.max(c.value)), pairs=len(pairs), first_step=pairs[0][2],
+               gap=float(np.median(diff)), agree=bool(np.median(np.abs(diff)) <= PRINTED_AGREE))
+    return out
+
+
+#: the collector's count above the script's printed accuracy by this much (median over the evaluations), and
+#: above chance by as much: a model that learned, and a printed number that did not follow it
+PRINTED_GAP = 0.3
+#: the printed accuracy never above chance (the larger of 1/classes and the majority share) by more than this
+PRINTED_AT_CHANCE = 0.1
+
+
+def printed_accuracy_wrong(ctx: Context, stage: str) -> dict[str, Any] | None:
+    """The script's printed accuracy for ``stage`` at chance at every evaluation while the collector counts far
+    more on the same passes (the class with the top score against the batch's labels): the script's accuracy
+    code is wrong, not the model (``pred, _ = torch.max(out, 1)`` compares the top scores with the labels: 0.000
+    printed at every epoch against 0.94 counted). ``printed_vs_counted``'s comparison with ``chance`` added, or
+    None. Only where each sample has one label: a token-level count (teacher-forced) is another measure than a
+    script's whole-sequence one, whose exact match can sit near zero on a model that gets most tokens right."""
+    from ..report.accuracy import eval_baseline
+
+    cmp = printed_vs_counted(ctx, stage)
+    if not cmp or cmp["agree"] is not False or cmp["gap"] < PRINTED_GAP:
+        return None
+    if any(len((e.get("input") or {}).get("shape") or []) > 2 or len((e.get("target") or {}).get("shape") or []) > 1
+           or e.get("flattened_from") for e in ctx.run.events("loss_call") if e.get("mode") == "eval"):
+        return None
+    base = eval_baseline(ctx)
+    if base is None:
+        return None
+    chance = max(base["acc"], 1.0 / max(2, base.get("classes") or 2))
+    if cmp["printed_max"] > chance + PRINTED_AT_CHANCE or cmp["counted_max"] < chance + PRINTED_GAP:
+        return None
+    return {**cmp, "chance": chance}
+
+
+def printed_accuracy_tag(ctx: Context, name: str) -> str | None:
+    """``printed/<name>`` where the script's printed ``val_acc`` or ``test_acc`` is the number to judge that stage
+    by: nothing counted it otherwise, or the collector's count measures something else (a greedy generation's
+    exact match printed, teacher-forced tokens counted) and the printed one is not simply wrong. None where the two
+    agree or the printed one is wrong (``printed_accuracy_wrong``): the collector's count stands."""
+    stage = name[:-4] if name.endswith("_acc") else None
+    if stage not in ("val", "test"):
+        return None
+    cmp = printed_vs_counted(ctx, stage)
+    if cmp is None or cmp["agree"] or (cmp["agree"] is False and printed_accuracy_wrong(ctx, stage)):
+        return None
+    return f"printed/{name}"

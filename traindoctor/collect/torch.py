@@ -43,7 +43,7 @@ from torch import nn
 from ..record import format as fmt
 from ..record.run import ACTIVATION_FIELDS, TENSOR_FIELDS, UPDATE_FIELDS
 from ..record.writer import StreamWriter
-from . import cause_signals, opgraph, snapshots
+from . import cause_signals, opgraph, printed, snapshots
 from .plugins import FINITE_OUTPUT
 from . import data as datamod
 from .stats import (_as_float, activation_kind, activation_raw, expand_norm_rows, finish_activation_rows, histogram, input_stats,
@@ -163,6 +163,9 @@ class CollectOptions:
     flush_interval: float = 0.5
     max_steps_buffered: int = 256
     target: dict[str, float] = field(default_factory=dict)
+    #: Read the accuracies and losses the script prints (``val_acc 0.87``) as ``printed/<stage>_<metric>``,
+    #: through a stand-in for ``sys.stdout`` and ``sys.stderr`` that passes every write on first.
+    printed_metrics: bool = True
     # -- step plugins (collect/plugins.py): the debugger's watchpoints and breakpoints, extra plugins
     #: Watchpoint specs (``traindoctor run --watch``); empty: no debugger.
     watch: list[str] = field(default_factory=list)
@@ -489,6 +492,8 @@ class Collector:
         #: key padding masks still to summarise (the first training calls of attention), and the arguments of
         #: the current forward pass's model call, whose token ids the masks are compared with
         self._attn_masks_left = ATTENTION_MASK_CALLS
+        #: training calls of attention read for their masks at most, found or not
+        self._attention_calls_left = ATTENTION_CALLS_READ
         self._root_args: tuple = ()
         # buffers handed to the writer
         self._buf_scalars: list[tuple[int, str, Any]] = []
@@ -616,7 +621,8 @@ class Collector:
             if hasattr(F, fn):
                 self._patch(F, fn, functools.partial(self._wrap_loss_fn, fn), in_graph=True)
         if hasattr(F, "multi_head_attention_forward"):  # what nn.MultiheadAttention runs in training
-            self._patch(F, "multi_head_attention_forward", self._observe("graph", self._on_attention), in_graph=True)
+            self._patch(F, "multi_head_attention_forward",
+                        self._observe("graph", self._on_attention, self._attention_wanted), in_graph=True)
         for label, mod, attr in _FUNCTIONAL_ACTIVATIONS:
             if hasattr(mod, attr):
                 self._patch(mod, attr, functools.partial(self._wrap_activation_fn, label), in_graph=True)
@@ -651,7 +657,13 @@ class Collector:
         # -- cause signals: workers started by torch.multiprocessing.spawn record their own rank streams
         self._guarded("causes", cause_signals.install_spawn, self)
         snapshots.activate(self)  # traindoctor.tensor() writes here
+        if self.options.printed_metrics:
+            self._restore_streams = printed.install(self._on_printed)
         return self
+
+    def _on_printed(self, name: str, value: float) -> None:
+        if self.enabled:
+            self._scalar(self._forward_step(), f"printed/{name}", value)
 
     def _patch(self, owner: Any, attr: str, make: Callable[[Callable], Callable], in_graph: bool = False) -> None:
         orig = getattr(owner, attr)
@@ -688,6 +700,9 @@ class Collector:
                 _forget_script_builtin(wrapped)
             setattr(owner, attr, orig)
         self._patches.clear()
+        restore, self._restore_streams = getattr(self, "_restore_streams", None), None
+        if restore is not None:
+            restore()
 
     # ------------------------------------------------------------------ registration
     def watch_model(self, model: nn.Module) -> None:
@@ -1971,14 +1986,18 @@ class Collector:
         return update
 
     # ------------------------------------------------------------------ schedules and clipping
-    def _observe(self, part: str, handler: Callable) -> Callable[[Callable], Callable]:
-        """A ``_patch`` maker: the original runs, then ``handler(args, kwargs, result)``, guarded as ``part``."""
+    def _observe(self, part: str, handler: Callable,
+                 wanted: Callable[[], Any] | None = None) -> Callable[[Callable], Callable]:
+        """A ``_patch`` maker: the original runs, then ``handler(args, kwargs, result)``, guarded as ``part``; with
+        ``wanted``, only while it returns true (a handler that reads the first few calls only: the guard's
+        thread switch is not paid on every later one)."""
         collector = self
+        wanted = wanted or (lambda: True)
 
         def make(orig: Callable) -> Callable:
             def observed(*args: Any, **kwargs: Any) -> Any:
                 out = orig(*args, **kwargs)
-                if collector.enabled and not _compiling():
+                if collector.enabled and wanted() and not _compiling():
                     collector._guarded(part, handler, args, kwargs, out)
                 return out
 
@@ -2014,6 +2033,9 @@ class Collector:
             self.writer.put_json({"kind": "reinit", "param": name, "function": fname, "step": self.step,
                                   "count": n})
 
+    def _attention_wanted(self) -> bool:
+        return bool(self._attn_masks_left or self._float_masks_left)
+
     def _on_attention(self, args: tuple, kwargs: dict, _: Any) -> None:
         """The key padding mask of the first ``ATTENTION_MASK_CALLS`` training calls of attention: the share of
         keys it masks, the sequences it masks entirely, and how it lines up with the padding of the model's
@@ -2021,6 +2043,12 @@ class Collector:
         True, a HuggingFace ``attention_mask`` is 1 for the tokens, and passed as ``src_key_padding_mask`` it
         makes attention read the padding only. Also an ``attn_mask`` of floats that holds only 0 and 1 (a
         ``torch.tril(torch.ones(L, L))`` causal mask): a float mask is added to the scores, so it masks nothing."""
+        if torch.is_grad_enabled():
+            self._attention_calls_left -= 1
+            if self._attention_calls_left < 0:  # masks come with the first steps' calls, or never
+                self._attn_masks_left = self._float_masks_left = 0
+                self._root_args = ()
+                return
         if self._float_masks_left and torch.is_grad_enabled():
             self._float_mask(kwargs.get("attn_mask", args[16] if len(args) > 16 else None))
         if not self._attn_masks_left or not torch.is_grad_enabled():
@@ -2874,6 +2902,9 @@ def _has_params(m: nn.Module) -> bool:
 UPDATE_SAMPLE = 1 << 14
 #: Training calls of attention whose key padding mask is summarised (``Collector._on_attention``).
 ATTENTION_MASK_CALLS = 4
+#: Training calls of attention read for masks at all: the first steps' (a 6-layer encoder's first 10); after them the
+#: wrapper costs one call and no guard.
+ATTENTION_CALLS_READ = 64
 UPDATE_CHUNKS = 1021
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..checks.base import Context, Finding
-from ..checks.signals import finite, in_percent
+from ..checks.signals import finite, in_percent, printed_accuracy_tag
 from ..record.run import Series
 
 _ALIASES = {"val_acc": ["val_acc", "eval/acc", "val/acc"], "train_acc": ["train_acc", "train/acc"],
@@ -15,10 +15,20 @@ _ALIASES = {"val_acc": ["val_acc", "eval/acc", "val/acc"], "train_acc": ["train_
             "train_loss": ["train_loss", "train/loss"], "test_loss": ["test_loss", "test/loss"]}
 
 
-def metric_series(ctx: Context, name: str):
+def metric_series(ctx: Context, name: str, printed: bool = False):
     """The series recorded for ``name`` (``val_acc``: the user's own ``val_acc``, else the evaluation accuracy
-    the collector counted), an accuracy logged in percent as a fraction (see ``in_percent``)."""
-    for tag in _ALIASES.get(name, [name]):
+    the collector counted), an accuracy logged in percent as a fraction (see ``in_percent``). With ``printed``,
+    what the script printed under that name counts as the user's own where ``printed_accuracy_tag`` says so (the
+    verdict and the targets; the symptom checks compare the collector's counts, one measure on every stage), and
+    is the last resort for any other name (``val_loss 0.41`` printed, no loss seen at evaluation)."""
+    tags = list(_ALIASES.get(name, [name]))
+    if printed:
+        own = printed_accuracy_tag(ctx, name)
+        if own is not None:
+            tags.insert(1, own)
+        else:
+            tags.append(f"printed/{name}")
+    for tag in tags:
         s = ctx.in_last_phase(ctx.run.scalar(tag))  # the last fold's, the student's
         if "acc" in name:  # NaN: a pass where nothing could be counted (soft targets only)
             s = finite(s)
@@ -34,7 +44,7 @@ def target_results(ctx: Context) -> dict[str, dict[str, Any]]:
     where the metric was never recorded), with the final and best values."""
     out: dict[str, dict[str, Any]] = {}
     for name, goal in dict(ctx.meta.get("target") or {}).items():
-        tag, s = metric_series(ctx, name)
+        tag, s = metric_series(ctx, name, printed=True)
         if s is None:
             out[name] = {"target": goal, "met": None, "note": f"no metric {name} was recorded"}
             continue
@@ -61,20 +71,24 @@ def assess_accuracy(ctx: Context, findings: list[Finding]) -> dict[str, Any]:
     multi = per_label(ctx)
     if multi:
         out["per_label"] = True
+    # a validation accuracy that the script prints and measures otherwise than the collector's count: its target
+    # is for that measure, not for the training accuracy the collector counts
+    val_own = printed_accuracy_tag(ctx, "val_acc") is not None and \
+        ctx.run.scalar("val_acc").step.size == 0 and ctx.run.scalar("eval/acc").step.size > 0
     for stage in ("train", "val", "test"):
-        tag, s = metric_series(ctx, f"{stage}_acc")
+        tag, s = metric_series(ctx, f"{stage}_acc", printed=True)
         if s is None or (stage == "train" and len(s) < FitUnderfitting.MIN_STEPS):
             continue  # (a script that crashed at its first step: the untrained model's accuracy)
         # per-batch training accuracy is noisy: the mean of the last 10% of steps
         final = float(np.mean(s.value[-max(1, len(s) // 10):])) if stage == "train" else float(s.value[-1])
         goal = targets.get(f"{stage}_acc")
-        if goal is None and stage == "train":
+        if goal is None and stage == "train" and not val_own:
             # the seed's order: training must reach the expectation set for validation first
             goal = targets.get("val_acc")
         goal = _fraction(f"{stage}_acc", goal)
         # a validation accuracy against the validation data's majority share: the training batches' share is
         # another one where a sampler rebalances them (WeightedRandomSampler: 1/K against a 0.9 majority)
-        own = _eval_baseline(ctx) if stage != "train" else FitUnderfitting.train_baseline(ctx)
+        own = eval_baseline(ctx) if stage != "train" else FitUnderfitting.train_baseline(ctx)
         if own and stage != "train" and weighted_loss(ctx):
             # a class-weighted loss trades accuracy for the small classes' recall, on purpose: as for training,
             # the bar is a uniform guess (8% positives, weighted: 0.94 was 'below' a majority bar of 0.96)
@@ -108,6 +122,7 @@ def assess_accuracy(ctx: Context, findings: list[Finding]) -> dict[str, Any]:
         by_loss = [e for e in ctx.run.events("eval") if e.get("function") in ("cross_entropy", "nll_loss")]
         what, lower = ("these accuracies leave", "they are") if by_loss else ("the training accuracy leaves", "it is")
         out["verdict"] += f" ({what} out the rows labelled {k}, which the loss ignores: over all rows {lower} lower)"
+    _printed_notes(ctx, out)
     missing = [(n, t["target"]) for n, t in out["targets"].items() if t.get("met") is None]
     if missing and (not out["verdict"] or out["verdict"].startswith(("accuracy meets", "the MSE meets", "no target"))):
         # a target that nothing recorded is not met by the stages that were (training at 1.0, validation at
@@ -128,6 +143,40 @@ def assess_accuracy(ctx: Context, findings: list[Finding]) -> dict[str, Any]:
                           f"{same['train_loader']}: its accuracy measures what the model remembers, not how it "
                           f"generalises; evaluate on held-out data (random_split, or a separate dataset)")
     return out if (out["targets"] or out["stages"]) else {}
+
+
+def _printed_notes(ctx: Context, out: dict[str, Any]) -> None:
+    """Where the script prints its own validation or test accuracy and it is not what the collector counted on the
+    same passes, the verdict says which number it judged: the printed one where it is another measure (a greedy
+    generation's exact match printed, teacher-forced tokens counted: probe L h03, 1.000 printed against 0.876
+    counted, judged "fix training first" on the count), the count where the printed one is at chance and wrong
+    (graph.wrong_operator: 0.000 printed at every epoch against 0.94 counted, "met" with no word of it)."""
+    from ..checks.signals import printed_accuracy_wrong, printed_vs_counted
+
+    notes = []
+    for stage in ("val", "test"):
+        name = f"{stage}_acc"
+        wrong = printed_accuracy_wrong(ctx, stage)
+        if wrong is not None:
+            out.setdefault("printed", {})[name] = {"printed": wrong["printed"], "counted": wrong["counted"],
+                                                   "used": "counted"}
+            notes.append(f"the script prints {name} {wrong['printed']:.3f} where the model's top class matches "
+                         f"the label for {wrong['counted']:.3f} of the same samples: its accuracy code is wrong "
+                         f"(graph.wrong_operator), and the figures here are the counted ones")
+            continue
+        if printed_accuracy_tag(ctx, name) is None:
+            continue
+        cmp = printed_vs_counted(ctx, stage)
+        out.setdefault("printed", {})[name] = {"printed": cmp["printed"], "counted": cmp.get("counted"),
+                                               "used": "printed"}
+        if cmp.get("counted") is not None:
+            notes.append(f"{name} judged as the script prints it, {cmp['printed']:.3f}; traindoctor's own count on "
+                         f"the same passes, the top class against the label, is {cmp['counted']:.3f}: another "
+                         f"measure")
+    if notes and out.get("verdict"):
+        out["verdict"] += " (" + "; ".join(notes) + ")"
+    elif notes:
+        out["verdict"] = notes[0]
 
 
 def _targets_verdict(results: dict[str, dict[str, Any]], findings: list[Finding]) -> str:
@@ -186,7 +235,7 @@ def _fraction(name: str, goal: float | None) -> float | None:
     return goal / 100.0 if goal is not None and "acc" in name.lower() and 1.0 < goal <= 100.0 else goal
 
 
-def _eval_baseline(ctx: Context) -> dict[str, Any] | None:
+def eval_baseline(ctx: Context) -> dict[str, Any] | None:
     """The majority-class share of the last evaluation pass (its confusion matrix's rows)."""
     for ev in reversed(ctx.run.events("eval")):
         if ev.get("confusion"):
@@ -225,7 +274,7 @@ def _baseline(ctx: Context) -> dict[str, Any] | None:
                 counts[k] = counts.get(k, 0) + int(v)
     if not counts:
         # no sampled training batches (tensors sliced by hand, no DataLoader): the last evaluation's classes
-        return _eval_baseline(ctx)
+        return eval_baseline(ctx)
     total = sum(counts.values())
     if not total:
         return None

@@ -7,7 +7,7 @@ import re
 import numpy as np
 
 from ..base import Check, Context, Finding, Outcome, register
-from ..signals import helper_models, train_loader
+from ..signals import helper_models, printed_accuracy_wrong, train_loader
 from . import _signals as sig
 
 STATIC_STEP = 0
@@ -1307,6 +1307,34 @@ class WrongOperator(Check):
                               "loss.oscillating"])
         return None
 
+    def _printed_accuracy_wrong(self, ctx: Context) -> Finding | None:
+        """The script's own accuracy, as it prints it, at chance while the collector counts far more on the same
+        evaluation passes: the script's accuracy code is wrong, not the model (see
+        ``signals.printed_accuracy_wrong``). The seed's last step: validation bad, "check the evaluation
+        script's logic"."""
+        for stage in ("val", "test"):
+            cmp = printed_accuracy_wrong(ctx, stage)
+            if cmp is None:
+                continue
+            name, counted = f"{stage}_acc", "eval/acc" if stage == "val" else f"{stage}/acc"
+            span = "at every evaluation" if cmp["printed_max"] == cmp["printed"] else \
+                f"at the end, never above {cmp['printed_max']:.3f}"
+            return Finding(
+                self.id, f"The script's own {name} ({cmp['printed']:.3f} {span}) is not the model's: on the same "
+                         f"evaluation passes the model's top class matches the label for {cmp['counted']:.3f} of "
+                         f"the samples",
+                severity="error", confidence=0.75, location=f"the script's {name}", step=cmp["first_step"],
+                evidence={"printed": round(cmp["printed"], 4), "counted": round(cmp["counted"], 4),
+                          "evaluations": cmp["pairs"], "chance": round(cmp["chance"], 4)},
+                advice="Check how the script computes its accuracy: torch.max(out, 1) returns (values, indices) and "
+                       "the class is the indices (out.argmax(1)); compare predictions and labels of one shape "
+                       "((N,) with (N,): against (N, 1) they broadcast to N x N); count over samples, not batches. "
+                       "The model itself learned: decisions taken on the printed number (early stopping, the "
+                       "checkpoint kept) should follow the corrected one.",
+                explains=["fit.overfitting", "fit.underfitting", "hparam.epochs_too_few", "hparam.epochs_too_many"],
+                plots={f"printed {name}": f"printed/{name}", f"counted {counted}": counted})
+        return None
+
     def run(self, ctx: Context) -> Outcome:
         layout = self._sequence_layout(ctx)
         if layout is not None:
@@ -1326,6 +1354,9 @@ class WrongOperator(Check):
         lengths = self._lengths_sorted_apart(ctx)
         if lengths is not None:
             return Outcome.found(lengths)
+        printed = self._printed_accuracy_wrong(ctx)
+        if printed is not None:
+            return Outcome.found(printed)
         for ev in sig.events(ctx, "loss_call"):
             inp = ev.get("input", {})
             # (below 2^22: float32 holds no fractions from 2^23 on, and logits blown up that far are whole)
