@@ -102,6 +102,49 @@ class FrozenWeights(Check):
                 explains=["fit.underfitting", "fit.overfitting", "loss.not_converging", "weight.not_updating"])
         return None
 
+    #: updates recorded after the re-initialisation, all zero, for a part to count as never trained again
+    UNTRAINED_AFTER = 10
+
+    def _trained_then_reinitialised(self, ctx: Context) -> Finding | None:
+        """Weights trained, then re-initialised by ``torch.nn.init`` and never updated again: a pretrained encoder
+        that ``classifier.apply(init_weights)`` (meant for the new head) reset, and that was then frozen for a linear
+        probe: the head learns on random features (probe M f11: 0.64 against 0.90; nothing was found, the
+        encoder's freezing came after the model was recorded). From the collector's ``reinit`` events and the
+        update table: updates before the call, none of the ``UNTRAINED_AFTER`` or more recorded after it."""
+        at: dict[str, tuple[int, str]] = {}
+        for ev in sig.events(ctx, "reinit"):
+            at.setdefault(ev["param"], (int(ev["step"]), ev.get("function", "init")))
+        if not at:
+            return None
+        steps, keys, mat = sig.update_ratios(ctx)
+        lost = []
+        for name, (step, fn) in at.items():
+            if name not in keys:
+                continue
+            col = mat[:, keys.index(name)]
+            before, after = col[steps <= step], col[steps > step]
+            before, after = before[np.isfinite(before)], after[np.isfinite(after)]
+            if np.count_nonzero(before > 0) >= 3 and len(after) >= self.UNTRAINED_AFTER and not np.any(after > 0):
+                lost.append((name, step, fn, int(np.count_nonzero(before > 0))))
+        if not lost:
+            return None
+        name, step, fn, trained = lost[0]
+        params = sig.module_params(ctx)
+        mods = sorted({(params.get(n) or {}).get("module") or n.rsplit(".", 1)[0] for n, *_ in lost})
+        return Finding(
+            self.id, f"{name} was trained for {trained} steps, then re-initialised by torch.nn.init.{fn} at step "
+                     f"{step} and never updated after it" + (f" ({len(lost)} parameters of {', '.join(mods[:4])} "
+                                                             f"so)" if len(lost) > 1 else "")
+                     + ": what it learned is thrown away, and the model runs on random weights that nothing trains",
+            severity="error", confidence=0.85, location=mods[0], step=step,
+            evidence={"parameters": [n for n, *_ in lost], "function": fn, "reinit_step": step,
+                      "updated_steps_before": trained, "modules": mods},
+            advice="Initialise only the new layers (head.apply(init_weights), not the model that holds the "
+                   "pretrained part), or load the trained weights back; a part that is frozen keeps the values it "
+                   "has when it is frozen.",
+            explains=["fit.underfitting", "loss.not_converging", "data.label_errors", "fit.overfitting",
+                      "hparam.lr_too_small", "weight.not_updating"])
+
     def run(self, ctx: Context) -> Outcome:
         params = sig.module_params(ctx)
         if not params:
@@ -112,6 +155,9 @@ class FrozenWeights(Check):
         padding = self._padding_is_a_token(ctx)
         if padding is not None:
             return Outcome.found(padding)
+        thrown = self._trained_then_reinitialised(ctx)
+        if thrown is not None:
+            return Outcome.found(thrown)
         in_opt = sig.optimizer_params(ctx)
         w0 = sig.weights_at(ctx)
         head = _last_layer(ctx)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..base import Check, Context, Finding, Outcome, register
-from ..signals import ADAPTIVE_OPTIMIZERS, targets_met
+from ..signals import ADAPTIVE_OPTIMIZERS, last_phase_loss, targets_met
 from . import _signals as sig
 
 #: Learning rates above which an optimizer family is unusually aggressive, and below which it barely moves.
@@ -127,9 +127,12 @@ def _lr_info(ctx: Context) -> dict | None:
 
 
 def _instability(ctx: Context) -> dict | None:
-    """How the training loss misbehaves: non-finite, blown up, or swinging without settling."""
+    """How the training loss misbehaves: non-finite, blown up, or swinging without settling. Judged on the last
+    training phase's losses (another optimizer took over): a pretraining's reconstruction MSE of 0.04 followed by a
+    classifier's cross-entropy at 2.3 was a loss "30x its start" (probe M h01, a healthy two-stage script)."""
     bad = sig.first_nonfinite_loss_step(ctx)
-    step, v = sig.finite_loss(ctx)
+    fin, _ = last_phase_loss(ctx, 4)
+    step, v = fin.step, fin.value
     out: dict = {}
     if bad is not None:
         out["nonfinite_step"] = bad
