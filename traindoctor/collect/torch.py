@@ -56,6 +56,9 @@ _CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
 NO_STEP_AFTER = 64
 _LOSS_FUNCTIONS = ("cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
                    "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "poisson_nll_loss")
+#: losses whose target is a sign, 1 or -1, and where it sits among their arguments: a 0 there adds nothing
+#: (cosine_embedding_loss and hinge_embedding_loss score neither branch; margin_ranking_loss a constant margin)
+_SIGN_TARGET_LOSSES = {"cosine_embedding_loss": 2, "margin_ranking_loss": 2, "hinge_embedding_loss": 1}
 #: F.relu itself is not wrapped: it calls torch.relu (torch.relu_ in place), which is, and torch compares it by
 #: identity (TransformerEncoderLayer's `activation is F.relu` chose its fast path; with F.relu wrapped, a model
 #: built under traindoctor ran the slow path and warned that nested tensors were off). F.tanh and F.sigmoid call
@@ -492,6 +495,7 @@ class Collector:
         #: key padding masks still to summarise (the first training calls of attention), and the arguments of
         #: the current forward pass's model call, whose token ids the masks are compared with
         self._attn_masks_left = ATTENTION_MASK_CALLS
+        self._sign_calls_left = 3  # training calls of a sign-target loss whose targets are summarised
         #: training calls of attention read for their masks at most, found or not
         self._attention_calls_left = ATTENTION_CALLS_READ
         self._root_args: tuple = ()
@@ -626,6 +630,9 @@ class Collector:
         for label, mod, attr in _FUNCTIONAL_ACTIVATIONS:
             if hasattr(mod, attr):
                 self._patch(mod, attr, functools.partial(self._wrap_activation_fn, label), in_graph=True)
+        for fn in _SIGN_TARGET_LOSSES:
+            if hasattr(F, fn):
+                self._patch(F, fn, functools.partial(self._wrap_sign_loss, fn), in_graph=True)
         for fn in _FUNCTIONAL_DROPOUTS:
             if hasattr(F, fn):
                 self._patch(F, fn, functools.partial(self._wrap_dropout, fn), in_graph=True)
@@ -1163,6 +1170,34 @@ class Collector:
         self.writer.put_json({"kind": "nonfinite", "phase": "forward", "step": step, "module": self._act_keys[idx],
                               "class": type(module).__name__ if isinstance(module, nn.Module) else str(module),
                               "inputs": ins, "params": params, "output": input_stats(out)})
+
+    def _wrap_sign_loss(self, fname: str, orig: Callable) -> Callable:
+        """Losses that take a sign as their target (``CosineEmbeddingLoss``, ``MarginRankingLoss``,
+        ``HingeEmbeddingLoss``): the values of the first three training calls' targets. A pair target of 1/0 where
+        1/-1 is meant leaves every 0 pair out of the loss (probe M f08: a siamese encoder never pushed dissimilar
+        digits apart; 0.50 against 0.97). One comparison per call after those."""
+        collector = self
+        where = _SIGN_TARGET_LOSSES[fname]
+
+        def loss(*args: Any, **kwargs: Any) -> Any:
+            out = orig(*args, **kwargs)
+            if collector._sign_calls_left and collector.enabled and torch.is_grad_enabled() and not _compiling():
+                target = args[where] if len(args) > where else kwargs.get("target")
+                collector._guarded("graph", collector._on_sign_loss, fname, target)
+            return out
+
+        return loss
+
+    def _on_sign_loss(self, fname: str, target: Any) -> None:
+        if not torch.is_tensor(target) or not target.numel():
+            return
+        self._sign_calls_left -= 1
+        t = target.detach().reshape(-1)
+        values = torch.unique(t[:4096])
+        self.writer.put_json({"kind": "sign_target_loss", "function": fname, "step": self._forward_step(),
+                              "values": [float(v) for v in values[:8]], "n": int(t.numel()),
+                              "zero_share": float((t == 0).float().mean()),
+                              "negative_share": float((t < 0).float().mean())})
 
     def _wrap_dropout(self, fname: str, orig: Callable) -> Callable:
         """The functional dropouts whose ``training`` argument defaults to True: called without it inside a model

@@ -748,9 +748,44 @@ class LossFunction(Check):
     #: (one-hot rows set one; rows of no label bring the mean below it)
     MULTI_HOT_MEAN = 1.2
 
+    #: CosineEmbeddingLoss, MarginRankingLoss, HingeEmbeddingLoss: their sign targets, 1 and -1
+    SIGN_LOSSES = {"cosine_embedding_loss": "CosineEmbeddingLoss", "margin_ranking_loss": "MarginRankingLoss",
+                   "hinge_embedding_loss": "HingeEmbeddingLoss"}
+    #: a share of zero targets above this in every recorded call: pairs labelled 0 for "not similar"
+    SIGN_ZERO_SHARE = 0.05
+
+    def _zero_sign_targets(self, ctx: Context) -> Finding | None:
+        """A loss that takes 1 or -1 as its target given 1/0 (``(y_a == y_b).float()``): a 0 scores neither branch
+        (cosine and hinge embedding: no loss; margin ranking: a constant margin), so the pairs labelled 0 teach
+        nothing and the embeddings collapse together (probe M f08: a siamese encoder, 0.50 against 0.97; only
+        loss.zero was found). From the collector's summary of the first training calls' targets."""
+        evs = sig.events(ctx, "sign_target_loss")
+        if not evs or not all(e.get("zero_share", 0) > self.SIGN_ZERO_SHARE and not e.get("negative_share")
+                              for e in evs):
+            return None
+        ev = evs[0]
+        cls = self.SIGN_LOSSES.get(ev["function"], ev["function"])
+        share = float(np.mean([e["zero_share"] for e in evs]))
+        return Finding(
+            self.id, f"{cls} gets targets of {', '.join(sig.fmt_num(v) for v in ev['values'])} ({share:.0%} of them 0): "
+                     f"it takes 1 for a similar pair and -1 for a dissimilar one, and a 0 adds "
+                     + ("a constant margin with no gradient" if ev["function"] == "margin_ranking_loss" else
+                        "nothing to the loss") + ": the dissimilar pairs are never pushed apart",
+            severity="error", confidence=0.9, location=cls, step=int(ev.get("step", STATIC_STEP)),
+            evidence={"function": ev["function"], "target_values": ev["values"], "zero_share": round(share, 3),
+                      "calls": len(evs)},
+            advice="Encode the targets as 1 and -1: target = same.float() * 2 - 1 (or torch.where(same, 1.0, -1.0)).",
+            explains=["loss.zero", "loss.not_converging", "fit.underfitting", "fit.overfitting",
+                      "data.label_errors", "weight.change_too_small"])
+
     def run(self, ctx: Context) -> Outcome:
+        signs = self._zero_sign_targets(ctx)
+        if signs is not None:
+            return Outcome.found(signs)
         calls = [e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train"]
         if not calls:
+            if sig.events(ctx, "sign_target_loss"):
+                return Outcome.passed("the sign-target loss gets 1 and -1")
             return Outcome.not_checked("no call of a torch loss function was recorded")
         last = _output_activation(ctx)
         ignored = self._ignored_class(ctx, calls)
