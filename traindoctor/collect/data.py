@@ -39,6 +39,10 @@ def describe_loader(loader: Any) -> dict[str, Any]:
         "collate_fn": getattr(getattr(loader, "collate_fn", None), "__name__", None),
         "dataset": describe_dataset(getattr(loader, "dataset", None)),
     }
+    weights = getattr(sampler, "weights", None)
+    if torch.is_tensor(weights) and weights.dim() == 1:  # WeightedRandomSampler: it draws indices below its length
+        info["sampler_weights"] = {"length": int(weights.numel()),
+                                   "num_samples": getattr(sampler, "num_samples", None)}
     try:
         info["batches_per_epoch"] = len(loader)
     except TypeError:

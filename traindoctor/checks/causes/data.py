@@ -1049,8 +1049,33 @@ class TooFewSamples(Check):
                           "hparam.epochs_too_many"])
         return None
 
+    def _sampler_weights_short(self, ctx: Context) -> Finding | None:
+        """A ``WeightedRandomSampler`` given fewer weights than the dataset has samples: one weight per class
+        (``1 / class_counts``) where one per sample is meant. It draws indices below its number of weights
+        only, so the training sees those few samples again and again (probe M f05: 10 of 792 digits, 0.64
+        against 0.97; data.preprocess_mismatch led)."""
+        for ev in sig.loaders(ctx, "train"):
+            sw, n = ev.get("sampler_weights") or {}, (ev.get("dataset") or {}).get("length")
+            k = sw.get("length")
+            if not isinstance(k, int) or not isinstance(n, int) or not 0 < k < n:
+                continue
+            labels = ev.get("labels") or {}
+            per_class = k == len(labels.get("counts") or {})
+            return Finding(
+                self.id, f"{ev.get('sampler')} of {sig.loader_name(ev)} has {k} weights for a dataset of {n} "
+                         f"samples" + (f" (one per class: {k} classes)" if per_class else "")
+                         + f": it draws only the indices 0..{k - 1}, so training sees {k} samples",
+                severity="error", confidence=0.9, location=f"{sig.loader_name(ev)}.sampler", step=STATIC_STEP,
+                evidence={"sampler_weights": k, "dataset_length": n, "num_samples": sw.get("num_samples"),
+                          "one_per_class": per_class, "loader": sig.loader_name(ev)},
+                advice="Give the sampler one weight per sample: weights = class_weights[train_labels] (each "
+                       "sample's class weight), with len(weights) == len(dataset).",
+                explains=["fit.overfitting", "fit.underfitting", "data.class_imbalance", "loss.zero",
+                          "data.preprocess_mismatch", "data.label_errors", "hparam.epochs_too_many"])
+        return None
+
     def run(self, ctx: Context) -> Outcome:
-        short = self._length_not_rows(ctx)
+        short = self._length_not_rows(ctx) or self._sampler_weights_short(ctx)
         if short is not None:
             return Outcome.found(short)
         n = sig.train_size(ctx)
