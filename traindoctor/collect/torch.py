@@ -641,6 +641,7 @@ class Collector:
         self._patch(lrs.LRScheduler, "__init__", self._observe("optimizer", self._register_scheduler))
         if lrs.ReduceLROnPlateau.__init__ is not lrs.LRScheduler.__init__:  # its own, not calling the base's
             self._patch(lrs.ReduceLROnPlateau, "__init__", self._observe("optimizer", self._register_scheduler))
+        self._patch(lrs.ReduceLROnPlateau, "step", self._observe("optimizer", self._on_plateau_step))
         for fn in _INIT_FUNCTIONS:
             if hasattr(nn.init, fn):
                 self._patch(nn.init, fn, functools.partial(self._wrap_init, fn))
@@ -2147,6 +2148,17 @@ class Collector:
         opt = getattr(sched, "optimizer", None)
         self.writer.put_json({"kind": "scheduler", "index": k, "class": type(sched).__name__,
                               "optimizer": self._opt_index.get(id(opt)), "params": params, "step": self.step})
+
+    def _on_plateau_step(self, args: tuple, kwargs: dict, _: Any) -> None:
+        """The metric a ReduceLROnPlateau is stepped with, once per call (an epoch): with ``mode='min'`` it must
+        fall as it improves, and a validation accuracy handed to it counts every improvement as a bad epoch."""
+        sched = args[0]
+        metric = args[1] if len(args) > 1 else kwargs.get("metrics")
+        k = self._schedulers.get(id(sched))
+        if k is None or metric is None:
+            return
+        value = float(metric.detach().float().reshape(-1)[0]) if torch.is_tensor(metric) else float(metric)
+        self._scalar(self.step, f"sched{k}/metric", value)
 
     def _clip_setting(self, function: str, **setting: float) -> None:
         """A clipping function's setting, written once and again when it changes; and, once, a clip called after

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..base import Check, Context, Finding, Outcome, register
-from ..signals import ADAPTIVE_OPTIMIZERS, last_phase_loss, targets_met
+from ..signals import ADAPTIVE_OPTIMIZERS, finite, head_tail, last_phase_loss, targets_met
 from . import _signals as sig
 
 #: Learning rates above which an optimizer family is unusually aggressive, and below which it barely moves.
@@ -332,7 +332,28 @@ def _lr_collapse(ctx: Context, lr: dict | None) -> dict | None:
         out["scheduler"] = sched[0]["class"]
         out["scheduler_params"] = {k: p for k, p in sched[0].get("params", {}).items()
                                    if k not in ("base_lrs", "last_epoch", "_step_count")}
+        metric = ctx.run.scalar(f"sched{sched[0].get('index', 0)}/metric")
+        mode = out["scheduler_params"].get("mode")
+        m = metric.value[np.isfinite(metric.value)] if len(metric) else np.zeros(0)
+        if out["scheduler"] == "ReduceLROnPlateau" and mode in ("min", "max") and len(m) >= 4:
+            first, last = float(np.median(m[:3])), float(np.median(m[-3:]))
+            moved = (last - first) / max(abs(first), 1e-12)
+            # a metric that improves in the direction the mode counts as worse: an accuracy under mode='min'
+            out["plateau_metric"] = {"mode": mode, "first": first, "last": last, "values": len(m),
+                                     "wrong_mode": bool(moved > PLATEAU_MOVED if mode == "min" else moved < -PLATEAU_MOVED)}
+    tail = ctx.loss.where(ctx.loss.step >= out["below_from_step"])
+    tail_v = tail.value[np.isfinite(tail.value)]
+    if len(tail_v) >= 20:
+        a, b = head_tail(tail_v)
+        out["loss_fell_after"] = float((a - b) / max(abs(a), 1e-12))
     return out
+
+
+#: a ReduceLROnPlateau's metric that moved this much (relative, median of the first and last three) in the
+#: direction its mode counts as worse
+PLATEAU_MOVED = 0.05
+#: the loss fell less than this (relative) from the collapse to the end: it stopped with the learning rate
+STOPPED_AFTER = 0.02
 
 
 #: the settings of torch's schedulers that shape the decay (shown in the finding; their state is not)
@@ -353,7 +374,16 @@ def _schedule_text(c: dict, epochs: int | None) -> tuple[str, str]:
     title = (f"{who} took lr from {sig.fmt_num(c['lr_start'])} to {sig.fmt_num(c['lr_at'])} by step "
              f"{c['below_from_step']} and to {sig.fmt_num(c['lr_end'])} at the end")
     per_batch = epochs is not None and epochs >= 2 and c["lr_changes"] > 2 * epochs
-    if per_batch:
+    plateau = c.get("plateau_metric") or {}
+    if plateau.get("wrong_mode"):
+        rises = plateau["mode"] == "min"
+        title = (f"{name}(mode='{plateau['mode']}') is stepped with a metric that "
+                 f"{'rises' if rises else 'falls'} ({sig.fmt_num(plateau['first'])} to {sig.fmt_num(plateau['last'])}"
+                 f"{', an accuracy?' if rises else ', a loss?'}): every improvement counts as a bad epoch, and it "
+                 + title.split(" ", 1)[1])
+        advice = (f"Build it with mode='{'max' if rises else 'min'}' for this metric (mode='min' is for a loss, "
+                  f"'max' for an accuracy), or step it with the validation loss.")
+    elif per_batch:
         advice = (f"The learning rate changed at {c['lr_changes']} of {c['steps']} steps in {epochs} epochs: "
                   f"scheduler.step() runs once per batch. Call it once per epoch, after the batch loop, or give "
                   f"the schedule its length in batches (step_size, T_max, milestones).")
@@ -446,7 +476,8 @@ class LrTooSmall(Check):
             return Outcome.passed(f"the loss did not fall, but blew up ({', '.join(blown)}): not small steps")
         collapse = _lr_collapse(ctx, lr)
         stalled = _other_causes(ctx, ("loss.not_converging", "fit.underfitting"))
-        if collapse is not None and (prog["rel_decrease"] < self.SLOW_DECREASE or stalled):
+        if collapse is not None and (prog["rel_decrease"] < self.SLOW_DECREASE or stalled
+                                     or self._stopped_with_lr(ctx, collapse)):
             return self._collapsed(ctx, lr, prog, collapse)
         if prog["rel_decrease"] >= self.SLOW_DECREASE:
             return Outcome.passed(f"the loss fell {prog['rel_decrease']:.0%}")
@@ -488,6 +519,23 @@ class LrTooSmall(Check):
             plots={"train loss": "train/loss", "lr": "opt0/group0/lr"}))
 
     EXPLAINS = ["loss.not_converging", "weight.change_too_small", "fit.underfitting", "weight.not_updating"]
+
+    #: a training accuracy (the last tenth's mean) this high is a fit that ended, not one the schedule stopped
+    CONVERGED_ACC = 0.95
+
+    def _stopped_with_lr(self, ctx: Context, c: dict) -> bool:
+        """The loss fell over the run, but stopped where the learning rate collapsed, short of a fit: a
+        ReduceLROnPlateau stepped with an accuracy under mode='min' (probe M f02: lr 0.01 to 8e-05 by a third of
+        the run, the loss flat at 1.33 from there; it had fallen 31%, so nothing was blamed), or a schedule whose
+        collapse the loss did not survive. Not where training converged (its accuracy at ``CONVERGED_ACC``, or
+        the targets met): a plateau rule cuts the rate of a finished fit again and again, harmlessly."""
+        if targets_met(ctx) is True:
+            return False
+        acc = finite(ctx.run.scalar("train/acc"))
+        if len(acc) and float(np.mean(acc.value[-max(1, len(acc) // 10):])) >= self.CONVERGED_ACC:
+            return False
+        wrong = (c.get("plateau_metric") or {}).get("wrong_mode")
+        return bool(wrong) or c.get("loss_fell_after", 1.0) < STOPPED_AFTER
 
     def _collapsed(self, ctx: Context, lr: dict, prog: dict, c: dict) -> Outcome:
         title, advice = _schedule_text(c, _train_epochs(ctx))
