@@ -1281,6 +1281,38 @@ class WrongOperator(Check):
                                   "data.label_errors"])
         return None
 
+    def _reshape_as_transpose(self, ctx: Context) -> Finding | None:
+        """A view or reshape whose result has the input's sizes in another order, the batch left first: (N, T, C) to
+        (N, C, T) with ``x.reshape(N, C, T)`` where ``x.permute(0, 2, 1)`` was meant. A reshape refills the same
+        memory in the new shape, so each "channel" row holds a run of time steps of all channels (probe M f10: a
+        1-D CNN on (batch, time, axes) sensor windows, 0.34 against 0.99; only loss.not_converging was found). From
+        the op graph of the first training forward: the same sizes, rank 3 or more, two different sizes trading
+        places."""
+        n, graphs = _first_train_graphs(ctx)
+        for g in graphs:
+            for op in g.get("ops", []):
+                if op.get("op") not in self.VIEW_OPS or not op.get("in") or not op.get("out"):
+                    continue
+                a, b = op["in"][0].get("shape") or [], op["out"][0].get("shape") or []
+                if len(a) < 3 or len(a) != len(b) or a == b or sorted(a) != sorted(b) or a[0] != b[0] \
+                        or (n > 1 and a[0] != n):
+                    continue
+                moved = [i for i in range(1, len(a)) if a[i] != b[i]]
+                where = op.get("module") or g.get("root") or "the model"
+                order = [a.index(v, 1) for v in b[1:]] if len(set(a[1:])) == len(a) - 1 else None
+                perm = f"x.permute(0, {', '.join(str(i) for i in order)})" if order else "x.permute(...)"
+                return Finding(
+                    self.id, f"A {op['op'].split('.')[-1]} in {where} turns {tuple(a)} into {tuple(b)}: the same sizes "
+                             f"in another order, which a reshape does not move the data into: each row of the "
+                             f"result mixes the values of axes {', '.join(str(i) for i in moved)}",
+                    severity="error", confidence=0.8, location=where, step=int(g.get("step", STATIC_STEP)),
+                    evidence={"op": op["op"], "input_shape": a, "output_shape": b, "axes_moved": moved},
+                    advice=f"Swap axes with {perm} (or x.transpose(1, 2)), not reshape/view: a reshape keeps "
+                           f"the memory order and only relabels it.",
+                    explains=["loss.not_converging", "fit.underfitting", "activation.dead_relu",
+                              "data.label_errors", "fit.overfitting"])
+        return None
+
     SOFTMAX_OPS = ("aten._softmax", "aten.softmax", "aten._log_softmax", "aten.log_softmax")
 
     def _softmax_over_batch(self, ctx: Context) -> Finding | None:
@@ -1423,7 +1455,7 @@ class WrongOperator(Check):
         rounded = self._rounded_in_forward(ctx)
         if rounded is not None:
             return Outcome.found(rounded)
-        mixed = self._samples_mixed(ctx)
+        mixed = self._samples_mixed(ctx) or self._reshape_as_transpose(ctx)
         if mixed is not None:
             return Outcome.found(mixed)
         pooled = self._softmax_over_batch(ctx)
