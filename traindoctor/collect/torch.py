@@ -395,6 +395,7 @@ class Collector:
         self._mixed_targets = False
         self._clip_after_step = False  # a clipping function called after the optimizer step was seen
         self._last_root_output: Any = None  # a weak reference to the last model forward's tensor output
+        self._last_root_id: int | None = None
         # the last training forward's first tensor input, while the first training losses are read
         self._last_root_input: Any = None
         self._compare_inputs = True  # until three training and three evaluation loss calls were read
@@ -933,6 +934,7 @@ class Collector:
                 self._last_fwd_trains = torch.is_grad_enabled() and module.training
                 # the model's own output, to tell the loss was given it as it is (not permuted, not sliced)
                 self._last_root_output = weakref.ref(output) if torch.is_tensor(output) else None
+                self._last_root_id = id(module)  # the model an evaluation that follows is of
                 opgraph.on_root_exit(self, module)
                 if self._lazy_roots and id(module) in self._lazy_roots:  # its lazy modules have their shapes now
                     self._guarded("graph", self._register_root, module)
@@ -1127,6 +1129,7 @@ class Collector:
         out = self._class_scores(output, y.shape[0] if y.dim() == 1 else None)  # class ids, one per row
         if out is None or out.device != y.device:
             return
+        self._last_root_id = id(module)
         self._open_eval(self._current_loader if role is None else None, role=role,
                         target=y if role is not None else None)
         preds = out.detach().argmax(1)
@@ -2362,7 +2365,7 @@ class Collector:
                           "acc_n": 0, "fwd_bad": [], "fwd_fns": (None, ()),
                           "loader": loader.idx if loader is not None else None, "batch": self._batch_seq,
                           "set_role": set_role, "modes": self._modes_event("eval"),  # written with the pass
-                          "seen": {}}
+                          "seen": {}, "model": self._root_name(self._last_root_id)}
         else:
             if fname and not self._eval["function"]:
                 self._eval["function"] = fname
@@ -2371,6 +2374,10 @@ class Collector:
                 self._eval["set_role"] = False
         if key is not None:
             self._eval["seen"][key] = self._top_forwards
+
+    def _root_name(self, key: int | None) -> str | None:
+        info = self._mods.get(key) if key is not None else None
+        return info.name if info is not None else None
 
     def _drop_eval(self) -> None:
         """Forget the open evaluation pass: it was a helper model's forward on a training batch."""
@@ -2404,7 +2411,7 @@ class Collector:
         if conf is None and ev.get("fwd_conf") is not None and not ev["n"] and fwd_ok:
             conf, ev["classes"] = ev["fwd_conf"], ev["fwd_classes"]
         self.writer.put_json({"kind": "eval", "role": role, "step": step, "n": n, "function": ev["function"],
-                              "loader": ev["loader"], "classes": ev["classes"],
+                              "loader": ev["loader"], "classes": ev["classes"], "model": ev.get("model"),
                               "confusion": conf.reshape(ev["classes"], ev["classes"]).long().cpu().tolist()
                               if conf is not None else None})
 

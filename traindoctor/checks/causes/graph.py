@@ -1713,6 +1713,56 @@ class OptimizerMisuse(Check):
     #: A user-written update whose cosine with -grad is below this is moving uphill.
     ASCENT_COS = -0.5
 
+    #: evaluations of the frozen copy, at least, for its standing still to count
+    COPY_EVALS = 3
+
+    def _evaluated_copy_still(self, ctx: Context) -> Finding | None:
+        """The model that the evaluations run is a copy of the trained one (the same parameter shapes), in no
+        optimizer, and none of its weights ever changes while the trained model's do: an EMA or averaged copy whose
+        hand-written update writes the wrong model (``zip(model.parameters(), ema.parameters())`` with the names
+        swapped pulls the trained model toward the copy, and the copy stays at its start; probe M f09: 0.10 against
+        0.98, led by data.label_errors). From the evaluation passes' model, the update table and the models'
+        parameter shapes; a copy evaluated fewer than ``COPY_EVALS`` times (a checkpoint deep-copied each epoch)
+        is not judged."""
+        helpers = helper_models(ctx)
+        evs: dict[str, list[dict]] = {}
+        for e in sig.events(ctx, "eval"):
+            if e.get("model") in helpers and e.get("role") in ("eval", "test"):
+                evs.setdefault(e["model"], []).append(e)
+        if not evs:
+            return None
+        models = {ev.get("root"): ev for ev in sig.events(ctx, "model")}
+        shapes = {root: [tuple(p["shape"]) for m in ev.get("modules", []) for p in m.get("params", [])]
+                  for root, ev in models.items()}
+        steps, keys, mat = sig.update_ratios(ctx)
+        helper_names = {n for names in helpers.values() for n in names}
+        trained = [i for i in sig.trained_keys(ctx, keys) if keys[i] not in helper_names]
+        for root, passes in evs.items():
+            if len(passes) < self.COPY_EVALS:
+                continue
+            twin = next((r for r in shapes if r != root and r not in helpers and shapes[r] == shapes.get(root)), None)
+            cols = [keys.index(n) for n in helpers[root] if n in keys]
+            if twin is None or not cols or not trained:
+                continue
+            first, last = int(passes[0]["step"]), int(passes[-1]["step"])
+            span = (steps >= first) & (steps <= last)
+            own, other = mat[np.ix_(span, cols)], mat[np.ix_(span, trained)]
+            own = own[np.isfinite(own)]
+            if len(own) < self.COPY_EVALS or np.any(own > 0) or not np.any(other[np.isfinite(other)] > 0):
+                continue
+            return Finding(
+                self.id, f"{root}, the model the evaluations run ({len(passes)} passes), is a copy of {twin} that never "
+                         f"changes: none of its weights moved from step {first} to {last}, while {twin} trained. The "
+                         f"update meant to follow {twin} (an EMA, an average) does not write it",
+                severity="error", confidence=0.8, location=root, step=first,
+                evidence={"evaluated_model": root, "trained_model": twin, "evaluations": len(passes),
+                          "first_eval_step": first, "last_eval_step": last, "updates_recorded": int(len(own))},
+                advice=f"Check the copy's update: for p_ema, p in zip(ema.parameters(), model.parameters()): "
+                       f"p_ema.mul_(decay).add_(p, alpha=1 - decay) (the copy first); or evaluate {twin} itself.",
+                explains=["data.label_errors", "fit.overfitting", "fit.underfitting", "weight.not_updating",
+                          "hparam.epochs_too_many", "hparam.epochs_too_few"])
+        return None
+
     def run(self, ctx: Context) -> Outcome:
         probes = sig.events(ctx, "opt_probe")
         if probes:
@@ -1726,7 +1776,7 @@ class OptimizerMisuse(Check):
                     advice=f"Fix the update rule of {p['class']}: it must subtract lr * grad (p.add_(grad, "
                            f"alpha=-lr)), or use a torch.optim optimizer.",
                     explains=["loss.blowup", "loss.not_converging", "loss.nan_inf", "fit.underfitting"]))
-        never = self._never_stepped(ctx) or self._update_never_written(ctx)
+        never = self._never_stepped(ctx) or self._update_never_written(ctx) or self._evaluated_copy_still(ctx)
         if never is not None:
             return Outcome.found(never)
         late = sig.events(ctx, "clip_after_step")
