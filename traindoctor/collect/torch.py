@@ -379,6 +379,7 @@ class Collector:
         # optimizer.zero_grad() after a training backward that no step of that optimizer used: its gradients
         # thrown away (step() once per epoch, zero_grad() and backward() once per batch)
         self._backwards = 0
+        self._backwards_per_step: dict[int, list[int]] = {}  # optimizer -> the running count at its first steps
         self._grads_used_at: dict[int, int] = {}  # optimizer -> self._backwards at its last step or zero_grad
         self._discarded: dict[int, int] = {}  # optimizer -> zero_grad() calls that discarded gradients
         # (Embedding, phase) -> the id range of its inputs so far, and the forwards read (EMBEDDING_FORWARDS)
@@ -1954,12 +1955,26 @@ class Collector:
                                   "count": len(loose), "optimizer_tensors_outside_models": outside,
                                   "optimizer_tensors": len(mine)})
 
+    def _count_backwards(self, i: int) -> None:
+        """The backward passes between optimizer ``i``'s first steps: more than one is gradient accumulation, whose
+        loss must be divided by their number for the step to be an average's (the loss graph says if it was)."""
+        counts = self._backwards_per_step[i]
+        counts.append(self._backwards)  # (the running count; the per-step numbers are its differences)
+        if len(counts) == ACCUMULATION_STEPS + 1:
+            per_step = [b - a for a, b in zip(counts, counts[1:])]
+            if max(per_step) > 1:
+                self.writer.put_json({"kind": "accumulation", "optimizer": i, "step": self.step,
+                                      "backwards_per_step": per_step})
+
     def _opt_post_hook(self, opt: Any, args: Any, kwargs: Any) -> None:
         if _compiling() or not self.enabled:
             return
         self._in_opt_step = max(0, self._in_opt_step - 1)
         self._stepped.add(id(opt))
         self._grads_used_at[id(opt)] = self._backwards
+        i = self._opt_index.get(id(opt))
+        if i is not None and len(self._backwards_per_step.setdefault(i, [])) <= ACCUMULATION_STEPS:
+            self._count_backwards(i)
         self._count_opt_step()
         if self.plugins and self._step_open and self._step_complete():  # step plugins
             self._plugins_call("on_step_complete", self.step)
@@ -2954,6 +2969,8 @@ def _has_params(m: nn.Module) -> bool:
 #: update norm is off by 1.4% (median; 6% at most) against 8.5% (17%) with the former 65,536 elements in 256
 #: runs, whose runs all began at the same few columns, at half the passes (tests/collect/test_tiers.py).
 UPDATE_SAMPLE = 1 << 14
+#: Optimizer steps whose backward passes are counted (gradient accumulation: ``Collector._count_backwards``).
+ACCUMULATION_STEPS = 8
 #: Training calls of attention whose key padding mask is summarised (``Collector._on_attention``).
 ATTENTION_MASK_CALLS = 4
 #: Training calls of attention read for masks at all: the first steps' (a 6-layer encoder's first 10); after them the

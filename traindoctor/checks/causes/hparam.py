@@ -82,6 +82,16 @@ def odd_optimizer_settings(ctx: Context, small_steps: bool) -> list[tuple[str, s
         out.append((short, f"{short}: a step smaller than 1/{2 ** bits} of a weight rounds away in "
                            f"{half[0]}, so small learning rates do nothing; keep the weights in float32 and run "
                            f"the forward under torch.autocast(dtype=torch.{half[0]})"))
+    # gradients of k backward passes summed into each step, the loss not divided by k (probe M f03: 8 micro-batches
+    # at an lr tuned for their mean, every ReLU dead by step 22): the loss graph's top op is the loss function's own
+    acc = next((e for e in sig.events(ctx, "accumulation") if e.get("optimizer") in (0, None)), None)
+    top = next((e.get("ops") or [] for e in sig.events(ctx, "loss_graph")), [])
+    if acc is not None and not small_steps and top and not top[0].startswith(("Div", "Mul")):
+        k = int(np.median(acc["backwards_per_step"]))
+        if k >= 2:
+            short = f"gradients of {k} backward passes summed per step"
+            out.append((short, f"{short} (accumulation) with the loss not divided by {k}: the steps are {k}x an "
+                               f"average's; use (loss / {k}).backward(), or divide the learning rate by {k}"))
     summed = next((e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train" and e.get("reduction") == "sum"
                    and len(e.get("target", {}).get("shape") or []) >= 1 and e["target"]["shape"][0] > 1), None)
     if summed is not None:
@@ -154,7 +164,7 @@ def _instability(ctx: Context) -> dict | None:
         out["symptoms"] = shown
     collapsed = _collapse(ctx, v)
     if collapsed is not None:
-        out["collapsed_to"] = collapsed
+        out["collapsed_to"], out["collapsed_by"] = collapsed
     # a spike past 3x the start counts unless the loss then fell to a fifth of its start: a schedule (warm-up-free
     # SGD at 0.05 with momentum, then cosine and SWA) that jumped to 6x at its first steps and ended at 0.4% of
     # its start, at 0.987 validation accuracy, took a large step once, not a learning rate too large to train with
@@ -174,20 +184,29 @@ COLLAPSE_SPIKE = 1.5
 COLLAPSE_TOL = 0.03
 
 
-def _collapse(ctx: Context, v: np.ndarray) -> float | None:
+def _collapse(ctx: Context, v: np.ndarray) -> tuple[float, str] | None:
     """A classifier knocked flat by its first steps: the loss spikes early, then stays at what predicting the
     class frequencies costs (ln 2 = 0.693 for two balanced classes) for the rest of the run. The loss is stable,
     and dead: a transformer under Adam at lr 1e-2 went 0.71 → 1.68 at its second step, then 0.693 for 560
-    steps. Returns that constant prediction's loss."""
+    steps. Returns that constant prediction's loss, and how it got there: ``spike``, or ``dead_relu`` (no spike,
+    its ReLUs killed after training began)."""
     if len(v) < 20:
         return None
     refs = sig.constant_prediction_losses(ctx)
     head = v[1: max(3, len(v) // 10)]
     end = float(np.median(v[-max(5, len(v) // 5):]))
-    if not refs or not len(head) or float(np.max(head)) < COLLAPSE_SPIKE * float(v[0]):
+    if not refs or not len(head):
+        return None
+    # or with no spike, its ReLUs killed once training began (probe M f03: SGD at lr 0.1 with momentum 0.9 and
+    # gradients summed over 8 batches, steps of 0.3-0.9 of the weights by step 8, every ReLU dead from step 22,
+    # and the loss back at ln 10 from a start of ln 10)
+    killed = any(f.id == "activation.dead_relu" and f.severity != "info" and (f.step or 0) > 0
+                 for f in ctx.findings)
+    spiked = float(np.max(head)) >= COLLAPSE_SPIKE * float(v[0])
+    if not spiked and not killed:
         return None
     ref = min(refs, key=lambda r: abs(end - r))
-    return ref if abs(end - ref) <= COLLAPSE_TOL * ref else None
+    return (ref, "spike" if spiked else "dead_relu") if abs(end - ref) <= COLLAPSE_TOL * ref else None
 
 
 def _train_epochs(ctx: Context) -> int | None:
@@ -248,8 +267,11 @@ class LrTooLarge(Check):
         return Outcome.found(Finding(
             self.id, (f"Learning rate too large: {lr_txt} makes steps of {sig.fmt_num(ratio or 0)} of the weights"
                       if ratio is not None else f"Learning rate too large: {lr_txt}")
-                     + (f"; the loss spiked at the start, then stayed at {sig.fmt_num(unstable['collapsed_to'])}, "
-                        f"what a constant prediction costs" if "collapsed_to" in unstable else ""),
+                     + ("" if "collapsed_to" not in unstable else
+                        f"; its ReLUs died and the loss stays at {sig.fmt_num(unstable['collapsed_to'])}, what a "
+                        f"constant prediction costs" if unstable.get("collapsed_by") == "dead_relu" else
+                        f"; the loss spiked at the start, then stayed at {sig.fmt_num(unstable['collapsed_to'])}, "
+                        f"what a constant prediction costs"),
             severity="error", confidence=min(conf, 0.95),
             location=f"optimizer {lr['optimizer']} lr" if lr else "learning rate",
             step=int(unstable.get("nonfinite_step", 0)) if "nonfinite_step" in unstable else 0,
