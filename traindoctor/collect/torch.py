@@ -3110,6 +3110,9 @@ def _loss_input_summary(t: torch.Tensor) -> dict[str, Any]:
         out["rows_logsumexp_zero"] = float((torch.logsumexp(tf, 1).abs() < 1e-3).float().mean())
         if t.shape[0] > 1:  # a softmax over the batch (dim=0): the columns sum to one
             out["cols_sum_to_one"] = float(((tf.sum(0) - 1).abs() < 1e-3).float().mean())
+    if t.is_floating_point() and t.dim() >= 2 and t.shape[0] > 1:
+        # every sample's output the same: nothing of the input reaches it (an inverted mask pools the padding only)
+        out["rows_identical"] = bool((tf - tf[:1]).abs().max() == 0)
     return out
 
 

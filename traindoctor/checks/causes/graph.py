@@ -7,7 +7,7 @@ import re
 import numpy as np
 
 from ..base import Check, Context, Finding, Outcome, register
-from ..signals import helper_models, printed_accuracy_wrong, train_loader
+from ..signals import helper_models, module_forward_order, printed_accuracy_wrong, train_loader
 from . import _signals as sig
 
 STATIC_STEP = 0
@@ -402,7 +402,7 @@ class NodeConnection(Check):
                        f"from it): the loss that backward() runs on must depend on the output for the weights "
                        f"that produce it to learn; detach only the copy you log.",
                 explains=_NOT_UPDATING + ["loss.not_converging", "fit.underfitting", "weight.change_too_small"]))
-        first_step = self._first_step_only(ctx)
+        first_step = self._first_step_only(ctx) or self._output_ignores_input(ctx)
         if first_step is not None:
             return Outcome.found(first_step)
         evs = sig.events(ctx, "grad_missing")
@@ -445,6 +445,47 @@ class NodeConnection(Check):
 
     #: steps of gradient statistics needed to say a recurrent weight never gets one
     MIN_GRAD_STEPS = 3
+
+    def _output_ignores_input(self, ctx: Context) -> Finding | None:
+        """The model gives every sample of a training batch the same output, from the first step on: nothing of the
+        input reaches it (probe M f07: mean pooling with the mask ``tokens == PAD``, which keeps the padding and
+        drops the words; the padding's embedding is zero, so the pooled vector is zero for every review, 0.52
+        against 1.00; data.label_errors and weight.not_updating were found). From the collector's reading of the
+        first training calls of the loss: the input rows identical in every one. The layers whose gradient is
+        then zero (the ones before the cut) are named."""
+        calls = [e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train"
+                 and e.get("model_output") and (e.get("input") or {}).get("rows_identical") is not None]
+        if not calls or not all(e["input"]["rows_identical"] for e in calls):
+            return None
+        g = ctx.run.table("grad")
+        zero = []
+        if len(g):
+            _, gn = g.pivot("norm")
+            for j, key in enumerate(g.keys):
+                col = gn[:, j][np.isfinite(gn[:, j])]
+                if len(col) >= self.MIN_GRAD_STEPS and not np.any(col > 0):
+                    zero.append(key)
+        params = sig.module_params(ctx)
+        order = module_forward_order(ctx)
+        mods = []
+        for p in zero:
+            m = params.get(p, {}).get("module", p.rsplit(".", 1)[0])
+            if m not in mods:
+                mods.append(m)
+        mods.sort(key=lambda m: order.index(m) if m in order else len(order))
+        ev = calls[0]
+        where = mods[0] if mods else (ev.get("module") or "the model")
+        shape = tuple(ev["input"].get("shape") or [])
+        return Finding(
+            self.id, f"The model's output is the same for every sample of a training batch ({shape}, at the first "
+                     f"{len(calls)} loss calls): nothing of the input reaches it"
+                     + (f"; {', '.join(mods[:3])} get a gradient of zero at every step" if mods else ""),
+            severity="error", confidence=0.85, location=where, step=int(ev.get("step", STATIC_STEP)),
+            evidence={"loss_input_shape": list(shape), "calls": len(calls), "zero_gradient_params": zero[:20]},
+            advice="Find where the forward pass multiplies the input's path by zero or drops it: an inverted mask "
+                   "(tokens == pad where tokens != pad was meant), a pooling over the padding only, a feature "
+                   "zeroed by a wrong index, or the input never used (a layer applied to a constant).",
+            explains=_NOT_UPDATING + ["data.label_errors", "activation.dead_relu", "grad.vanishing"])
 
     def _first_step_only(self, ctx: Context) -> Finding | None:
         """A one-directional recurrent layer whose hidden-to-hidden weights get a gradient of exactly zero at every
