@@ -1135,8 +1135,56 @@ def validation_at_chance(ctx: Context) -> dict | None:
             # no better than answering the training majority (95% of one class): the model learnt nothing of the
             # inputs, and a balanced validation set scores that at chance (data.class_imbalance's to say)
             return None
-        return {"train_acc": tr_end, "best_val_acc": best, "chance": 1.0 / classes, "evaluations": int(len(va))}
+        out = {"train_acc": tr_end, "best_val_acc": best, "chance": 1.0 / classes, "evaluations": int(len(va))}
+        first = first_epoch_accuracy(ctx)
+        if first is not None:
+            out["first_epoch_acc"] = first
+        conf = next((e["confusion"] for e in reversed(ctx.run.events("eval")) if e.get("confusion")), None)
+        if conf:
+            c = np.asarray(conf, np.float64)
+            if c.sum() > 0:
+                # the share of predictions that would have to change class for their histogram to be the labels'
+                out["predictions_apart"] = float(0.5 * np.abs(c.sum(1) - c.sum(0)).sum() / c.sum())
+        return out
     return ctx.cached("validation_at_chance", compute)
+
+
+#: the first epoch's later training batches right at least this many times chance (and ``LEARNABLE_MARGIN`` above
+#: it): the model gets training samples it has not trained on right, so the labels follow the inputs
+LEARNABLE_FACTOR = 2.0
+LEARNABLE_MARGIN = 0.2
+
+
+def first_epoch_accuracy(ctx: Context) -> float | None:
+    """The mean accuracy of the second half of the first epoch's training batches, each counted by its forward pass
+    before the model trained on it: how well what was learned so far carries over to samples not yet seen. Random
+    labels stay at chance there, however well the model later memorises them. None without the epoch's length."""
+    from .signals import steps_per_epoch
+
+    spe = steps_per_epoch(ctx)
+    _, tr = _acc_series(ctx, "train")
+    if not spe or tr is None or spe < 8:
+        return None
+    keep = (tr.step >= spe // 2) & (tr.step < spe)
+    v = tr.value[keep]
+    v = v[np.isfinite(v)]
+    return float(np.mean(v)) if len(v) >= 4 else None
+
+
+#: the validation predictions' class histogram this far (total variation) from the labels', at least: the model
+#: does not see the classes it was trained on. Labels shuffled apart from right inputs keep the two alike (the
+#: model predicts the true classes, which the shuffled labels count the same): 0.25 on probe M f13
+PREDICTIONS_APART = 0.12
+
+
+def evaluation_inputs_apart(chance: dict) -> bool:
+    """``validation_at_chance``'s result says the training labels follow their inputs (the first epoch's unseen
+    batches well above chance) and the validation predictions do not follow the validation labels' classes: the
+    validation inputs are not what the model was trained on. Labels shuffled apart from their inputs in validation
+    leave the predictions' histogram the labels' and stay data.label_errors'."""
+    first = chance.get("first_epoch_acc")
+    return first is not None and chance.get("predictions_apart", 0.0) >= PREDICTIONS_APART and \
+        first >= max(LEARNABLE_FACTOR * chance["chance"], chance["chance"] + LEARNABLE_MARGIN)
 
 
 @register

@@ -504,6 +504,34 @@ class PreprocessMismatch(Check):
     REMAP_CONSISTENCY = 0.6
     REMAP_ACC_SHARE = 0.5
 
+    def _learned_not_carried(self, ctx: Context) -> Finding | None:
+        """Validation at chance at every evaluation while training learned, and learned what carries over: the
+        first epoch's later training batches, each scored before the model trained on it, were well above chance,
+        and the validation predictions' classes are not the labels' (``symptoms.evaluation_inputs_apart``). The
+        labels follow the inputs in training, so the validation inputs are not what the model was trained on,
+        though their features have the training's means and spreads: a transform fit again on them
+        (``pca.fit_transform(X_val)``: components reordered and their signs flipped; probe M f13, 0.10 against
+        0.96, blamed on the training labels)."""
+        from ..symptoms import evaluation_inputs_apart, validation_at_chance
+
+        chance = validation_at_chance(ctx)
+        if chance is None or not evaluation_inputs_apart(chance):
+            return None
+        return Finding(
+            self.id, f"Validation stays at chance ({chance['best_val_acc']:.2f} at best, chance {chance['chance']:.2f}) "
+                     f"while the model learned what carries over to new training samples: the first epoch's "
+                     f"batches, each scored before training on it, were {chance['first_epoch_acc']:.2f} right, and "
+                     f"{chance['predictions_apart']:.0%} of the validation predictions would have to change class to "
+                     f"match the labels' classes. The validation inputs are not processed as the training inputs were",
+            severity="error", confidence=0.7, location="evaluation inputs", step=0,
+            evidence={k: round(v, 4) if isinstance(v, float) else v for k, v in chance.items()},
+            advice="Transform validation data with what was fit on the training data: scaler.transform(X_val), "
+                   "pca.transform(X_val), the training vocabulary; never fit_transform on the validation set. "
+                   "Their means and spreads can match while the features mean other things (components reordered, "
+                   "signs flipped).",
+            explains=["fit.overfitting", "data.label_errors", "hparam.epochs_too_many", "loss.zero",
+                      "data.too_few_samples"])
+
     def run(self, ctx: Context) -> Outcome:
         remapped = self._remapped_labels(ctx)
         if remapped is not None:
@@ -547,6 +575,9 @@ class PreprocessMismatch(Check):
         bad = varies & ((shift > self.MEAN_SHIFT) | (scale > self.SCALE_RATIO) | (scale < 1 / self.SCALE_RATIO))
         share = float(bad.sum() / varies.sum())
         if share < self.FEATURE_SHARE:
+            apart = self._learned_not_carried(ctx)
+            if apart is not None:
+                return Outcome.found(apart)
             return Outcome.passed(f"evaluation inputs match training inputs ({share:.0%} of features differ)")
         agree = self._results_agree(ctx)
         if agree:

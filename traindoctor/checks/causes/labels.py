@@ -78,6 +78,12 @@ class LabelErrors(Check):
         if chance is None:
             flat = self._nothing_to_learn(ctx)
             return Outcome.found(flat) if flat is not None else out
+        from ..symptoms import evaluation_inputs_apart
+
+        if evaluation_inputs_apart(chance):
+            return Outcome.passed(f"validation stays at chance, but the first epoch's unseen training batches were "
+                                  f"{chance['first_epoch_acc']:.2f} right and the validation predictions are not "
+                                  f"the labels' classes: the validation inputs differ (see data.preprocess_mismatch)")
         return Outcome.found(Finding(
             self.id, f"the model learns the training labels (accuracy {chance['train_acc']:.2f}) but validation never "
                      f"rose above chance ({chance['best_val_acc']:.2f} at best, chance {chance['chance']:.2f}): the "
