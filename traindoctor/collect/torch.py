@@ -2250,6 +2250,8 @@ class Collector:
                                   **({"label_smoothing": float(smoothing)} if smoothing else {}),
                                   **({"target_is_input": same} if (same := _is_model_input(
                                       target, self._last_root_input)) is not None else {}),
+                                  **({"target_alignment": al} if training and (al := _target_alignment(
+                                      target, self._last_root_input)) else {}),
                                   **_loss_weights(fname, kwargs),
                                   **_loss_floor(fname, inp, target, kwargs.get("reduction", "mean"), smoothing)})
         if n_calls >= 2:
@@ -3174,6 +3176,35 @@ def _is_model_input(target: torch.Tensor, ref: Any) -> bool | None:
             or x.numel() != target.numel() or x.numel() < 2 or x.device != target.device or x.dtype == torch.bool:
         return None
     return bool(torch.equal(x.reshape(-1), target.reshape(-1).to(x.dtype)))
+
+
+def _target_alignment(target: torch.Tensor, ref: Any) -> dict[str, float] | None:
+    """For a token-level classification (integer model input ``(N, L)``, integer targets of ``N * L``, another id
+    space than the input's): how well one input token decides the target at its own position, and at the next
+    one's: the share of positions whose target is the most common one for that token (``{"0": .., "1": ..}``). A
+    tagger's targets follow their own token; targets shifted by one (``tags[:, 1:]`` against ``seqs[:, :-1]``, a
+    language model's shift copied into a tagger) follow the next token, which a left-to-right model has not read."""
+    x = ref() if ref is not None else None
+    if x is None or not torch.is_tensor(x) or x.dim() != 2 or x.shape[1] < 4 or x.is_floating_point() \
+            or x.dtype == torch.bool or target.is_floating_point() or target.numel() != x.numel() \
+            or target.device != x.device:
+        return None
+    t = target.reshape(x.shape).long()
+    if torch.equal(t, x.long()):
+        return None  # the input itself (target_is_input's)
+    if int(t.max()) >= int(x.max()) or int(t.min()) < 0:
+        return None  # the same id space as the input: a language model's next token, not a tag
+    out = {}
+    for k in (0, 1):
+        xs, ts = x[:, k:].reshape(-1).long(), t[:, :t.shape[1] - k].reshape(-1)
+        keep = ts >= 0
+        xs, ts = xs[keep], ts[keep]
+        if not xs.numel():
+            return None
+        n_t = int(ts.max()) + 1
+        counts = torch.bincount(xs * n_t + ts, minlength=(int(xs.max()) + 1) * n_t).reshape(-1, n_t)
+        out[str(k)] = round(float(counts.max(1).values.sum()) / xs.numel(), 4)
+    return out
 
 
 def _flattened_from(inp: torch.Tensor, target: torch.Tensor) -> list[int] | None:
