@@ -1112,6 +1112,15 @@ def _first_train_graphs(ctx: Context) -> tuple[int, list[dict]]:
                                              if int(g.get("step", 0)) == int(call.get("step", 0))]
 
 
+def _graph_ops(graphs: list[dict]):
+    """Each recorded op of ``graphs`` as ``(graph, its ops, index, op, where)``: ``where`` is the module the op ran
+    in (else the graph's root model), as the findings name it."""
+    for g in graphs:
+        ops = g.get("ops", [])
+        for i, op in enumerate(ops):
+            yield g, ops, i, op, op.get("module") or g.get("root") or "the model"
+
+
 def _bounded_range(last: str | None) -> tuple[float, float] | None:
     """The output range of a model whose last module or function is a bounded activation."""
     if last is None:
@@ -1303,23 +1312,21 @@ class WrongOperator(Check):
         batch must be moved to the front first (transpose or permute). From the op graph of the first training
         forward, N being the training loss's batch."""
         n, graphs = _first_train_graphs(ctx)
-        for g in graphs:
-            for op in g.get("ops", []):
-                if op.get("op") not in self.VIEW_OPS or not op.get("in") or not op.get("out"):
-                    continue
-                a, b = op["in"][0].get("shape") or [], op["out"][0].get("shape") or []
-                if len(a) >= 3 and len(b) == 2 and b[0] == n and a[0] not in (1, n) and n in a[1:] and n > 1:
-                    where = op.get("module") or g.get("root") or "the model"
-                    return Finding(
-                        self.id, f"A reshape in {where} flattens {tuple(a)}, whose batch of {n} is on axis "
-                                 f"{a.index(n, 1)}, into {tuple(b)}: each row mixes the values of "
-                                 f"{a[0]} samples",
-                        severity="error", confidence=0.85, location=where, step=int(g.get("step", STATIC_STEP)),
-                        evidence={"op": op["op"], "input_shape": a, "output_shape": b, "batch": n},
-                        advice="Put the batch first before flattening: x.transpose(0, 1).reshape(N, -1) (or "
-                               "x.permute(1, 0, 2)), or build the encoder with batch_first=True.",
-                        explains=["loss.not_converging", "fit.underfitting", "activation.dead_relu",
-                                  "data.label_errors"])
+        for g, _, _, op, where in _graph_ops(graphs):
+            if op.get("op") not in self.VIEW_OPS or not op.get("in") or not op.get("out"):
+                continue
+            a, b = op["in"][0].get("shape") or [], op["out"][0].get("shape") or []
+            if len(a) >= 3 and len(b) == 2 and b[0] == n and a[0] not in (1, n) and n in a[1:] and n > 1:
+                return Finding(
+                    self.id, f"A reshape in {where} flattens {tuple(a)}, whose batch of {n} is on axis "
+                             f"{a.index(n, 1)}, into {tuple(b)}: each row mixes the values of "
+                             f"{a[0]} samples",
+                    severity="error", confidence=0.85, location=where, step=int(g.get("step", STATIC_STEP)),
+                    evidence={"op": op["op"], "input_shape": a, "output_shape": b, "batch": n},
+                    advice="Put the batch first before flattening: x.transpose(0, 1).reshape(N, -1) (or "
+                           "x.permute(1, 0, 2)), or build the encoder with batch_first=True.",
+                    explains=["loss.not_converging", "fit.underfitting", "activation.dead_relu",
+                              "data.label_errors"])
         return None
 
     def _reshape_as_transpose(self, ctx: Context) -> Finding | None:
@@ -1330,28 +1337,26 @@ class WrongOperator(Check):
         the op graph of the first training forward: the same sizes, rank 3 or more, two different sizes trading
         places."""
         n, graphs = _first_train_graphs(ctx)
-        for g in graphs:
-            for op in g.get("ops", []):
-                if op.get("op") not in self.VIEW_OPS or not op.get("in") or not op.get("out"):
-                    continue
-                a, b = op["in"][0].get("shape") or [], op["out"][0].get("shape") or []
-                if len(a) < 3 or len(a) != len(b) or a == b or sorted(a) != sorted(b) or a[0] != b[0] \
-                        or (n > 1 and a[0] != n):
-                    continue
-                moved = [i for i in range(1, len(a)) if a[i] != b[i]]
-                where = op.get("module") or g.get("root") or "the model"
-                order = [a.index(v, 1) for v in b[1:]] if len(set(a[1:])) == len(a) - 1 else None
-                perm = f"x.permute(0, {', '.join(str(i) for i in order)})" if order else "x.permute(...)"
-                return Finding(
-                    self.id, f"A {op['op'].split('.')[-1]} in {where} turns {tuple(a)} into {tuple(b)}: the same sizes "
-                             f"in another order, which a reshape does not move the data into: each row of the "
-                             f"result mixes the values of axes {', '.join(str(i) for i in moved)}",
-                    severity="error", confidence=0.8, location=where, step=int(g.get("step", STATIC_STEP)),
-                    evidence={"op": op["op"], "input_shape": a, "output_shape": b, "axes_moved": moved},
-                    advice=f"Swap axes with {perm} (or x.transpose(1, 2)), not reshape/view: a reshape keeps "
-                           f"the memory order and only relabels it.",
-                    explains=["loss.not_converging", "fit.underfitting", "activation.dead_relu",
-                              "data.label_errors", "fit.overfitting"])
+        for g, _, _, op, where in _graph_ops(graphs):
+            if op.get("op") not in self.VIEW_OPS or not op.get("in") or not op.get("out"):
+                continue
+            a, b = op["in"][0].get("shape") or [], op["out"][0].get("shape") or []
+            if len(a) < 3 or len(a) != len(b) or a == b or sorted(a) != sorted(b) or a[0] != b[0] \
+                    or (n > 1 and a[0] != n):
+                continue
+            moved = [i for i in range(1, len(a)) if a[i] != b[i]]
+            order = [a.index(v, 1) for v in b[1:]] if len(set(a[1:])) == len(a) - 1 else None
+            perm = f"x.permute(0, {', '.join(str(i) for i in order)})" if order else "x.permute(...)"
+            return Finding(
+                self.id, f"A {op['op'].split('.')[-1]} in {where} turns {tuple(a)} into {tuple(b)}: the same sizes "
+                         f"in another order, which a reshape does not move the data into: each row of the "
+                         f"result mixes the values of axes {', '.join(str(i) for i in moved)}",
+                severity="error", confidence=0.8, location=where, step=int(g.get("step", STATIC_STEP)),
+                evidence={"op": op["op"], "input_shape": a, "output_shape": b, "axes_moved": moved},
+                advice=f"Swap axes with {perm} (or x.transpose(1, 2)), not reshape/view: a reshape keeps "
+                       f"the memory order and only relabels it.",
+                explains=["loss.not_converging", "fit.underfitting", "activation.dead_relu",
+                          "data.label_errors", "fit.overfitting"])
         return None
 
     SOFTMAX_OPS = ("aten._softmax", "aten.softmax", "aten._log_softmax", "aten.log_softmax")
@@ -1366,28 +1371,26 @@ class WrongOperator(Check):
         n, graphs = _first_train_graphs(ctx)
         if n < 2:
             return None
-        for g in graphs:
-            for op in g.get("ops", []):
-                if op.get("op") not in self.SOFTMAX_OPS or not op.get("in") or not op.get("scalars"):
-                    continue
-                shape = op["in"][0].get("shape") or []
-                dim = op["scalars"][0]
-                if len(shape) < 2 or not isinstance(dim, int) or dim not in (0, -len(shape)) or shape[0] != n \
-                        or n in shape[1:]:
-                    continue
-                where = op.get("module") or g.get("root") or "the model"
-                fn = "log_softmax" if "log" in op["op"] else "softmax"
-                return Finding(
-                    self.id, f"A {fn} in {where} runs over dim 0 of {tuple(shape)}, the batch of {n}: the weights "
-                             f"are shared among the samples, not along dim {len(shape) - 1}, and each sample's "
-                             f"output depends on the rest of its batch",
-                    severity="error", confidence=0.8, location=where, step=int(g.get("step", STATIC_STEP)),
-                    evidence={"op": op["op"], "input_shape": shape, "dim": dim, "batch": n},
-                    advice=f"Take the {fn} over the sequence or feature axis: torch.{fn}(x, dim=-1) (or dim=1 for "
-                           f"(batch, length) scores). Over dim 0 the result changes with the batch size, so "
-                           f"evaluation on other batches disagrees with training.",
-                    explains=["fit.overfitting", "loss.not_converging", "fit.underfitting", "data.label_errors",
-                              "hparam.epochs_too_many", "loss.oscillating"])
+        for g, _, _, op, where in _graph_ops(graphs):
+            if op.get("op") not in self.SOFTMAX_OPS or not op.get("in") or not op.get("scalars"):
+                continue
+            shape = op["in"][0].get("shape") or []
+            dim = op["scalars"][0]
+            if len(shape) < 2 or not isinstance(dim, int) or dim not in (0, -len(shape)) or shape[0] != n \
+                    or n in shape[1:]:
+                continue
+            fn = "log_softmax" if "log" in op["op"] else "softmax"
+            return Finding(
+                self.id, f"A {fn} in {where} runs over dim 0 of {tuple(shape)}, the batch of {n}: the weights "
+                         f"are shared among the samples, not along dim {len(shape) - 1}, and each sample's "
+                         f"output depends on the rest of its batch",
+                severity="error", confidence=0.8, location=where, step=int(g.get("step", STATIC_STEP)),
+                evidence={"op": op["op"], "input_shape": shape, "dim": dim, "batch": n},
+                advice=f"Take the {fn} over the sequence or feature axis: torch.{fn}(x, dim=-1) (or dim=1 for "
+                       f"(batch, length) scores). Over dim 0 the result changes with the batch size, so "
+                       f"evaluation on other batches disagrees with training.",
+                explains=["fit.overfitting", "loss.not_converging", "fit.underfitting", "data.label_errors",
+                          "hparam.epochs_too_many", "loss.oscillating"])
         return None
 
     #: a table (a buffer or parameter) at least this many times the batch, sliced to the batch's length
@@ -1399,35 +1402,32 @@ class WrongOperator(Check):
         pe[:x.size(0)]``) on a ``batch_first=True`` model. Each sample gets one row of the table, the same at
         every position, and the model has no positions (probe J f01: 0.51 against 1.00 on a word-order task)."""
         n, graphs = _first_train_graphs(ctx)
-        for g in graphs:
-            ops = g.get("ops", [])
-            for i, op in enumerate(ops):
-                src = (op.get("in") or [{}])[0]
-                a, b = src.get("shape") or [], (op.get("out") or [{}])[0].get("shape") or []
-                if op.get("op") != "aten.slice" or "param" not in src or len(a) < 3 or len(b) != len(a) or \
-                        b[0] != n or a[0] < self.TABLE_ROWS * n or 1 not in b[1:] or \
-                        (op.get("scalars") or [None])[0] not in (0, None):
+        for g, ops, i, op, where in _graph_ops(graphs):
+            src = (op.get("in") or [{}])[0]
+            a, b = src.get("shape") or [], (op.get("out") or [{}])[0].get("shape") or []
+            if op.get("op") != "aten.slice" or "param" not in src or len(a) < 3 or len(b) != len(a) or \
+                    b[0] != n or a[0] < self.TABLE_ROWS * n or 1 not in b[1:] or \
+                    (op.get("scalars") or [None])[0] not in (0, None):
+                continue
+            for use in ops[i + 1:]:
+                if use.get("op") not in ("aten.add", "aten.add_") or not any(
+                        t.get("from", [None])[0] == i for t in use.get("in", [])):
                     continue
-                for use in ops[i + 1:]:
-                    if use.get("op") not in ("aten.add", "aten.add_") or not any(
-                            t.get("from", [None])[0] == i for t in use.get("in", [])):
-                        continue
-                    other = next((t.get("shape") for t in use["in"] if t.get("from", [None])[0] != i), None)
-                    if not other or len(other) != len(b) or other[0] != n or \
-                            not any(bb == 1 and oo > 1 for bb, oo in zip(b[1:], other[1:])):
-                        continue
-                    where = op.get("module") or g.get("root") or "the model"
-                    return Finding(
-                        self.id, f"{where} slices {src['param']} {tuple(a)} to the batch size ({n} rows) and adds it "
-                                 f"to a batch-first {tuple(other)} tensor: each sample gets one row, the same at "
-                                 f"every position",
-                        severity="error", confidence=0.85, location=where, step=int(g.get("step", STATIC_STEP)),
-                        evidence={"table": src["param"], "table_shape": a, "sliced_shape": b, "added_to": other,
-                                  "batch": n},
-                        advice="The table is sequence-first (max_len, 1, d): on batch-first inputs slice it by the "
-                               "sequence length and put the positions on axis 1 (x + self.pe[:x.size(1)]"
-                               ".transpose(0, 1)), or store it as (1, max_len, d) and add self.pe[:, :x.size(1)].",
-                        explains=["loss.not_converging", "fit.underfitting", "data.label_errors"])
+                other = next((t.get("shape") for t in use["in"] if t.get("from", [None])[0] != i), None)
+                if not other or len(other) != len(b) or other[0] != n or \
+                        not any(bb == 1 and oo > 1 for bb, oo in zip(b[1:], other[1:])):
+                    continue
+                return Finding(
+                    self.id, f"{where} slices {src['param']} {tuple(a)} to the batch size ({n} rows) and adds it "
+                             f"to a batch-first {tuple(other)} tensor: each sample gets one row, the same at "
+                             f"every position",
+                    severity="error", confidence=0.85, location=where, step=int(g.get("step", STATIC_STEP)),
+                    evidence={"table": src["param"], "table_shape": a, "sliced_shape": b, "added_to": other,
+                              "batch": n},
+                    advice="The table is sequence-first (max_len, 1, d): on batch-first inputs slice it by the "
+                           "sequence length and put the positions on axis 1 (x + self.pe[:x.size(1)]"
+                           ".transpose(0, 1)), or store it as (1, max_len, d) and add self.pe[:, :x.size(1)].",
+                    explains=["loss.not_converging", "fit.underfitting", "data.label_errors"])
         return None
 
     def _lengths_sorted_apart(self, ctx: Context) -> Finding | None:
@@ -1435,30 +1435,27 @@ class WrongOperator(Check):
         sort's permutation reorders nothing: each row is packed with another row's length, cut short or padded
         out (probe J f10: a GRU at 0.63 against 1.00; grad.exploding was all that showed). From the op graph:
         the sort's values feed the pack, its indices no op."""
-        for g in sig.events(ctx, "opgraph"):
-            ops = g.get("ops", [])
-            for i, op in enumerate(ops):
-                if op.get("op") != "aten._pack_padded_sequence" or len(op.get("in", [])) < 2:
-                    continue
-                src = op["in"][1].get("from")
-                if not src or src[1] != 0 or ops[src[0]].get("op") != "aten.sort":
-                    continue
-                j = src[0]
-                used = any(t.get("from") == [j, 1] for later in ops[j + 1:] for t in later.get("in", []))
-                if used:
-                    continue
-                where = op.get("module") or g.get("root") or "the model"
-                return Finding(
-                    self.id, f"{where} sorts the lengths it gives pack_padded_sequence but not the batch: each "
-                             f"sequence is packed with another row's length",
-                    severity="error", confidence=0.85, location=where, step=int(g.get("step", STATIC_STEP)),
-                    evidence={"sort_op": j, "pack_op": i, "lengths_shape": op["in"][1].get("shape"),
-                              "data_shape": op["in"][0].get("shape"), "sort_indices_used": False},
-                    advice="Reorder the batch with the sort's permutation (lengths, order = lengths.sort("
-                           "descending=True); x = x[order], and the targets too), or skip the sort: "
-                           "pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False).",
-                    explains=["loss.not_converging", "fit.underfitting", "grad.exploding", "data.label_errors",
-                              "loss.oscillating"])
+        for g, ops, i, op, where in _graph_ops(sig.events(ctx, "opgraph")):
+            if op.get("op") != "aten._pack_padded_sequence" or len(op.get("in", [])) < 2:
+                continue
+            src = op["in"][1].get("from")
+            if not src or src[1] != 0 or ops[src[0]].get("op") != "aten.sort":
+                continue
+            j = src[0]
+            used = any(t.get("from") == [j, 1] for later in ops[j + 1:] for t in later.get("in", []))
+            if used:
+                continue
+            return Finding(
+                self.id, f"{where} sorts the lengths it gives pack_padded_sequence but not the batch: each "
+                         f"sequence is packed with another row's length",
+                severity="error", confidence=0.85, location=where, step=int(g.get("step", STATIC_STEP)),
+                evidence={"sort_op": j, "pack_op": i, "lengths_shape": op["in"][1].get("shape"),
+                          "data_shape": op["in"][0].get("shape"), "sort_indices_used": False},
+                advice="Reorder the batch with the sort's permutation (lengths, order = lengths.sort("
+                       "descending=True); x = x[order], and the targets too), or skip the sort: "
+                       "pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False).",
+                explains=["loss.not_converging", "fit.underfitting", "grad.exploding", "data.label_errors",
+                          "loss.oscillating"])
         return None
 
     def _printed_accuracy_wrong(self, ctx: Context) -> Finding | None:
