@@ -511,11 +511,17 @@ class PreprocessMismatch(Check):
         labels follow the inputs in training, so the validation inputs are not what the model was trained on,
         though their features have the training's means and spreads: a transform fit again on them
         (``pca.fit_transform(X_val)``: components reordered and their signs flipped; probe M f13, 0.10 against
-        0.96, blamed on the training labels)."""
+        0.96, blamed on the training labels). Not where a part of the model never gets a gradient: the evaluation
+        may read it untrained."""
         from ..symptoms import evaluation_inputs_apart, validation_at_chance
 
         chance = validation_at_chance(ctx)
         if chance is None or not evaluation_inputs_apart(chance):
+            return None
+        missing = sig.events(ctx, "grad_missing")
+        if missing and set(missing[0].get("params") or []) & set(missing[-1].get("params") or []):
+            # a part that never gets a gradient may be what the evaluation reads (probe N f01: the loss on the
+            # auxiliary head, the main head evaluated untrained): graph.node_connection's to say
             return None
         return Finding(
             self.id, f"Validation stays at chance ({chance['best_val_acc']:.2f} at best, chance {chance['chance']:.2f}) "

@@ -1040,6 +1040,22 @@ class LossFunction(Check):
                            advice="For several labels per sample use BCEWithLogitsLoss on the logits (one sigmoid per "
                                   "label), and predict the labels whose probability passes a threshold.",
                            explains=explains)
+        if fn == "binary_cross_entropy" and tgt.get("shape") == inp.get("shape") and \
+                len(tgt.get("shape") or []) == 2 and tgt["shape"][1] >= 2 and \
+                inp.get("rows_sum_to_one", 0) >= self.ROWS_FRACTION and tgt.get("integer_frac") == 1 and \
+                tgt.get("min") == 0 and tgt.get("max") == 1 and \
+                tgt.get("mean", 0) * tgt["shape"][1] >= self.MULTI_HOT_MEAN:
+            # a softmax over the tags before a binary cross-entropy: the K probabilities share one unit, so at most
+            # one tag passes 0.5 while the targets set several (probe N f05: 0.63 against 0.99, nothing was found)
+            per_row = tgt["mean"] * tgt["shape"][1]
+            return Finding(self.id, f"binary_cross_entropy gets rows that sum to one (a softmax over the "
+                                    f"{tgt['shape'][1]} labels) against targets that set {per_row:.1f} labels per "
+                                    f"sample: the labels share one unit of probability, so at most one can pass 0.5",
+                           severity="error", confidence=0.9, location=loc, step=step,
+                           evidence={**ev_base, "labels_per_sample": round(per_row, 2)},
+                           advice="Give each label its own probability: a sigmoid per label (or BCEWithLogitsLoss on "
+                                  "the logits), not a softmax across them.",
+                           explains=explains)
         bounded = _bounded_range(last)
         width = (inp.get("shape") or [0, 0])[-1] if len(inp.get("shape") or []) == 2 else 0
         if fn == "cross_entropy" and bounded is not None and "softmax" not in last.lower() and width >= 2 and \

@@ -496,6 +496,9 @@ class LrTooSmall(Check):
         blown = _other_causes(ctx, ("loss.nan_inf", "loss.blowup"))
         if blown:  # a loss that rose far or went non-finite did not fall for want of step size
             return Outcome.passed(f"the loss did not fall, but blew up ({', '.join(blown)}): not small steps")
+        cycle = self._cycle_unfinished(ctx, lr)
+        if cycle is not None:
+            return Outcome.found(cycle)
         collapse = _lr_collapse(ctx, lr)
         stalled = _other_causes(ctx, ("loss.not_converging", "fit.underfitting"))
         if collapse is not None and (prog["rel_decrease"] < self.SLOW_DECREASE or stalled
@@ -541,6 +544,44 @@ class LrTooSmall(Check):
             plots={"train loss": "train/loss", "lr": "opt0/group0/lr"}))
 
     EXPLAINS = ["loss.not_converging", "weight.change_too_small", "fit.underfitting", "weight.not_updating"]
+
+    #: OneCycleLR stepped this share of its total_steps or fewer, over a run of half of them or more ...
+    CYCLE_STEPPED = 0.2
+    #: ... and its learning rate never rose this many times above its start (the cycle's peak is 25x by default)
+    CYCLE_RISE = 2.0
+
+    def _cycle_unfinished(self, ctx: Context, lr: dict | None) -> Finding | None:
+        """A ``OneCycleLR`` sized in batches (``total_steps = epochs * len(loader)``) and stepped once per epoch:
+        its learning rate stays near ``max_lr / div_factor``, the start of a warm-up that never gets far, for the
+        whole run (probe N f08: 4e-04 to 4.6e-04 of a cycle to 0.01, MSE 0.139 against 0.069; nothing was found, as
+        the loss fell). From the scheduler's settings and the recorded learning rate: it changed at no more than
+        ``CYCLE_STEPPED`` of total_steps steps, over a run at least half that long, and never rose ``CYCLE_RISE``
+        times above its start."""
+        sched = next((e for e in sig.events(ctx, "scheduler") if e.get("class") == "OneCycleLR"
+                      and e.get("optimizer") in (0, None)), None)
+        s = ctx.run.scalar("opt0/group0/lr")
+        total = (sched or {}).get("params", {}).get("total_steps")
+        if sched is None or lr is None or not isinstance(total, int) or total < 20 or len(s) < total // 2:
+            return None
+        v = s.value[np.isfinite(s.value)]
+        if not len(v) or v[0] <= 0:
+            return None
+        changes = int(np.count_nonzero(np.diff(v)))
+        if changes > self.CYCLE_STEPPED * total or v.max() >= self.CYCLE_RISE * v[0]:
+            return None
+        epochs = _train_epochs(ctx)
+        return Finding(
+            self.id, f"OneCycleLR(total_steps={total}) moved the learning rate {changes} times in {len(v)} training steps"
+                     + (f" ({epochs} epochs: once per epoch)" if epochs and abs(changes - epochs) <= 1 else "")
+                     + f": its learning rate stayed between {sig.fmt_num(float(v.min()))} and "
+                       f"{sig.fmt_num(float(v.max()))}, the start of a warm-up whose peak is about 25x higher",
+            severity="error", confidence=0.85, location="scheduler OneCycleLR", step=int(s.step[0]),
+            evidence={**lr, "total_steps": total, "scheduler_steps": changes, "training_steps": int(len(v)),
+                      "lr_start": float(v[0]), "lr_max": float(v.max()), "epochs": epochs},
+            advice="Call scheduler.step() after every optimizer.step() (once per batch), as OneCycleLR's "
+                   "total_steps = epochs * len(loader) assumes; or build it with total_steps=epochs if it is "
+                   "stepped per epoch.",
+            explains=self.EXPLAINS, plots={"lr": "opt0/group0/lr"})
 
     #: a training accuracy (the last tenth's mean) this high is a fit that ended, not one the schedule stopped
     CONVERGED_ACC = 0.95
