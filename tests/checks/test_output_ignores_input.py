@@ -2,7 +2,8 @@
 pooled vector is the padding's embedding, zero, for every review, so the model gives every sample the same output;
 0.52 against 1.00, and data.label_errors and weight.not_updating were found. graph.node_connection says the
 output ignores the input and names the layers whose gradient is zero; the right mask passes, and so does a head
-initialised to zero (its outputs are alike at the first step only)."""
+initialised to zero (its outputs are alike at the first step only), and ReLUs all dead from the first step (a large
+negative bias: activation.dead_relu leads, as in the zoo)."""
 from __future__ import annotations
 
 import pytest
@@ -29,6 +30,8 @@ class Pool(nn.Module):
         self.head = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 2))
         if how == "zero_head":
             nn.init.zeros_(self.head[2].weight)
+        if how == "dead_relus":  # every sample the same output too, but from dead units: activation.dead_relu's
+            nn.init.constant_(self.head[0].bias, -20.0)
     def forward(self, tokens):
         keep = (tokens == PAD) if how == "inverted" else (tokens != PAD)
         mask = keep.unsqueeze(-1).float()
@@ -41,7 +44,7 @@ for epoch in range(3):
 """
 
 
-@pytest.mark.parametrize("how", ["inverted", "right", "zero_head"])
+@pytest.mark.parametrize("how", ["inverted", "right", "zero_head", "dead_relus"])
 def test_output_the_same_for_every_sample(diagnosed, how):
     _, report = diagnosed(SCRIPT, how)
     found = {f["id"]: f for f in report["findings"]}

@@ -446,6 +446,21 @@ class NodeConnection(Check):
     #: steps of gradient statistics needed to say a recurrent weight never gets one
     MIN_GRAD_STEPS = 3
 
+    def _signal_dies_inside(self, ctx: Context) -> bool:
+        """The input reaches the model, and dies in it: a layer of ReLUs all dead at the first step (a large negative
+        bias: activation.dead_relu's), or a layer initialised so small that the signal vanishes on its way
+        (hparam.init_scale's: a deep tanh net at std 1e-3 gave every sample the same output)."""
+        from .init import InitScale, init_gains
+
+        act = ctx.run.table("activation")
+        if len(act):
+            steps, dead = act.pivot("dead_frac")
+            first = dead[:1][np.isfinite(dead[:1])] if len(steps) else np.zeros(0)
+            if len(first) and float(np.max(first)) >= 0.99:
+                return True
+        head = _last_layer(ctx)
+        return any(g < InitScale.MIN_GAIN and p["module"] != head for g, p in init_gains(ctx).values())
+
     def _output_ignores_input(self, ctx: Context) -> Finding | None:
         """The model gives every sample of a training batch the same output, from the first step on: nothing of the
         input reaches it (probe M f07: mean pooling with the mask ``tokens == PAD``, which keeps the padding and
@@ -456,6 +471,8 @@ class NodeConnection(Check):
         calls = [e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train"
                  and e.get("model_output") and (e.get("input") or {}).get("rows_identical") is not None]
         if not calls or not all(e["input"]["rows_identical"] for e in calls):
+            return None
+        if self._signal_dies_inside(ctx):
             return None
         g = ctx.run.table("grad")
         zero = []

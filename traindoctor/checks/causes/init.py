@@ -113,6 +113,19 @@ class AllZeroInit(Check):
             plots={f"{name} std": {"table": "weight", "key": name, "field": "std"}}))
 
 
+def init_gains(ctx: Context) -> dict[str, tuple[float, dict]]:
+    """Each layer weight's gain at the first step, ``std * sqrt(fan_in)``, with its parameter record; constant
+    layers are left out (init.all_zero's)."""
+    gains = {}
+    for name, p, w in _layer_weights(ctx):
+        fan = int(np.prod(p["shape"][1:]))
+        if p["module_class"] in ("RNN", "LSTM", "GRU") and "weight_hh" in name:
+            fan = p["shape"][1]
+        if w["std"] > 0 and not _constant(w):
+            gains[name] = (w["std"] * np.sqrt(fan), p)
+    return gains
+
+
 @register
 class InitScale(Check):
     """``hparam.init_scale``: initial weight scale far off the variance-preserving range.
@@ -137,13 +150,7 @@ class InitScale(Check):
         if not layers:
             return Outcome.not_checked("no layer weights were recorded at the first step")
         head = _last_layer(ctx)
-        gains = {}
-        for name, p, w in layers:
-            fan = int(np.prod(p["shape"][1:]))
-            if p["module_class"] in ("RNN", "LSTM", "GRU") and "weight_hh" in name:
-                fan = p["shape"][1]
-            if w["std"] > 0 and not _constant(w):  # a constant layer is init.all_zero's
-                gains[name] = (w["std"] * np.sqrt(fan), p)
+        gains = init_gains(ctx)
         large = [(n, g, p) for n, (g, p) in gains.items() if g > self.MAX_GAIN]
         small = [(n, g, p) for n, (g, p) in gains.items() if g < self.MIN_GAIN and p["module"] != head]
         act = self._activation_scales(ctx)
