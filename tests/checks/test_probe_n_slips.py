@@ -5,6 +5,8 @@
 - ``OneCycleLR(total_steps=epochs * len(loader))`` stepped once per epoch (f08: MSE 0.139 against 0.069): its
   learning rate stays at the start of a warm-up the whole run. hparam.lr_too_small names the scheduler; stepped per
   batch it passes.
+- ``NLLLoss`` on raw scores (f06): the loss falls without bound and its gradients grow step after step; that is no
+  gradient accumulation (graph.optimizer led with "zero_grad"), graph.loss_function leads.
 - the training loss on an auxiliary head while the evaluation reads the main one (f01): validation at chance is
   graph.node_connection's (the main head never gets a gradient), not data.preprocess_mismatch's, though the
   first epoch's training batches were well above chance.
@@ -118,3 +120,25 @@ def test_an_untrained_head_evaluated_is_not_a_preprocessing_mismatch(diagnosed):
     found = {f["id"]: f for f in report["findings"]}
     assert report["findings"][0]["id"] == "graph.node_connection", [(g["id"], g["title"]) for g in report["findings"]]
     assert "data.preprocess_mismatch" not in found, found["data.preprocess_mismatch"]
+
+
+NLL_RAW = """
+import torch
+from torch import nn
+from sklearn.datasets import load_digits
+torch.manual_seed(0)
+X, y = load_digits(return_X_y=True)
+X = torch.tensor(X / 16.0, dtype=torch.float32); y = torch.tensor(y)
+model = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+for epoch in range(4):
+    for i in range(0, 1500, 50):
+        opt.zero_grad(); nn.functional.nll_loss(model(X[i:i + 50]), y[i:i + 50]).backward(); opt.step()
+"""
+
+
+def test_nll_on_raw_scores_is_not_gradient_accumulation(diagnosed):
+    _, report = diagnosed(NLL_RAW)
+    found = {f["id"]: f for f in report["findings"]}
+    assert report["findings"][0]["id"] == "graph.loss_function", [(g["id"], g["title"]) for g in report["findings"]]
+    assert "graph.optimizer" not in found, found["graph.optimizer"]
