@@ -468,7 +468,12 @@ def printed_vs_counted(ctx: Context, stage: str) -> dict[str, Any] | None:
     """The accuracy the script printed for ``stage`` (``val``, ``test``: ``val_acc 0.873``, read off its output)
     beside the one the collector counted on the same evaluation passes (``eval/acc``, ``test/acc``): each printed
     value is paired with the last count at or before its step, after the previous printed value. None where the
-    script printed no such accuracy. ``agree``: None where nothing was counted to compare."""
+    script printed no such accuracy. ``agree``: None where nothing was counted to compare. Once per diagnosis and
+    stage (the verdict, the targets and graph.wrong_operator all ask)."""
+    return ctx.cached(f"printed_vs_counted/{stage}", lambda: _printed_vs_counted(ctx, stage))
+
+
+def _printed_vs_counted(ctx: Context, stage: str) -> dict[str, Any] | None:
     p = finite(ctx.in_last_phase(ctx.run.scalar(f"printed/{stage}_acc")))
     if not len(p):
         return None
@@ -476,7 +481,7 @@ def printed_vs_counted(ctx: Context, stage: str) -> dict[str, Any] | None:
         p = Series(p.step, p.value / 100.0, p.wall)
     c = finite(ctx.in_last_phase(ctx.run.scalar({"val": "eval/acc"}.get(stage, f"{stage}/acc"))))
     out: dict[str, Any] = {"stage": stage, "printed": float(p.value[-1]), "printed_max": float(np.max(p.value)),
-                           "printed_series": p, "step": int(p.step[-1]), "agree": None, "pairs": 0}
+                           "step": int(p.step[-1]), "agree": None, "pairs": 0}
     if not len(c):
         return out
     pairs, used = [], -1
@@ -507,6 +512,10 @@ def printed_accuracy_wrong(ctx: Context, stage: str) -> dict[str, Any] | None:
     printed at every epoch against 0.94 counted). ``printed_vs_counted``'s comparison with ``chance`` added, or
     None. Only where each sample has one label: a token-level count (teacher-forced) is another measure than a
     script's whole-sequence one, whose exact match can sit near zero on a model that gets most tokens right."""
+    return ctx.cached(f"printed_accuracy_wrong/{stage}", lambda: _printed_accuracy_wrong(ctx, stage))
+
+
+def _printed_accuracy_wrong(ctx: Context, stage: str) -> dict[str, Any] | None:
     from ..report.accuracy import eval_baseline
 
     cmp = printed_vs_counted(ctx, stage)

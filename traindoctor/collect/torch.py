@@ -634,7 +634,8 @@ class Collector:
                 self._patch(mod, attr, functools.partial(self._wrap_activation_fn, label), in_graph=True)
         for fn in _SIGN_TARGET_LOSSES:
             if hasattr(F, fn):
-                self._patch(F, fn, functools.partial(self._wrap_sign_loss, fn), in_graph=True)
+                self._patch(F, fn, self._observe("graph", functools.partial(self._on_sign_loss, fn),
+                                                 self._sign_wanted), in_graph=True)
         for fn in _FUNCTIONAL_DROPOUTS:
             if hasattr(F, fn):
                 self._patch(F, fn, functools.partial(self._wrap_dropout, fn), in_graph=True)
@@ -1176,24 +1177,13 @@ class Collector:
                               "class": type(module).__name__ if isinstance(module, nn.Module) else str(module),
                               "inputs": ins, "params": params, "output": input_stats(out)})
 
-    def _wrap_sign_loss(self, fname: str, orig: Callable) -> Callable:
+    def _on_sign_loss(self, fname: str, args: tuple, kwargs: dict, _: Any) -> None:
         """Losses that take a sign as their target (``CosineEmbeddingLoss``, ``MarginRankingLoss``,
         ``HingeEmbeddingLoss``): the values of the first three training calls' targets. A pair target of 1/0 where
         1/-1 is meant leaves every 0 pair out of the loss (probe M f08: a siamese encoder never pushed dissimilar
-        digits apart; 0.50 against 0.97). One comparison per call after those."""
-        collector = self
+        digits apart; 0.50 against 0.97)."""
         where = _SIGN_TARGET_LOSSES[fname]
-
-        def loss(*args: Any, **kwargs: Any) -> Any:
-            out = orig(*args, **kwargs)
-            if collector._sign_calls_left and collector.enabled and torch.is_grad_enabled() and not _compiling():
-                target = args[where] if len(args) > where else kwargs.get("target")
-                collector._guarded("graph", collector._on_sign_loss, fname, target)
-            return out
-
-        return loss
-
-    def _on_sign_loss(self, fname: str, target: Any) -> None:
+        target = args[where] if len(args) > where else kwargs.get("target")
         if not torch.is_tensor(target) or not target.numel():
             return
         self._sign_calls_left -= 1
@@ -2086,6 +2076,9 @@ class Collector:
         if n <= self.REINIT_EVENTS or n & (n - 1) == 0:  # the first ones, then at powers of two
             self.writer.put_json({"kind": "reinit", "param": name, "function": fname, "step": self.step,
                                   "count": n})
+
+    def _sign_wanted(self) -> bool:
+        return bool(self._sign_calls_left) and torch.is_grad_enabled()
 
     def _attention_wanted(self) -> bool:
         return bool(self._attn_masks_left or self._float_masks_left)

@@ -129,8 +129,7 @@ class FrozenWeights(Check):
         if not lost:
             return None
         name, step, fn, trained = lost[0]
-        params = sig.module_params(ctx)
-        mods = sorted({(params.get(n) or {}).get("module") or n.rsplit(".", 1)[0] for n, *_ in lost})
+        mods = sorted(_modules_of(sig.module_params(ctx), [n for n, *_ in lost]))
         return Finding(
             self.id, f"{name} was trained for {trained} steps, then re-initialised by torch.nn.init.{fn} at step "
                      f"{step} and never updated after it" + (f" ({len(lost)} parameters of {', '.join(mods[:4])} "
@@ -425,11 +424,7 @@ class NodeConnection(Check):
         if not missing:
             return Outcome.passed("every trainable parameter received a gradient")
         params = sig.module_params(ctx)
-        modules = []
-        for p in missing:
-            m = params.get(p, {}).get("module", p.rsplit(".", 1)[0])
-            if m not in modules:
-                modules.append(m)
+        modules = _modules_of(params, missing)
         act = ctx.run.table("activation")
         ran = [m for m in modules if m in act.keys]
         n_missing = sum(params.get(p, {}).get("numel", 0) for p in missing)
@@ -482,14 +477,9 @@ class NodeConnection(Check):
                 col = gn[:, j][np.isfinite(gn[:, j])]
                 if len(col) >= self.MIN_GRAD_STEPS and not np.any(col > 0):
                     zero.append(key)
-        params = sig.module_params(ctx)
         order = module_forward_order(ctx)
-        mods = []
-        for p in zero:
-            m = params.get(p, {}).get("module", p.rsplit(".", 1)[0])
-            if m not in mods:
-                mods.append(m)
-        mods.sort(key=lambda m: order.index(m) if m in order else len(order))
+        mods = sorted(_modules_of(sig.module_params(ctx), zero),
+                      key=lambda m: order.index(m) if m in order else len(order))
         ev = calls[0]
         where = mods[0] if mods else (ev.get("module") or "the model")
         shape = tuple(ev["input"].get("shape") or [])
@@ -1143,6 +1133,17 @@ def _first_train_graphs(ctx: Context) -> tuple[int, list[dict]]:
         return 0, []
     return int(call["target"]["shape"][0]), [g for g in sig.events(ctx, "opgraph")
                                              if int(g.get("step", 0)) == int(call.get("step", 0))]
+
+
+def _modules_of(params: dict[str, dict], names: list[str]) -> list[str]:
+    """The modules that hold the parameters ``names``, each once, in their order (a name that ``params`` does not
+    know: its prefix)."""
+    out: list[str] = []
+    for n in names:
+        m = params.get(n, {}).get("module", n.rsplit(".", 1)[0])
+        if m not in out:
+            out.append(m)
+    return out
 
 
 def _graph_ops(graphs: list[dict]):

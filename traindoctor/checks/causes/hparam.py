@@ -304,7 +304,7 @@ class LrTooLarge(Check):
         peak = int(np.argmax(v))
         out = {"lr_start": float(v[0]), "lr_peak": float(v[peak]), "peak_step": int(s.step[peak]),
                "high_from_step": int(s.step[k]), "lr_high_for_family": LR_HIGH[lr["family"]]}
-        sched = [e for e in sig.events(ctx, "scheduler") if e.get("optimizer") in (0, None)]
+        sched = _first_optimizer_schedulers(ctx)
         if sched:
             out["scheduler"] = sched[0]["class"]
         return out
@@ -329,6 +329,11 @@ class LrTooLarge(Check):
             plots={"train loss": "train/loss", "lr": "opt0/group0/lr"})
 
 
+def _first_optimizer_schedulers(ctx: Context) -> list[dict]:
+    """The schedulers of the first optimizer, whose learning rate (``opt0/group0/lr``) the checks read."""
+    return [e for e in sig.events(ctx, "scheduler") if e.get("optimizer") in (0, None)]
+
+
 def _lr_collapse(ctx: Context, lr: dict | None) -> dict | None:
     """A schedule that took the learning rate from a usual value to below its family's range (and at least
     ``COLLAPSE_FACTOR`` lower) in the first half of the run and kept it there: a scheduler stepped once per
@@ -349,7 +354,7 @@ def _lr_collapse(ctx: Context, lr: dict | None) -> dict | None:
     out = {"lr_start": float(v[0]), "lr_at": float(v[k]), "below_from_step": int(s.step[k]),
            "lr_end": float(v[-1]), "floor": float(floor), "steps": int(len(v)),
            "lr_changes": int(np.sum(np.diff(v) != 0))}
-    sched = [e for e in sig.events(ctx, "scheduler") if e.get("optimizer") in (0, None)]
+    sched = _first_optimizer_schedulers(ctx)
     if sched:
         out["scheduler"] = sched[0]["class"]
         out["scheduler_params"] = {k: p for k, p in sched[0].get("params", {}).items()
@@ -557,8 +562,7 @@ class LrTooSmall(Check):
         the loss fell). From the scheduler's settings and the recorded learning rate: it changed at no more than
         ``CYCLE_STEPPED`` of total_steps steps, over a run at least half that long, and never rose ``CYCLE_RISE``
         times above its start."""
-        sched = next((e for e in sig.events(ctx, "scheduler") if e.get("class") == "OneCycleLR"
-                      and e.get("optimizer") in (0, None)), None)
+        sched = next((e for e in _first_optimizer_schedulers(ctx) if e.get("class") == "OneCycleLR"), None)
         s = ctx.run.scalar("opt0/group0/lr")
         total = (sched or {}).get("params", {}).get("total_steps")
         if sched is None or lr is None or not isinstance(total, int) or total < 20 or len(s) < total // 2:
