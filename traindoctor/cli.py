@@ -105,6 +105,7 @@ def _debugger_specs(watch: Optional[List[str]], break_on: Optional[List[str]]) -
 def _print_summary(run_dir: str) -> None:
     try:
         from rich.console import Console
+        from rich.markup import escape
 
         from .report import diagnose
         from .report.render import render_text
@@ -113,7 +114,7 @@ def _print_summary(run_dir: str) -> None:
         console = Console(stderr=True)
         console.rule("traindoctor")
         render_text(report, console=console, top=3, checklist=False)
-        console.print(f"[dim]full report: traindoctor doctor {run_dir}[/dim]")
+        console.print(f"[dim]full report: traindoctor doctor {escape(str(run_dir))}[/dim]")
     except Exception as exc:  # the summary must never change the script's exit code
         typer.echo(f"traindoctor: could not diagnose {run_dir}: {exc}", err=True)
 

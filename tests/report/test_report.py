@@ -106,3 +106,29 @@ def test_a_check_that_raises_is_a_warning_not_a_silent_pass(tmp_path, monkeypatc
     assert not report.findings, [f.id for f in report.findings]  # a healthy run: the headline is the point
     md = render_markdown(report)
     assert "1 failed" in md and "No problem found." not in md
+
+
+def test_text_keeps_square_brackets_of_code_in_findings(tmp_path):
+    """Advice and titles quote code (``out[torch.arange(n), lengths - 1]``, ``x[mask]``): the terminal report
+    printed them through Rich's markup, which took ``[torch.arange(n), lengths - 1]`` for a style tag and dropped
+    it."""
+    import io
+
+    from rich.console import Console
+
+    from traindoctor.checks.base import Finding
+    from types import SimpleNamespace
+
+    from traindoctor.report.render import render_text
+
+    f = Finding("graph.wrong_operator", "reads out[:, -1] and [bold]", severity="error", confidence=0.8,
+                location="Net[0]", step=0, evidence={"index": "[red]"},
+                advice="gather it: out[torch.arange(len(out)), lengths - 1]")
+    report = SimpleNamespace(run_json={"name": "run[1]", "source": "traindoctor", "status": "finished", "steps": 3},
+                             warnings=["w [b]x[/b]"], findings=[f], failed=[], accuracy={"verdict": "v [i]"})
+    buf = io.StringIO()
+    render_text(report, console=Console(file=buf, width=200), checklist=False)
+    out = buf.getvalue()
+    for text in ("out[torch.arange(len(out)), lengths - 1]", "out[:, -1] and [bold]", "Net[0]", "index=[red]",
+                 "run[1]", "w [b]x[/b]", "v [i]"):
+        assert text in out, (text, out)

@@ -26,14 +26,15 @@ def _evidence_line(f: Finding, limit: int = 6) -> str:
 
 def render_text(report: Report, console: Any = None, top: int = 5, checklist: bool = True) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = console or Console()
     r = report.run_json
-    console.print(f"[bold]traindoctor[/bold] · run [bold]{r['name']}[/bold] ({r['source']}, {r['status']}, "
-                  f"{r['steps']} steps)")
+    console.print(f"[bold]traindoctor[/bold] · run [bold]{escape(str(r['name']))}[/bold] ({r['source']}, "
+                  f"{r['status']}, {r['steps']} steps)")
     for w in report.warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}")
+        console.print(f"[yellow]warning:[/yellow] {escape(str(w))}")
     if not report.findings and r["status"] == "crashed":
         console.print("[yellow]No problem found in what was recorded before the crash.[/yellow]")
     elif not report.findings:
@@ -42,22 +43,22 @@ def render_text(report: Report, console: Any = None, top: int = 5, checklist: bo
                            f"{len(report.failed)} failed (see the warnings above).")
     for i, f in enumerate(report.findings[:top], 1):
         sev = _SEV_STYLE.get(f.severity, "")
-        where = f" at [bold]{f.location}[/bold]" if f.location else ""
+        where = f" at [bold]{escape(str(f.location))}[/bold]" if f.location else ""
         when = f", step {f.step}" if f.step is not None else ""
         console.print(f"\n[{sev}]{i}. {f.severity.upper()}[/{sev}] [bold]{f.id}[/bold] ({f.kind}, "
                       f"confidence {f.confidence:.2f}){where}{when}")
-        console.print(f"   {f.title}")
+        console.print(f"   {escape(f.title)}")
         if f.evidence:
-            console.print(f"   [dim]evidence:[/dim] {_evidence_line(f)}", markup=True, highlight=False)
+            console.print(f"   [dim]evidence:[/dim] {escape(_evidence_line(f))}", markup=True, highlight=False)
         if f.explains:
             console.print(f"   [dim]explains:[/dim] {', '.join(f.explains)}")
         if f.advice:
-            console.print(f"   [green]advice:[/green] {f.advice}")
+            console.print(f"   [green]advice:[/green] {escape(f.advice)}")
     if len(report.findings) > top:
         console.print(f"\n… and {len(report.findings) - top} more (--format markdown or html shows all)")
     acc = report.accuracy
     if acc.get("verdict"):
-        console.print(f"\n[bold]Accuracy:[/bold] {acc['verdict']}")
+        console.print(f"\n[bold]Accuracy:[/bold] {escape(acc['verdict'])}")
     for name, t in (acc.get("targets") or {}).items():
         if t.get("met") is not None:
             mark = "[green]met[/green]" if t["met"] else "[red]not met[/red]"
@@ -69,7 +70,7 @@ def render_text(report: Report, console: Any = None, top: int = 5, checklist: bo
             table.add_column(col, overflow="fold")
         for row in report.checklist():
             st = row["status"]
-            table.add_row(row["id"], f"[{_STATUS_STYLE[st]}]{st}[/{_STATUS_STYLE[st]}]", row["note"][:100])
+            table.add_row(row["id"], f"[{_STATUS_STYLE[st]}]{st}[/{_STATUS_STYLE[st]}]", escape(row["note"][:100]))
         console.print()
         console.print(table)
 

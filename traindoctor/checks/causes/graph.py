@@ -1492,6 +1492,67 @@ class WrongOperator(Check):
                           "loss.oscillating"])
         return None
 
+    #: ops that carry pad_packed_sequence's output through unchanged in content (a layout, a reorder, a copy)
+    PASS_THROUGH = ("aten.transpose", "aten.permute", "aten.index_select", "aten.slice", "aten.contiguous",
+                    "aten.clone", "aten._to_copy", "aten.alias", "aten.detach")
+
+    def _last_step_padding(self, ctx: Context) -> Finding | None:
+        """``out[:, -1]`` (or ``out[-1]``) of ``pad_packed_sequence``'s output where the sequences have
+        different lengths: the last position is the padding value for every sequence shorter than the longest,
+        not its last step (probe N f02: a GRU at 0.33 against 0.97 with ``h_n[-1]``). From the op graph:
+        ``pad_packed_sequence`` runs as a filled (T, B, ...) tensor (``aten.full``) that the packed rows are
+        copied into; fewer packed rows than T x B means some sequences end early; a select of index -1 (or
+        T - 1) along the time axis of that tensor, carried through layout ops only, reads it."""
+        for g in sig.events(ctx, "opgraph"):
+            ops = g.get("ops", [])
+            packs = [op for op in ops if op.get("op") == "aten._pack_padded_sequence" and len(op.get("out", [])) > 1]
+            if not packs:
+                continue
+            rows = (packs[0]["out"][0].get("shape") or [0])[0]
+            steps = (packs[0]["out"][1].get("shape") or [0])[0]
+            for i, op in enumerate(ops):
+                if op.get("op") != "aten.select" or not op.get("in") or len(op.get("scalars") or []) < 2:
+                    continue
+                shape = op["in"][0].get("shape") or []
+                dim, index = op["scalars"][:2]
+                if len(shape) < 3 or not -len(shape) <= dim < len(shape) or shape[dim] != steps \
+                        or index not in (-1, steps - 1):
+                    continue
+                j = (op["in"][0].get("from") or [None])[0]
+                while j is not None and j < len(ops) and ops[j].get("op") in self.PASS_THROUGH:
+                    j = ((ops[j].get("in") or [{}])[0].get("from") or [None])[0]
+                if j is None or j >= len(ops) or ops[j].get("op") != "aten.full":
+                    continue
+                padded = ops[j]["out"][0].get("shape") or []
+                if len(padded) < 2 or padded[0] != steps or rows >= steps * padded[1]:
+                    continue
+                batch = padded[1]
+                # the rows copied into the last time step: a slice [T-1, T) of the filled tensor, then [0, k)
+                last = next((b["out"][0]["shape"][1] for b in ops
+                             if b.get("op") == "aten.slice" and (b.get("scalars") or [None])[0] == 1
+                             and (b["in"][0].get("from") or [None])[0] is not None
+                             and ops[b["in"][0]["from"][0]].get("op") == "aten.slice"
+                             and (ops[b["in"][0]["from"][0]]["in"][0].get("from") or [None])[0] == j
+                             and (ops[b["in"][0]["from"][0]].get("scalars") or [])[:3] == [0, steps - 1, steps]),
+                            None)
+                where = op.get("module") or g.get("root") or "the model"
+                short = f"{batch - last} of the batch's {batch} sequences are" if last is not None else \
+                    f"the batch holds {rows} steps in {batch} sequences of up to {steps}, so some are"
+                return Finding(
+                    self.id, f"{where} takes the last position (index {index} of {steps}) of pad_packed_sequence's "
+                             f"output: {short} shorter than {steps}, and there it reads the padding, not their "
+                             f"last step",
+                    severity="error", confidence=0.8, location=where, step=int(g.get("step", STATIC_STEP)),
+                    evidence={"padded_shape": padded, "select_input_shape": shape, "dim": dim, "index": index,
+                              "packed_steps": rows, "sequences": batch, "longest": steps,
+                              "sequences_at_last_position": last},
+                    advice="Take each sequence's own last step: the recurrent layer's final hidden state h_n[-1] "
+                           "(for packed input it is the state at each sequence's length), or gather it, "
+                           "out[torch.arange(len(out)), lengths - 1] on a batch-first output.",
+                    explains=["loss.not_converging", "fit.underfitting", "grad.exploding", "data.label_errors",
+                              "loss.oscillating", "fit.overfitting"])
+        return None
+
     def _printed_accuracy_wrong(self, ctx: Context) -> Finding | None:
         """The script's own accuracy, as it prints it, at chance while the collector counts far more on the same
         evaluation passes: the script's accuracy code is wrong, not the model (see
@@ -1536,7 +1597,7 @@ class WrongOperator(Check):
         positions = self._positions_by_batch(ctx)
         if positions is not None:
             return Outcome.found(positions)
-        lengths = self._lengths_sorted_apart(ctx)
+        lengths = self._lengths_sorted_apart(ctx) or self._last_step_padding(ctx)
         if lengths is not None:
             return Outcome.found(lengths)
         printed = self._printed_accuracy_wrong(ctx)
