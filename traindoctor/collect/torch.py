@@ -2228,6 +2228,7 @@ class Collector:
             smoothing = smoothing if isinstance(smoothing, (int, float)) and 0 < smoothing <= 1 else None
             self.writer.put_json({"kind": "loss_call", "function": fname, "mode": mode, "step": self._forward_step(),
                                   "call": n_calls, "reduction": kwargs.get("reduction", "mean"),
+                                  **({"value": float(out.detach())} if out.numel() == 1 else {}),
                                   "input": _loss_input_summary(inp), "target": t_summary,
                                   "module": self._stack[-1].__class__.__name__ if self._stack else None,
                                   # -- cause signals: a class-weighted loss answers an imbalance
