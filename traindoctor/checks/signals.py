@@ -35,6 +35,12 @@ def head_tail(values: np.ndarray, frac: float = 0.1, min_n: int = 3) -> tuple[fl
     return float(np.median(values[:k])), float(np.median(values[-k:]))
 
 
+def last_tenth_mean(values: np.ndarray) -> float:
+    """The mean of the last tenth of ``values`` (at least the last one): a per-batch training accuracy's end level,
+    its noise averaged out."""
+    return float(np.mean(values[-max(1, len(values) // 10):]))
+
+
 def first_nonfinite_step(s: Series) -> int | None:
     bad = np.nonzero(~np.isfinite(s.value))[0]
     return int(s.step[bad[0]]) if len(bad) else None

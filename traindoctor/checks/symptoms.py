@@ -14,7 +14,7 @@ import numpy as np
 from .base import Check, Context, Finding, Outcome, register, sig
 from .causes._signals import LAYER_CLASSES, num_classes_from_outputs, total_params, train_size
 from .signals import (EMBEDDING_CLASSES, REGRESSION_GAP, adaptive_optimizers_only, adversarial_note, finite,
-                      first_nonfinite_step, head_tail, helper_models, last_phase_loss, loss_blown, loss_floor,
+                      first_nonfinite_step, head_tail, helper_models, last_phase_loss, last_tenth_mean, loss_blown, loss_floor,
                       module_forward_order, nonfinite_origin, param_module, param_root, per_label, regression_gap, strong_weight_decay, target_variance,
                       weight_params, weighted_loss, windows)
 
@@ -1126,7 +1126,7 @@ def validation_at_chance(ctx: Context) -> dict | None:
         classes = num_classes_seen(ctx)
         if tr is None or va is None or not len(va) or not len(tr) or not classes:
             return None
-        tr_end = float(np.mean(tr.value[-max(1, len(tr) // 10):]))
+        tr_end = last_tenth_mean(tr.value)
         best = float(np.max(va.value))
         if tr_end < 0.8 or best > CHANCE_FACTOR / classes:
             return None

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..checks.base import Context, Finding
-from ..checks.signals import finite, in_percent, printed_accuracy_tag
+from ..checks.signals import finite, in_percent, last_tenth_mean, printed_accuracy_tag
 from ..record.run import Series
 
 _ALIASES = {"val_acc": ["val_acc", "eval/acc", "val/acc"], "train_acc": ["train_acc", "train/acc"],
@@ -80,7 +80,7 @@ def assess_accuracy(ctx: Context, findings: list[Finding]) -> dict[str, Any]:
         if s is None or (stage == "train" and len(s) < FitUnderfitting.MIN_STEPS):
             continue  # (a script that crashed at its first step: the untrained model's accuracy)
         # per-batch training accuracy is noisy: the mean of the last 10% of steps
-        final = float(np.mean(s.value[-max(1, len(s) // 10):])) if stage == "train" else float(s.value[-1])
+        final = last_tenth_mean(s.value) if stage == "train" else float(s.value[-1])
         goal = targets.get(f"{stage}_acc")
         if goal is None and stage == "train" and not val_own:
             # the seed's order: training must reach the expectation set for validation first

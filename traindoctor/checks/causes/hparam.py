@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..base import Check, Context, Finding, Outcome, register
-from ..signals import ADAPTIVE_OPTIMIZERS, finite, head_tail, last_phase_loss, targets_met
+from ..signals import ADAPTIVE_OPTIMIZERS, finite, head_tail, last_phase_loss, last_tenth_mean, targets_met
 from . import _signals as sig
 
 #: Learning rates above which an optimizer family is unusually aggressive, and below which it barely moves.
@@ -599,7 +599,7 @@ class LrTooSmall(Check):
         if targets_met(ctx) is True:
             return False
         acc = finite(ctx.run.scalar("train/acc"))
-        if len(acc) and float(np.mean(acc.value[-max(1, len(acc) // 10):])) >= self.CONVERGED_ACC:
+        if len(acc) and last_tenth_mean(acc.value) >= self.CONVERGED_ACC:
             return False
         wrong = (c.get("plateau_metric") or {}).get("wrong_mode")
         return bool(wrong) or c.get("loss_fell_after", 1.0) < STOPPED_AFTER
