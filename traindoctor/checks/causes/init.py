@@ -91,7 +91,10 @@ class AllZeroInit(Check):
                   and not (c[1]["module"] in branches and c[2].get("min", c[2]["mean"]) == 0)]
         equal = [c for c in hidden if c[2]["mean"] != 0]
         zero = [c for c in hidden if c[2]["mean"] == 0]
-        if not equal and len(zero) < self.MIN_ZERO_LAYERS and len(constant) < len(layers):
+        # a linear model (its one trained layer the output head: a read-out on fixed features, logistic
+        # regression) has no hidden units to keep symmetric: zeros are its usual start
+        linear = len(layers) == 1 and layers[0][1]["module"] == head
+        if not equal and len(zero) < self.MIN_ZERO_LAYERS and (len(constant) < len(layers) or linear):
             note = "layer weights start random"
             if constant:
                 note += f" (zero-initialised: {', '.join(c[0] for c in constant)}; a single zero layer between " \
