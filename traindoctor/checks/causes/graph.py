@@ -1487,6 +1487,37 @@ class WrongOperator(Check):
                           "hparam.epochs_too_many", "loss.oscillating"])
         return None
 
+    def _softmax_over_one(self, ctx: Context) -> Finding | None:
+        """A softmax (or log-softmax) over a dimension of size 1: every weight is 1 (or every log-probability
+        0), whatever the scores, so nothing before it gets a gradient through it (probe O f01: attention scores
+        kept (B, L, 1) and softmaxed over dim -1, 0.45 against 1.00; weight.not_updating was all that showed).
+        From the op graph of every traced forward; not inside an attention layer, where one key (a memory of
+        one vector) is a legitimate size."""
+        attention = {m["name"] for m in ctx.modules() if (m.get("torch_class") or m.get("class")) in
+                     ("MultiheadAttention", *self.ATTENTION_LAYERS)}
+        for g, _, _, op, where in _graph_ops(sig.events(ctx, "opgraph")):
+            if op.get("op") not in self.SOFTMAX_OPS or not op.get("in") or not op.get("scalars") \
+                    or any(where == a or where.startswith(f"{a}.") or where.endswith(f".{a}") for a in attention):
+                continue
+            shape = op["in"][0].get("shape") or []
+            dim = op["scalars"][0]
+            if not isinstance(dim, int) or not -len(shape) <= dim < len(shape) or shape[dim] != 1 \
+                    or math.prod(shape) <= 1:
+                continue
+            fn = "log_softmax" if "log" in op["op"] else "softmax"
+            other = max(range(len(shape)), key=lambda d: (d != 0, shape[d]))
+            return Finding(
+                self.id, f"A {fn} in {where} runs over dim {dim} of {tuple(shape)}, a dimension of size 1: "
+                         f"every output is {'0' if fn == 'log_softmax' else '1'} whatever the scores, and what "
+                         f"computed them gets no gradient",
+                severity="error", confidence=0.9, location=where, step=int(g.get("step", STATIC_STEP)),
+                evidence={"op": op["op"], "input_shape": shape, "dim": dim},
+                advice=f"Normalise over the axis that holds the choices: here dim={other} (size {shape[other]}), "
+                       f"e.g. torch.{fn}(scores, dim={other}), or squeeze the size-1 axis first.",
+                explains=["weight.not_updating", "graph.node_connection", "loss.not_converging",
+                          "fit.underfitting", "grad.vanishing", "weight.change_too_small"])
+        return None
+
     #: a table (a buffer or parameter) at least this many times the batch, sliced to the batch's length
     TABLE_ROWS = 4
 
@@ -1651,7 +1682,7 @@ class WrongOperator(Check):
         mixed = self._samples_mixed(ctx) or self._reshape_as_transpose(ctx)
         if mixed is not None:
             return Outcome.found(mixed)
-        pooled = self._softmax_over_batch(ctx)
+        pooled = self._softmax_over_batch(ctx) or self._softmax_over_one(ctx)
         if pooled is not None:
             return Outcome.found(pooled)
         positions = self._positions_by_batch(ctx)
