@@ -2197,11 +2197,16 @@ class Collector:
     # ------------------------------------------------------------------ losses and evaluation
     def _wrap_loss_fn(self, fname: str, orig: Callable) -> Callable:
         collector = self
+        try:  # the names of the arguments after (input, target), for settings given by position
+            names = list(inspect.signature(orig).parameters)[2:]
+        except (TypeError, ValueError):
+            names = []
 
         def loss_fn(input: Any, target: Any, *args: Any, **kwargs: Any) -> Any:
             out = orig(input, target, *args, **kwargs)
             if collector.enabled and not _compiling():
-                collector._guarded("loss", collector._on_loss_call, fname, input, target, out, kwargs)
+                collector._guarded("loss", collector._on_loss_call, fname, input, target, out,
+                                   {**dict(zip(names, args)), **kwargs} if args else kwargs)
             return out
 
         return loss_fn
@@ -2242,6 +2247,8 @@ class Collector:
                                   **({"model_output": True} if self._last_root_output is not None
                                      and self._last_root_output() is inp else {}),
                                   **({"label_smoothing": float(smoothing)} if smoothing else {}),
+                                  **({"log_input": bool(kwargs.get("log_input", True))}
+                                     if fname == "poisson_nll_loss" else {}),
                                   **({"target_is_input": same} if (same := _is_model_input(
                                       target, self._last_root_input)) is not None else {}),
                                   **({"target_alignment": al} if training and (al := _target_alignment(

@@ -845,7 +845,8 @@ class LossFunction(Check):
         smooth = self._smoothing_too_strong(calls)
         if smooth is not None:
             return Outcome.found(smooth)
-        crossed = self._targets_transposed(calls) or self._term_outweighed(ctx, calls)
+        crossed = self._targets_transposed(calls) or self._term_outweighed(ctx, calls) or \
+            self._log_input_of_a_rate(calls, last)
         if crossed is not None:
             return Outcome.found(crossed)
         for ev in calls:
@@ -853,6 +854,31 @@ class LossFunction(Check):
             if f is not None:
                 return Outcome.found(f)
         return Outcome.passed(f"{calls[0]['function']} gets inputs of the right form")
+
+    #: output activations that are never negative (a log-rate below zero, a rate below 1, is out of reach)
+    NON_NEGATIVE = ("Softplus", "ReLU", "Sigmoid", "ReLU6", "Softmax")
+
+    def _log_input_of_a_rate(self, calls: list[dict], last: str | None) -> Finding | None:
+        """``poisson_nll_loss`` with ``log_input=True`` (nn.PoissonNLLLoss's default) on a model whose last
+        activation is never negative (a Softplus meant to give the rate itself): the loss reads the output as
+        log(rate), the model learns the log of the counts, and its output read as the rate is far too small
+        (probe O f10: MSE 58 against 8.7 with log_input=False; loss.not_converging was all that showed)."""
+        act = (last or "").rsplit("(", 1)[-1].rstrip(")")
+        for ev in calls:
+            if ev["function"] != "poisson_nll_loss" or not ev.get("log_input") or act not in self.NON_NEGATIVE:
+                continue
+            return Finding(
+                self.id, f"poisson_nll_loss takes its input as a log-rate (log_input=True) but the model's output "
+                         f"comes from a {act}, never negative: the loss fits exp(output) to the counts, so the "
+                         f"output is the log of the rate, not the rate",
+                severity="error", confidence=0.85, location="poisson_nll_loss", step=int(ev.get("step", STATIC_STEP)),
+                evidence={"log_input": True, "output_activation": last, "input": ev.get("input"),
+                          "target_mean": (ev.get("target") or {}).get("mean")},
+                advice="Either pass the rate and say so, nn.PoissonNLLLoss(log_input=False) (the output then must "
+                       "stay positive, as a Softplus keeps it), or drop the Softplus and read the prediction as "
+                       "torch.exp(output).",
+                explains=["loss.not_converging", "fit.underfitting", "loss.zero", "fit.overfitting"])
+        return None
 
     #: element-wise losses whose reduction='mean' divides by every element, not by the batch
     ELEMENTWISE = ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
