@@ -1544,6 +1544,41 @@ class WrongOperator(Check):
                           "fit.underfitting", "grad.vanishing", "weight.change_too_small"])
         return None
 
+    def _dropout_on_output(self, ctx: Context) -> Finding | None:
+        """A Dropout as the model's last module, its output what an element-wise loss compares with the targets
+        (a ``layers.append(nn.Dropout(p))`` one indent too far out in a layer-building loop). In training the
+        loss sees each output zeroed with probability p or scaled by 1/(1-p); the squared error's minimum is then
+        at (1-p) times the target, and evaluation, without dropout, returns that shrunk output (probe O f03: an
+        autoencoder at 0.039 against 0.020). From the first forward's last module and the training loss calls."""
+        last = _output_activation(ctx) or ""
+        if not last.endswith("(Dropout)"):
+            return None
+        name = last.rsplit(" (", 1)[0]
+        calls = [e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train" and e.get("model_output")
+                 and e["function"] in LossFunction.ELEMENTWISE]
+        m = next((m for m in ctx.modules() if m["name"] == name), {})
+        p = re.search(r"p=([0-9.]+)", m.get("extra") or "")
+        p = float(p.group(1)) if p else None
+        if not calls or not p:
+            return None
+        # the output is the Dropout's own, not a residual stream it adds into (x + self.drop(f(x)))
+        graphs = [g for g in sig.events(ctx, "opgraph") if g.get("ops")]
+        if graphs and graphs[0]["ops"][-1].get("module") not in (name, name.split(".", 1)[-1]):
+            return None
+        fn = calls[0]["function"]
+        shrink = "" if not fn.endswith(("mse_loss", "huber_loss", "smooth_l1_loss")) else \
+            f": the squared error is least at {1 - p:.2g}x the targets, and evaluation (no dropout) returns " \
+            f"that shrunk output"
+        return Finding(
+            self.id, f"The model's last module, {name}, is a Dropout(p={p:g}): the output {fn} compares with the "
+                     f"targets is zeroed at random in training (the rest scaled by {1 / (1 - p):.2g})" + shrink,
+            severity="error", confidence=0.8, location=name, step=int(calls[0].get("step", STATIC_STEP)),
+            evidence={"last_module": last, "p": p, "loss": fn, "calls": len(calls)},
+            advice="Drop the Dropout after the output layer (a layers.append(nn.Dropout(p)) indented under the "
+                   "loop instead of under the 'not the last layer' branch puts one there); dropout belongs "
+                   "between hidden layers.",
+            explains=["fit.underfitting", "loss.not_converging", "loss.oscillating", "fit.overfitting"])
+
     #: a table (a buffer or parameter) at least this many times the batch, sliced to the batch's length
     TABLE_ROWS = 4
 
@@ -1708,7 +1743,7 @@ class WrongOperator(Check):
         mixed = self._samples_mixed(ctx) or self._reshape_as_transpose(ctx)
         if mixed is not None:
             return Outcome.found(mixed)
-        pooled = self._softmax_over_batch(ctx) or self._softmax_over_one(ctx)
+        pooled = self._softmax_over_batch(ctx) or self._softmax_over_one(ctx) or self._dropout_on_output(ctx)
         if pooled is not None:
             return Outcome.found(pooled)
         positions = self._positions_by_batch(ctx)
