@@ -336,10 +336,12 @@ def _first_optimizer_schedulers(ctx: Context) -> list[dict]:
 
 def _lr_collapse(ctx: Context, lr: dict | None) -> dict | None:
     """A schedule that took the learning rate from a usual value to below its family's range (and at least
-    ``COLLAPSE_FACTOR`` lower) in the first half of the run and kept it there: a scheduler stepped once per
-    batch instead of once per epoch, a gamma or step_size meant for another scale. A schedule that anneals
-    to zero does so at the end (cosine, step decay at 30/60/90 epochs of 100), and warm-up starts low and
-    rises: neither stays below from the first half on."""
+    ``COLLAPSE_FACTOR`` lower) in the first ``COLLAPSE_BY`` of the run and kept it there: a scheduler stepped
+    once per batch instead of once per epoch, a gamma or step_size meant for another scale, a decay written by
+    hand that compounds (``g["lr"] *= 0.97 ** epoch``: probe O f05, 100x down at 57% of the run). A schedule
+    that anneals to zero does so at the end (cosine passes 1/100 at 94% of its length, step decay at 30/60/90
+    epochs of 100 at 90%, two tenfold cuts at half and three quarters at 75%), and warm-up starts low and
+    rises: none stays below from two thirds of the run on."""
     s = ctx.run.scalar("opt0/group0/lr")
     if lr is None or len(s) < 10:
         return None
@@ -349,7 +351,7 @@ def _lr_collapse(ctx: Context, lr: dict | None) -> dict | None:
         return None
     above = np.nonzero(~(v < floor))[0]
     k = int(above[-1]) + 1  # from here on it stays below
-    if s.step[k] > s.step[0] + 0.5 * (s.step[-1] - s.step[0]):
+    if s.step[k] > s.step[0] + COLLAPSE_BY * (s.step[-1] - s.step[0]):
         return None
     out = {"lr_start": float(v[0]), "lr_at": float(v[k]), "below_from_step": int(s.step[k]),
            "lr_end": float(v[-1]), "floor": float(floor), "steps": int(len(v)),
@@ -390,6 +392,8 @@ _SCHEDULE_SETTINGS = ("step_size", "gamma", "T_max", "eta_min", "factor", "patie
 
 #: the learning rate fell this many times below its start, at least, for the schedule to be blamed
 COLLAPSE_FACTOR = 100.0
+#: ... by this share of the run (the usual schedules that go that low do it later: see _lr_collapse)
+COLLAPSE_BY = 2 / 3
 
 
 def _schedule_text(c: dict, epochs: int | None) -> tuple[str, str]:
@@ -607,8 +611,12 @@ class LrTooSmall(Check):
     def _collapsed(self, ctx: Context, lr: dict, prog: dict, c: dict) -> Outcome:
         title, advice = _schedule_text(c, _train_epochs(ctx))
         small = bool(_other_causes(ctx, ("weight.change_too_small",)))
+        after = c.get("loss_fell_after")
+        fell = f"the loss fell {prog['rel_decrease']:.0%}, then stopped with it ({abs(after):.1%} " \
+               f"{'lower' if after >= 0 else 'higher'} at the end than at step {c['below_from_step']})" \
+            if after is not None and after < STOPPED_AFTER else _fell(prog)
         return Outcome.found(Finding(
-            self.id, f"Learning rate too small: {title}; {_fell(prog)}",
+            self.id, f"Learning rate too small: {title}; {fell}",
             severity="error" if small else "warning", confidence=0.85 if small else 0.7,
             location=f"optimizer {lr['optimizer']} lr schedule", step=c["below_from_step"],
             evidence={**lr, **c, "loss": prog}, advice=advice, explains=self.EXPLAINS,
