@@ -18,8 +18,12 @@ def _evidence_line(f: Finding, limit: int = 6) -> str:
     for k, v in list(f.evidence.items())[:limit]:
         if isinstance(v, float):
             v = f"{v:.4g}"
+        elif isinstance(v, list) and v and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
+            items = [f"{x:.4g}" if isinstance(x, float) else str(x) for x in v]
+            v = "[" + ", ".join(items[:8]) + (", …]" if len(items) > 8 else "]")
         elif isinstance(v, (list, dict)):
-            v = json.dumps(v)[:80]
+            v = json.dumps(v)
+            v = v if len(v) <= 80 else v[:79] + "…"
         parts.append(f"{k}={v}")
     return ", ".join(parts)
 

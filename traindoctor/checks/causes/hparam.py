@@ -727,7 +727,7 @@ class EpochsTooFew(Check):
     fall one after the other, and the last third of the evaluations (by count, so
     the test does not depend on how often the script evaluates) brought
     ``LATE_SHARE`` or more of the whole decrease, where a curve that has flattened
-    brings a few percent; the training loss also still fell by ``TRAIN_TAIL_GAIN``
+    brings a few percent, or the last one fell ``LAST_GAIN`` or more; the training loss also still fell by ``TRAIN_TAIL_GAIN``
     over the last quarter of steps. With two or three evaluations only, each must
     improve on the one before by ``FEW_EVALS_GAIN`` with the training loss still
     falling by ``FEW_EVALS_TRAIN_GAIN``.
@@ -751,6 +751,10 @@ class EpochsTooFew(Check):
     MIN_TOTAL_GAIN = 0.05
     TRAIN_TAIL_GAIN = 0.05
     NEAR_FLOOR = 0.02
+    #: ... or the last evaluation still this much (relative) better than the one before: a curve that falls
+    #: 10% an evaluation has not flattened, however its decrease is shared out (probe O f04: an early stopper
+    #: that counted accuracy gains as bad epochs stopped at epoch 5 of 40, validation loss -15% at the last)
+    LAST_GAIN = 0.1
     ACC_CEILING = 0.99
     ACC_STILL = 0.005
 
@@ -780,6 +784,12 @@ class EpochsTooFew(Check):
                    "batches(X, y): ...), or use a DataLoader, which starts over at each epoch.",
             explains=["loss.not_converging", "fit.underfitting", "hparam.epochs_too_many"],
             plots={"validation": tag, "train loss": "train/loss"})
+
+    @staticmethod
+    def _stopped_at_best(ctx: Context) -> bool:
+        """The validation accuracy rose at each of the last three evaluations, the last its best."""
+        _, _, acc = sig.eval_curve(ctx, "acc")
+        return len(acc) >= 3 and bool(acc[-3] < acc[-2] < acc[-1])
 
     def run(self, ctx: Context) -> Outcome:
         tag, st, ev, what = _validation_curve(ctx)
@@ -822,7 +832,9 @@ class EpochsTooFew(Check):
         evidence.update({f"eval_{_key(what)}": [float(x) for x in ev[-6:]],
                          f"eval_{_key(what)}_last_gain": round(float((ev[-2] - ev[-1]) / max(abs(ev[-2]), 1e-12)), 4)},
                         eval_evaluations=int(len(ev)), late_share_of_decrease=round(float(late_share), 3))
-        improving = falling and late_share >= self.LATE_SHARE and total / max(abs(ev[0]), 1e-12) >= self.MIN_TOTAL_GAIN
+        last_gain = (ev[-2] - ev[-1]) / max(abs(ev[-2]), 1e-12)
+        improving = falling and (late_share >= self.LATE_SHARE or last_gain >= self.LAST_GAIN) and \
+            total / max(abs(ev[0]), 1e-12) >= self.MIN_TOTAL_GAIN
         return self._report(ctx, improving, tail_gain, evidence, st, tag, late_share, what)
 
     def _report(self, ctx: Context, improving: bool, tail_gain: float, evidence: dict, st: np.ndarray, tag: str,
@@ -844,13 +856,17 @@ class EpochsTooFew(Check):
         met = targets_met(ctx)
         return Outcome.found(Finding(
             self.id, f"Training stopped after {length} while the validation {what} was still falling "
-                     f"({late_share:.0%} of its decrease, or gain, at the last evaluation(s))"
+                     + (f" (down {last:.0%} at the last evaluation)" if (last := _last_gain(evidence, what)) is not None
+                        else f" ({late_share:.0%} of its decrease, or gain, at the last evaluation(s))")
                      + ("; the target is met" if met else ""),
             severity="info" if met else "warning", confidence=0.3 if met else 0.5, location="epochs",
             step=int(st[-1]),
             evidence={**evidence, "epochs": epochs, "steps": steps, "early_update_ratio_median": ratio},
             advice=f"Train longer (at least {longer}) with early stopping on the validation "
-                   f"{'loss' if what == 'loss' else 'accuracy'}, and keep the best checkpoint.",
+                   f"{'loss' if what == 'loss' else 'accuracy'}, and keep the best checkpoint."
+                   + (" If an early stopper ended the run, check its direction: it stopped at the best "
+                      "accuracy yet, so it counts improvements as bad epochs (an accuracy improves by rising: "
+                      "mode='max', metric > best + min_delta)." if self._stopped_at_best(ctx) else ""),
             explains=["fit.underfitting", "loss.not_converging"],
             plots={f"validation {'loss' if what == 'loss' else 'accuracy'}": tag, "train loss": "train/loss"}))
 
@@ -981,6 +997,12 @@ def _validation_curve(ctx: Context) -> tuple[str, np.ndarray, np.ndarray, str]:
 
 def _key(what: str) -> str:
     return "loss" if what == "loss" else "error"
+
+
+def _last_gain(evidence: dict, what: str) -> float | None:
+    """The validation curve's relative fall at its last evaluation, from hparam.epochs_too_few's evidence."""
+    gains = evidence.get("eval_gains")
+    return evidence.get(f"eval_{_key(what)}_last_gain", gains[-1] if gains else None)
 
 
 @register
