@@ -64,7 +64,38 @@ class MissingValues(Check):
                    "the rows: X[~torch.isnan(X).any(1)]); one NaN in a batch makes the loss and every weight NaN.",
             explains=["loss.nan_inf", "tensor.overflow", "grad.exploding"]))
 
+    #: sampled training batches of integer ids that must all hold one and the same id
+    ONE_ID_BATCHES = 3
+
+    def _one_id(self, ctx: Context) -> Finding | None:
+        """Integer inputs (token or category ids) that are one and the same id in every sampled training batch:
+        a lookup that misses every key maps everything to the unknown id (probe O f02: a vocabulary keyed by
+        ``most_common()``'s (word, count) tuples, every word <unk> 0, 0.25 against 0.97; a loss at a constant
+        answer's was all that showed). The inputs carry nothing: the placeholder is all there is."""
+        xs = [b for b in sig.batches(ctx, "train") if (b.get("x") or {}).get("integer_dtype")]
+        if len(xs) < self.ONE_ID_BATCHES or not all(
+                b["x"].get("distinct") == 1 and b["x"].get("numel", 0) >= 8 and b["x"].get("min") == xs[0]["x"]["min"]
+                for b in xs):
+            return None
+        value = xs[0]["x"]["min"]
+        return Finding(
+            self.id, f"Every id in the {len(xs)} sampled training batches is {sig.fmt_num(value)} "
+                     f"({sum(int(b['x']['numel']) for b in xs)} ids): the inputs are all one placeholder (an "
+                     f"unknown or padding id), and carry nothing to learn from",
+            severity="error", confidence=0.85, location="input ids", step=int(xs[0].get("step", STATIC_STEP)),
+            evidence={"id": value, "batches": len(xs), "ids_sampled": sum(int(b["x"]["numel"]) for b in xs),
+                      "dtype": xs[0]["x"].get("dtype")},
+            advice="Check the lookup that turns tokens into ids: print a few encoded samples. A vocabulary built "
+                   "from Counter.most_common() holds (word, count) pairs as keys (use {w: i for i, (w, _) in "
+                   "enumerate(...)}); tokens split or lower-cased differently than the vocabulary; an id column "
+                   "read as another field.",
+            explains=["fit.underfitting", "loss.not_converging", "weight.change_too_small", "data.label_errors",
+                      "weight.not_updating", "graph.node_connection"])
+
     def run(self, ctx: Context) -> Outcome:
+        one = self._one_id(ctx)
+        if one is not None:
+            return Outcome.found(one)
         bs = sig.batches(ctx, "train") + sig.batches(ctx, "eval")
         xs = [b for b in bs if "x" in b]
         if not xs:
