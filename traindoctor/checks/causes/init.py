@@ -78,7 +78,45 @@ class AllZeroInit(Check):
     #: first update (its gradient differs per row), two or more leave the units between them identical.
     MIN_ZERO_LAYERS = 2
 
+    #: normalisation layers whose weight (gamma) scales their whole output
+    NORM_CLASSES = ("BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "InstanceNorm1d",
+                    "InstanceNorm2d", "InstanceNorm3d", "RMSNorm")
+
+    def _norms_zeroed(self, ctx: Context) -> Finding | None:
+        """Every normalisation layer's weight (gamma) at zero: each outputs its bias alone, the same for every
+        input, the ReLUs after it are dead or constant, and nothing before it gets a gradient (probe O f08: an
+        init helper that zeroes every 1-D parameter, BatchNorm weights included, 0.10 against 0.99). Not the
+        last layer of repeated blocks (zero_init_residual: the block starts as the identity, the first
+        normalisation of the stem keeps 1)."""
+        params = sig.module_params(ctx)
+        w0 = sig.weights_at(ctx)
+        norms = [(n, p) for n, p in params.items() if p["module_class"] in self.NORM_CLASSES
+                 and n.endswith("weight") and p.get("requires_grad", True) and n in w0]
+        if not norms or not all(w0[n].get("max", w0[n]["mean"]) == 0 == w0[n].get("min", w0[n]["mean"])
+                                for n, _ in norms):
+            return None
+        ends = _block_ends([p["module"] for p in params.values()])
+        zeroed = [n for n, p in norms if p["module"] not in ends]
+        if not zeroed:
+            return None
+        first = params[zeroed[0]]["module"]
+        return Finding(
+            self.id, f"Every normalisation layer's weight starts at zero ({len(norms)}: "
+                     f"{', '.join(n for n, _ in norms[:4])}{'…' if len(norms) > 4 else ''}): each outputs its bias "
+                     f"alone, the same for every input, and nothing before it gets a gradient",
+            severity="error", confidence=0.9, location=first, step=STATIC_STEP,
+            evidence={"zero_norm_weights": [n for n, _ in norms],
+                      "classes": sorted({p["module_class"] for _, p in norms})},
+            advice="Leave normalisation weights at 1 (their default): an init loop that zeroes every 1-D "
+                   "parameter should zero the biases only (if name.endswith('bias')), or skip norm layers "
+                   "(isinstance(m, (nn.Linear, nn.Conv2d))).",
+            explains=["activation.dead_relu", "weight.not_updating", "grad.vanishing", "loss.not_converging",
+                      "fit.underfitting", "weight.change_too_small"])
+
     def run(self, ctx: Context) -> Outcome:
+        norms = self._norms_zeroed(ctx)
+        if norms is not None:
+            return Outcome.found(norms)
         layers = _layer_weights(ctx)
         if not layers:
             return Outcome.not_checked("no layer weights were recorded at the first step")
