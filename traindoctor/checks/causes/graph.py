@@ -1544,6 +1544,52 @@ class WrongOperator(Check):
                           "fit.underfitting", "grad.vanishing", "weight.change_too_small"])
         return None
 
+    #: ops that carry attention scores through unchanged in scale (a view, a mask, a copy)
+    SCORE_THROUGH = ("aten.view", "aten._unsafe_view", "aten.reshape", "aten.clone", "aten.contiguous",
+                     "aten.expand", "aten.masked_fill", "aten.masked_fill_", "aten._to_copy", "aten.alias")
+    MATMUL_OPS = ("aten.bmm", "aten.mm", "aten.matmul", "aten.baddbmm")
+
+    def _scores_scaled_up(self, ctx: Context) -> Finding | None:
+        """Attention scores multiplied by sqrt(d) where they should be divided by it: ``q @ k.T / d ** -0.5``
+        (a division by d^-0.5), or ``* d ** 0.5``. The softmax is then nearly hard and its gradients vanish or
+        jump (probe P f04: a transformer at 0.76 against 0.98, the top weight 0.91 per row against 0.14;
+        grad.exploding was all that showed). From the op graph: a softmax whose input is a matmul's output
+        (contracted over d) scaled by exactly sqrt(d), through views and masks only."""
+        def back(ops: list, t: dict) -> int | None:
+            j = (t.get("from") or [None])[0]
+            while j is not None and j < len(ops) and ops[j].get("op") in self.SCORE_THROUGH:
+                j = ((ops[j].get("in") or [{}])[0].get("from") or [None])[0]
+            return j if j is not None and j < len(ops) else None
+
+        for g, ops, _, op, where in _graph_ops(sig.events(ctx, "opgraph")):
+            if op.get("op") not in self.SOFTMAX_OPS or not op.get("in"):
+                continue
+            j = back(ops, op["in"][0])
+            if j is None or ops[j].get("op") not in ("aten.div", "aten.mul") or len(ops[j].get("in", [])) != 1 \
+                    or not ops[j].get("scalars"):
+                continue
+            factor = float(ops[j]["scalars"][0])
+            up = 1.0 / factor if ops[j]["op"] == "aten.div" else factor
+            m = back(ops, ops[j]["in"][0])
+            if m is None or ops[m].get("op") not in self.MATMUL_OPS or len(ops[m].get("in", [])) < 2:
+                continue
+            d = ((ops[m]["in"][-2].get("shape") or [0])[-1])
+            if d < 4 or abs(up - d ** 0.5) > 0.01 * d ** 0.5:
+                continue
+            written = f"/ {factor:g}" if ops[j]["op"] == "aten.div" else f"* {factor:g}"
+            return Finding(
+                self.id, f"Attention scores in {where} are multiplied by sqrt({d}) = {up:.3g} ({written}) where they "
+                         f"should be divided by it: the softmax over them is nearly hard, and its gradients vanish "
+                         f"or jump",
+                severity="error", confidence=0.85, location=where, step=int(g.get("step", STATIC_STEP)),
+                evidence={"op": ops[j]["op"], "scalar": factor, "scale": round(up, 4), "head_dim": d,
+                          "scores_shape": op["in"][0].get("shape")},
+                advice=f"Scale by 1/sqrt(d): scores = q @ k.transpose(-2, -1) / d ** 0.5 (or * d ** -0.5); "
+                       f"'/ d ** -0.5' multiplies. F.scaled_dot_product_attention(q, k, v) scales for you.",
+                explains=["grad.exploding", "loss.oscillating", "activation.saturated", "grad.vanishing",
+                          "loss.not_converging", "fit.underfitting", "weight.change_too_large"])
+        return None
+
     def _dropout_on_output(self, ctx: Context) -> Finding | None:
         """A Dropout as the model's last module, its output what an element-wise loss compares with the targets
         (a ``layers.append(nn.Dropout(p))`` one indent too far out in a layer-building loop). In training the
@@ -1743,7 +1789,8 @@ class WrongOperator(Check):
         mixed = self._samples_mixed(ctx) or self._reshape_as_transpose(ctx)
         if mixed is not None:
             return Outcome.found(mixed)
-        pooled = self._softmax_over_batch(ctx) or self._softmax_over_one(ctx) or self._dropout_on_output(ctx)
+        pooled = self._softmax_over_batch(ctx) or self._softmax_over_one(ctx) or self._dropout_on_output(ctx) \
+            or self._scores_scaled_up(ctx)
         if pooled is not None:
             return Outcome.found(pooled)
         positions = self._positions_by_batch(ctx)
