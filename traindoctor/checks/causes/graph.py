@@ -373,8 +373,64 @@ class NodeConnection(Check):
 
     #: share of the training steps whose loss had no graph behind it
     LEAF_SHARE = 0.5
+    #: share of a module's repeated calls in one forward whose state input is its own detached output
+    CUT_SHARE = 0.5
+    #: class names of recurrent cells (torch's GRUCell, LSTMCell, RNNCell and hand-written ones named so)
+    RECURRENT_WORDS = ("Cell", "GRU", "LSTM", "RNN", "Recurrent")
+
+    def _state_detached(self, ctx: Context) -> Finding | None:
+        """A module called again and again in one forward (a GRUCell, an LSTMCell, a hand-written cell over the
+        time steps) whose state input is its own previous output detached, at most steps: no gradient flows
+        through time, and an output read at the last step cannot learn from the early inputs (probe P f08: ``h =
+        self.cell(x[:, t], h.detach())``, 0.24 against 1.00; a loss at a constant answer's led). A truncation
+        every k steps (``if t % k == 0: h = h.detach()``) cuts a few links and passes; so does a module that is no
+        recurrent cell by its class name (iterative refinement detaches its estimate between iterations on
+        purpose). From the op graph: detach ops outside the module taking its output and feeding it again."""
+        for g in sig.events(ctx, "opgraph"):
+            ops = g.get("ops", [])
+            made_in = {i: op.get("module") for i, op in enumerate(ops)}
+            cuts: dict[str, list[int]] = {}
+            for i, op in enumerate(ops):
+                if op.get("op") != "aten.detach" or not op.get("in"):
+                    continue
+                src = (op["in"][0].get("from") or [None])[0]
+                owner = made_in.get(src)
+                if owner is None or owner == op.get("module") or not owner:
+                    continue
+                fed_back = any(later.get("module") == owner and any(t.get("from", [None])[0] == i
+                                                                    for t in later.get("in", []))
+                               for later in ops[i + 1:i + 200])
+                if fed_back:
+                    cuts.setdefault(owner, []).append(i)
+            for owner, at in cuts.items():
+                first = next((t.get("param") for op in ops if op.get("module") == owner
+                              for t in op.get("in", []) if t.get("param")), None)
+                calls = sum(1 for op in ops if op.get("module") == owner
+                            and any(t.get("param") == first for t in op.get("in", []))) if first else 0
+                if len(at) < 2 or calls < 3 or len(at) < self.CUT_SHARE * (calls - 1):
+                    continue
+                cls = next((m.get("class") for m in ctx.modules() if m["name"] in (owner, f"{g.get('root')}.{owner}")),
+                           None)
+                if not cls or not any(w in cls for w in self.RECURRENT_WORDS):
+                    continue  # an iterative refinement (a flow estimate detached between its iterations) may mean it
+                what = f"{owner} ({cls})"
+                return Finding(
+                    self.id, f"{what} is called {calls} times in one forward, and {len(at)} times its state input is "
+                             f"its own previous output detached: no gradient flows back through the steps, so "
+                             f"what it reads early cannot shape the output",
+                    severity="error", confidence=0.85, location=owner, step=int(g.get("step", STATIC_STEP)),
+                    evidence={"module": owner, "class": cls, "calls": calls, "detached_links": len(at)},
+                    advice="Drop the .detach() inside the time loop (h = self.cell(x[:, t], h)). Truncated "
+                           "backpropagation detaches the state between batches, or every k steps, not at every "
+                           "step.",
+                    explains=["loss.not_converging", "fit.underfitting", "data.label_errors", "grad.vanishing",
+                              "weight.change_too_small"])
+        return None
 
     def run(self, ctx: Context) -> Outcome:
+        cut = self._state_detached(ctx)
+        if cut is not None:
+            return Outcome.found(cut)
         leaf = sig.events(ctx, "leaf_loss")
         steps = len(ctx.loss)
         if leaf and steps and leaf[-1]["count"] >= self.LEAF_SHARE * steps:
