@@ -53,6 +53,34 @@ class LabelErrors(Check):
     MIN_SURE_ROWS = 50
     CALIBRATED = 1.25
 
+    def _label_always_set(self, ctx: Context) -> Finding | None:
+        """A column of multi-label (or ordinal level) targets that is 1 in every row of the first training calls:
+        it carries nothing, and the encoding that made it is likely off by one (probe P f03: CORAL levels as
+        ``arange(K - 1) <= y`` for ``< y``; level 0 always 1, every grade decoded one too high, 0.19 against
+        0.83; nothing was found). From the binary cross-entropy's first calls, each column's share of ones."""
+        calls = [e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train"
+                 and (e.get("target") or {}).get("col_mean")]
+        if not calls:
+            return None
+        width = len(calls[0]["target"]["col_mean"])
+        always = [j for j in range(width) if all(len(c["target"]["col_mean"]) == width
+                                                   and c["target"]["col_mean"][j] == 1.0 for c in calls)]
+        if not always:
+            return None
+        rows = sum(int(c["target"]["shape"][0]) for c in calls)
+        means = [round(float(np.mean([c["target"]["col_mean"][j] for c in calls])), 3) for j in range(width)]
+        return Finding(
+            self.id, f"Target column {always[0]} of {calls[0]['function']} is 1 in all {rows} rows of the first "
+                     f"training batches ({width} columns, shares of ones {means}): a label set for every sample "
+                     f"teaches nothing, and the encoding that built it is likely off by one",
+            severity="warning", confidence=0.7, location=f"{calls[0]['function']} target",
+            step=int(calls[0].get("step", 0)),
+            evidence={"always_set_columns": always, "rows": rows, "column_share_of_ones": means},
+            advice="Check how the targets are encoded: ordinal levels are (y > k) for k = 0..K-2, i.e. "
+                   "torch.arange(K - 1) < y[:, None] (with <= level 0 is always 1 and every grade decodes one too "
+                   "high); a multi-hot column that every sample carries is no label.",
+            explains=["fit.underfitting", "fit.overfitting", "graph.loss_function", "loss.not_converging"])
+
     def run(self, ctx: Context) -> Outcome:
         zipped = _zipped_loaders(ctx)
         if zipped is not None:
@@ -66,7 +94,7 @@ class LabelErrors(Check):
                 advice="Keep each input with its label in one dataset: DataLoader(TensorDataset(X, y), shuffle=True) "
                        "shuffles the pairs together. Two shuffled loaders zipped draw two different orders.",
                 explains=["fit.underfitting", "loss.not_converging", "fit.overfitting", "hparam.epochs_too_many"]))
-        copied = self._targets_are_inputs(ctx) or self._targets_shifted(ctx)
+        copied = self._targets_are_inputs(ctx) or self._targets_shifted(ctx) or self._label_always_set(ctx)
         if copied is not None:
             return Outcome.found(copied)
         out = self._confident_learning(ctx)
