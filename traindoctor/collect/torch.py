@@ -645,6 +645,8 @@ class Collector:
         if lrs.ReduceLROnPlateau.__init__ is not lrs.LRScheduler.__init__:  # its own, not calling the base's
             self._patch(lrs.ReduceLROnPlateau, "__init__", self._observe("optimizer", self._register_scheduler))
         self._patch(lrs.ReduceLROnPlateau, "step", self._observe("optimizer", self._on_plateau_step))
+        self._patch(nn.Module, "load_state_dict", self._observe("graph", self._on_load_state_dict,
+                                                                wanted=lambda: self.step > 0))
         for fn in _INIT_FUNCTIONS:
             if hasattr(nn.init, fn):
                 self._patch(nn.init, fn, functools.partial(self._wrap_init, fn))
@@ -2159,6 +2161,21 @@ class Collector:
         opt = getattr(sched, "optimizer", None)
         self.writer.put_json({"kind": "scheduler", "index": k, "class": type(sched).__name__,
                               "optimizer": self._opt_index.get(id(opt)), "params": params, "step": self.step})
+
+    def _on_load_state_dict(self, args: tuple, kwargs: dict, _: Any) -> None:
+        """A state restored once training has stepped (a "best checkpoint" loaded at the end): whether its
+        tensors are the module's own, ``best = model.state_dict()`` kept as references that training went on
+        writing, so the restore changes nothing."""
+        module = args[0]
+        state = args[1] if len(args) > 1 else kwargs.get("state_dict")
+        if not isinstance(state, dict) or not state:
+            return
+        own = module.state_dict(keep_vars=True)
+        tensors = [(k, v) for k, v in state.items() if torch.is_tensor(v)]
+        same = sum(1 for k, v in tensors if k in own and torch.is_tensor(own[k]) and v.numel()
+                   and v.data_ptr() == own[k].data_ptr() and v.shape == own[k].shape)
+        self.writer.put_json({"kind": "state_restore", "step": self.step, "model": module.__class__.__name__,
+                              "tensors": len(tensors), "own_tensors": same})
 
     def _on_plateau_step(self, args: tuple, kwargs: dict, _: Any) -> None:
         """The metric a ReduceLROnPlateau is stepped with, once per call (an epoch): with ``mode='min'`` it must
