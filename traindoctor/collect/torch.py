@@ -498,6 +498,7 @@ class Collector:
         #: the current forward pass's model call, whose token ids the masks are compared with
         self._attn_masks_left = ATTENTION_MASK_CALLS
         self._sign_calls_left = 3  # training calls of a sign-target loss whose targets are summarised
+        self._triplet_calls_left = 3  # training calls of triplet_margin_loss whose distances are summarised
         #: training calls of attention read for their masks at most, found or not
         self._attention_calls_left = ATTENTION_CALLS_READ
         self._root_args: tuple = ()
@@ -636,6 +637,9 @@ class Collector:
             if hasattr(F, fn):
                 self._patch(F, fn, self._observe("graph", functools.partial(self._on_sign_loss, fn),
                                                  self._sign_wanted), in_graph=True)
+        if hasattr(F, "triplet_margin_loss"):
+            self._patch(F, "triplet_margin_loss", self._observe("graph", self._on_triplet_loss,
+                                                                self._triplet_wanted), in_graph=True)
         for fn in _FUNCTIONAL_DROPOUTS:
             if hasattr(F, fn):
                 self._patch(F, fn, functools.partial(self._wrap_dropout, fn), in_graph=True)
@@ -1195,6 +1199,24 @@ class Collector:
                               "values": [float(v) for v in values[:8]], "n": int(t.numel()),
                               "zero_share": float((t == 0).float().mean()),
                               "negative_share": float((t < 0).float().mean())})
+
+    def _on_triplet_loss(self, args: tuple, kwargs: dict, out: Any) -> None:
+        """``triplet_margin_loss``'s first three training calls: its margin, its value, and the mean distance of the
+        anchors to what it is given as positives and as negatives. Before training, the network still keeps much
+        of its inputs' similarity, so true positives sit nearer than negatives: farther, they are likely swapped
+        (``crit(anchor, negative, positive)``; probe P f02)."""
+        names = ("anchor", "positive", "negative")
+        a, pos, neg = (args[i] if len(args) > i else kwargs.get(n) for i, n in enumerate(names))
+        if not all(torch.is_tensor(t) and t.dim() == 2 for t in (a, pos, neg)):
+            return
+        self._triplet_calls_left -= 1
+        margin = args[3] if len(args) > 3 else kwargs.get("margin", 1.0)
+        with torch.no_grad():
+            d_ap = float(F.pairwise_distance(a.detach(), pos.detach()).mean())
+            d_an = float(F.pairwise_distance(a.detach(), neg.detach()).mean())
+        self.writer.put_json({"kind": "triplet_loss", "step": self._forward_step(), "margin": float(margin),
+                              "d_anchor_positive": d_ap, "d_anchor_negative": d_an,
+                              **({"value": float(out.detach())} if torch.is_tensor(out) and out.numel() == 1 else {})})
 
     def _wrap_dropout(self, fname: str, orig: Callable) -> Callable:
         """The functional dropouts whose ``training`` argument defaults to True: called without it inside a model
@@ -2081,6 +2103,9 @@ class Collector:
 
     def _sign_wanted(self) -> bool:
         return bool(self._sign_calls_left) and torch.is_grad_enabled()
+
+    def _triplet_wanted(self) -> bool:
+        return bool(self._triplet_calls_left) and torch.is_grad_enabled()
 
     def _attention_wanted(self) -> bool:
         return bool(self._attn_masks_left or self._float_masks_left)

@@ -882,14 +882,47 @@ class LossFunction(Check):
             explains=["loss.zero", "loss.not_converging", "fit.underfitting", "fit.overfitting",
                       "data.label_errors", "weight.change_too_small"])
 
+    #: positives this much farther from their anchors than the negatives, on average over the first calls
+    TRIPLET_APART = 1.05
+    #: ... and a training loss that ends at this share of the margin or above: nothing was learned
+    AT_MARGIN = 0.8
+
+    def _triplet_swapped(self, ctx: Context) -> Finding | None:
+        """``triplet_margin_loss(anchor, negative, positive)``: positive and negative swapped in the call. Before
+        training the network keeps much of its inputs' similarity, so true positives sit nearer their anchors
+        than negatives; swapped, the "positives" are the farther ones, and the loss, pulling anchors to other
+        classes and pushing their own away, stays at the margin (probe P f02: 1-NN accuracy 0.67 against 0.97;
+        nothing was found). From the first three training calls' mean distances and the training loss's end."""
+        evs = sig.events(ctx, "triplet_loss")
+        if len(evs) < 2:
+            return None
+        ap = float(np.mean([e["d_anchor_positive"] for e in evs]))
+        an = float(np.mean([e["d_anchor_negative"] for e in evs]))
+        prog = sig.loss_progress(ctx)
+        margin = evs[0]["margin"]
+        if ap < self.TRIPLET_APART * an or prog is None or margin <= 0 or prog["end"] < self.AT_MARGIN * margin:
+            return None
+        return Finding(
+            self.id, f"triplet_margin_loss's positives are farther from their anchors than its negatives before "
+                     f"training ({ap:.3g} against {an:.3g} on average over its first calls), and the loss ends at "
+                     f"{prog['end']:.3g}, its margin {margin:g}: positive and negative look swapped in the call",
+            severity="error", confidence=0.75, location="triplet_margin_loss", step=int(evs[0].get("step", 0)),
+            evidence={"d_anchor_positive": round(ap, 4), "d_anchor_negative": round(an, 4), "margin": margin,
+                      "loss_end": round(prog["end"], 4), "calls": len(evs)},
+            advice="Pass the arguments in the loss's order, (anchor, positive, negative): the positive is the sample "
+                   "of the anchor's class. Swapped, the loss pulls anchors to other classes.",
+            explains=["loss.not_converging", "fit.underfitting", "fit.overfitting", "data.label_errors"])
+
     def run(self, ctx: Context) -> Outcome:
-        signs = self._zero_sign_targets(ctx)
+        signs = self._zero_sign_targets(ctx) or self._triplet_swapped(ctx)
         if signs is not None:
             return Outcome.found(signs)
         calls = [e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train"]
         if not calls:
             if sig.events(ctx, "sign_target_loss"):
                 return Outcome.passed("the sign-target loss gets 1 and -1")
+            if sig.events(ctx, "triplet_loss"):
+                return Outcome.passed("triplet_margin_loss's positives start nearer their anchors than its negatives")
             return Outcome.not_checked("no call of a torch loss function was recorded")
         last = _output_activation(ctx)
         ignored = self._ignored_class(ctx, calls)
