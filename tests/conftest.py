@@ -60,11 +60,12 @@ def diagnosed(tmp_path):
 
     counter = itertools.count()
 
-    def go(body: str, *args: str):
+    def go(body: str, *args: str, target: dict[str, float] | None = None):
         i = next(counter)
         script = write_script(tmp_path, body, name=f"train{i}.py")
         run_dir = tmp_path / "runs" / f"r{i}"
-        code, status = run_script(str(script), list(args), str(run_dir), f"r{i}", CollectOptions())
+        options = CollectOptions(target=target) if target else CollectOptions()
+        code, status = run_script(str(script), list(args), str(run_dir), f"r{i}", options)
         assert code == 0, status
         return run_dir, json.loads(diagnose(str(run_dir)).dumps())
 

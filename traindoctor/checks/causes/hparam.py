@@ -727,7 +727,7 @@ class EpochsTooFew(Check):
     fall one after the other, and the last third of the evaluations (by count, so
     the test does not depend on how often the script evaluates) brought
     ``LATE_SHARE`` or more of the whole decrease, where a curve that has flattened
-    brings a few percent, or the last one fell ``LAST_GAIN`` or more; the training loss also still fell by ``TRAIN_TAIL_GAIN``
+    brings a few percent, or (a target missed) the last one fell ``LAST_GAIN`` or more; the training loss also still fell by ``TRAIN_TAIL_GAIN``
     over the last quarter of steps. With two or three evaluations only, each must
     improve on the one before by ``FEW_EVALS_GAIN`` with the training loss still
     falling by ``FEW_EVALS_TRAIN_GAIN``.
@@ -751,9 +751,10 @@ class EpochsTooFew(Check):
     MIN_TOTAL_GAIN = 0.05
     TRAIN_TAIL_GAIN = 0.05
     NEAR_FLOOR = 0.02
-    #: ... or the last evaluation still this much (relative) better than the one before: a curve that falls
-    #: 10% an evaluation has not flattened, however its decrease is shared out (probe O f04: an early stopper
-    #: that counted accuracy gains as bad epochs stopped at epoch 5 of 40, validation loss -15% at the last)
+    #: ... or, where the user's target is missed, the last evaluation still this much (relative) better than the
+    #: one before: a curve that falls 10% an evaluation has not flattened, however its decrease is shared out
+    #: (probe O f04: an early stopper that counted accuracy gains as bad epochs stopped at epoch 5 of 40,
+    #: validation loss -15% at the last)
     LAST_GAIN = 0.1
     ACC_CEILING = 0.99
     ACC_STILL = 0.005
@@ -833,7 +834,10 @@ class EpochsTooFew(Check):
                          f"eval_{_key(what)}_last_gain": round(float((ev[-2] - ev[-1]) / max(abs(ev[-2]), 1e-12)), 4)},
                         eval_evaluations=int(len(ev)), late_share_of_decrease=round(float(late_share), 3))
         last_gain = (ev[-2] - ev[-1]) / max(abs(ev[-2]), 1e-12)
-        improving = falling and (late_share >= self.LATE_SHARE or last_gain >= self.LAST_GAIN) and \
+        # (a short run still falling fast is under-trained, but only a missed target makes it the user's problem:
+        # the tests' healthy four-epoch runs fall 13% at their last evaluation)
+        improving = falling and (late_share >= self.LATE_SHARE
+                                 or (last_gain >= self.LAST_GAIN and targets_met(ctx) is False)) and \
             total / max(abs(ev[0]), 1e-12) >= self.MIN_TOTAL_GAIN
         return self._report(ctx, improving, tail_gain, evidence, st, tag, late_share, what)
 
