@@ -1330,6 +1330,15 @@ def _graph_ops(graphs: list[dict]):
             yield g, ops, i, op, op.get("module") or g.get("root") or "the model"
 
 
+def _producer(ops: list[dict], t: dict, through: tuple[str, ...]) -> int | None:
+    """The index of the op that made the op-graph input ``t``, followed back through ops in ``through`` (layout and
+    copy ops that keep its content) along their first input; None where it came from outside the graph."""
+    j = (t.get("from") or [None])[0]
+    while j is not None and j < len(ops) and ops[j].get("op") in through:
+        j = ((ops[j].get("in") or [{}])[0].get("from") or [None])[0]
+    return j if j is not None and j < len(ops) else None
+
+
 def _bounded_range(last: str | None) -> tuple[float, float] | None:
     """The output range of a model whose last module or function is a bounded activation."""
     if last is None:
@@ -1644,22 +1653,16 @@ class WrongOperator(Check):
         jump (probe P f04: a transformer at 0.76 against 0.98, the top weight 0.91 per row against 0.14;
         grad.exploding was all that showed). From the op graph: a softmax whose input is a matmul's output
         (contracted over d) scaled by exactly sqrt(d), through views and masks only."""
-        def back(ops: list, t: dict) -> int | None:
-            j = (t.get("from") or [None])[0]
-            while j is not None and j < len(ops) and ops[j].get("op") in self.SCORE_THROUGH:
-                j = ((ops[j].get("in") or [{}])[0].get("from") or [None])[0]
-            return j if j is not None and j < len(ops) else None
-
         for g, ops, _, op, where in _graph_ops(sig.events(ctx, "opgraph")):
             if op.get("op") not in self.SOFTMAX_OPS or not op.get("in"):
                 continue
-            j = back(ops, op["in"][0])
+            j = _producer(ops, op["in"][0], self.SCORE_THROUGH)
             if j is None or ops[j].get("op") not in ("aten.div", "aten.mul") or len(ops[j].get("in", [])) != 1 \
                     or not ops[j].get("scalars"):
                 continue
             factor = float(ops[j]["scalars"][0])
             up = 1.0 / factor if ops[j]["op"] == "aten.div" else factor
-            m = back(ops, ops[j]["in"][0])
+            m = _producer(ops, ops[j]["in"][0], self.SCORE_THROUGH)
             if m is None or ops[m].get("op") not in self.MATMUL_OPS or len(ops[m].get("in", [])) < 2:
                 continue
             d = ((ops[m]["in"][-2].get("shape") or [0])[-1])
@@ -1805,10 +1808,8 @@ class WrongOperator(Check):
                 if len(shape) < 3 or not -len(shape) <= dim < len(shape) or shape[dim] != steps \
                         or index not in (-1, steps - 1):
                     continue
-                j = (op["in"][0].get("from") or [None])[0]
-                while j is not None and j < len(ops) and ops[j].get("op") in self.PASS_THROUGH:
-                    j = ((ops[j].get("in") or [{}])[0].get("from") or [None])[0]
-                if j is None or j >= len(ops) or ops[j].get("op") != "aten.full":
+                j = _producer(ops, op["in"][0], self.PASS_THROUGH)
+                if j is None or ops[j].get("op") != "aten.full":
                     continue
                 padded = ops[j]["out"][0].get("shape") or []
                 if len(padded) < 2 or padded[0] != steps or rows >= steps * padded[1]:
