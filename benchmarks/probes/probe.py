@@ -45,7 +45,8 @@ def run(probe: Path, runs: Path) -> None:
         start = time.time()
         target = ["--target", info["target"]] if info["target"] else []
         with open(runs / f"{name}.out", "w") as out:
-            rc = subprocess.call([TD, "run", "--logdir", str(runs), "--name", name, "--no-summary", *target, script],
+            rc = subprocess.call([TD, "run", "--logdir", str(runs), "--name", name, "--overwrite", "--no-summary",
+                                  *target, script],
                                  cwd=probe, stdout=out, stderr=subprocess.STDOUT, env=env)
         with open(runs / f"{name}.json", "w") as out:
             subprocess.call([TD, "doctor", str(runs / name), "--format", "json"], stdout=out, env=env)
