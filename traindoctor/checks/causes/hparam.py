@@ -513,6 +513,18 @@ class LrTooSmall(Check):
         if collapse is not None and (prog["rel_decrease"] < self.SLOW_DECREASE or stalled
                                      or self._stopped_with_lr(ctx, collapse)):
             return self._collapsed(ctx, lr, prog, collapse)
+        factor = self._lambda_returns_a_rate(ctx)
+        if factor is not None and (prog["rel_decrease"] < self.SLOW_DECREASE or stalled):
+            top, base = sig.fmt_num(factor["max_factor"]), sig.fmt_num(factor["base_lr"])
+            return Outcome.found(Finding(
+                self.id, f"Learning rate too small: LambdaLR's lambda returns {top} at most, a learning rate rather "
+                         f"than a factor, and LambdaLR multiplies the base lr {base} by it (lr "
+                         f"{sig.fmt_num(factor['max_factor'] * factor['base_lr'])} at most); {_fell(prog)}",
+                severity="error", confidence=0.85, location="LambdaLR lr_lambda", step=0,
+                evidence={**(lr or {}), **factor, "loss": prog},
+                advice="Return the factor from the lambda, lr_at(epoch) / base_lr (1.0 keeps the optimizer's lr), "
+                       "or set param_group['lr'] by hand without LambdaLR.",
+                explains=self.EXPLAINS, plots={"lr": "opt0/group0/lr", "train loss": "train/loss"}))
         if prog["rel_decrease"] >= self.SLOW_DECREASE:
             return Outcome.passed(f"the loss fell {prog['rel_decrease']:.0%}")
         lr_low = lr is not None and lr["family"] is not None and lr["lr"] < LR_LOW[lr["family"]]
@@ -553,6 +565,21 @@ class LrTooSmall(Check):
             plots={"train loss": "train/loss", "lr": "opt0/group0/lr"}))
 
     EXPLAINS = ["loss.not_converging", "weight.change_too_small", "fit.underfitting", "weight.not_updating"]
+
+    #: a LambdaLR factor that never rises above this over the whole run is a learning rate returned as a factor
+    RATE_AS_FACTOR = 0.05
+
+    def _lambda_returns_a_rate(self, ctx: Context) -> dict | None:
+        """A LambdaLR whose lambda returns a learning rate (a hand-written cosine from 0.02 down) instead of a
+        factor: LambdaLR multiplies the base lr by it, so the rate is the square of what was meant (probe P f05:
+        at most 4e-4 where 0.02 was meant, 0.15 against 0.98). A warm-up factor starts small but reaches 1."""
+        sched = next((e for e in _first_optimizer_schedulers(ctx) if e.get("class") == "LambdaLR"), None)
+        lrs = ctx.run.scalar("opt0/group0/lr")
+        base = ((sched or {}).get("params") or {}).get("base_lrs") or []
+        if sched is None or not base or not base[0] or not len(lrs):
+            return None
+        top = float(np.nanmax(lrs.value)) / float(base[0])
+        return {"base_lr": float(base[0]), "max_factor": top} if 0 < top <= self.RATE_AS_FACTOR else None
 
     #: OneCycleLR stepped this share of its total_steps or fewer, over a run of half of them or more ...
     CYCLE_STEPPED = 0.2
