@@ -327,6 +327,18 @@ def fmt_num(x: float) -> str:
     return f"{x:.4g}"
 
 
+def loader_label_counts(ctx: Context, role: str, sampler: str | None = None) -> dict[int, int]:
+    """The class counts of every ``role`` loader's whole dataset (its ``labels`` as recorded with it), summed; with
+    ``sampler``, of the loaders that draw with that sampler class only."""
+    out: dict[int, int] = {}
+    for ev in loaders(ctx, role):
+        if sampler is not None and ev.get("sampler") != sampler:
+            continue
+        for k, v in ((ev.get("labels") or {}).get("counts") or {}).items():
+            out[int(k)] = out.get(int(k), 0) + int(v)
+    return out
+
+
 def train_dataset_labels(ctx: Context) -> dict[str, Any] | None:
     """The whole training dataset's labels (``dataloader`` events' ``labels``: class counts, or mean and spread)
     of the training loader, where its sampler draws every sample alike (random or in order; a weighted sampler

@@ -77,13 +77,13 @@ class MissingValues(Check):
                 b["x"].get("distinct") == 1 and b["x"].get("numel", 0) >= 8 and b["x"].get("min") == xs[0]["x"]["min"]
                 for b in xs):
             return None
-        value = xs[0]["x"]["min"]
+        value, ids = xs[0]["x"]["min"], sum(int(b["x"]["numel"]) for b in xs)
         return Finding(
             self.id, f"Every id in the {len(xs)} sampled training batches is {sig.fmt_num(value)} "
-                     f"({sum(int(b['x']['numel']) for b in xs)} ids): the inputs are all one placeholder (an "
+                     f"({ids} ids): the inputs are all one placeholder (an "
                      f"unknown or padding id), and carry nothing to learn from",
             severity="error", confidence=0.85, location="input ids", step=int(xs[0].get("step", STATIC_STEP)),
-            evidence={"id": value, "batches": len(xs), "ids_sampled": sum(int(b["x"]["numel"]) for b in xs),
+            evidence={"id": value, "batches": len(xs), "ids_sampled": ids,
                       "dtype": xs[0]["x"].get("dtype")},
             advice="Check the lookup that turns tokens into ids: print a few encoded samples. A vocabulary built "
                    "from Counter.most_common() holds (word, count) pairs as keys (use {w: i for i, (w, _) in "
@@ -168,12 +168,7 @@ class ClassImbalance(Check):
         85/10/5% traces, 0.82 against 0.94; nothing was found, the balanced batches passed the imbalance
         check). From the loader's labels, the sampled batches' and the loss's class weights; where the
         evaluation's recall is known, the largest class must be recalled worse than the smallest."""
-        data: dict[int, int] = {}
-        for ev in sig.loaders(ctx, "train"):
-            if ev.get("sampler") != "WeightedRandomSampler":
-                continue
-            for k, v in ((ev.get("labels") or {}).get("counts") or {}).items():
-                data[int(k)] = data.get(int(k), 0) + int(v)
+        data = sig.loader_label_counts(ctx, "train", sampler="WeightedRandomSampler")
         if len(data) < 2 or len(counts) < 2 or set(counts) - set(data):
             return None
         big, small = max(data, key=data.get), min(data, key=data.get)
@@ -1015,9 +1010,8 @@ class NotShuffled(Check):
         training; data.label_errors led, and class_imbalance passed with a ratio of 1.0)."""
         # every training loader's labels and every sampled training batch's (a second phase may train on others)
         train = dict(sig.label_counts(ctx, "train"))
-        for ev in sig.loaders(ctx, "train"):
-            for k, v in ((ev.get("labels") or {}).get("counts") or {}).items():
-                train[int(k)] = train.get(int(k), 0) + int(v)
+        for k, v in sig.loader_label_counts(ctx, "train").items():
+            train[k] = train.get(k, 0) + v
         last = sig.last_confusion(ctx)
         if len(train) < 2 or last is None:  # (one training class: data.class_imbalance's "one class only")
             return None
@@ -1219,8 +1213,8 @@ class TooFewSamples(Check):
             return None
         rows = int(first["shape"][0])
         n = sig.train_size(ctx)
-        evals = [int(e["n"]) for e in sig.events(ctx, "eval") if isinstance(e.get("n"), int)]
-        if (n is not None and n <= rows) or (n is None and (not evals or max(evals) < 2 * rows)):
+        evals = max((int(e["n"]) for e in sig.events(ctx, "eval") if isinstance(e.get("n"), int)), default=None)
+        if (n is not None and n <= rows) or (n is None and (evals is None or evals < 2 * rows)):
             return None
         return Finding(
             self.id, f"Every sampled training batch is the same one: {len(train)} batches from step "
@@ -1230,7 +1224,7 @@ class TooFewSamples(Check):
             severity="error", confidence=0.85, location="training batches", step=int(train[0]["step"]),
             evidence={"batches": len(train), "first_step": int(train[0]["step"]), "last_step": int(train[-1]["step"]),
                       "rows": rows, "input_mean": first.get("mean"), "input_std": first.get("std"),
-                      "train_samples": n, "eval_samples": max(evals) if evals else None},
+                      "train_samples": n, "eval_samples": evals},
             advice="Find what repeats the draw: a torch.manual_seed (or np.random.seed) call inside the step loop "
                    "replays the same random indices each step, next(iter(loader)) starts an unshuffled loader "
                    "again at its first batch, indices drawn once before the loop stay fixed. Seed once before "

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 
 import numpy as np
 
@@ -409,8 +410,7 @@ class NodeConnection(Check):
                             and any(t.get("param") == first for t in op.get("in", []))) if first else 0
                 if len(at) < 2 or calls < 3 or len(at) < self.CUT_SHARE * (calls - 1):
                     continue
-                cls = next((m.get("class") for m in ctx.modules() if m["name"] in (owner, f"{g.get('root')}.{owner}")),
-                           None)
+                cls = next((m.get("class") for m in ctx.modules() if m["name"] in _qualified(g, owner)), None)
                 if not cls or not any(w in cls for w in self.RECURRENT_WORDS):
                     continue  # an iterative refinement (a flow estimate detached between its iterations) may mean it
                 what = f"{owner} ({cls})"
@@ -924,7 +924,8 @@ class LossFunction(Check):
             if sig.events(ctx, "triplet_loss"):
                 return Outcome.passed("triplet_margin_loss's positives start nearer their anchors than its negatives")
             return Outcome.not_checked("no call of a torch loss function was recorded")
-        last = _output_activation(ctx)
+        out = _output_module(ctx)
+        last = _named(out)
         ignored = self._ignored_class(ctx, calls)
         if ignored is not None:
             return Outcome.found(ignored)
@@ -935,7 +936,7 @@ class LossFunction(Check):
         if smooth is not None:
             return Outcome.found(smooth)
         crossed = self._targets_transposed(calls) or self._term_outweighed(ctx, calls) or \
-            self._log_input_of_a_rate(calls, last)
+            self._log_input_of_a_rate(calls, out)
         if crossed is not None:
             return Outcome.found(crossed)
         for ev in calls:
@@ -947,12 +948,12 @@ class LossFunction(Check):
     #: output activations that are never negative (a log-rate below zero, a rate below 1, is out of reach)
     NON_NEGATIVE = ("Softplus", "ReLU", "Sigmoid", "ReLU6", "Softmax")
 
-    def _log_input_of_a_rate(self, calls: list[dict], last: str | None) -> Finding | None:
+    def _log_input_of_a_rate(self, calls: list[dict], out: tuple[str, str | None] | None) -> Finding | None:
         """``poisson_nll_loss`` with ``log_input=True`` (nn.PoissonNLLLoss's default) on a model whose last
         activation is never negative (a Softplus meant to give the rate itself): the loss reads the output as
         log(rate), the model learns the log of the counts, and its output read as the rate is far too small
         (probe O f10: MSE 58 against 8.7 with log_input=False; loss.not_converging was all that showed)."""
-        act = (last or "").rsplit("(", 1)[-1].rstrip(")")
+        act = out[1] if out else None
         for ev in calls:
             if ev["function"] != "poisson_nll_loss" or not ev.get("log_input") or act not in self.NON_NEGATIVE:
                 continue
@@ -961,7 +962,7 @@ class LossFunction(Check):
                          f"comes from a {act}, never negative: the loss fits exp(output) to the counts, so the "
                          f"output is the log of the rate, not the rate",
                 severity="error", confidence=0.85, location="poisson_nll_loss", step=int(ev.get("step", STATIC_STEP)),
-                evidence={"log_input": True, "output_activation": last, "input": ev.get("input"),
+                evidence={"log_input": True, "output_activation": _named(out), "input": ev.get("input"),
                           "target_mean": (ev.get("target") or {}).get("mean")},
                 advice="Either pass the rate and say so, nn.PoissonNLLLoss(log_input=False) (the output then must "
                        "stay positive, as a Softplus keeps it), or drop the Softplus and read the prediction as "
@@ -993,10 +994,10 @@ class LossFunction(Check):
         it)."""
         first = calls[0]
         step = first.get("step")
-        same_step = [c for c in calls if c.get("step") == step]
+        per_step = Counter(c.get("step") for c in calls)
         shape = (first.get("input") or {}).get("shape") or []
         v = first.get("value")
-        if len(same_step) != 1 or first["function"] not in self.ELEMENTWISE or first.get("reduction") != "mean" \
+        if per_step[step] != 1 or first["function"] not in self.ELEMENTWISE or first.get("reduction") != "mean" \
                 or len(shape) < 2 or math.prod(shape[1:]) < self.MEAN_ELEMENTS or not v or v <= 0:
             return None
         steps, values = sig.finite_loss(ctx)
@@ -1009,8 +1010,7 @@ class LossFunction(Check):
             return None
         # a loss scaled by a constant (10 * mse) keeps its ratio to the function's value: nothing is added
         ratios = [float(values[k[0]]) / c["value"] for c in calls[1:] if c.get("value")
-                  and len(k := np.nonzero(steps == c.get("step"))[0])
-                  and sum(d.get("step") == c.get("step") for d in calls) == 1]
+                  and len(k := np.nonzero(steps == c.get("step"))[0]) and per_step[c.get("step")] == 1]
         if not ratios or all(abs(r * v / total - 1) < self.SCALED for r in ratios):
             return None
         per = math.prod(shape[1:])
@@ -1321,6 +1321,12 @@ def _modules_of(params: dict[str, dict], names: list[str]) -> list[str]:
     return out
 
 
+def _qualified(g: dict, name: str) -> tuple[str, ...]:
+    """An op-graph module name as ``ctx.modules()`` may hold it: bare, or under its root model's name (a run with
+    several models)."""
+    return (name, f"{g['root']}.{name}") if g.get("root") else (name,)
+
+
 def _graph_ops(graphs: list[dict]):
     """Each recorded op of ``graphs`` as ``(graph, its ops, index, op, where)``: ``where`` is the module the op ran
     in (else the graph's root model), as the findings name it."""
@@ -1362,8 +1368,9 @@ def _broadcasts(a: list | None, b: list | None) -> bool:
     return out > max(math.prod(a), math.prod(b))
 
 
-def _output_activation(ctx: Context) -> str | None:
-    """The last module (or functional activation) the model ran in its first recorded forward pass."""
+def _output_module(ctx: Context) -> tuple[str, str | None] | None:
+    """``(name, class)`` of the last module (or functional activation, class None) the model ran in its first
+    recorded forward pass."""
     act = ctx.run.table("activation")
     if not len(act):
         return None
@@ -1372,10 +1379,14 @@ def _output_activation(ctx: Context) -> str | None:
     rows = act.rows_at(int(act.step.min()))
     order = [act.keys[int(act.key[r])] for r in rows[np.argsort(act.seq[rows])]]
     order = [k for k in order if k not in roots]
-    if not order:
+    return (order[-1], classes.get(order[-1])) if order else None
+
+
+def _named(out: tuple[str, str | None] | None) -> str | None:
+    """An ``_output_module`` as the findings name it: ``name (Class)``."""
+    if out is None:
         return None
-    last = order[-1]
-    return f"{last} ({classes[last]})" if last in classes else last
+    return f"{out[0]} ({out[1]})" if out[1] else out[0]
 
 
 @register
@@ -1621,7 +1632,7 @@ class WrongOperator(Check):
                      ("MultiheadAttention", *self.ATTENTION_LAYERS)}
         for g, _, _, op, where in _graph_ops(sig.events(ctx, "opgraph")):
             if op.get("op") not in self.SOFTMAX_OPS or not op.get("in") or not op.get("scalars") \
-                    or any(where == a or where.startswith(f"{a}.") or where.endswith(f".{a}") for a in attention):
+                    or any(n == a or n.startswith(f"{a}.") for n in _qualified(g, where) for a in attention):
                 continue
             shape = op["in"][0].get("shape") or []
             dim = op["scalars"][0]
@@ -1688,10 +1699,9 @@ class WrongOperator(Check):
         loss sees each output zeroed with probability p or scaled by 1/(1-p); the squared error's minimum is then
         at (1-p) times the target, and evaluation, without dropout, returns that shrunk output (probe O f03: an
         autoencoder at 0.039 against 0.020). From the first forward's last module and the training loss calls."""
-        last = _output_activation(ctx) or ""
-        if not last.endswith("(Dropout)"):
+        name, cls = _output_module(ctx) or (None, None)
+        if cls != "Dropout":
             return None
-        name = last.rsplit(" (", 1)[0]
         calls = [e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train" and e.get("model_output")
                  and e["function"] in LossFunction.ELEMENTWISE]
         m = next((m for m in ctx.modules() if m["name"] == name), {})
@@ -1711,7 +1721,7 @@ class WrongOperator(Check):
             self.id, f"The model's last module, {name}, is a Dropout(p={p:g}): the output {fn} compares with the "
                      f"targets is zeroed at random in training (the rest scaled by {1 / (1 - p):.2g})" + shrink,
             severity="error", confidence=0.8, location=name, step=int(calls[0].get("step", STATIC_STEP)),
-            evidence={"last_module": last, "p": p, "loss": fn, "calls": len(calls)},
+            evidence={"last_module": f"{name} ({cls})", "p": p, "loss": fn, "calls": len(calls)},
             advice="Drop the Dropout after the output layer (a layers.append(nn.Dropout(p)) indented under the "
                    "loop instead of under the 'not the last layer' branch puts one there); dropout belongs "
                    "between hidden layers.",

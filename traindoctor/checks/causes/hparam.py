@@ -851,25 +851,24 @@ class EpochsTooFew(Check):
             gains = -np.diff(ev) / np.maximum(np.abs(ev[:-1]), 1e-12)
             evidence.update({f"eval_{_key(what)}": [float(x) for x in ev]}, eval_gains=[round(float(g), 4) for g in gains])
             improving = bool(np.all(gains >= self.FEW_EVALS_GAIN)) and tail_gain >= self.FEW_EVALS_TRAIN_GAIN
-            late_share = float(gains[-1])
-            return self._report(ctx, improving, tail_gain, evidence, st, tag, late_share, what)
+            return self._report(ctx, improving, tail_gain, evidence, st, tag, float(gains[-1]), what)
         late = max(1, round((len(ev) - 1) / 3))
         total = ev[0] - ev[-1]
         late_share = (ev[-1 - late] - ev[-1]) / total if total > 0 else 0.0
         falling = bool(ev[-3] > ev[-2] > ev[-1])
+        last_gain = float((ev[-2] - ev[-1]) / max(abs(ev[-2]), 1e-12))
         evidence.update({f"eval_{_key(what)}": [float(x) for x in ev[-6:]],
-                         f"eval_{_key(what)}_last_gain": round(float((ev[-2] - ev[-1]) / max(abs(ev[-2]), 1e-12)), 4)},
+                         f"eval_{_key(what)}_last_gain": round(last_gain, 4)},
                         eval_evaluations=int(len(ev)), late_share_of_decrease=round(float(late_share), 3))
-        last_gain = (ev[-2] - ev[-1]) / max(abs(ev[-2]), 1e-12)
         # (a short run still falling fast is under-trained, but only a missed target makes it the user's problem:
         # the tests' healthy four-epoch runs fall 13% at their last evaluation)
         improving = falling and (late_share >= self.LATE_SHARE
                                  or (last_gain >= self.LAST_GAIN and targets_met(ctx) is False)) and \
             total / max(abs(ev[0]), 1e-12) >= self.MIN_TOTAL_GAIN
-        return self._report(ctx, improving, tail_gain, evidence, st, tag, late_share, what)
+        return self._report(ctx, improving, tail_gain, evidence, st, tag, last_gain, what)
 
     def _report(self, ctx: Context, improving: bool, tail_gain: float, evidence: dict, st: np.ndarray, tag: str,
-                late_share: float, what: str = "loss") -> Outcome:
+                last_gain: float, what: str = "loss") -> Outcome:
         if not (improving and tail_gain >= self.TRAIN_TAIL_GAIN):
             return Outcome.passed("validation had flattened at the end of training")
         ratio, _, _ = sig.early_update_ratio(ctx)
@@ -886,10 +885,8 @@ class EpochsTooFew(Check):
         # checkpointed transformer at 0.967 against 0.95, warned from three evaluations)
         met = targets_met(ctx)
         return Outcome.found(Finding(
-            self.id, f"Training stopped after {length} while the validation {what} was still falling "
-                     + (f" (down {last:.0%} at the last evaluation)" if (last := _last_gain(evidence, what)) is not None
-                        else f" ({late_share:.0%} of its decrease, or gain, at the last evaluation(s))")
-                     + ("; the target is met" if met else ""),
+            self.id, f"Training stopped after {length} while the validation {what} was still falling (down "
+                     f"{last_gain:.0%} at the last evaluation)" + ("; the target is met" if met else ""),
             severity="info" if met else "warning", confidence=0.3 if met else 0.5, location="epochs",
             step=int(st[-1]),
             evidence={**evidence, "epochs": epochs, "steps": steps, "early_update_ratio_median": ratio},
@@ -1067,12 +1064,6 @@ def _validation_curve(ctx: Context) -> tuple[str, np.ndarray, np.ndarray, str]:
 
 def _key(what: str) -> str:
     return "loss" if what == "loss" else "error"
-
-
-def _last_gain(evidence: dict, what: str) -> float | None:
-    """The validation curve's relative fall at its last evaluation, from hparam.epochs_too_few's evidence."""
-    gains = evidence.get("eval_gains")
-    return evidence.get(f"eval_{_key(what)}_last_gain", gains[-1] if gains else None)
 
 
 @register

@@ -92,8 +92,7 @@ class AllZeroInit(Check):
         w0 = sig.weights_at(ctx)
         norms = [(n, p) for n, p in params.items() if p["module_class"] in self.NORM_CLASSES
                  and n.endswith("weight") and p.get("requires_grad", True) and n in w0]
-        if not norms or not all(w0[n].get("max", w0[n]["mean"]) == 0 == w0[n].get("min", w0[n]["mean"])
-                                for n, _ in norms):
+        if not norms or not all(_constant(w0[n]) and w0[n].get("min", w0[n]["mean"]) == 0 for n, _ in norms):
             return None
         ends = _block_ends([p["module"] for p in params.values()])
         zeroed = [n for n, p in norms if p["module"] not in ends]
