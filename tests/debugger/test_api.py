@@ -89,4 +89,5 @@ def test_a_running_run_pauses_on_request_and_stops_cleanly(tmp_path):
     assert client.request("stop", timeout=30)["ok"]
     t.join(60)
     assert result["exit"] == "SystemExit(0)" and client.state()["status"] == "stopped"
-    assert 0 < TDRun(run_dir).event("debug_stop")["step"] < 19999
+    # stopped mid-run; step 0 when the pause lands before the first step ends (a busy machine)
+    assert 0 <= TDRun(run_dir).event("debug_stop")["step"] < 19999
