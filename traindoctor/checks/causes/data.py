@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from ..base import Check, Context, Finding, Outcome, register
+from ..base import sig as fmt_sig
 from . import _signals as sig
 from .graph import STATIC_STEP
 
@@ -450,7 +451,7 @@ class NotNormalized(Check):
             return Outcome.not_checked("no floating-point input batch was sampled")
         std = _per_feature(bs, "std")
         mean = _per_feature(bs, "mean")
-        rows = self._rows_standardised(bs, std)
+        rows = self._rows_standardised(bs, std) or self._axes_standardised(bs, std)
         if rows is not None:
             return Outcome.found(rows)
         ratio, spread = 1.0, None
@@ -532,6 +533,45 @@ class NotNormalized(Check):
             advice="Standardise each feature over the samples: (X - X.mean(0)) / X.std(0) with the training set's "
                    "statistics (sklearn StandardScaler), not over the features of each sample (axis=1).",
             explains=["fit.underfitting", "loss.not_converging", "data.preprocess_mismatch"])
+
+    #: a batch standardised as a whole: its mean within this of 0 and its std within this of 1 ...
+    WHOLE_MEAN_TOL = 0.05
+    WHOLE_STD_TOL = 0.1
+    #: ... while no feature varies across the batch by more than this
+    AXES_FEATURE_STD = 0.1
+
+    def _axes_standardised(self, bs: list[dict], std: np.ndarray | None) -> Finding | None:
+        """Inputs standardised over the wrong axes: ``(X - X.mean((0, 1))) / X.std((0, 1))`` on ``(N, C, T)``
+        windows gives each time step one mean and std over the samples and channels, so the batch as a whole has
+        mean 0 and std 1, but each channel keeps its offset and its spread shrinks to what it was against the
+        largest channel's scale (sensor windows with pressure ~1000 and a gyroscope ~0.05: the gyroscope, which
+        carries the class, varies by 9e-5, validation 0.32 against 1.00 per channel). Every batch mean 0 and
+        std 1 while every feature's spread stays below ``AXES_FEATURE_STD`` is no standardisation a user meant:
+        the spread is all between the features, none between the samples."""
+        if std is None or std.shape[1] < 2:
+            return None
+        whole = [(b["x"].get("mean"), b["x"].get("std")) for b in bs]
+        if any(m is None or s is None for m, s in whole):
+            return None
+        mean, spread_all = float(np.median([m for m, _ in whole])), float(np.median([s for _, s in whole]))
+        spread = np.nanmedian(std, 0)
+        if (abs(mean) > self.WHOLE_MEAN_TOL or abs(spread_all - 1) > self.WHOLE_STD_TOL
+                or not np.isfinite(spread).all() or np.max(spread) > self.AXES_FEATURE_STD):
+            return None
+        axis = bs[0]["x"]["per_feature"].get("axis", 1)
+        kind = "features" if len(bs[0]["x"].get("shape", [])) == 2 else f"channels (dim {axis})"
+        return Finding(
+            self.id, f"The inputs are standardised as a whole (batch mean {mean:.2g}, std {spread_all:.3g}) but "
+                     f"each of their {std.shape[1]} {kind} varies by only {np.min(spread):.2g}-{np.max(spread):.2g} "
+                     f"from sample to sample: the mean and std were taken over the wrong axes",
+            severity="warning", confidence=0.8, location="input", step=_first_step(bs),
+            evidence={"batch_mean": round(mean, 4), "batch_std": round(spread_all, 4), "feature_axis": axis,
+                      "feature_std": [fmt_sig(float(v)) for v in spread],
+                      "feature_mean": [fmt_sig(float(v)) for v in np.nanmedian(_per_feature(bs, "mean"), 0)]},
+            advice="Take the statistics per feature (per channel) over the samples and the other axes, e.g. "
+                   "X.mean(axis=(0, 2), keepdims=True) and X.std(axis=(0, 2), keepdims=True) for (N, C, T) data, "
+                   "with the training set's values, and apply the same at evaluation.",
+            explains=["fit.underfitting", "loss.not_converging", "data.preprocess_mismatch", "data.label_errors"])
 
     def _target(self, ctx: Context) -> Finding | None:
         """A regression loss whose targets are on a scale the network's output cannot reach soon."""
@@ -1251,7 +1291,6 @@ class TooFewSamples(Check):
         overfit = gap is not None and gap["gap"] >= self.GAP
         if gap is None and per_sample >= self.PARAMS_PER_SAMPLE:
             # a regression: its validation MSE far above the training MSE, as fit.overfitting judges it
-            from ..base import sig as fmt_sig
             from ..signals import regression_gap
 
             mse_gap = regression_gap(ctx)
