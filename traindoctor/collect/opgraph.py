@@ -73,6 +73,10 @@ class OpGraphRecorder(TorchDispatchMode):
         self.skipped = 0
         self.error: BaseException | None = None
         self._producer: WeakIdKeyDictionary | None = WeakIdKeyDictionary()
+        #: tensors from outside the graph (the batch, a buffer, a tensor the script made) by their first use: two
+        #: ops given the same one show the same ``input`` number (two embeddings looking up the same ids)
+        self._inputs: WeakIdKeyDictionary = WeakIdKeyDictionary()
+        self._n_inputs = 0
         self._kind: dict[Any, int] = {}
 
     def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
@@ -107,6 +111,12 @@ class OpGraphRecorder(TorchDispatchMode):
                     name = self.names.get(id(t))
                     if name is not None:
                         d["param"] = name
+                    else:
+                        k = self._inputs.get(t)
+                        if k is None:
+                            k = self._inputs[t] = self._n_inputs
+                            self._n_inputs += 1
+                        d["input"] = k
                 ins.append(d)
         outs = []
         for t in tree_flatten(out)[0]:

@@ -1764,6 +1764,49 @@ class WrongOperator(Check):
                     explains=["loss.not_converging", "fit.underfitting", "data.label_errors"])
         return None
 
+    def _positions_by_ids(self, ctx: Context) -> Finding | None:
+        """A position table looked up with the token ids: ``self.pos(x)`` for ``self.pos(torch.arange(L))``. No
+        error while the vocabulary is no larger than the table; the model gets a second token embedding and no
+        position (probe Q f02: ln 4 throughout, 0.23 against 1.00 on a which-quarter task). From the op graph: two
+        embedding lookups in one forward on the same index tensor, one of them a position table (its module named
+        for positions, or one row per position of the (batch, sequence) ids it is given)."""
+        for g, ops, i, op, _ in _graph_ops(sig.events(ctx, "opgraph")):
+            if op.get("op") != "aten.embedding" or len(op.get("in", [])) < 2:
+                continue
+            table, ids = op["in"][0], op["in"][1]
+            key = ("input", ids["input"]) if "input" in ids else ("from", tuple(ids["from"])) if "from" in ids \
+                else None
+            shape = ids.get("shape") or []
+            if key is None or len(shape) < 2 or not table.get("shape"):
+                continue
+            for other in ops[i + 1:]:
+                if other.get("op") != "aten.embedding" or len(other.get("in", [])) < 2 or \
+                        other.get("module") == op.get("module"):
+                    continue
+                o = other["in"][1]
+                if (("input", o.get("input")) if "input" in o else ("from", tuple(o.get("from") or ()))) != key:
+                    continue
+                pair = [(op.get("module") or "", table["shape"][0]), (other.get("module") or "",
+                                                                      other["in"][0]["shape"][0])]
+                named = [p for p in pair if "pos" in p[0].rsplit(".", 1)[-1].lower()]
+                sized = [p for p in pair if p[1] == shape[-1]]
+                pos = named[0] if len(named) == 1 else sized[0] if len(sized) == 1 else None
+                if pos is None:
+                    continue
+                tok = next(p for p in pair if p is not pos)
+                return Finding(
+                    self.id, f"The position table {pos[0]} ({pos[1]} rows) is looked up with the same index tensor "
+                             f"as {tok[0]}, the token ids {tuple(shape)}: it is a second token embedding, and the "
+                             f"model gets no position",
+                    severity="error", confidence=0.85, location=pos[0], step=int(g.get("step", STATIC_STEP)),
+                    evidence={"position_table": pos[0], "table_rows": pos[1], "token_table": tok[0],
+                              "token_rows": tok[1], "ids_shape": shape},
+                    advice=f"Index the position table with the positions: self.{pos[0].rsplit('.', 1)[-1]}("
+                           f"torch.arange(x.size(1), device=x.device)) (broadcast over the batch), not with the "
+                           f"token ids.",
+                    explains=["loss.not_converging", "fit.underfitting", "data.label_errors"])
+        return None
+
     def _lengths_sorted_apart(self, ctx: Context) -> Finding | None:
         """``pack_padded_sequence(x, lengths)`` given lengths sorted in the forward (``lengths.sort()``) while the
         sort's permutation reorders nothing: each row is packed with another row's length, cut short or padded
@@ -1893,7 +1936,7 @@ class WrongOperator(Check):
             or self._scores_scaled_up(ctx)
         if pooled is not None:
             return Outcome.found(pooled)
-        positions = self._positions_by_batch(ctx)
+        positions = self._positions_by_batch(ctx) or self._positions_by_ids(ctx)
         if positions is not None:
             return Outcome.found(positions)
         lengths = self._lengths_sorted_apart(ctx) or self._last_step_padding(ctx)
