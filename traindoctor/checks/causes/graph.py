@@ -8,7 +8,8 @@ from collections import Counter
 import numpy as np
 
 from ..base import Check, Context, Finding, Outcome, register
-from ..signals import helper_models, module_forward_order, printed_accuracy_wrong, train_loader
+from ..signals import finite, helper_models, last_tenth_mean, module_forward_order, printed_accuracy_wrong, \
+    train_loader
 from . import _signals as sig
 
 STATIC_STEP = 0
@@ -914,7 +915,7 @@ class LossFunction(Check):
             explains=["loss.not_converging", "fit.underfitting", "fit.overfitting", "data.label_errors"])
 
     def run(self, ctx: Context) -> Outcome:
-        signs = self._zero_sign_targets(ctx) or self._triplet_swapped(ctx)
+        signs = self._zero_sign_targets(ctx) or self._triplet_swapped(ctx) or self._wrong_answers_rewarded(ctx)
         if signs is not None:
             return Outcome.found(signs)
         calls = [e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train"]
@@ -944,6 +945,68 @@ class LossFunction(Check):
             if f is not None:
                 return Outcome.found(f)
         return Outcome.passed(f"{calls[0]['function']} gets inputs of the right form")
+
+    #: evaluation accuracy at most this share of what predictions independent of the labels would score ...
+    ANTI_SHARE = 0.25
+    #: ... on an evaluation of this many samples or more, at each of the last ``ANTI_EVALS`` evaluations
+    ANTI_MIN_SAMPLES = 100
+    ANTI_EVALS = 2
+    #: the accuracy the predictions would have with their classes renamed at best: this high, they carry the labels
+    #: under other names (a label set permuted between training and evaluation), which the label checks judge
+    RENAMED_ACC = 0.5
+
+    @staticmethod
+    def _renamed(conf: np.ndarray) -> float:
+        """The accuracy of the predictions under the best one-to-one renaming of their classes."""
+        from scipy.optimize import linear_sum_assignment
+
+        r, c = linear_sum_assignment(conf, maximize=True)
+        return float(conf[r, c].sum() / max(conf.sum(), 1))
+
+    def _wrong_answers_rewarded(self, ctx: Context) -> Finding | None:
+        """A loss that training minimises by moving away from the right class: a focal term written ``pt ** gamma``
+        for ``(1 - pt) ** gamma`` (probe Q f01: the loss falls to 2e-7 while the validation accuracy is 0.000 from
+        the first epoch; loss.zero read it as memorising). Predictions that ignored the labels would still hit
+        the right class as often as the rows' and the columns' shares make likely; an evaluation accuracy below
+        ``ANTI_SHARE`` of that, at the last ``ANTI_EVALS`` evaluations, while the training loss fell by half or
+        more, says the objective rewards wrong answers. A permuted label set (a renaming of the classes scores
+        well) is the label checks' to judge; a training accuracy above chance is a train/evaluation mismatch."""
+        evs = [e for e in sig.events(ctx, "eval") if e.get("confusion")]
+        progress = sig.loss_progress(ctx)
+        if len(evs) < self.ANTI_EVALS or progress is None or progress["rel_decrease"] < 0.5:
+            return None
+        seen = []  # the evaluations from the last back to the first that still rewards wrong answers
+        for ev in reversed(evs):
+            conf = np.array(ev["confusion"], dtype=np.float64)
+            n = conf.sum()
+            if conf.ndim != 2 or len(conf) < 3 or n < self.ANTI_MIN_SAMPLES:
+                break
+            rows, cols = conf.sum(1) / n, conf.sum(0) / n
+            chance, acc = float(rows @ cols), float(np.trace(conf) / n)
+            if chance < 0.05 or acc > self.ANTI_SHARE * chance or self._renamed(conf) >= self.RENAMED_ACC:
+                break
+            seen.insert(0, (int(ev.get("step", 0)), acc, chance))
+        if len(seen) < self.ANTI_EVALS:
+            return None
+        train = finite(ctx.run.scalar("train/acc"))
+        if len(train) and last_tenth_mean(train.value) > seen[-1][2]:
+            return None
+        step, (_, acc, chance) = seen[0][0], seen[-1]
+        return Finding(
+            self.id, f"Training drives the predictions away from the right class: the loss fell "
+                     f"{progress['start']:.3g} → {progress['end']:.3g} while the evaluation accuracy is {acc:.3f}, "
+                     f"below the {chance:.3f} that predictions ignoring the labels would score: the loss rewards "
+                     f"wrong answers",
+            severity="error", confidence=0.85, location="loss", step=step,
+            evidence={"eval_accuracy": [round(a, 4) for _, a, _ in seen[-5:]],
+                      "independent_predictions_accuracy": [round(c, 4) for _, _, c in seen[-5:]],
+                      "eval_steps": [s for s, _, _ in seen[-5:]], "evaluations_below": len(seen), "loss_start": sig.fmt_num(progress["start"]),
+                      "loss_end": sig.fmt_num(progress["end"])},
+            advice="Check the loss's sign and its weighting terms: a focal loss is -(1 - p_t) ** gamma * log p_t "
+                   "(not p_t ** gamma); a hand-written cross-entropy is -log p of the true class; the loss must "
+                   "fall as the true class's probability rises.",
+            explains=["loss.zero", "fit.underfitting", "loss.not_converging", "data.label_errors",
+                      "fit.overfitting"])
 
     #: output activations that are never negative (a log-rate below zero, a rate below 1, is out of reach)
     NON_NEGATIVE = ("Softplus", "ReLU", "Sigmoid", "ReLU6", "Softmax")
