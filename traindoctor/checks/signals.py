@@ -411,6 +411,31 @@ REGRESSION_GAP = 4.0
 REGRESSION_VAL_SHARE = 0.5
 
 
+#: the recorded training loss and the loss function's value agree on one factor to this relative tolerance
+SCALE_TOLERANCE = 0.02
+
+
+def train_loss_scale(ctx: Context) -> float | None:
+    """The loss function's value over the training loss that backward() got, where that is one constant at the
+    first recorded calls (a loss divided by ``len(loader)``, or by an accumulation count, before backward): the
+    training loss times it is the function's value, comparable with an evaluation's. None where no value was
+    kept, or the calls disagree (several terms, several heads)."""
+    calls = [e for e in ctx.run.events("loss_call") if e.get("mode") == "train" and e.get("value")][:3]
+    s = ctx.run.scalar("train/loss")
+    if len(calls) < 2 or not len(s):
+        return None
+    by_step = dict(zip(s.step.tolist(), s.value.tolist()))
+    ratios = []
+    for c in calls:
+        v = by_step.get(int(c.get("step", -1)))
+        if not v or not math.isfinite(v) or not math.isfinite(c["value"]) or v * c["value"] <= 0:
+            return None
+        ratios.append(c["value"] / v)
+    if max(ratios) > (1 + SCALE_TOLERANCE) * min(ratios):
+        return None
+    return float(np.median(ratios))
+
+
 def regression_gap(ctx: Context) -> dict[str, Any] | None:
     """An MSE regression's validation error far above its training error at the end (fit.overfitting's and
     data.too_few_samples' signal): the final training MSE (its last tenth), the last validation MSE, the targets'
@@ -425,6 +450,7 @@ def regression_gap(ctx: Context) -> dict[str, Any] | None:
         return None
     var = target_variance(ctx)
     _, t_end = head_tail(tl.value)
+    t_end *= train_loss_scale(ctx) or 1.0  # the function's value, where backward() got it divided
     v_end = float(vl.value[-1])
     if not var or t_end <= 0 or v_end < REGRESSION_GAP * t_end or v_end < REGRESSION_VAL_SHARE * var:
         return None

@@ -201,7 +201,7 @@ def _targets_verdict(results: dict[str, dict[str, Any]], findings: list[Finding]
 def _regression_stages(ctx: Context, targets: dict[str, float]) -> list[dict[str, Any]]:
     """A regression's stages (an MSE training loss and no accuracy): its MSE against predicting the mean (the
     targets' variance), by fit.underfitting's bar, or against a ``train_loss``/``val_loss`` target."""
-    from ..checks.signals import eval_target_variance, head_tail, target_variance
+    from ..checks.signals import eval_target_variance, head_tail, target_variance, train_loss_scale
     from ..checks.symptoms import FitUnderfitting
 
     if not any(ev.get("function") == "mse_loss" and ev.get("mode") == "train" for ev in ctx.run.events("loss_call")):
@@ -214,6 +214,8 @@ def _regression_stages(ctx: Context, targets: dict[str, float]) -> list[dict[str
         if s is None or not len(s) or (stage == "train" and len(s) < FitUnderfitting.MIN_STEPS):
             continue
         final = head_tail(s.value)[1] if stage == "train" else float(s.value[-1])
+        if tag == "train/loss":  # the function's value, where backward() got it divided by a constant
+            final *= train_loss_scale(ctx) or 1.0
         goal = targets.get(f"{stage}_loss")
         # validation against its own targets' spread (R² as sklearn computes it), where the evaluation's were seen
         var = (stage == "val" and eval_target_variance(ctx)) or train_var

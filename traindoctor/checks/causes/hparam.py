@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..base import Check, Context, Finding, Outcome, register
-from ..signals import ADAPTIVE_OPTIMIZERS, finite, head_tail, last_phase_loss, last_tenth_mean, targets_met
+from ..signals import ADAPTIVE_OPTIMIZERS, finite, head_tail, last_phase_loss, last_tenth_mean, targets_met, \
+    train_loss_scale
 from . import _signals as sig
 
 #: Learning rates above which an optimizer family is unusually aggressive, and below which it barely moves.
@@ -525,6 +526,22 @@ class LrTooSmall(Check):
                 advice="Return the factor from the lambda, lr_at(epoch) / base_lr (1.0 keeps the optimizer's lr), "
                        "or set param_group['lr'] by hand without LambdaLR.",
                 explains=self.EXPLAINS, plots={"lr": "opt0/group0/lr", "train loss": "train/loss"}))
+        divided = self._loss_divided(ctx, lr)
+        if divided is not None and (prog["rel_decrease"] < self.SLOW_DECREASE or stalled or targets_met(ctx) is False):
+            k, eff = divided, lr["lr"] / divided
+            return Outcome.found(Finding(
+                self.id, f"Learning rate too small: the loss is divided by {k:.3g} before backward() and "
+                         f"{lr['optimizer']} steps at every backward, so each step is {k:.3g}x smaller than "
+                         f"lr={sig.fmt_num(lr['lr'])} says (an lr of {sig.fmt_num(eff)} in effect)"
+                         + (f"; {_fell(prog)}" if prog["rel_decrease"] < self.SLOW_DECREASE else ""),
+                severity="warning", confidence=0.8, location=f"optimizer {lr['optimizer']} lr", step=0,
+                evidence={**lr, "loss_divided_by": round(k, 2), "effective_lr": eff, "loss": prog},
+                advice=f"Call backward() on the loss itself (the mean over the batch) and accumulate the epoch's "
+                       f"mean from loss.item() / len(loader) apart from it; or, if the division is meant, raise "
+                       f"the learning rate {k:.3g}x. SGD's step is the gradient times lr, so any constant that "
+                       f"divides the loss divides the step.",
+                explains=self.EXPLAINS + ["fit.overfitting"],
+                plots={"train loss": "train/loss", "lr": "opt0/group0/lr"}))
         if prog["rel_decrease"] >= self.SLOW_DECREASE:
             return Outcome.passed(f"the loss fell {prog['rel_decrease']:.0%}")
         lr_low = lr is not None and lr["family"] is not None and lr["lr"] < LR_LOW[lr["family"]]
@@ -565,6 +582,29 @@ class LrTooSmall(Check):
             plots={"train loss": "train/loss", "lr": "opt0/group0/lr"}))
 
     EXPLAINS = ["loss.not_converging", "weight.change_too_small", "fit.underfitting", "weight.not_updating"]
+
+    #: a loss divided by this much or more before backward() ...
+    DIVIDED_BY = 8.0
+
+    def _loss_divided(self, ctx: Context, lr: dict | None) -> float | None:
+        """The constant a loss is divided by before backward() under SGD, stepped at every backward: the steps are
+        that much smaller than the learning rate says (probe Q f09: an autoencoder's MSE divided by len(loader),
+        43, so that the batch losses add up to the epoch's mean; the reconstruction stayed at the mean image's,
+        0.073 against 0.014, and fit.overfitting compared the divided training loss with the validation MSE).
+        From the loss function's value at the first calls against the training loss (one factor,
+        ``train_loss_scale``) and the loss graph's top op, a division or a product. Adaptive optimizers divide the
+        gradient's scale away; gradient accumulation divides by its count on purpose."""
+        if lr is None or lr["family"] != "sgd":
+            return None
+        k = train_loss_scale(ctx)
+        top = next((e.get("ops") or [] for e in sig.events(ctx, "loss_graph")), [])
+        if k is None or k < self.DIVIDED_BY or not top or not top[0].startswith(("Div", "Mul")):
+            return None
+        acc = next((e for e in sig.events(ctx, "accumulation") if e.get("optimizer") in (0, None)), None)
+        if acc is not None and np.median(acc.get("backwards_per_step") or [1]) >= 2:
+            return None
+        return k
+
 
     #: a LambdaLR factor that never rises above this over the whole run is a learning rate returned as a factor
     RATE_AS_FACTOR = 0.05
