@@ -625,7 +625,8 @@ class NodeMode(Check):
             st = act.step[act.key == act.keys.index(name)]
             return bool(np.any((st >= lo) & (st < hi)))
 
-        train_evs = [e for e in evs if e["phase"] == "train"]
+        # no training step at all (a loader that yields no batch): nothing trained in any mode (probe Q f08)
+        train_evs = [e for e in evs if e["phase"] == "train"] if len(steps) else []
         # the modes in force at each training step: the last train-phase event at or before it
         wrong_train: dict[str, dict] = {}
         frozen: set[str] = set()  # set to eval mode after model.train(): on purpose
