@@ -559,6 +559,7 @@ class NotNormalized(Check):
                 or not np.isfinite(spread).all() or np.max(spread) > self.AXES_FEATURE_STD):
             return None
         axis = bs[0]["x"]["per_feature"].get("axis", 1)
+        means = _per_feature(bs, "mean")
         kind = "features" if len(bs[0]["x"].get("shape", [])) == 2 else f"channels (dim {axis})"
         return Finding(
             self.id, f"The inputs are standardised as a whole (batch mean {mean:.2g}, std {spread_all:.3g}) but "
@@ -567,7 +568,8 @@ class NotNormalized(Check):
             severity="warning", confidence=0.8, location="input", step=_first_step(bs),
             evidence={"batch_mean": round(mean, 4), "batch_std": round(spread_all, 4), "feature_axis": axis,
                       "feature_std": [fmt_sig(float(v)) for v in spread],
-                      "feature_mean": [fmt_sig(float(v)) for v in np.nanmedian(_per_feature(bs, "mean"), 0)]},
+                      **({"feature_mean": [fmt_sig(float(v)) for v in np.nanmedian(means, 0)]}
+                         if means is not None and means.shape == std.shape else {})},
             advice="Take the statistics per feature (per channel) over the samples and the other axes, e.g. "
                    "X.mean(axis=(0, 2), keepdims=True) and X.std(axis=(0, 2), keepdims=True) for (N, C, T) data, "
                    "with the training set's values, and apply the same at evaluation.",
