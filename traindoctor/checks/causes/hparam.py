@@ -446,6 +446,12 @@ def _value_clipped(ctx: Context) -> dict | None:
     return {"clip_value": cap, "capped_share": float(np.mean(peak >= cap * (1 - 1e-4)))}
 
 
+def _worse(rise: float) -> str:
+    """A relative rise as people read it: "40% worse", or "3.10e+35x worse" once it is a multiple (probe Q f07: a
+    validation loss that grew to 2e35 printed a 38-digit percentage)."""
+    return f"{rise:.0%} worse" if rise < 9 else f"{sig.fmt_num(1 + rise)}x worse"
+
+
 def _fell(prog: dict) -> str:
     d = prog["rel_decrease"]
     return f"the loss fell only {d:.1%}" if d >= 0.0005 else f"the loss did not fall ({d:+.1%})"
@@ -986,7 +992,7 @@ class EpochsTooMany(Check):
             return Outcome.passed(f"best validation loss at evaluation {best + 1} of {len(ev)}")
         return self._stop_earlier(ctx, tag, st, best, len(ev), "loss", evidence,
                                   f"Validation loss was best at step {int(st[best])} (evaluation {best + 1} of "
-                                  f"{len(ev)}) and is {worse:.0%} worse at the end")
+                                  f"{len(ev)}) and is {_worse(worse)} at the end")
 
     #: share of a restored state's tensors that are the model's own for the restore to be a no-op
     OWN_SHARE = 0.9
@@ -1007,7 +1013,7 @@ class EpochsTooMany(Check):
             self.id, f"The best checkpoint restored at step {e['step']} is the model itself: {e['own_tensors']} of "
                      f"its {e['tensors']} tensors are {e['model']}'s own (state_dict() returns references, and "
                      f"training went on writing them), so the model kept is the last one, its validation loss "
-                     f"{worse:.0%} worse than at its best (step {int(st[best])})",
+                     f"{_worse(worse)} than at its best (step {int(st[best])})",
             severity="error", confidence=0.9, location="load_state_dict", step=int(e["step"]),
             evidence={"restored_tensors": e["tensors"], "own_tensors": e["own_tensors"],
                       "best_eval_step": int(st[best]), "best_eval_loss": float(ev[best]),
