@@ -478,6 +478,13 @@ class NodeConnection(Check):
         missing = sorted(first & last)
         if in_opt is not None:
             missing = [p for p in missing if p in in_opt]
+        # a gradient recorded at any step: connected (the events come only where the missing set changes, so a
+        # last step that ran one of two models' backward is one event, first and last: probe R h01, an ensemble)
+        grad = ctx.run.table("grad")
+        if missing and len(grad):
+            _, norms = grad.pivot("norm")
+            had = {k for j, k in enumerate(grad.keys) if np.isfinite(norms[:, j]).any()}
+            missing = [p for p in missing if p not in had]
         if not missing:
             return Outcome.passed("every trainable parameter received a gradient")
         params = sig.module_params(ctx)
