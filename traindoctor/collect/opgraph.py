@@ -117,6 +117,8 @@ class OpGraphRecorder(TorchDispatchMode):
                             k = self._inputs[t] = self._n_inputs
                             self._n_inputs += 1
                         d["input"] = k
+                        if t.requires_grad and t.is_leaf:  # a trainable tensor that is no parameter we know
+                            d["leaf_grad"] = True
                 ins.append(d)
         outs = []
         for t in tree_flatten(out)[0]:
@@ -227,6 +229,12 @@ def on_root_enter(collector: "Collector", module: Any) -> None:
                 prefix = collector._param_names[j][:-len(pname)]
     for bname, b in module.named_buffers(remove_duplicate=False):
         names.setdefault(id(b), prefix + bname)
+    for pid, j in collector._param_index.items():  # tensors of an optimizer that are no module's ("opt0.param4")
+        names.setdefault(pid, collector._param_names[j])
+    for i, opt in enumerate(collector._optimizers):  # ... and of one that has not stepped yet
+        for g in getattr(opt, "param_groups", []):
+            for p in g.get("params", []):
+                names.setdefault(id(p), f"opt{i}")
     passthrough = {getattr(getattr(owner, attr), "__code__", None) for owner, attr, _ in collector._patches}
     passthrough.discard(None)
     stack, mods = collector._stack, collector._mods
