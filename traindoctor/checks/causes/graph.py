@@ -955,7 +955,8 @@ class LossFunction(Check):
             explains=["loss.not_converging", "fit.underfitting", "fit.overfitting", "data.label_errors"])
 
     def run(self, ctx: Context) -> Outcome:
-        signs = self._zero_sign_targets(ctx) or self._triplet_swapped(ctx) or self._wrong_answers_rewarded(ctx)
+        signs = self._zero_sign_targets(ctx) or self._triplet_swapped(ctx) or self._wrong_answers_rewarded(ctx) \
+            or self._clamped_flat(ctx)
         if signs is not None:
             return Outcome.found(signs)
         calls = [e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train"]
@@ -985,6 +986,32 @@ class LossFunction(Check):
             if f is not None:
                 return Outcome.found(f)
         return Outcome.passed(f"{calls[0]['function']} gets inputs of the right form")
+
+    #: steps of a training loss at one value, to the float's precision, under a clamp that passes no gradient
+    CLAMPED_STEPS = 20
+    CLAMP_OPS = ("Clamp", "Minimum", "Maximum", "Hardtanh")
+
+    def _clamped_flat(self, ctx: Context) -> Finding | None:
+        """A loss clamped where every sample sits beyond the bound: ``per_sample.clamp(max=2.0)`` in a truncated
+        loss whose untrained value is ln 10 = 2.30 (probe R f04): a clamped value passes no gradient, so nothing
+        ever trains and the loss is 2.0000 at every step. From the loss graph (a clamp among its top ops) and the
+        training loss, one value at each of ``CLAMPED_STEPS`` steps or more."""
+        top = next((e.get("ops") or [] for e in sig.events(ctx, "loss_graph")), [])
+        clamp = next((op for op in top if op.startswith(self.CLAMP_OPS)), None)
+        _, v = sig.finite_loss(ctx)
+        if clamp is None or len(v) < self.CLAMPED_STEPS or float(np.ptp(v)) > 1e-6 * max(abs(float(v[0])), 1e-12):
+            return None
+        return Finding(
+            self.id, f"The training loss is {sig.fmt_num(float(v[0]))} at every one of its {len(v)} steps, and the "
+                     f"loss is clamped ({clamp.replace('Backward0', '').replace('Backward1', '')} in its graph): "
+                     f"every sample sits beyond the bound, where the clamp passes no gradient",
+            severity="error", confidence=0.85, location="loss", step=0,
+            evidence={"loss_value": float(v[0]), "steps": int(len(v)), "loss_graph": top[:6]},
+            advice="Set the bound above the untrained model's loss (ln of the class count for a cross-entropy) or "
+                   "clamp only the largest losses of each batch (a quantile); a loss clamped for every sample "
+                   "has zero gradient.",
+            explains=["weight.not_updating", "loss.not_converging", "fit.underfitting", "grad.vanishing",
+                      "weight.change_too_small"])
 
     #: evaluation accuracy at most this share of what predictions independent of the labels would score ...
     ANTI_SHARE = 0.25
