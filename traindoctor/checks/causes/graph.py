@@ -974,7 +974,7 @@ class LossFunction(Check):
         axis = self._classes_on_last_axis(ctx, calls)
         if axis is not None:
             return Outcome.found(axis)
-        smooth = self._smoothing_too_strong(calls)
+        smooth = self._smoothing_too_strong(calls) or self._in_batch_one_target(ctx, calls)
         if smooth is not None:
             return Outcome.found(smooth)
         crossed = self._targets_transposed(calls) or self._term_outweighed(ctx, calls) or \
@@ -986,6 +986,42 @@ class LossFunction(Check):
             if f is not None:
                 return Outcome.found(f)
         return Outcome.passed(f"{calls[0]['function']} gets inputs of the right form")
+
+    #: a square logit matrix of at least this many rows (an in-batch similarity) ...
+    IN_BATCH_MIN = 8
+    #: ... and a training loss that fell less than this share
+    IN_BATCH_FELL = 0.2
+
+    def _in_batch_one_target(self, ctx: Context, calls: list[dict]) -> Finding | None:
+        """An in-batch contrastive loss (InfoNCE: a (B, B) similarity matrix, the positive of row i in column i)
+        given ``torch.zeros(B)`` for ``torch.arange(B)``: MoCo's convention, whose logits put the positive first,
+        copied onto a matrix whose diagonal holds them. Every view is told its positive is the batch's first
+        sample; the loss stays at ln B (probe R f01: 5-NN 0.69 against 0.91; data.too_few_samples counted B
+        classes). From the first training calls of a cross-entropy: square logits and one target class, and a loss
+        that did not fall by ``IN_BATCH_FELL`` (a classifier whose batch size is its class count, fed batches of one
+        class from sorted data, learns that class)."""
+        ce = [c for c in calls if c.get("function") == "cross_entropy"][:3]
+        prog = sig.loss_progress(ctx)
+        if not ce or prog is None or prog["rel_decrease"] >= self.IN_BATCH_FELL:
+            return None
+        for c in ce:
+            shape, t = (c.get("input") or {}).get("shape") or [], c.get("target") or {}
+            if len(shape) != 2 or shape[0] != shape[1] or shape[0] < self.IN_BATCH_MIN or t.get("distinct") != 1 \
+                    or (t.get("shape") or [None])[0] != shape[0]:
+                return None
+        b, k = ce[0]["input"]["shape"][0], ce[0]["target"].get("min")
+        return Finding(
+            self.id, f"cross_entropy gets a square ({b}, {b}) logit matrix, an in-batch similarity, with every "
+                     f"target class {sig.fmt_num(k)}: each row is told its positive is the batch's sample "
+                     f"{sig.fmt_num(k)}, not its own diagonal entry",
+            severity="error", confidence=0.85, location=ce[0].get("module") or "cross_entropy",
+            step=int(ce[0].get("step", STATIC_STEP)),
+            evidence={"logits_shape": [b, b], "target_distinct": 1, "target_value": k, "calls": len(ce)},
+            advice="For an in-batch contrastive loss (InfoNCE, SimCLR, CLIP) the target of row i is i: "
+                   "labels = torch.arange(B, device=logits.device). Zeros are right only when the positive is "
+                   "concatenated as the first column (MoCo's [l_pos, l_neg] logits).",
+            explains=["loss.not_converging", "fit.underfitting", "data.too_few_samples", "data.class_imbalance",
+                      "data.label_errors"])
 
     #: steps of a training loss at one value, to the float's precision, under a clamp that passes no gradient
     CLAMPED_STEPS = 20
