@@ -2357,6 +2357,41 @@ class OptimizerMisuse(Check):
     #: evaluations of the frozen copy, at least, for its standing still to count
     COPY_EVALS = 3
 
+    #: an evaluated copy whose weights travel at most this share of the trained model's way ...
+    LAG_SHARE = 0.1
+    #: ... while its evaluated accuracy is this far below the trained model's training accuracy
+    LAG_GAP = 0.2
+
+    def _copy_lags(self, ctx: Context, root: str, twin: str, passes: list[dict], own: np.ndarray,
+                   other: np.ndarray) -> Finding | None:
+        """An evaluated EMA copy whose decay is too slow for the run: 0.9999 over 705 steps keeps 93% of its
+        random init (0.9999^705), so the copy evaluated stays near chance while the trained model learns
+        (probe R f05: 0.24 against 0.96 at 0.99; data.label_errors led). From the update table: the copy's path
+        (its update/weight ratios summed, median over its tensors) is at most ``LAG_SHARE`` of the trained
+        model's (0.4-0.6 for a decay of 0.99 on the same run), and the evaluation is ``LAG_GAP`` below the
+        training accuracy."""
+        with np.errstate(invalid="ignore"):
+            mine = float(np.nanmedian(np.nansum(own, 0)))
+            theirs = float(np.nanmedian(np.nansum(other, 0)))
+        gap = sig.eval_accuracy_gap(ctx)
+        if not theirs > 0 or mine > self.LAG_SHARE * theirs or gap is None or gap["gap"] < self.LAG_GAP:
+            return None
+        first, n = int(passes[0]["step"]), int(passes[-1]["step"])
+        return Finding(
+            self.id, f"{root}, the model the evaluations run, is a copy of {twin} that follows it too slowly: its "
+                     f"weights travelled {mine / theirs:.0%} of {twin}'s way over the run, and it evaluates at "
+                     f"{gap['eval_acc']:.3f} while {twin} trains at {gap['train_acc']:.3f}: an EMA decay too "
+                     f"close to 1 for a run of {n} steps",
+            severity="error", confidence=0.8, location=root, step=first,
+            evidence={"evaluated_model": root, "trained_model": twin, "path_share": round(mine / theirs, 4),
+                      "copy_path": round(mine, 4), "trained_path": round(theirs, 4), "steps": n,
+                      "eval_acc": round(gap["eval_acc"], 4), "train_acc": round(gap["train_acc"], 4)},
+            advice=f"An EMA with decay d keeps d^steps of its start: over {n} steps use d <= {1 - 10 / max(n, 10):.4g} "
+                   f"(1 - 10/steps; 0.99 for a few thousand steps, 0.999 from about 10k), or warm it up "
+                   f"(d_t = min(d, (1 + t) / (10 + t))), or evaluate {twin} itself.",
+            explains=["data.label_errors", "fit.overfitting", "fit.underfitting", "weight.change_too_small",
+                      "hparam.epochs_too_few"])
+
     def _evaluated_copy_still(self, ctx: Context) -> Finding | None:
         """The model that the evaluations run is a copy of the trained one (the same parameter shapes), in no
         optimizer, and none of its weights ever changes while the trained model's do: an EMA or averaged copy whose
@@ -2389,6 +2424,10 @@ class OptimizerMisuse(Check):
             span = (steps >= first) & (steps <= last)
             own, other = mat[np.ix_(span, cols)], mat[np.ix_(span, trained)]
             own = own[np.isfinite(own)]
+            if len(own) >= self.COPY_EVALS and np.any(own > 0):
+                lag = self._copy_lags(ctx, root, twin, passes, mat[np.ix_(span, cols)], other)
+                if lag is not None:
+                    return lag
             if len(own) < self.COPY_EVALS or np.any(own > 0) or not np.any(other[np.isfinite(other)] > 0):
                 continue
             return Finding(
