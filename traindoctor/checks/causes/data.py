@@ -1049,7 +1049,8 @@ class NotShuffled(Check):
     def _split_apart(self, ctx: Context) -> Finding | None:
         """Classes the evaluation holds and training never saw: a split cut from data sorted by class without
         shuffling (``train_test_split(..., shuffle=False)`` on wine: class 2 was 89% of validation and absent from
-        training; data.label_errors led, and class_imbalance passed with a ratio of 1.0)."""
+        training; data.label_errors led, and class_imbalance passed with a ratio of 1.0), or grouped by the label
+        (``GroupShuffleSplit().split(X, y, groups=y)`` for ``groups=subject``: probe R f10)."""
         # every training loader's labels and every sampled training batch's (a second phase may train on others)
         train = dict(sig.label_counts(ctx, "train"))
         for k, v in sig.loader_label_counts(ctx, "train").items():
@@ -1067,14 +1068,16 @@ class NotShuffled(Check):
         names = ", ".join(str(k) for k in apart[:5])
         return Finding(
             self.id, f"Class{'es' if len(apart) > 1 else ''} {names} {'are' if len(apart) > 1 else 'is'} {share:.0%} "
-                     f"of the evaluation data and never in the training data: the split was cut from data ordered "
-                     f"by class",
+                     f"of the evaluation data and never in the training data: the split separates whole classes (cut "
+                     f"from data ordered by class, or grouped by the label)",
             severity="error", confidence=0.9, location="train/validation split", step=STATIC_STEP,
             evidence={"train_label_counts": {str(k): v for k, v in sorted(train.items())},
                       "eval_label_counts": {str(k): c for k, c in enumerate(counts) if c},
                       "classes_only_in_evaluation": apart},
             advice="Shuffle before splitting, and stratify: train_test_split(X, y, test_size=0.2, shuffle=True, "
-                   "stratify=y, random_state=0) (or torch.utils.data.random_split).",
+                   "stratify=y, random_state=0) (or torch.utils.data.random_split). A grouped split "
+                   "(GroupShuffleSplit, GroupKFold) takes the entity that must not leak as its groups (the "
+                   "subject, the patient), never the label.",
             explains=["data.label_errors", "fit.overfitting", "data.class_imbalance", "data.preprocess_mismatch",
                       "loss.zero", "hparam.epochs_too_many"])
 
