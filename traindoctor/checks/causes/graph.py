@@ -974,7 +974,8 @@ class LossFunction(Check):
         axis = self._classes_on_last_axis(ctx, calls)
         if axis is not None:
             return Outcome.found(axis)
-        smooth = self._smoothing_too_strong(calls) or self._in_batch_one_target(ctx, calls)
+        smooth = self._smoothing_too_strong(calls) or self._in_batch_one_target(ctx, calls) or \
+            self._easy_subset(ctx, calls)
         if smooth is not None:
             return Outcome.found(smooth)
         crossed = self._targets_transposed(calls) or self._term_outweighed(ctx, calls) or \
@@ -1022,6 +1023,41 @@ class LossFunction(Check):
                    "concatenated as the first column (MoCo's [l_pos, l_neg] logits).",
             explains=["loss.not_converging", "fit.underfitting", "data.too_few_samples", "data.class_imbalance",
                       "data.label_errors"])
+
+    #: ops of the loss graph that keep part of a per-sample loss
+    SUBSET_OPS = ("Topk", "Sort", "MaskedSelect", "Index")
+    #: the kept part's loss falls below this share of its start while the whole batch's accuracy stays below
+    #: ``SUBSET_ACC``
+    SUBSET_FELL = 0.05
+    SUBSET_ACC = 0.7
+
+    def _easy_subset(self, ctx: Context, calls: list[dict]) -> Finding | None:
+        """A loss that keeps the part of each batch the model already fits: hard-example mining written
+        ``per.topk(k, largest=False)`` trains on the easiest quarter (probe R f07: their loss 1e-5 from epoch 2,
+        the training accuracy over every sample 0.44, validation 0.45 against 0.95; data.label_errors led).
+        From the loss graph (a selection among its top ops, over a per-sample loss) and the training curves:
+        the loss that backward() gets falls to ``SUBSET_FELL`` of its start while the accuracy counted over the
+        whole batch stays below ``SUBSET_ACC``."""
+        top = next((e.get("ops") or [] for e in sig.events(ctx, "loss_graph")), [])
+        pick = next((op for op in top[:3] if op.startswith(self.SUBSET_OPS)), None)
+        per = any(c.get("reduction") == "none" for c in calls[:3])
+        acc = finite(ctx.run.scalar("train/acc"))
+        prog = sig.loss_progress(ctx)
+        if pick is None or not per or not len(acc) or prog is None or prog["start"] <= 0 or \
+                prog["end"] > self.SUBSET_FELL * prog["start"] or last_tenth_mean(acc.value) >= self.SUBSET_ACC:
+            return None
+        kind = pick.replace("Backward0", "").replace("Backward1", "")
+        return Finding(
+            self.id, f"The loss backward() gets falls {sig.fmt_num(prog['start'])} → {sig.fmt_num(prog['end'])} "
+                     f"while the accuracy over each whole batch stays at {last_tenth_mean(acc.value):.3f}: the loss "
+                     f"keeps part of the per-sample losses ({kind} in its graph), the part the model already fits",
+            severity="error", confidence=0.8, location="loss", step=0,
+            evidence={"loss_graph": top[:6], "loss_start": prog["start"], "loss_end": prog["end"],
+                      "train_acc_whole_batch": round(last_tenth_mean(acc.value), 4)},
+            advice="Hard-example mining keeps the largest losses: per.topk(k, largest=True) (the default), or "
+                   "sort descending; check which samples a mask or an index keeps, and log the whole batch's loss "
+                   "beside the kept part's.",
+            explains=["loss.zero", "fit.underfitting", "data.label_errors", "loss.not_converging"])
 
     #: steps of a training loss at one value, to the float's precision, under a clamp that passes no gradient
     CLAMPED_STEPS = 20
