@@ -661,11 +661,55 @@ class PreprocessMismatch(Check):
             explains=["fit.overfitting", "data.label_errors", "hparam.epochs_too_many", "loss.zero",
                       "data.too_few_samples"])
 
+    #: pairs of passes compared at least, and the share of them that must differ
+    RANDOM_PAIRS = 2
+    RANDOM_SHARE = 0.5
+
+    def _eval_randomised(self, ctx: Context) -> Finding | None:
+        """Evaluation inputs that change from one pass to the next: a validation set built from the training
+        ``Dataset`` class with its augmentation left on (``Traces(Xva, yva)`` without ``augment=False``: random
+        gain, jitter and time masking at every evaluation; probe R f09: 0.85 against 1.00, nothing found). An
+        evaluation loader that reads in order (a SequentialSampler) gives the same samples at the same batch
+        index in every pass; a deterministic pipeline gives them the same statistics to the float's precision.
+        ``RANDOM_SHARE`` of ``RANDOM_PAIRS`` or more such pairs differing is randomness at evaluation."""
+        ordered = {e.get("loader") for e in sig.events(ctx, "dataloader") if e.get("sampler") == "SequentialSampler"}
+        by: dict[tuple, list[dict]] = {}
+        for b in sig.batches(ctx, "eval"):
+            if b.get("loader") in ordered and "x" in b and b.get("index") is not None:
+                by.setdefault((b["loader"], b["index"]), []).append(b)
+        pairs, differ, example = 0, 0, None
+        for (loader, index), bs in by.items():
+            for a, c in zip(bs, bs[1:]):
+                if a.get("epoch") == c.get("epoch") or a["x"].get("shape") != c["x"].get("shape"):
+                    continue
+                pairs += 1
+                keys = [k for k in ("mean", "std", "min", "max") if isinstance(a["x"].get(k), (int, float))
+                        and isinstance(c["x"].get(k), (int, float))]
+                if any(not math.isclose(a["x"][k], c["x"][k], rel_tol=1e-5, abs_tol=1e-7) for k in keys):
+                    differ += 1
+                    example = example or (loader, index, a, c)
+        if pairs < self.RANDOM_PAIRS or differ < self.RANDOM_SHARE * pairs or example is None:
+            return None
+        loader, index, a, c = example
+        return Finding(
+            self.id, f"The evaluation inputs change from one pass to the next: batch {index} of evaluation loader "
+                     f"{loader}, read in order, had mean {a['x']['mean']:.4g} and std {a['x']['std']:.4g} at pass "
+                     f"{a.get('epoch')} and {c['x']['mean']:.4g} / {c['x']['std']:.4g} at pass {c.get('epoch')} "
+                     f"({differ} of {pairs} such pairs differ): random augmentation runs at evaluation",
+            severity="warning", confidence=0.8, location=f"evaluation loader {loader}", step=int(c.get("step", 0)),
+            evidence={"pairs_compared": pairs, "pairs_different": differ, "loader": loader, "batch_index": index,
+                      "first": {k: a["x"].get(k) for k in ("mean", "std", "min", "max")},
+                      "later": {k: c["x"].get(k) for k in ("mean", "std", "min", "max")}},
+            advice="Build the evaluation dataset without the training augmentation (augment=False, or "
+                   "transforms with no random crop/flip/noise/masking), so that every pass scores the same inputs; "
+                   "test-time augmentation averages several views of each sample instead.",
+            explains=["fit.underfitting", "fit.overfitting", "data.label_errors", "hparam.epochs_too_many"])
+
     def run(self, ctx: Context) -> Outcome:
         remapped = self._remapped_labels(ctx)
         if remapped is not None:
             return Outcome.found(remapped)
-        targets = self._targets_apart(ctx)
+        targets = self._targets_apart(ctx) or self._eval_randomised(ctx)
         if targets is not None:
             return Outcome.found(targets)
         noised = self._augmented_apart(ctx)
