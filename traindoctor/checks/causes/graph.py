@@ -9,7 +9,7 @@ import numpy as np
 
 from ..base import Check, Context, Finding, Outcome, register
 from ..signals import finite, helper_models, last_tenth_mean, module_forward_order, printed_accuracy_wrong, \
-    train_loader
+    train_loader, train_loss_scale
 from . import _signals as sig
 
 STATIC_STEP = 0
@@ -956,7 +956,7 @@ class LossFunction(Check):
 
     def run(self, ctx: Context) -> Outcome:
         signs = self._zero_sign_targets(ctx) or self._triplet_swapped(ctx) or self._wrong_answers_rewarded(ctx) \
-            or self._clamped_flat(ctx)
+            or self._clamped_flat(ctx) or self._eval_measures_another(ctx)
         if signs is not None:
             return Outcome.found(signs)
         calls = [e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train"]
@@ -1023,6 +1023,58 @@ class LossFunction(Check):
                    "concatenated as the first column (MoCo's [l_pos, l_neg] logits).",
             explains=["loss.not_converging", "fit.underfitting", "data.too_few_samples", "data.class_imbalance",
                       "data.label_errors"])
+
+    #: a validation loss this many times the training loss of the same first epoch ...
+    FIRST_GAP = 3.0
+    #: ... that never comes below this share of its first value, while the training loss fell by ``TRAIN_FELL``
+    NEVER_BELOW = 0.7
+    TRAIN_FELL = 0.2
+    MIN_EVALS = 4
+
+    def _eval_measures_another(self, ctx: Context) -> Finding | None:
+        """Training and evaluation measure different losses: a pinball loss whose residual is reversed in training
+        (``pred - target``) but written right at evaluation fits the 10th percentile for the 90th (probe R f02:
+        the training loss falls to 0.15, the validation loss stays at 1.0, 5x from the first epoch; nothing was
+        found). Overfitting opens a gap as training goes on, not at the first evaluation, and the validation loss
+        falls first. From the validation loss (recorded or printed) against the training loss of the steps before
+        its first value (times ``train_loss_scale``): ``FIRST_GAP`` times or more, never below ``NEVER_BELOW`` of
+        its first value over ``MIN_EVALS`` evaluations or more, while the training loss fell ``TRAIN_FELL``. Not
+        where the data checks find the evaluation's data apart (classes only there, inputs processed otherwise)."""
+        from ...report.accuracy import metric_series
+
+        tag, vs = metric_series(ctx, "val_loss", printed=True)
+        tl = finite(ctx.loss)
+        prog = sig.loss_progress(ctx)
+        if vs is None or len(vs) < self.MIN_EVALS or len(tl) < 20 or prog is None or \
+                prog["rel_decrease"] < self.TRAIN_FELL or not np.all(np.isfinite(vs.value)):
+            return None
+        scale = train_loss_scale(ctx) or 1.0
+        before = tl.value[tl.step <= vs.step[0]]
+        if len(before) < 5:
+            return None
+        first_train = float(np.mean(before)) * scale
+        v0 = float(vs.value[0])
+        if first_train <= 0 or v0 < self.FIRST_GAP * first_train or float(np.min(vs.value)) < self.NEVER_BELOW * v0:
+            return None
+        from .data import NotShuffled, PreprocessMismatch  # (they run after this family: asked here)
+
+        if NotShuffled()._split_apart(ctx) is not None or \
+                any(f.severity != "info" for f in PreprocessMismatch().run(ctx).findings):
+            return None  # the evaluation's data differ (a split apart, inputs processed otherwise): not the loss
+        end_train = prog["end"] * scale
+        return Finding(
+            self.id, f"The validation loss ({tag}) is {v0 / first_train:.1f}x the training loss from the first "
+                     f"evaluation ({sig.fmt_num(v0)} against {sig.fmt_num(first_train)}) and never improves "
+                     f"(best {sig.fmt_num(float(np.min(vs.value)))}), while the training loss falls to "
+                     f"{sig.fmt_num(end_train)}: training and evaluation compute different losses",
+            severity="warning", confidence=0.65, location=tag, step=int(vs.step[0]),
+            evidence={"val_tag": tag, "first_val_loss": v0, "train_loss_first_epoch": first_train,
+                      "best_val_loss": float(np.min(vs.value)), "train_loss_end": end_train,
+                      "evaluations": int(len(vs))},
+            advice="Compute the training loss as the evaluation does: the same function, sign and argument order "
+                   "(a pinball loss's residual is target - pred), the same reduction and target transform; a "
+                   "gap at the first evaluation is no overfitting.",
+            explains=["fit.overfitting", "fit.underfitting", "hparam.epochs_too_many", "data.too_few_samples"])
 
     #: ops of the loss graph that keep part of a per-sample loss
     SUBSET_OPS = ("Topk", "Sort", "MaskedSelect", "Index")
