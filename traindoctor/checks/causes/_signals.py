@@ -139,6 +139,11 @@ def smooth(v: np.ndarray, k: int) -> np.ndarray:
     return (c[k:] - c[:-k]) / k
 
 
+def loss_graph_ops(ctx: Context) -> list[str]:
+    """The autograd node names at the top of the first training loss's graph (``MeanBackward0``, ...), or []."""
+    return next((e.get("ops") or [] for e in events(ctx, "loss_graph")), [])
+
+
 def loss_progress(ctx: Context) -> dict[str, float] | None:
     """Start and end level of the training loss (medians of the first and last tenth of steps)."""
     step, v = finite_loss(ctx)

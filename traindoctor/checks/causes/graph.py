@@ -1090,7 +1090,7 @@ class LossFunction(Check):
         From the loss graph (a selection among its top ops, over a per-sample loss) and the training curves:
         the loss that backward() gets falls to ``SUBSET_FELL`` of its start while the accuracy counted over the
         whole batch stays below ``SUBSET_ACC``."""
-        top = next((e.get("ops") or [] for e in sig.events(ctx, "loss_graph")), [])
+        top = sig.loss_graph_ops(ctx)
         pick = next((op for op in top[:3] if op.startswith(self.SUBSET_OPS)), None)
         per = any(c.get("reduction") == "none" for c in calls[:3])
         acc = finite(ctx.run.scalar("train/acc"))
@@ -1120,7 +1120,7 @@ class LossFunction(Check):
         loss whose untrained value is ln 10 = 2.30 (probe R f04): a clamped value passes no gradient, so nothing
         ever trains and the loss is 2.0000 at every step. From the loss graph (a clamp among its top ops) and the
         training loss, one value at each of ``CLAMPED_STEPS`` steps or more."""
-        top = next((e.get("ops") or [] for e in sig.events(ctx, "loss_graph")), [])
+        top = sig.loss_graph_ops(ctx)
         clamp = next((op for op in top if op.startswith(self.CLAMP_OPS)), None)
         _, v = sig.finite_loss(ctx)
         if clamp is None or len(v) < self.CLAMPED_STEPS or float(np.ptp(v)) > 1e-6 * max(abs(float(v[0])), 1e-12):

@@ -86,7 +86,7 @@ def odd_optimizer_settings(ctx: Context, small_steps: bool) -> list[tuple[str, s
     # gradients of k backward passes summed into each step, the loss not divided by k (probe M f03: 8 micro-batches
     # at an lr tuned for their mean, every ReLU dead by step 22): the loss graph's top op is the loss function's own
     acc = next((e for e in sig.events(ctx, "accumulation") if e.get("optimizer") in (0, None)), None)
-    top = next((e.get("ops") or [] for e in sig.events(ctx, "loss_graph")), [])
+    top = sig.loss_graph_ops(ctx)
     if acc is not None and not small_steps and top and not top[0].startswith(("Div", "Mul")):
         k = int(np.median(acc["backwards_per_step"]))
         if k >= 2:
@@ -603,7 +603,7 @@ class LrTooSmall(Check):
         if lr is None or lr["family"] != "sgd":
             return None
         k = train_loss_scale(ctx)
-        top = next((e.get("ops") or [] for e in sig.events(ctx, "loss_graph")), [])
+        top = sig.loss_graph_ops(ctx)
         if k is None or k < self.DIVIDED_BY or not top or not top[0].startswith(("Div", "Mul")):
             return None
         acc = next((e for e in sig.events(ctx, "accumulation") if e.get("optimizer") in (0, None)), None)
