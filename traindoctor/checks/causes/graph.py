@@ -1030,6 +1030,8 @@ class LossFunction(Check):
     NEVER_BELOW = 0.7
     TRAIN_FELL = 0.2
     MIN_EVALS = 4
+    #: the first evaluation within this share of the run (a gap at a late first evaluation can be overfitting)
+    FIRST_EVAL_SHARE = 0.2
 
     def _eval_measures_another(self, ctx: Context) -> Finding | None:
         """Training and evaluation measure different losses: a pinball loss whose residual is reversed in training
@@ -1039,7 +1041,9 @@ class LossFunction(Check):
         falls first. From the validation loss (recorded or printed) against the training loss of the steps before
         its first value (times ``train_loss_scale``): ``FIRST_GAP`` times or more, never below ``NEVER_BELOW`` of
         its first value over ``MIN_EVALS`` evaluations or more, while the training loss fell ``TRAIN_FELL``. Not
-        where the data checks find the evaluation's data apart (classes only there, inputs processed otherwise)."""
+        where the data checks find the evaluation's data apart (classes only there, inputs processed otherwise),
+        where one torch loss function serves both sides unchanged, or where the first evaluation comes after
+        ``FIRST_EVAL_SHARE`` of the run (a zoo script memorising 120 samples before its first evaluation)."""
         from ...report.accuracy import metric_series
 
         tag, vs = metric_series(ctx, "val_loss", printed=True)
@@ -1049,8 +1053,12 @@ class LossFunction(Check):
                 prog["rel_decrease"] < self.TRAIN_FELL or not np.all(np.isfinite(vs.value)):
             return None
         scale = train_loss_scale(ctx) or 1.0
+        calls = sig.events(ctx, "loss_call")
+        same = {c.get("function") for c in calls if c.get("mode") == "train"}
+        if same and same == {c.get("function") for c in calls if c.get("mode") == "eval"} and abs(scale - 1) < 0.01:
+            return None  # one torch loss function on both sides, its value what backward() got: the same loss
         before = tl.value[tl.step <= vs.step[0]]
-        if len(before) < 5:
+        if len(before) < 5 or vs.step[0] > self.FIRST_EVAL_SHARE * tl.step[-1]:
             return None
         first_train = float(np.mean(before)) * scale
         v0 = float(vs.value[0])
