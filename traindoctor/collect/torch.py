@@ -2199,8 +2199,10 @@ class Collector:
         tensors = [(k, v) for k, v in state.items() if torch.is_tensor(v)]
         same = sum(1 for k, v in tensors if k in own and torch.is_tensor(own[k]) and v.numel()
                    and v.data_ptr() == own[k].data_ptr() and v.shape == own[k].shape)
-        self.writer.put_json({"kind": "state_restore", "step": self.step, "model": module.__class__.__name__,
-                              "tensors": len(tensors), "own_tensors": same})
+        known = self._mods.get(id(module))  # its name among the models, once it ran; else its class
+        self.writer.put_json({"kind": "state_restore", "step": self.step,
+                              "model": known.name if known is not None else module.__class__.__name__,
+                              "class": module.__class__.__name__, "tensors": len(tensors), "own_tensors": same})
 
     def _on_plateau_step(self, args: tuple, kwargs: dict, _: Any) -> None:
         """The metric a ReduceLROnPlateau is stepped with, once per call (an epoch): with ``mode='min'`` it must

@@ -293,7 +293,63 @@ class DistributedMismatch(Check):
     needs = frozenset({"weight"})
     REL_TOL = 1e-4
 
+    #: loads of the evaluated model from averaged state, at least, and trained copies of it
+    AVERAGE_LOADS = 3
+    AVERAGE_COPIES = 2
+    #: the averaged model's evaluation this far below the copies' training accuracy
+    AVERAGE_GAP = 0.2
+
+    def _averaged_apart(self, ctx: Context) -> Finding | None:
+        """Federated averaging (or any weight averaging of several trained copies) without the broadcast: the
+        evaluated model is loaded again and again from state that is none of its own (the copies' average), while
+        the copies, built from different random inits, are never loaded from it and train apart; the average of
+        unrelated networks is no network (probe R f06: 0.68 against 0.96 with the averaged weights sent back to
+        each client at the start of its round; data.too_few_samples led). From the ``state_restore`` events, the
+        models' parameter shapes and optimizers, and the evaluation gap."""
+        from ..signals import helper_models
+
+        loads: dict[str, int] = {}
+        restored = set()
+        per_class = Counter(ev.get("class") for ev in sig.events(ctx, "model"))
+        for e in sig.events(ctx, "state_restore"):
+            if e.get("model") == e.get("class") and per_class[e.get("class")] > 1:
+                continue  # a load before the model first ran, named by a class several models share
+            restored.add(e.get("model"))
+            if e.get("tensors") and not e.get("own_tensors"):
+                loads[e.get("model")] = loads.get(e.get("model"), 0) + 1
+        helpers = helper_models(ctx)
+        evaluated = {e.get("model") for e in sig.events(ctx, "eval")}
+        models = {ev.get("root"): [tuple(p["shape"]) for m in ev.get("modules", []) for p in m.get("params", [])]
+                  for ev in sig.events(ctx, "model")}
+        gap = sig.eval_accuracy_gap(ctx)
+        for root, n in loads.items():
+            if n < self.AVERAGE_LOADS or root not in evaluated or root not in helpers or not models.get(root):
+                continue
+            copies = [r for r, sh in models.items() if r != root and r not in helpers and sh == models[root]]
+            if len(copies) < self.AVERAGE_COPIES or any(c in restored for c in copies):
+                continue
+            if gap is None or gap["gap"] < self.AVERAGE_GAP:
+                continue
+            return Finding(
+                self.id, f"{root}, the model the evaluations run, is loaded {n} times with state that is none of its "
+                         f"own (an average), while the {len(copies)} trained copies of its architecture "
+                         f"({', '.join(copies[:4])}) are never loaded from it: they train apart from different "
+                         f"starts, and their average evaluates at {gap['eval_acc']:.3f} against their "
+                         f"{gap['train_acc']:.3f}",
+                severity="error", confidence=0.8, location=root, step=STATIC_STEP,
+                evidence={"evaluated_model": root, "loads": n, "trained_copies": copies,
+                          "eval_acc": round(gap["eval_acc"], 4), "train_acc": round(gap["train_acc"], 4)},
+                advice="Send the averaged weights back to every copy before it trains again "
+                       "(client.load_state_dict(global_model.state_dict()) at the start of each round), or build "
+                       "every copy from one initialisation: averaging works only for networks with a common start.",
+                explains=["fit.overfitting", "data.too_few_samples", "fit.underfitting", "data.label_errors",
+                          "graph.weight_sharing"])
+        return None
+
     def run(self, ctx: Context) -> Outcome:
+        averaged = self._averaged_apart(ctx)
+        if averaged is not None:
+            return Outcome.found(averaged)
         if not hasattr(ctx.run, "rank_table"):
             return Outcome.not_checked("this source records a single rank")
         ranks = sorted({int(e.get("rank", 0) or 0) for e in ctx.run.events("meta")} - {0})
