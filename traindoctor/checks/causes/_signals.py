@@ -139,6 +139,13 @@ def smooth(v: np.ndarray, k: int) -> np.ndarray:
     return (c[k:] - c[:-k]) / k
 
 
+def model_param_shapes(ctx: Context) -> dict[str, list[tuple]]:
+    """Each recorded model's parameter shapes in its order, by its root name: copies of one architecture (an EMA
+    copy, federated clients) have equal lists."""
+    return {ev.get("root"): [tuple(p["shape"]) for m in ev.get("modules", []) for p in m.get("params", [])]
+            for ev in events(ctx, "model")}
+
+
 def loss_graph_ops(ctx: Context) -> list[str]:
     """The autograd node names at the top of the first training loss's graph (``MeanBackward0``, ...), or []."""
     return next((e.get("ops") or [] for e in events(ctx, "loss_graph")), [])

@@ -664,6 +664,8 @@ class PreprocessMismatch(Check):
     #: pairs of passes compared at least, and the share of them that must differ
     RANDOM_PAIRS = 2
     RANDOM_SHARE = 0.5
+    #: the batch statistics compared between passes
+    PASS_STATS = ("mean", "std", "min", "max")
 
     def _eval_randomised(self, ctx: Context) -> Finding | None:
         """Evaluation inputs that change from one pass to the next: a validation set built from the training
@@ -683,7 +685,7 @@ class PreprocessMismatch(Check):
                 if a.get("epoch") == c.get("epoch") or a["x"].get("shape") != c["x"].get("shape"):
                     continue
                 pairs += 1
-                keys = [k for k in ("mean", "std", "min", "max") if isinstance(a["x"].get(k), (int, float))
+                keys = [k for k in self.PASS_STATS if isinstance(a["x"].get(k), (int, float))
                         and isinstance(c["x"].get(k), (int, float))]
                 if any(not math.isclose(a["x"][k], c["x"][k], rel_tol=1e-5, abs_tol=1e-7) for k in keys):
                     differ += 1
@@ -698,8 +700,8 @@ class PreprocessMismatch(Check):
                      f"({differ} of {pairs} such pairs differ): random augmentation runs at evaluation",
             severity="warning", confidence=0.8, location=f"evaluation loader {loader}", step=int(c.get("step", 0)),
             evidence={"pairs_compared": pairs, "pairs_different": differ, "loader": loader, "batch_index": index,
-                      "first": {k: a["x"].get(k) for k in ("mean", "std", "min", "max")},
-                      "later": {k: c["x"].get(k) for k in ("mean", "std", "min", "max")}},
+                      "first": {k: a["x"].get(k) for k in self.PASS_STATS},
+                      "later": {k: c["x"].get(k) for k in self.PASS_STATS}},
             advice="Build the evaluation dataset without the training augmentation (augment=False, or "
                    "transforms with no random crop/flip/noise/masking), so that every pass scores the same inputs; "
                    "test-time augmentation averages several views of each sample instead.",

@@ -1106,7 +1106,7 @@ class LossFunction(Check):
         if pick is None or not per or not len(acc) or prog is None or prog["start"] <= 0 or \
                 prog["end"] > self.SUBSET_FELL * prog["start"] or last_tenth_mean(acc.value) >= self.SUBSET_ACC:
             return None
-        kind = pick.replace("Backward0", "").replace("Backward1", "")
+        kind = _autograd_name(pick)
         return Finding(
             self.id, f"The loss backward() gets falls {sig.fmt_num(prog['start'])} → {sig.fmt_num(prog['end'])} "
                      f"while the accuracy over each whole batch stays at {last_tenth_mean(acc.value):.3f}: the loss "
@@ -1135,7 +1135,7 @@ class LossFunction(Check):
             return None
         return Finding(
             self.id, f"The training loss is {sig.fmt_num(float(v[0]))} at every one of its {len(v)} steps, and the "
-                     f"loss is clamped ({clamp.replace('Backward0', '').replace('Backward1', '')} in its graph): "
+                     f"loss is clamped ({_autograd_name(clamp)} in its graph): "
                      f"every sample sits beyond the bound, where the clamp passes no gradient",
             severity="error", confidence=0.85, location="loss", step=0,
             evidence={"loss_value": float(v[0]), "steps": int(len(v)), "loss_graph": top[:6]},
@@ -1199,8 +1199,8 @@ class LossFunction(Check):
             severity="error", confidence=0.85, location="loss", step=step,
             evidence={"eval_accuracy": [round(a, 4) for _, a, _ in seen[-5:]],
                       "independent_predictions_accuracy": [round(c, 4) for _, _, c in seen[-5:]],
-                      "eval_steps": [s for s, _, _ in seen[-5:]], "evaluations_below": len(seen), "loss_start": sig.fmt_num(progress["start"]),
-                      "loss_end": sig.fmt_num(progress["end"])},
+                      "eval_steps": [s for s, _, _ in seen[-5:]], "evaluations_below": len(seen),
+                      "loss_start": sig.fmt_num(progress["start"]), "loss_end": sig.fmt_num(progress["end"])},
             advice="Check the loss's sign and its weighting terms: a focal loss is -(1 - p_t) ** gamma * log p_t "
                    "(not p_t ** gamma); a hand-written cross-entropy is -log p of the true class; the loss must "
                    "fall as the true class's probability rises.",
@@ -1587,6 +1587,17 @@ def _qualified(g: dict, name: str) -> tuple[str, ...]:
     """An op-graph module name as ``ctx.modules()`` may hold it: bare, or under its root model's name (a run with
     several models)."""
     return (name, f"{g['root']}.{name}") if g.get("root") else (name,)
+
+
+def _autograd_name(node: str) -> str:
+    """An autograd node's name as the findings print it: ``TopkBackward0`` as ``Topk``."""
+    return re.sub(r"Backward\d*$", "", node)
+
+
+def _source(t: dict) -> tuple | None:
+    """Where an op-graph input comes from, as a key two inputs share when they are one tensor: an op's output
+    (``from``), or a tensor from outside the graph (``input``); None where neither was recorded."""
+    return ("input", t["input"]) if "input" in t else ("from", tuple(t["from"])) if "from" in t else None
 
 
 def _graph_ops(graphs: list[dict]):
@@ -2036,8 +2047,7 @@ class WrongOperator(Check):
             if op.get("op") != "aten.embedding" or len(op.get("in", [])) < 2:
                 continue
             table, ids = op["in"][0], op["in"][1]
-            key = ("input", ids["input"]) if "input" in ids else ("from", tuple(ids["from"])) if "from" in ids \
-                else None
+            key = _source(ids)
             shape = ids.get("shape") or []
             if key is None or len(shape) < 2 or not table.get("shape"):
                 continue
@@ -2045,8 +2055,7 @@ class WrongOperator(Check):
                 if other.get("op") != "aten.embedding" or len(other.get("in", [])) < 2 or \
                         other.get("module") == op.get("module"):
                     continue
-                o = other["in"][1]
-                if (("input", o.get("input")) if "input" in o else ("from", tuple(o.get("from") or ()))) != key:
+                if _source(other["in"][1]) != key:
                     continue
                 pair = [(op.get("module") or "", table["shape"][0]), (other.get("module") or "",
                                                                       other["in"][0]["shape"][0])]
@@ -2503,9 +2512,7 @@ class OptimizerMisuse(Check):
                 evs.setdefault(e["model"], []).append(e)
         if not evs:
             return None
-        models = {ev.get("root"): ev for ev in sig.events(ctx, "model")}
-        shapes = {root: [tuple(p["shape"]) for m in ev.get("modules", []) for p in m.get("params", [])]
-                  for root, ev in models.items()}
+        shapes = sig.model_param_shapes(ctx)
         steps, keys, mat = sig.update_ratios(ctx)
         helper_names = {n for names in helpers.values() for n in names}
         trained = [i for i in sig.trained_keys(ctx, keys) if keys[i] not in helper_names]
@@ -2518,10 +2525,10 @@ class OptimizerMisuse(Check):
                 continue
             first, last = int(passes[0]["step"]), int(passes[-1]["step"])
             span = (steps >= first) & (steps <= last)
-            own, other = mat[np.ix_(span, cols)], mat[np.ix_(span, trained)]
-            own = own[np.isfinite(own)]
+            block, other = mat[np.ix_(span, cols)], mat[np.ix_(span, trained)]
+            own = block[np.isfinite(block)]
             if len(own) >= self.COPY_EVALS and np.any(own > 0):
-                lag = self._copy_lags(ctx, root, twin, passes, mat[np.ix_(span, cols)], other)
+                lag = self._copy_lags(ctx, root, twin, passes, block, other)
                 if lag is not None:
                     return lag
             if len(own) < self.COPY_EVALS or np.any(own > 0) or not np.any(other[np.isfinite(other)] > 0):

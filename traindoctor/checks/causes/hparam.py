@@ -85,7 +85,7 @@ def odd_optimizer_settings(ctx: Context, small_steps: bool) -> list[tuple[str, s
                            f"the forward under torch.autocast(dtype=torch.{half[0]})"))
     # gradients of k backward passes summed into each step, the loss not divided by k (probe M f03: 8 micro-batches
     # at an lr tuned for their mean, every ReLU dead by step 22): the loss graph's top op is the loss function's own
-    acc = next((e for e in sig.events(ctx, "accumulation") if e.get("optimizer") in (0, None)), None)
+    acc = _first_accumulation(ctx)
     top = sig.loss_graph_ops(ctx)
     if acc is not None and not small_steps and top and not top[0].startswith(("Div", "Mul")):
         k = int(np.median(acc["backwards_per_step"]))
@@ -446,6 +446,11 @@ def _value_clipped(ctx: Context) -> dict | None:
     return {"clip_value": cap, "capped_share": float(np.mean(peak >= cap * (1 - 1e-4)))}
 
 
+def _first_accumulation(ctx: Context) -> dict | None:
+    """The first optimizer's gradient-accumulation record (backward passes per step), if it accumulated."""
+    return next((e for e in sig.events(ctx, "accumulation") if e.get("optimizer") in (0, None)), None)
+
+
 def _worse(rise: float) -> str:
     """A relative rise as people read it: "40% worse", or "3.10e+35x worse" once it is a multiple (probe Q f07: a
     validation loss that grew to 2e35 printed a 38-digit percentage)."""
@@ -606,11 +611,10 @@ class LrTooSmall(Check):
         top = sig.loss_graph_ops(ctx)
         if k is None or k < self.DIVIDED_BY or not top or not top[0].startswith(("Div", "Mul")):
             return None
-        acc = next((e for e in sig.events(ctx, "accumulation") if e.get("optimizer") in (0, None)), None)
+        acc = _first_accumulation(ctx)
         if acc is not None and np.median(acc.get("backwards_per_step") or [1]) >= 2:
             return None
         return k
-
 
     #: a LambdaLR factor that never rises above this over the whole run is a learning rate returned as a factor
     RATE_AS_FACTOR = 0.05

@@ -319,8 +319,7 @@ class DistributedMismatch(Check):
                 loads[e.get("model")] = loads.get(e.get("model"), 0) + 1
         helpers = helper_models(ctx)
         evaluated = {e.get("model") for e in sig.events(ctx, "eval")}
-        models = {ev.get("root"): [tuple(p["shape"]) for m in ev.get("modules", []) for p in m.get("params", [])]
-                  for ev in sig.events(ctx, "model")}
+        models = sig.model_param_shapes(ctx)
         gap = sig.eval_accuracy_gap(ctx)
         for root, n in loads.items():
             if n < self.AVERAGE_LOADS or root not in evaluated or root not in helpers or not models.get(root):
