@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import importlib
 import math
+import os
+import sys
+import traceback
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -111,8 +115,32 @@ class Context:
         self.run = run
         self.records = run.records()
         self._cache: dict[str, Any] = {}
+        self._outcomes: dict[type[Check], Outcome] = {}
         self.findings: list[Finding] = []  # filled as checks run, for checks that refine others
         self.failed: list[tuple[str, str]] = []  # (check id, error) of checks that raised: a traindoctor bug
+
+    def outcome(self, cls: type[Check]) -> Outcome:
+        """What check ``cls`` finds on this run, run once: the diagnosis asks in its order, and a check that
+        needs another's answer before that one's turn (a graph rule asking whether the data checks found the
+        evaluation's data apart) asks here, so that nothing runs twice. A check that raises is ``not_checked``
+        and its error kept in :attr:`failed`: a broken check must not hide the others."""
+        if cls in self._outcomes:
+            return self._outcomes[cls]
+        missing = [n for n in cls.needs if n not in self.records]
+        if missing:
+            out = Outcome.not_checked(f"the run has no {', '.join(sorted(missing))} record")
+        else:
+            try:
+                with warnings.catch_warnings():  # numpy's "All-NaN slice" and "Mean of empty slice" are not news
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    out = cls().run(self)
+            except Exception as exc:
+                out = Outcome.not_checked(f"check failed: {type(exc).__name__}: {exc}")
+                self.failed.append((cls.id, f"{type(exc).__name__}: {exc}"))
+                if "TRAINDOCTOR_DEBUG" in os.environ:
+                    traceback.print_exc(file=sys.stderr)
+        self._outcomes[cls] = out
+        return out
 
     def cached(self, key: str, fn) -> Any:
         if key not in self._cache:

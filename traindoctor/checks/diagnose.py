@@ -1,9 +1,6 @@
 """Run every check over a run and rank what they found."""
 from __future__ import annotations
 
-import sys
-import traceback
-import warnings
 from typing import Iterable
 
 from ..record.run import Run
@@ -22,19 +19,7 @@ def run_checks(run: Run, only: Iterable[str] | None = None) -> tuple[list[Findin
     for cls in checks:
         if wanted and cls.id not in wanted:
             continue
-        missing = [n for n in cls.needs if n not in ctx.records]
-        if missing:
-            out = Outcome.not_checked(f"the run has no {', '.join(sorted(missing))} record")
-        else:
-            try:
-                with warnings.catch_warnings():  # numpy's "All-NaN slice" and "Mean of empty slice" are not news
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    out = cls().run(ctx)
-            except Exception as exc:  # a broken check must not hide the others
-                out = Outcome.not_checked(f"check failed: {type(exc).__name__}: {exc}")
-                ctx.failed.append((cls.id, f"{type(exc).__name__}: {exc}"))
-                if "TRAINDOCTOR_DEBUG" in __import__("os").environ:
-                    traceback.print_exc(file=sys.stderr)
+        out = ctx.outcome(cls)
         prev = outcomes.get(cls.id)
         outcomes[cls.id] = _merge(prev, out) if prev else out
         ctx.findings.extend(out.findings)

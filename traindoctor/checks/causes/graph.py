@@ -1064,11 +1064,10 @@ class LossFunction(Check):
         v0 = float(vs.value[0])
         if first_train <= 0 or v0 < self.FIRST_GAP * first_train or float(np.min(vs.value)) < self.NEVER_BELOW * v0:
             return None
-        from .data import NotShuffled, PreprocessMismatch  # (they run after this family: asked here)
+        from .data import NotShuffled, PreprocessMismatch  # (they run after this family: asked for here, run once)
 
-        if NotShuffled()._split_apart(ctx) is not None or \
-                any(f.severity != "info" for f in PreprocessMismatch().run(ctx).findings):
-            return None  # the evaluation's data differ (a split apart, inputs processed otherwise): not the loss
+        if any(f.severity != "info" for c in (NotShuffled, PreprocessMismatch) for f in ctx.outcome(c).findings):
+            return None  # the data checks find the data apart (a split by class, inputs processed otherwise): not the loss
         end_train = prog["end"] * scale
         return Finding(
             self.id, f"The validation loss ({tag}) is {v0 / first_train:.1f}x the training loss from the first "
