@@ -151,6 +151,13 @@ def loss_graph_ops(ctx: Context) -> list[str]:
     return next((e.get("ops") or [] for e in events(ctx, "loss_graph")), [])
 
 
+def loss_scaled(ctx: Context) -> bool | None:
+    """Whether the training loss is the loss function's value divided or multiplied by something (its graph's top
+    op a ``Div``/``Mul``: ``loss / k``, ``loss * w``), or None without a loss graph."""
+    top = loss_graph_ops(ctx)
+    return top[0].startswith(("Div", "Mul")) if top else None
+
+
 def loss_progress(ctx: Context) -> dict[str, float] | None:
     """Start and end level of the training loss (medians of the first and last tenth of steps)."""
     step, v = finite_loss(ctx)

@@ -86,8 +86,7 @@ def odd_optimizer_settings(ctx: Context, small_steps: bool) -> list[tuple[str, s
     # gradients of k backward passes summed into each step, the loss not divided by k (probe M f03: 8 micro-batches
     # at an lr tuned for their mean, every ReLU dead by step 22): the loss graph's top op is the loss function's own
     acc = _first_accumulation(ctx)
-    top = sig.loss_graph_ops(ctx)
-    if acc is not None and not small_steps and top and not top[0].startswith(("Div", "Mul")):
+    if acc is not None and not small_steps and sig.loss_scaled(ctx) is False:
         k = int(np.median(acc["backwards_per_step"]))
         if k >= 2:
             short = f"gradients of {k} backward passes summed per step"
@@ -608,8 +607,7 @@ class LrTooSmall(Check):
         if lr is None or lr["family"] != "sgd":
             return None
         k = train_loss_scale(ctx)
-        top = sig.loss_graph_ops(ctx)
-        if k is None or k < self.DIVIDED_BY or not top or not top[0].startswith(("Div", "Mul")):
+        if k is None or k < self.DIVIDED_BY or not sig.loss_scaled(ctx):
             return None
         acc = _first_accumulation(ctx)
         if acc is not None and np.median(acc.get("backwards_per_step") or [1]) >= 2:
