@@ -39,6 +39,24 @@ def metric_series(ctx: Context, name: str, printed: bool = False):
     return None, None
 
 
+def val_measured_otherwise(ctx: Context) -> bool:
+    """A validation accuracy that the script prints and measures otherwise than the collector's count: its target
+    is for that measure, not for the training accuracy the collector counts."""
+    return printed_accuracy_tag(ctx, "val_acc") is not None and \
+        ctx.run.scalar("val_acc").step.size == 0 and ctx.run.scalar("eval/acc").step.size > 0
+
+
+def train_bar_from_val(ctx: Context) -> float | None:
+    """The validation accuracy target as training's bar, where no training target was stated: the seed's order,
+    training must reach the expectation set for validation first. None where validation met its target (training
+    below it is dropout or augmentation at work: probe L h01) or measures otherwise."""
+    targets = ctx.meta.get("target") or {}
+    if targets.get("train_acc") is not None or targets.get("val_acc") is None or val_measured_otherwise(ctx):
+        return None
+    val = target_results(ctx).get("val_acc") or {}
+    return val["target"] if val.get("met") is False else None
+
+
 def target_results(ctx: Context) -> dict[str, dict[str, Any]]:
     """Each target the user stated (``--target val_acc=0.95``) against its metric's last value: met or not (None
     where the metric was never recorded), with the final and best values."""
@@ -71,10 +89,7 @@ def assess_accuracy(ctx: Context, findings: list[Finding]) -> dict[str, Any]:
     multi = per_label(ctx)
     if multi:
         out["per_label"] = True
-    # a validation accuracy that the script prints and measures otherwise than the collector's count: its target
-    # is for that measure, not for the training accuracy the collector counts
-    val_own = printed_accuracy_tag(ctx, "val_acc") is not None and \
-        ctx.run.scalar("val_acc").step.size == 0 and ctx.run.scalar("eval/acc").step.size > 0
+    val_own = val_measured_otherwise(ctx)
     for stage in ("train", "val", "test"):
         tag, s = metric_series(ctx, f"{stage}_acc", printed=True)
         if s is None or (stage == "train" and len(s) < FitUnderfitting.MIN_STEPS):
