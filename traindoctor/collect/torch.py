@@ -2200,9 +2200,16 @@ class Collector:
         same = sum(1 for k, v in tensors if k in own and torch.is_tensor(own[k]) and v.numel()
                    and v.data_ptr() == own[k].data_ptr() and v.shape == own[k].shape)
         known = self._mods.get(id(module))  # its name among the models, once it ran; else its class
+        # how many of the module's own keys the state names: with strict=False, a state whose keys carry another
+        # prefix ("module." of an AveragedModel or DataParallel) loads nothing and says nothing
+        matched = sum(1 for k in own if k in state)
+        strict = args[2] if len(args) > 2 else kwargs.get("strict", True)
         self.writer.put_json({"kind": "state_restore", "step": self.step,
                               "model": known.name if known is not None else module.__class__.__name__,
-                              "class": module.__class__.__name__, "tensors": len(tensors), "own_tensors": same})
+                              "class": module.__class__.__name__, "tensors": len(tensors), "own_tensors": same,
+                              "module_keys": len(own), "matched_keys": matched, "strict": bool(strict),
+                              "state_keys_sample": _keys_sample(state, own),
+                              "module_keys_sample": [str(k) for k in list(own)[:3]]})
 
     def _on_plateau_step(self, args: tuple, kwargs: dict, _: Any) -> None:
         """The metric a ReduceLROnPlateau is stepped with, once per call (an epoch): with ``mode='min'`` it must
@@ -3323,3 +3330,12 @@ def _classification(fname: str, inp: torch.Tensor, target: torch.Tensor, ignore_
         binary = ((target == 0) | (target == 1)).all()
         return (preds == target).sum() * binary, binary * target.numel(), None
     return None, 0, None
+
+
+def _keys_sample(state: dict, own: dict) -> list[str]:
+    """Three of a loaded state's keys, those that name one of the module's own under another prefix first
+    (``module.0.weight`` for ``0.weight``): what a load that matched nothing shows."""
+    first = next(iter(own), None)
+    keys = [str(k) for k in state]
+    renamed = [k for k in keys if first is not None and k.endswith("." + str(first))]
+    return (renamed + [k for k in keys if k not in renamed])[:3]

@@ -178,6 +178,32 @@ class FrozenWeights(Check):
                 explains=_NOT_UPDATING + ["weight.change_too_small"])
         return None
 
+    def _loaded_nothing(self, ctx: Context) -> Finding | None:
+        """A trained state loaded with ``strict=False`` into a model none of whose keys it names: its keys carry
+        another prefix (``swa_model.state_dict()``'s ``module.``, a DataParallel checkpoint's), nothing loads and
+        nothing says so, and the model evaluated after it is its random initialisation (probe S f03: an SWA average
+        exported into a fresh model, 0.18 against 0.93; hparam.epochs_too_many led). A partial load (a pretrained
+        backbone into a new model) names most of its keys; strict=True raises on it."""
+        for e in sig.events(ctx, "state_restore"):
+            if e.get("strict", True) or not e.get("module_keys") or e.get("matched_keys", 1) or not e.get("tensors"):
+                continue
+            theirs, ours = e.get("state_keys_sample") or [], e.get("module_keys_sample") or []
+            return Finding(
+                self.id, f"load_state_dict(..., strict=False) at step {e['step']} loaded none of {e['model']}'s "
+                         f"{e['module_keys']} keys: the state's {e['tensors']} tensors are named otherwise "
+                         f"({', '.join(theirs[:2])} against {', '.join(ours[:2])}), so {e['model']} keeps its "
+                         f"random initialisation",
+                severity="error", confidence=0.9, location=f"{e['model']}.load_state_dict", step=int(e["step"]),
+                evidence={"model": e["model"], "module_keys": e["module_keys"], "matched_keys": 0,
+                          "state_tensors": e["tensors"], "state_keys": theirs, "model_keys": ours},
+                advice="Load with strict=True (the default): it names the missing and unexpected keys. Strip the "
+                       "prefix the state carries: swa_model.module.state_dict() for an AveragedModel, "
+                       "model.module.state_dict() for DataParallel/DDP, or {k.removeprefix('module.'): v for k, v "
+                       "in state.items()}.",
+                explains=["fit.overfitting", "hparam.epochs_too_many", "fit.underfitting", "weight.not_updating",
+                          "data.label_errors"])
+        return None
+
     def run(self, ctx: Context) -> Outcome:
         params = sig.module_params(ctx)
         if not params:
@@ -188,7 +214,7 @@ class FrozenWeights(Check):
         padding = self._padding_is_a_token(ctx)
         if padding is not None:
             return Outcome.found(padding)
-        thrown = self._trained_then_reinitialised(ctx) or self._unregistered(ctx)
+        thrown = self._trained_then_reinitialised(ctx) or self._unregistered(ctx) or self._loaded_nothing(ctx)
         if thrown is not None:
             return Outcome.found(thrown)
         in_opt = sig.optimizer_params(ctx)
