@@ -980,9 +980,41 @@ class LossFunction(Check):
                    "of the anchor's class. Swapped, the loss pulls anchors to other classes.",
             explains=["loss.not_converging", "fit.underfitting", "fit.overfitting", "data.label_errors"])
 
+    #: a training loss falling below -``UNBOUNDED_ABS`` and ``UNBOUNDED_FACTOR`` times its first value's size: no
+    #: likelihood or distance a model fits gets there; a term that rewards growing without bound does (a VAE's KL
+    #: written without its minus: -1.4e23 by epoch 15, probe S f10). A Gaussian NLL's healthy negative values
+    #: stay within a few units per dimension.
+    UNBOUNDED_ABS = 1e6
+    UNBOUNDED_FACTOR = 1e3
+
+    def _unbounded_below(self, ctx: Context) -> Finding | None:
+        """A training loss that falls without bound, orders of magnitude below zero: a term of it rewards some
+        quantity for growing (a sign lost), so minimising drives that quantity to infinity and the model with it."""
+        tl = finite(ctx.loss)
+        if len(tl) < 5:
+            return None
+        first, low = float(tl.value[0]), float(np.min(tl.value))
+        if low > -self.UNBOUNDED_ABS or -low < self.UNBOUNDED_FACTOR * max(abs(first), 1.0):
+            return None
+        i = int(np.argmax(tl.value < -self.UNBOUNDED_FACTOR * max(abs(first), 1.0)))
+        return Finding(
+            self.id, f"The training loss falls without bound, from {sig.fmt_num(first)} to {sig.fmt_num(low)}: a "
+                     f"term of the loss rewards something for growing (a sign lost), and minimising it drives that "
+                     f"quantity, and the weights behind it, to infinity",
+            severity="error", confidence=0.85, location="train/loss", step=int(tl.step[i]),
+            evidence={"first_loss": first, "lowest_loss": low, "step_below": int(tl.step[i])},
+            advice="Check the sign of every term of the loss: a KL divergence is -0.5 * sum(1 + logvar - mu**2 - "
+                   "exp(logvar)), a log-likelihood enters the loss negated, a regulariser is added, not "
+                   "subtracted. A loss that is a distance or a negative log-likelihood of discrete data cannot go "
+                   "below zero.",
+            explains=["loss.blowup", "grad.exploding", "weight.change_too_large", "activation.saturated",
+                      "weight.not_updating", "fit.overfitting", "fit.underfitting", "loss.nan_inf",
+                      "tensor.overflow", "hparam.epochs_too_many", "hparam.lr_too_large"],
+            plots={"train/loss": "train/loss", "_log": False})
+
     def run(self, ctx: Context) -> Outcome:
-        signs = self._zero_sign_targets(ctx) or self._triplet_swapped(ctx) or self._wrong_answers_rewarded(ctx) \
-            or self._clamped_flat(ctx) or self._eval_measures_another(ctx)
+        signs = self._unbounded_below(ctx) or self._zero_sign_targets(ctx) or self._triplet_swapped(ctx) \
+            or self._wrong_answers_rewarded(ctx) or self._clamped_flat(ctx) or self._eval_measures_another(ctx)
         if signs is not None:
             return Outcome.found(signs)
         calls = [e for e in sig.events(ctx, "loss_call") if e.get("mode") == "train"]
