@@ -104,7 +104,7 @@ class LabelErrors(Check):
 
         chance = validation_at_chance(ctx)
         if chance is None:
-            flat = self._nothing_to_learn(ctx)
+            flat = self._nothing_to_learn(ctx) or self._below_chance(ctx)
             return Outcome.found(flat) if flat is not None else out
         from ..symptoms import evaluation_inputs_apart
 
@@ -123,6 +123,45 @@ class LabelErrors(Check):
                    "random training labels (so confident learning, which reads its own predictions, sees no "
                    "contradiction); validation then stays at chance.",
             explains=["fit.overfitting", "hparam.epochs_too_many", "loss.zero"]))
+
+    #: a validation accuracy under this share of chance at every evaluation is no model at chance: its answers
+    #: are the wrong ones on purpose (12 classes, chance 0.083: 0.000-0.002 at all 20 evaluations, probe S f08) ...
+    BELOW_CHANCE = 0.25
+    #: ... while the training loss fell by this share: the model learnt something
+    BELOW_CHANCE_FELL = 0.3
+
+    def _below_chance(self, ctx: Context) -> Finding | None:
+        """A validation accuracy far below chance at every evaluation while the training loss falls: the
+        evaluation's answers anti-correlate with its labels. A model that learnt nothing scores chance; one that
+        scores nearly zero picks, for almost every sample, a class that is not its own: the prediction inverted
+        (``argmax`` of distances for ``argmin``, a score's sign) or the labels numbered otherwise at evaluation
+        (probe S f08: a nearest-centroid evaluation with argmax, 0.002 for 12 classes; nothing was found). From the
+        training labels' classes (chance) and the validation accuracy the collector counted or the script
+        printed."""
+        from ...report.accuracy import metric_series
+
+        train = dict(sig.label_counts(ctx, "train")) or sig.loader_label_counts(ctx, "train")
+        tag, va = metric_series(ctx, "val_acc", printed=True)
+        prog = sig.loss_progress(ctx)
+        if len(train) < 2 or va is None or len(va) < 2 or prog is None or prog["rel_decrease"] < self.BELOW_CHANCE_FELL:
+            return None
+        chance = 1.0 / len(train)
+        best = float(np.max(va.value))
+        if best >= self.BELOW_CHANCE * chance:
+            return None
+        return Finding(
+            self.id, f"Validation accuracy ({tag}) stays far below chance, {best:.3f} at best against "
+                     f"{chance:.3f} for {len(train)} classes, at all {len(va)} evaluations while the training loss "
+                     f"falls {prog['rel_decrease']:.0%}: the evaluation picks a wrong class for nearly every sample "
+                     f"(the prediction inverted, or the labels numbered otherwise)",
+            severity="warning", confidence=0.6, location=tag, step=int(va.step[0]),
+            evidence={"best_val_acc": best, "chance": chance, "classes": len(train), "evaluations": int(len(va)),
+                      "train_loss_fell": round(prog["rel_decrease"], 3)},
+            advice="A model that learnt nothing scores chance; scoring near zero means the answers are chosen "
+                   "against the labels. Check the evaluation's decision: argmin over distances (argmax over "
+                   "similarities), the sign of a score, a threshold's side; then that the evaluation's labels are "
+                   "numbered as training's (the same class-to-index mapping).",
+            explains=["fit.overfitting", "fit.underfitting", "hparam.epochs_too_many"])
 
     #: the next token decides the targets at least this well (share of positions with its most common target) ...
     NEXT_DECIDES = 0.8
