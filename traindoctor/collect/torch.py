@@ -384,6 +384,7 @@ class Collector:
         self._discarded: dict[int, int] = {}  # optimizer -> zero_grad() calls that discarded gradients
         # (Embedding, phase) -> the id range of its inputs so far, and the forwards read (EMBEDDING_FORWARDS)
         self._emb_ranges: dict[tuple[str, str], tuple[int, int]] = {}
+        self._emb_said: dict[str, tuple[int, int]] = {}  # Embedding -> the training range last written
         self._float_masks_left = 3  # attention calls whose attn_mask is read for a float 0/1 mask
         self._eval_dropouts: set[tuple[str, str]] = set()  # (module, function) of dropouts run at evaluation
         self._reinits: dict[str, int] = {}  # parameter -> nn.init calls on it after training stepped
@@ -1334,6 +1335,8 @@ class Collector:
 
     #: forwards of an Embedding, per phase, whose index range is read (CPU tensors only: no device sync)
     EMBEDDING_FORWARDS = 50
+    #: training forwards after which that range is written (again at the last read, where it grew)
+    TRAIN_RANGE_AT = (10, EMBEDDING_FORWARDS)
 
     def _embedding_range(self, key: tuple[str, str], module: nn.Module, idx: torch.Tensor) -> None:
         """The range of the ids an Embedding is given in training and in evaluation (``key``: its name and the
@@ -1349,6 +1352,12 @@ class Collector:
         old = self._emb_ranges.get(key)
         new = self._emb_ranges[key] = (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
         train = self._emb_ranges.get((key[0], "train"))
+        if key[1] == "train" and self._emb_reads[key] in self.TRAIN_RANGE_AT and \
+                self._emb_said.get(key[0]) != new:  # training's own range, for ids squeezed into a few rows
+            self._emb_said[key[0]] = new
+            self.writer.put_json({"kind": "embedding_train_range", "module": key[0], "step": self._forward_step(),
+                                  "train": list(new), "rows": int(module.num_embeddings),
+                                  "forwards": self._emb_reads[key]})
         if key[1] == "eval" and new != old and train is not None:
             self.writer.put_json({"kind": "embedding_range", "module": key[0], "step": self._forward_step(),
                                   "train": list(train), "eval": list(new), "rows": int(module.num_embeddings)})

@@ -2250,8 +2250,37 @@ class WrongOperator(Check):
                 plots={f"printed {name}": f"printed/{name}", f"counted {counted}": counted})
         return None
 
+    #: an Embedding of this many rows or more ...
+    SQUEEZED_ROWS = 8
+    #: ... given ids of at most this many values (0 and 1) over its first training forwards
+    SQUEEZED_SPAN = 2
+
+    def _ids_squeezed(self, ctx: Context) -> Finding | None:
+        """An Embedding of many rows whose training ids take only 0 and 1: ids cast to long after scaling (a
+        MinMax-scaled id column truncated by ``.long()``: probe S f04, 40 stores read as 0 for 39 of them and 1 for
+        the last; loss.not_converging only) or after a division. A token-type embedding has 2 rows; a position
+        table read by short sequences still spans their length."""
+        last = {e["module"]: e for e in sig.events(ctx, "embedding_train_range")}  # the range over most forwards
+        for e in last.values():
+            lo, hi = e["train"]
+            if e["rows"] < self.SQUEEZED_ROWS or hi - lo + 1 > self.SQUEEZED_SPAN:
+                continue
+            return Finding(
+                self.id, f"Embedding {e['module']} has {e['rows']} rows but its training ids are only {lo} and "
+                         f"{hi} over {e['forwards']} forwards: the ids were scaled or divided before the cast to "
+                         f"long, so all categories share one or two rows",
+                severity="error", confidence=0.8, location=e["module"], step=int(e["step"]),
+                evidence={"module": e["module"], "rows": e["rows"], "train_id_range": [lo, hi],
+                          "forwards_read": e["forwards"]},
+                advice="Feed an Embedding the raw category ids (0..rows-1): take the id column before scaling (a "
+                       "MinMax/standard scaler on the whole table turns ids into fractions, and .long() truncates "
+                       "them to 0), or encode it with LabelEncoder / pandas' category codes.",
+                explains=["loss.not_converging", "fit.underfitting", "weight.not_updating", "fit.overfitting",
+                          "data.label_errors"])
+        return None
+
     def run(self, ctx: Context) -> Outcome:
-        layout = self._sequence_layout(ctx)
+        layout = self._sequence_layout(ctx) or self._ids_squeezed(ctx)
         if layout is not None:
             return Outcome.found(layout)
         rounded = self._rounded_in_forward(ctx)
