@@ -502,6 +502,7 @@ class Collector:
         self._triplet_calls_left = 3  # training calls of triplet_margin_loss whose distances are summarised
         #: training calls of attention read for their masks at most, found or not
         self._attention_calls_left = ATTENTION_CALLS_READ
+        self._causal_checks_left = 4  # training calls of a decoder's self-attention read for a causal mask
         self._root_args: tuple = ()
         # buffers handed to the writer
         self._buf_scalars: list[tuple[int, str, Any]] = []
@@ -2117,7 +2118,7 @@ class Collector:
         return bool(self._triplet_calls_left) and torch.is_grad_enabled()
 
     def _attention_wanted(self) -> bool:
-        return bool(self._attn_masks_left or self._float_masks_left)
+        return bool(self._attn_masks_left or self._float_masks_left or self._causal_checks_left)
 
     def _on_attention(self, args: tuple, kwargs: dict, _: Any) -> None:
         """The key padding mask of the first ``ATTENTION_MASK_CALLS`` training calls of attention: the share of
@@ -2129,9 +2130,11 @@ class Collector:
         if torch.is_grad_enabled():
             self._attention_calls_left -= 1
             if self._attention_calls_left < 0:  # masks come with the first steps' calls, or never
-                self._attn_masks_left = self._float_masks_left = 0
+                self._attn_masks_left = self._float_masks_left = self._causal_checks_left = 0
                 self._root_args = ()
                 return
+            if self._causal_checks_left:
+                self._decoder_unmasked(args, kwargs)
         if self._float_masks_left and torch.is_grad_enabled():
             self._float_mask(kwargs.get("attn_mask", args[16] if len(args) > 16 else None))
         if not self._attn_masks_left or not torch.is_grad_enabled():
@@ -2160,6 +2163,26 @@ class Collector:
                       matches_padding=float((masked == is_pad).float().mean()),
                       matches_tokens=float((masked == ~is_pad).float().mean()))
         self.writer.put_json(ev)
+
+    def _decoder_unmasked(self, args: tuple, kwargs: dict) -> None:
+        """A decoder layer's self-attention trained with no causal mask (no ``attn_mask``, no ``is_causal``):
+        ``nn.Transformer(src, tgt)`` without ``tgt_mask``. Under teacher forcing each position then reads the
+        target tokens after it and learns to copy them, which greedy decoding cannot. Written once."""
+        q = args[0] if args else kwargs.get("query")
+        k = args[1] if len(args) > 1 else kwargs.get("key")
+        if not torch.is_tensor(q) or q is not k or len(self._stack) < 2 or \
+                "Decoder" not in type(self._stack[-2]).__name__:
+            return  # cross-attention, or attention outside a decoder
+        self._causal_checks_left -= 1
+        mask = kwargs.get("attn_mask", args[16] if len(args) > 16 else None)
+        causal = kwargs.get("is_causal", args[24] if len(args) > 24 else False)
+        if mask is not None or causal or q.shape[0] < 2:
+            return
+        self._causal_checks_left = 0
+        info = self._mods.get(id(self._stack[-1]))
+        self.writer.put_json({"kind": "decoder_unmasked", "step": self._forward_step(),
+                              "module": info.name if info is not None else None,
+                              "layer_class": type(self._stack[-2]).__name__, "length": int(q.shape[0])})
 
     def _float_mask(self, mask: Any) -> None:
         if not torch.is_tensor(mask) or not mask.is_floating_point() or mask.dim() < 2 or not mask.numel():

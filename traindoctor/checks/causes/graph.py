@@ -486,8 +486,32 @@ class NodeConnection(Check):
                               "weight.change_too_small"])
         return None
 
+    def _future_visible(self, ctx: Context) -> Finding | None:
+        """A decoder's self-attention trained without a causal mask (``nn.Transformer(src, tgt)`` without
+        ``tgt_mask``), and a validation far below training: under teacher forcing each position reads the next
+        target token and copies it, which decoding one token at a time cannot (probe S f09: training 1.000, greedy
+        decoding 0.231; fit.overfitting only). A decoder that predicts all positions at once from queries (DETR)
+        needs no mask, and shows no such gap."""
+        ev = next(iter(sig.events(ctx, "decoder_unmasked")), None)
+        gap = next((f for f in ctx.findings if f.id == "fit.overfitting" and f.severity != "info"
+                    and "train_acc" in f.evidence), None)
+        if ev is None or gap is None:
+            return None
+        return Finding(
+            self.id, f"{ev['module']} ({ev['layer_class']}) attends over all {ev['length']} target positions "
+                     f"in training with no causal mask: each position reads the target tokens after it (teacher "
+                     f"forcing) and learns to copy them, so training reaches {gap.evidence['train_acc']:.3f} while "
+                     f"validation, decoding without them, scores {gap.evidence['val_acc']:.3f}",
+            severity="error", confidence=0.85, location=ev["module"], step=int(ev["step"]),
+            evidence={"module": ev["module"], "layer_class": ev["layer_class"], "target_length": ev["length"],
+                      "train_acc": gap.evidence["train_acc"], "val_acc": gap.evidence["val_acc"]},
+            advice="Pass the causal mask to the decoder: model(src, tgt, tgt_mask=nn.Transformer."
+                   "generate_square_subsequent_mask(tgt.size(1)), tgt_is_causal=True) (or attn_mask / is_causal=True "
+                   "in a hand-built decoder's self-attention).",
+            explains=["fit.overfitting", "loss.zero", "hparam.epochs_too_many", "data.preprocess_mismatch"])
+
     def run(self, ctx: Context) -> Outcome:
-        cut = self._state_detached(ctx)
+        cut = self._state_detached(ctx) or self._future_visible(ctx)
         if cut is not None:
             return Outcome.found(cut)
         leaf = sig.events(ctx, "leaf_loss")
