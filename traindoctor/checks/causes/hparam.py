@@ -1146,7 +1146,11 @@ class BatchSizeTooLarge(Check):
         gap = sig.eval_accuracy_gap(ctx)
         evidence = {"batch_size": bsz, "train_samples": n, "batch_share": round(share, 3),
                     "batches_per_epoch": tl[0].get("batches_per_epoch"), "optimizer_steps": updates}
-        if share < self.DATASET_SHARE or updates >= self.MIN_UPDATES:
+        # a sampler drawing a small part of the data per epoch: WeightedRandomSampler's num_samples is the epoch's
+        # length, and set to the batch size it makes every epoch one batch (probe S f06: 12 updates in all)
+        drawn = (tl[0].get("sampler_weights") or {}).get("num_samples")
+        short = drawn is not None and drawn < self.DATASET_SHARE * n
+        if (share < self.DATASET_SHARE and not short) or updates >= self.MIN_UPDATES:
             return Outcome.passed(f"batch {bsz} of {n} samples, {updates} updates")
         if prog is not None:
             evidence["loss"] = prog
@@ -1156,6 +1160,20 @@ class BatchSizeTooLarge(Check):
             (gap is None or gap["train_acc"] >= 0.95)
         if settled:
             return Outcome.passed(f"batch {bsz} of {n} samples, but the loss settled")
+        if short:
+            evidence["sampler_num_samples"] = drawn
+            bpe = tl[0].get("batches_per_epoch")
+            return Outcome.found(Finding(
+                self.id, f"The {tl[0].get('sampler')} draws {drawn} of the {n} training samples per epoch "
+                         f"(num_samples={drawn}): {bpe} batch{'' if bpe == 1 else 'es'} per epoch, only {updates} "
+                         f"updates in all",
+                severity="warning", confidence=0.8, location=f"{sig.loader_name(tl[0])} sampler num_samples", step=0,
+                evidence=evidence,
+                advice=f"num_samples is how many samples one epoch draws, not a batch: "
+                       f"WeightedRandomSampler(weights, num_samples=len(weights)) draws an epoch as long as the "
+                       f"dataset ({n}), {max(1, n // bsz)} batches of {bsz}.",
+                explains=["loss.not_converging", "fit.underfitting", "fit.overfitting", "hparam.epochs_too_few"],
+                plots={"train loss": "train/loss"}))
         return Outcome.found(Finding(
             self.id, f"Batch size {bsz} is {share:.0%} of the {n} training samples: only {updates} updates in all",
             severity="warning", confidence=0.75, location="train DataLoader batch_size", step=0,
