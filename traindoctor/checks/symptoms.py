@@ -1428,6 +1428,8 @@ class FitUnderfitting(Check):
     TARGET_CONFIDENCE = 0.45
 
     def _short_of_target(self, ctx: Context, tr_end: float, goal: float, step: int, words, va) -> Finding:
+        """Training accuracy ``tr_end`` above the baseline but below ``goal``, the validation target that
+        validation missed (``report.accuracy.train_bar_from_val``)."""
         ev = {"train_acc": sig(tr_end), "reference": sig(goal), "reference_kind": "validation target"}
         if va is not None and len(va):
             ev["val_acc"] = sig(float(va.value[-1]))
