@@ -385,6 +385,7 @@ class Collector:
         # (Embedding, phase) -> the id range of its inputs so far, and the forwards read (EMBEDDING_FORWARDS)
         self._emb_ranges: dict[tuple[str, str], tuple[int, int]] = {}
         self._emb_said: dict[str, tuple[int, int]] = {}  # Embedding -> the training range last written
+        self._bag_reads_left = 8  # training forwards of an EmbeddingBag whose offsets are read
         self._float_masks_left = 3  # attention calls whose attn_mask is read for a float 0/1 mask
         self._eval_dropouts: set[tuple[str, str]] = set()  # (module, function) of dropouts run at evaluation
         self._reinits: dict[str, int] = {}  # parameter -> nn.init calls on it after training stepped
@@ -967,6 +968,9 @@ class Collector:
                 if self._current_loader is None and self._free_root in (None, id(module)) and self._free_due("eval"):
                     self._guarded("data", self._sample_free_input, module, args, "eval")
         info = self._mods.get(id(module))
+        if info is not None and isinstance(module, nn.EmbeddingBag) and len(args) > 1 and torch.is_tensor(args[1]) \
+                and self._bag_reads_left and torch.is_grad_enabled():
+            self._guarded("graph", self._bag_offsets, info.name, args[0], args[1])
         if info is not None and isinstance(module, nn.Embedding) and args and torch.is_tensor(args[0]):
             key = (info.name, "train" if torch.is_grad_enabled() and module.training else "eval")
             if self._emb_reads.get(key, 0) < self.EMBEDDING_FORWARDS:  # (past it, not even the guard's cost)
@@ -1362,6 +1366,20 @@ class Collector:
         if key[1] == "eval" and new != old and train is not None:
             self.writer.put_json({"kind": "embedding_range", "module": key[0], "step": self._forward_step(),
                                   "train": list(train), "eval": list(new), "rows": int(module.num_embeddings)})
+
+    def _bag_offsets(self, name: str, ids: torch.Tensor, offsets: torch.Tensor) -> None:
+        """An EmbeddingBag's offsets in its first training forwards: each bag's start in the flat ids, so they
+        never decrease. Offsets that do are the bags' lengths, not their cumulative sum (no ``.cumsum(0)``), and
+        PyTorch does not check: the bags are slices of the wrong tokens. Written once."""
+        self._bag_reads_left -= 1
+        if offsets.device.type != "cpu" or offsets.dim() != 1 or offsets.numel() < 2:
+            return
+        down = offsets[1:] < offsets[:-1]
+        if bool(down.any()):
+            self._bag_reads_left = 0
+            self.writer.put_json({"kind": "bag_offsets_decrease", "module": name, "step": self._forward_step(),
+                                  "offsets": [int(v) for v in offsets[:8]], "bags": int(offsets.numel()),
+                                  "decreasing": int(down.sum()), "ids": int(ids.numel())})
 
     #: training forwards of an Embedding with a padding_idx whose (batch, length) ids are read for where that id sits
     PADDING_FORWARDS = 5

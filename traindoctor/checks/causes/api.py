@@ -87,13 +87,31 @@ class ConstraintViolation(Check):
         eps = self._eps_underflow(ctx)
         if eps is not None:
             findings.insert(0, eps)
-        reinit = self._reinitialised(ctx)
+        reinit = self._reinitialised(ctx) or self._bag_offsets(ctx)
         if reinit is not None:
             findings.insert(0, reinit)
         if not findings:
             return Outcome.passed("no op produced NaN/Inf from an invalid input; dropout rates plausible") \
                 if len(ctx.loss) else Outcome.not_checked("no training loss recorded")
         return Outcome.found(*findings)
+
+    def _bag_offsets(self, ctx: Context) -> Finding | None:
+        """EmbeddingBag offsets that decrease: the bags' lengths passed where their starts belong (``[0] + lens[:-1]``
+        without ``.cumsum(0)``), so no bag holds its own sample's tokens and the labels follow no input (probe S
+        f01: the loss at ln 6 for 6,000 steps; data.label_errors led)."""
+        e = next(iter(sig.events(ctx, "bag_offsets_decrease")), None)
+        if e is None:
+            return None
+        return Finding(
+            self.id, f"{e['module']} (EmbeddingBag) gets offsets that decrease ({e['decreasing']} of {e['bags']} "
+                     f"bags, {', '.join(str(v) for v in e['offsets'])}, ...): offsets are each bag's start in the "
+                     f"flat ids, so these are the bags' lengths, and no bag holds its own tokens",
+            severity="error", confidence=0.9, location=e["module"], step=int(e["step"]),
+            evidence={"module": e["module"], "first_offsets": e["offsets"], "bags": e["bags"],
+                      "decreasing": e["decreasing"], "ids": e["ids"]},
+            advice="Offsets are the cumulative sum of the lengths, starting at 0: "
+                   "offsets = torch.tensor([0] + lengths[:-1]).cumsum(0).",
+            explains=["data.label_errors", "loss.not_converging", "fit.underfitting", "fit.overfitting"])
 
     def _float_attention_mask(self, ctx: Context) -> Finding | None:
         """An attention ``attn_mask`` of floats holding only 0 and 1 (``torch.tril(torch.ones(L, L))`` as a causal
