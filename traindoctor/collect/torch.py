@@ -639,10 +639,12 @@ class Collector:
         for fn in _SIGN_TARGET_LOSSES:
             if hasattr(F, fn):
                 self._patch(F, fn, self._observe("graph", functools.partial(self._on_sign_loss, fn),
-                                                 self._sign_wanted), in_graph=True)
+                                                 functools.partial(self._training_calls_left, "_sign_calls_left")),
+                            in_graph=True)
         if hasattr(F, "triplet_margin_loss"):
-            self._patch(F, "triplet_margin_loss", self._observe("graph", self._on_triplet_loss,
-                                                                self._triplet_wanted), in_graph=True)
+            self._patch(F, "triplet_margin_loss", self._observe(
+                "graph", self._on_triplet_loss, functools.partial(self._training_calls_left, "_triplet_calls_left")),
+                in_graph=True)
         for fn in _FUNCTIONAL_DROPOUTS:
             if hasattr(F, fn):
                 self._patch(F, fn, functools.partial(self._wrap_dropout, fn), in_graph=True)
@@ -2129,11 +2131,10 @@ class Collector:
             self.writer.put_json({"kind": "reinit", "param": name, "function": fname, "step": self.step,
                                   "count": n})
 
-    def _sign_wanted(self) -> bool:
-        return bool(self._sign_calls_left) and torch.is_grad_enabled()
-
-    def _triplet_wanted(self) -> bool:
-        return bool(self._triplet_calls_left) and torch.is_grad_enabled()
+    def _training_calls_left(self, counter: str) -> bool:
+        """Whether a loss function's call is read: a training call while its counter (``_sign_calls_left``,
+        ``_triplet_calls_left``) is not spent."""
+        return bool(getattr(self, counter)) and torch.is_grad_enabled()
 
     def _attention_wanted(self) -> bool:
         return bool(self._attn_masks_left or self._float_masks_left or self._causal_checks_left)
