@@ -2672,7 +2672,7 @@ class Collector:
         t0 = time.perf_counter()
         summary = datamod.batch_summary(x, None, examples=self._free_sampled < 2)
         self.writer.put_json({"kind": "batch", "loader": None, "role": role, "epoch": None, "index": n - 1,
-                              "step": self._forward_step(), **summary})
+                              "step": self._forward_step(), **summary, **_rows_of_view(x)})
         self._free_sampled += 1
         self._batch_cost += time.perf_counter() - t0
 
@@ -3390,3 +3390,19 @@ def _keys_sample(state: dict, own: dict) -> list[str]:
     keys = [str(k) for k in state]
     renamed = [k for k in keys if first is not None and k.endswith("." + str(first))]
     return (renamed + [k for k in keys if k not in renamed])[:3]
+
+
+def _rows_of_view(x: torch.Tensor) -> dict[str, Any]:
+    """Where a batch sliced from a larger tensor (``X[i:i + 32]``) sits in it: its first row and the rows of the
+    storage it views (metadata only, no copy, no device sync), to tell batches that tile the data from windows that
+    slide over a few rows of it. Empty for a batch that owns its storage (``X[idx]``, a DataLoader's collate)."""
+    try:
+        row = x[0].numel()
+        storage = x.untyped_storage()
+        rows = storage.nbytes() // max(1, row * x.element_size())
+        if not row or x.storage_offset() % row or rows <= x.shape[0]:
+            return {}
+        return {"view_rows": {"storage": storage.data_ptr(), "start": x.storage_offset() // row,
+                              "rows": int(rows)}}
+    except (RuntimeError, NotImplementedError):  # a tensor with no storage (a subclass, a fake)
+        return {}

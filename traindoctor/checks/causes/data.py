@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import numpy as np
 
@@ -1323,8 +1324,51 @@ class TooFewSamples(Check):
             explains=["fit.overfitting", "loss.zero", "hparam.epochs_too_many", "loss.oscillating",
                       "fit.underfitting"])
 
+    #: consecutive sliced training batches whose starts move by less than half a batch, at this share of the
+    #: pairs or more, ...
+    SLIDE_SHARE = 0.8
+    #: ... over at most this share of the tensor they are sliced from
+    SLIDE_COVER = 0.5
+
+    def _windows_slide(self, ctx: Context) -> Finding | None:
+        """Batches sliced by hand whose start moves by one row per step: ``X[i:i + B]`` with ``i`` the batch's
+        number where ``i * B`` was meant, so the batches are windows sliding over the first rows (probe S f07: 42
+        batches an epoch over rows 0-73 of 1,347; loss.zero only). From where each sampled batch sits in the
+        tensor it views; batches that tile it (``range(0, N, B)``) move a whole batch per step."""
+        bs = [b for b in sig.batches(ctx, "train") if b.get("loader") is None and b.get("view_rows")
+              and (b.get("x") or {}).get("shape")]
+        if len(bs) < 4:
+            return None
+        storage = Counter(b["view_rows"]["storage"] for b in bs).most_common(1)[0][0]
+        bs = sorted((b for b in bs if b["view_rows"]["storage"] == storage), key=lambda b: b["index"])
+        size = int(bs[0]["x"]["shape"][0])
+        moves = [b2["view_rows"]["start"] - b1["view_rows"]["start"] for b1, b2 in zip(bs, bs[1:])
+                 if b2["index"] == b1["index"] + 1]
+        slide = [m for m in moves if 0 < m < size / 2]
+        if len(moves) < 2 or len(slide) < self.SLIDE_SHARE * len(moves):
+            return None
+        lo = min(b["view_rows"]["start"] for b in bs)
+        hi = max(b["view_rows"]["start"] + int(b["x"]["shape"][0]) for b in bs)
+        rows = int(bs[0]["view_rows"]["rows"])
+        if hi - lo > self.SLIDE_COVER * rows:
+            return None
+        return Finding(
+            self.id, f"The training batches are windows sliding by {int(np.median(slide))} row per step, not "
+                     f"tiles: {len(bs)} sampled batches of {size} cover rows {lo}-{hi - 1} of the {rows} the tensor "
+                     f"holds, so training sees about {hi - lo} samples (a slice X[i:i + {size}] with i the batch's "
+                     f"number)",
+            severity="error", confidence=0.85, location="training batches (sliced by hand)", step=int(bs[0]["step"]),
+            evidence={"batch_size": size, "starts_of_first_batches": [b["view_rows"]["start"] for b in bs[:8]],
+                      "rows_covered": [lo, hi - 1], "tensor_rows": rows, "sampled_batches": len(bs)},
+            advice=f"Step the slice by whole batches: for i in range(0, N, {size}): xb = X[i:i + {size}] (or "
+                   f"X[k * {size}:(k + 1) * {size}] for the k-th batch), shuffling the order each epoch; a DataLoader "
+                   f"does both.",
+            explains=["loss.zero", "fit.overfitting", "hparam.epochs_too_many", "fit.underfitting",
+                      "data.label_errors"])
+
     def run(self, ctx: Context) -> Outcome:
-        short = self._length_not_rows(ctx) or self._sampler_weights_short(ctx) or self._same_batch_every_step(ctx)
+        short = self._length_not_rows(ctx) or self._sampler_weights_short(ctx) or self._same_batch_every_step(ctx) \
+            or self._windows_slide(ctx)
         if short is not None:
             return Outcome.found(short)
         n = sig.train_size(ctx)
