@@ -970,8 +970,8 @@ class Collector:
                 if self._current_loader is None and self._free_root in (None, id(module)) and self._free_due("eval"):
                     self._guarded("data", self._sample_free_input, module, args, "eval")
         info = self._mods.get(id(module))
-        if info is not None and isinstance(module, nn.EmbeddingBag) and len(args) > 1 and torch.is_tensor(args[1]) \
-                and self._bag_reads_left and torch.is_grad_enabled():
+        if self._bag_reads_left and info is not None and isinstance(module, nn.EmbeddingBag) and len(args) > 1 \
+                and torch.is_tensor(args[1]) and torch.is_grad_enabled():
             self._guarded("graph", self._bag_offsets, info.name, args[0], args[1])
         if info is not None and isinstance(module, nn.Embedding) and args and torch.is_tensor(args[0]):
             key = (info.name, "train" if torch.is_grad_enabled() and module.training else "eval")
