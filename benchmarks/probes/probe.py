@@ -2,6 +2,7 @@
 
     python3 benchmarks/probes/probe.py run M [RUNS]     # record and diagnose every script, one at a time
     python3 benchmarks/probes/probe.py score M [RUNS]   # hit@1 / hit@3 / false alarms against INDEX.md
+    python3 benchmarks/probes/probe.py run M --only h   # record only the scripts whose name starts with h
 
 A probe is a folder of ``fNN.py`` (one silent slip each, ``fixed/fNN.diff`` its fix) and ``hNN.py`` (healthy)
 with an INDEX.md whose tables give each script's expected ids (backticked checklist ids) and its target
@@ -37,10 +38,12 @@ def scripts(probe: Path) -> dict[str, dict]:
     return out
 
 
-def run(probe: Path, runs: Path) -> None:
+def run(probe: Path, runs: Path, only: str = "") -> None:
     runs.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     for script, info in scripts(probe).items():
+        if not script.startswith(only):
+            continue
         name = script[:-3]
         start = time.time()
         target = ["--target", info["target"]] if info["target"] else []
@@ -89,6 +92,10 @@ def score(probe: Path, runs: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
+    only = ""
+    if "--only" in argv:
+        i = argv.index("--only")
+        only, argv = argv[i + 1] if i + 1 < len(argv) else "", argv[:i] + argv[i + 2:]
     if len(argv) < 2 or argv[0] not in ("run", "score"):
         print(__doc__)
         return 2
@@ -97,7 +104,7 @@ def main(argv: list[str]) -> int:
         print(f"probe.py: {probe}: no INDEX.md (a probe folder holds fNN.py, hNN.py and INDEX.md)")
         return 2
     runs = Path(argv[2]) if len(argv) > 2 else Path(f"/tmp/probe{probe.name}-runs")
-    (run if argv[0] == "run" else score)(probe, runs)
+    run(probe, runs, only) if argv[0] == "run" else score(probe, runs)
     return 0
 
 
