@@ -1163,7 +1163,8 @@ class LossFunction(Check):
             advice="Compute the training loss as the evaluation does: the same function, sign and argument order "
                    "(a pinball loss's residual is target - pred), the same reduction and target transform; a "
                    "gap at the first evaluation is no overfitting.",
-            explains=["fit.overfitting", "fit.underfitting", "hparam.epochs_too_many", "data.too_few_samples"])
+            explains=["fit.overfitting", "fit.underfitting", "hparam.epochs_too_many", "data.too_few_samples",
+                      "loss.zero"])
 
     #: ops of the loss graph that keep part of a per-sample loss
     SUBSET_OPS = ("Topk", "Sort", "MaskedSelect", "Index")
