@@ -1,6 +1,7 @@
 """Batches sliced by hand with the batch's number as the start row: ``X[i:i + B]`` for ``i in range(N // B)`` slides a
 window by one row per step over the first rows (probe S f07: rows 0-73 of 1,347, loss.zero only). Tiles
-(``range(0, N, B)``) pass."""
+(``range(0, N, B)``) pass, and so do time chunks of parallel streams (``data[:, i:i + T]``, truncated BPTT: probe R
+h04 was a false alarm)."""
 
 SCRIPT = """
 import sys, torch, torch.nn as nn
@@ -38,4 +39,28 @@ def test_windows_sliding_by_one_row_are_found(diagnosed):
 
 def test_tiled_batches_pass(diagnosed):
     _, report = diagnosed(SCRIPT, "tiles")
+    assert not _found(report), _found(report)
+
+
+STREAMS = """
+import torch, torch.nn as nn
+torch.manual_seed(0)
+t = torch.arange(16 * 400, dtype=torch.float32) * 0.05
+data = (torch.sin(t) + 0.1 * torch.randn_like(t)).view(16, 400)  # 16 streams read in order
+rnn, head = nn.GRU(1, 16, batch_first=True), nn.Linear(16, 1)
+opt = torch.optim.Adam(list(rnn.parameters()) + list(head.parameters()), lr=1e-2)
+for epoch in range(3):
+    h = None
+    for i in range(0, 399 - 20, 20):
+        x, y = data[:, i:i + 20], data[:, i + 1:i + 21]
+        out, h = rnn(x.unsqueeze(-1), h)
+        h = h.detach()
+        loss = nn.functional.mse_loss(head(out).squeeze(-1), y)
+        opt.zero_grad(); loss.backward(); opt.step()
+    print(f"epoch {epoch} loss {loss.item():.4f}")
+"""
+
+
+def test_time_chunks_of_parallel_streams_pass(diagnosed):
+    _, report = diagnosed(STREAMS)
     assert not _found(report), _found(report)

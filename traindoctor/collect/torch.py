@@ -3398,6 +3398,10 @@ def _rows_of_view(x: torch.Tensor) -> dict[str, Any]:
     slide over a few rows of it. Empty for a batch that owns its storage (``X[idx]``, a DataLoader's collate)."""
     try:
         row = x[0].numel()
+        # rows sliced along the first axis of a contiguous tensor only: data[:, i:i + 40] (time chunks of parallel
+        # streams, truncated BPTT) moves along another axis (probe R h04 was a false alarm)
+        if not x.is_contiguous() or (x.dim() > 1 and x.stride(0) != row):
+            return {}
         storage = x.untyped_storage()
         rows = storage.nbytes() // max(1, row * x.element_size())
         if not row or x.storage_offset() % row or rows <= x.shape[0]:
