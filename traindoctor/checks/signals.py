@@ -553,7 +553,7 @@ def _printed_accuracy_wrong(ctx: Context, stage: str) -> dict[str, Any] | None:
     cmp = printed_vs_counted(ctx, stage)
     if not cmp or cmp["agree"] is not False or cmp["gap"] < PRINTED_GAP:
         return None
-    if any(len((e.get("input") or {}).get("shape") or []) > 2 or len((e.get("target") or {}).get("shape") or []) > 1
+    if any(len((e.get("input") or {}).get("shape") or []) > 2 or _labels_per_sample(e) > 1
            or e.get("flattened_from") for e in ctx.run.events("loss_call") if e.get("mode") == "eval"):
         return None
     base = eval_baseline(ctx)
@@ -563,6 +563,13 @@ def _printed_accuracy_wrong(ctx: Context, stage: str) -> dict[str, Any] | None:
     if cmp["printed_max"] > chance + PRINTED_AT_CHANCE or cmp["counted_max"] < chance + PRINTED_GAP:
         return None
     return {**cmp, "chance": chance}
+
+
+def _labels_per_sample(call: dict[str, Any]) -> int:
+    """How many labels each sample of a loss call's target has: 1 for (N,) and for a BCE's (N, 1) column (probe T
+    f03: a printed accuracy broadcast to N x N against such a column was let pass as a per-token count)."""
+    shape = (call.get("target") or {}).get("shape") or []
+    return int(np.prod(shape[1:])) if len(shape) > 1 else 1
 
 
 def printed_accuracy_tag(ctx: Context, name: str) -> str | None:
