@@ -1700,6 +1700,31 @@ def _producer(ops: list[dict], t: dict, through: tuple[str, ...]) -> int | None:
     return j if j is not None and j < len(ops) else None
 
 
+def _made_from(ops: list[dict], t: dict, source: dict) -> bool:
+    """Whether the op-graph input ``t`` is made from the tensor ``source`` refers to (an op's output, or one of
+    the graph's own inputs), or is it."""
+    if "from" in source:
+        return source["from"][0] in _ancestors(ops, t)
+    if "input" in source:
+        k = source["input"]
+        return t.get("input") == k or any(x.get("input") == k for j in _ancestors(ops, t)
+                                           for x in ops[j].get("in") or [])
+    return False
+
+
+def _ancestors(ops: list[dict], t: dict) -> set[int]:
+    """The indices of every op whose output the op-graph input ``t`` is made from."""
+    seen: set[int] = set()
+    todo = [(t.get("from") or [None])[0]]
+    while todo:
+        j = todo.pop()
+        if j is None or j in seen or j >= len(ops):
+            continue
+        seen.add(j)
+        todo.extend((x.get("from") or [None])[0] for x in ops[j].get("in") or [])
+    return seen
+
+
 def _bounded_range(last: str | None) -> tuple[float, float] | None:
     """The output range of a model whose last module or function is a bounded activation."""
     if last is None:
@@ -1911,6 +1936,49 @@ class WrongOperator(Check):
                            "x.permute(1, 0, 2)), or build the encoder with batch_first=True.",
                     explains=["loss.not_converging", "fit.underfitting", "activation.dead_relu",
                               "data.label_errors"])
+        return None
+
+    #: elementwise ops that broadcast a whole-batch reduction back onto every sample
+    BROADCAST_OPS = ("aten.add", "aten.sub", "aten.mul", "aten.div", "aten.rsub")
+
+    def _batch_collapsed(self, ctx: Context) -> Finding | None:
+        """A per-sample quantity reduced over the whole batch to one number, which is then added to (or multiplies)
+        each sample's output: ``(pu * qi).sum()`` where ``.sum(1)`` was meant, in a matrix-factorisation model
+        (probe T f01: one scalar for all 256 ratings of a batch, only the biases learn, and at evaluation the
+        scalar sums 8,000 pairs; hparam.lr_too_large led). Centring or scaling a tensor by its own batch
+        statistics (``x - x.mean()``) combines the number with the tensor it came from, and passes. From the op
+        graph of the first training forward."""
+        n, graphs = _first_train_graphs(ctx)
+        if n < 2:
+            return None
+        for g, ops, i, op, where in _graph_ops(graphs):
+            if op.get("op") not in ("aten.sum", "aten.mean") or op.get("overload") != "default":
+                continue
+            a, out = (op.get("in") or [{}])[0], (op.get("out") or [{}])[0]
+            if (a.get("shape") or [0])[0] != n or out.get("shape") != []:
+                continue
+            for j in range(i + 1, len(ops)):
+                use = ops[j]
+                ins = use.get("in") or []
+                if use.get("op") not in self.BROADCAST_OPS or len(ins) != 2 or \
+                        not any((t.get("from") or [None])[0] == i for t in ins):
+                    continue
+                other = next(t for t in ins if (t.get("from") or [None])[0] != i)
+                if (other.get("shape") or [0])[0] != n or _made_from(ops, other, a):
+                    continue  # (the number combined with what it was reduced from: centring, scaling)
+                red = op["op"].split(".")[1]
+                return Finding(
+                    self.id, f"{red}() in {where} reduces a {tuple(a['shape'])} tensor over the whole batch to one "
+                             f"number, which {use['op'].split('.')[1]} then gives every one of the {n} samples: a "
+                             f"reduction over all axes where one over the feature axis was meant (.{red}(1))",
+                    severity="error", confidence=0.8, location=where, step=int(g.get("step", STATIC_STEP)),
+                    evidence={"op": op["op"], "input_shape": a["shape"], "batch": n, "combined_by": use["op"],
+                              "combined_with_shape": other.get("shape")},
+                    advice=f"Reduce each sample on its own: x.{red}(dim=1) (or dim=-1) keeps the batch; a {red} "
+                           f"without a dim takes in every sample of the batch.",
+                    explains=["loss.not_converging", "fit.underfitting", "data.preprocess_mismatch",
+                              "hparam.lr_too_large", "loss.oscillating", "hparam.epochs_too_many",
+                              "weight.change_too_large"])
         return None
 
     def _reshape_as_transpose(self, ctx: Context) -> Finding | None:
@@ -2311,7 +2379,7 @@ class WrongOperator(Check):
         rounded = self._rounded_in_forward(ctx)
         if rounded is not None:
             return Outcome.found(rounded)
-        mixed = self._samples_mixed(ctx) or self._reshape_as_transpose(ctx)
+        mixed = self._samples_mixed(ctx) or self._reshape_as_transpose(ctx) or self._batch_collapsed(ctx)
         if mixed is not None:
             return Outcome.found(mixed)
         pooled = self._softmax_over_batch(ctx) or self._softmax_over_one(ctx) or self._dropout_on_output(ctx) \
