@@ -1981,6 +1981,37 @@ class WrongOperator(Check):
                               "weight.change_too_large"])
         return None
 
+    def _heads_split_by_reshape(self, ctx: Context) -> Finding | None:
+        """Attention heads split by a reshape alone: (B, T, D) reshaped to (B, h, T, D/h) where (B, T, h, D/h)
+        then ``.transpose(1, 2)`` was meant (or merged back the same way): each "head" then holds a run of
+        neighbouring positions' features, and each "position" a slice of the heads (probe T f04: a hand-written
+        multi-head attention, 0.70 against 1.00; data.label_errors led). Only in a module that runs a softmax
+        (an attention); from the op graph of the first training forward."""
+        n, graphs = _first_train_graphs(ctx)
+        for g, ops, i, op, where in _graph_ops(graphs):
+            if op.get("op") not in self.VIEW_OPS or not op.get("in") or not op.get("out"):
+                continue
+            a, b = op["in"][0].get("shape") or [], op["out"][0].get("shape") or []
+            split = len(a) == 3 and len(b) == 4 and b[2] == a[1] and b[1] != a[1] and b[1] * b[3] == a[2]
+            merge = len(a) == 4 and len(b) == 3 and b[1] == a[2] and a[1] != a[2] and a[1] * a[3] == b[2]
+            if not (split or merge) or a[0] != b[0] or (n > 1 and a[0] != n) or \
+                    not any(o.get("op") in ("aten._softmax", "aten.softmax") and o.get("module") == op.get("module")
+                            for o in ops):
+                continue
+            heads, t = (b[1], a[1]) if split else (a[1], b[1])
+            return Finding(
+                self.id, f"A reshape in {where} {'splits' if split else 'merges'} attention heads by reshaping "
+                         f"{tuple(a)} to {tuple(b)}: with {heads} heads over {t} positions, each head holds a run of "
+                         f"neighbouring positions' features, not its own slice of every position",
+                severity="error", confidence=0.8, location=where, step=int(g.get("step", STATIC_STEP)),
+                evidence={"op": op["op"], "input_shape": a, "output_shape": b, "heads": heads, "positions": t},
+                advice="Split heads with x.view(B, T, h, d // h).transpose(1, 2), and merge them back with "
+                       "out.transpose(1, 2).reshape(B, T, d); a reshape alone keeps the memory order, "
+                       "(B, T, h, d/h).",
+                explains=["fit.overfitting", "loss.not_converging", "fit.underfitting", "data.label_errors",
+                          "hparam.epochs_too_many"])
+        return None
+
     def _reshape_as_transpose(self, ctx: Context) -> Finding | None:
         """A view or reshape whose result has the input's sizes in another order, the batch left first: (N, T, C) to
         (N, C, T) with ``x.reshape(N, C, T)`` where ``x.permute(0, 2, 1)`` was meant. A reshape refills the same
@@ -2379,7 +2410,8 @@ class WrongOperator(Check):
         rounded = self._rounded_in_forward(ctx)
         if rounded is not None:
             return Outcome.found(rounded)
-        mixed = self._samples_mixed(ctx) or self._reshape_as_transpose(ctx) or self._batch_collapsed(ctx)
+        mixed = self._samples_mixed(ctx) or self._reshape_as_transpose(ctx) or self._batch_collapsed(ctx) \
+            or self._heads_split_by_reshape(ctx)
         if mixed is not None:
             return Outcome.found(mixed)
         pooled = self._softmax_over_batch(ctx) or self._softmax_over_one(ctx) or self._dropout_on_output(ctx) \
