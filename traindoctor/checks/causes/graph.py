@@ -2427,12 +2427,15 @@ class WrongOperator(Check):
         printed = self._printed_accuracy_wrong(ctx)
         if printed is not None:
             return Outcome.found(printed)
+        bounded = _bounded_range(_named(_output_module(ctx)))
         for ev in sig.events(ctx, "loss_call"):
             inp = ev.get("input", {})
-            # (below 2^22: float32 holds no fractions from 2^23 on, and logits blown up that far are whole)
+            # (below 2^22: float32 holds no fractions from 2^23 on, and logits blown up that far are whole; a
+            # sigmoid or tanh output saturated at its bounds is whole too, and no rounding: probe T f06)
             if ev.get("mode") == "train" and inp.get("dtype", "").startswith(("float", "bfloat")) \
                     and inp.get("integer_frac", 0) == 1 and inp.get("distinct", 0) > 1 \
                     and max(abs(inp.get("min", 0)), abs(inp.get("max", 0))) < 2 ** 22 \
+                    and not (bounded and bounded[0] <= inp.get("min", -9) and inp.get("max", 9) <= bounded[1]) \
                     and ev["function"] in ("cross_entropy", "mse_loss", "l1_loss", "smooth_l1_loss",
                                            "binary_cross_entropy_with_logits", "huber_loss"):
                 return Outcome.found(Finding(
