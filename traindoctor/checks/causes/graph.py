@@ -613,7 +613,7 @@ class NodeConnection(Check):
                  and e.get("model_output") and (e.get("input") or {}).get("rows_identical") is not None]
         if not calls or not all(e["input"]["rows_identical"] for e in calls):
             return None
-        if self._signal_dies_inside(ctx):
+        if self._signal_dies_inside(ctx) or _saturated_output(ctx, [e["input"] for e in calls]):
             return None
         g = ctx.run.table("grad")
         zero = []
@@ -1725,6 +1725,17 @@ def _ancestors(ops: list[dict], t: dict) -> set[int]:
     return seen
 
 
+def _saturated_output(ctx: Context, inputs: list[dict]) -> bool:
+    """Whether the loss inputs summarised in ``inputs`` are a sigmoid's or tanh's output pinned at its bounds: whole
+    numbers inside the bounded range (weights initialised far too large: probe T f06). Such an output is the
+    saturation's, not a rounding (graph.wrong_operator) or a cut input path (graph.node_connection); the
+    initialisation and saturation checks say why."""
+    bounded = _bounded_range(_named(_output_module(ctx)))
+    return bool(bounded) and bool(inputs) and all(
+        x.get("integer_frac") == 1 and bounded[0] <= x.get("min", -9) and x.get("max", 9) <= bounded[1]
+        for x in inputs)
+
+
 def _bounded_range(last: str | None) -> tuple[float, float] | None:
     """The output range of a model whose last module or function is a bounded activation."""
     if last is None:
@@ -2427,7 +2438,6 @@ class WrongOperator(Check):
         printed = self._printed_accuracy_wrong(ctx)
         if printed is not None:
             return Outcome.found(printed)
-        bounded = _bounded_range(_named(_output_module(ctx)))
         for ev in sig.events(ctx, "loss_call"):
             inp = ev.get("input", {})
             # (below 2^22: float32 holds no fractions from 2^23 on, and logits blown up that far are whole; a
@@ -2435,7 +2445,7 @@ class WrongOperator(Check):
             if ev.get("mode") == "train" and inp.get("dtype", "").startswith(("float", "bfloat")) \
                     and inp.get("integer_frac", 0) == 1 and inp.get("distinct", 0) > 1 \
                     and max(abs(inp.get("min", 0)), abs(inp.get("max", 0))) < 2 ** 22 \
-                    and not (bounded and bounded[0] <= inp.get("min", -9) and inp.get("max", 9) <= bounded[1]) \
+                    and not _saturated_output(ctx, [inp]) \
                     and ev["function"] in ("cross_entropy", "mse_loss", "l1_loss", "smooth_l1_loss",
                                            "binary_cross_entropy_with_logits", "huber_loss"):
                 return Outcome.found(Finding(
