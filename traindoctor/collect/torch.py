@@ -970,13 +970,14 @@ class Collector:
                 if self._current_loader is None and self._free_root in (None, id(module)) and self._free_due("eval"):
                     self._guarded("data", self._sample_free_input, module, args, "eval")
         info = self._mods.get(id(module))
-        if self._bag_reads_left and info is not None and isinstance(module, nn.EmbeddingBag) and len(args) > 1 \
-                and torch.is_tensor(args[1]) and torch.is_grad_enabled():
-            self._guarded("graph", self._bag_offsets, info.name, args[0], args[1])
-        if info is not None and isinstance(module, nn.Embedding) and args and torch.is_tensor(args[0]):
-            key = (info.name, "train" if torch.is_grad_enabled() and module.training else "eval")
-            if self._emb_reads.get(key, 0) < self.EMBEDDING_FORWARDS:  # (past it, not even the guard's cost)
-                self._guarded("graph", self._embedding_range, key, module, args[0])
+        if info is not None and isinstance(module, (nn.Embedding, nn.EmbeddingBag)) and args \
+                and torch.is_tensor(args[0]):
+            if isinstance(module, nn.Embedding):
+                key = (info.name, "train" if torch.is_grad_enabled() and module.training else "eval")
+                if self._emb_reads.get(key, 0) < self.EMBEDDING_FORWARDS:  # (past it, not even the guard's cost)
+                    self._guarded("graph", self._embedding_range, key, module, args[0])
+            elif self._bag_reads_left and len(args) > 1 and torch.is_tensor(args[1]) and torch.is_grad_enabled():
+                self._guarded("graph", self._bag_offsets, info.name, args[0], args[1])
         row = None
         if not (info is None or not info.record or not self.options.activations or not torch.is_grad_enabled()
                 or "activation" in self._disabled):
@@ -2155,10 +2156,10 @@ class Collector:
             if self._causal_checks_left:
                 self._decoder_unmasked(args, kwargs)
         if self._float_masks_left and torch.is_grad_enabled():
-            self._float_mask(kwargs.get("attn_mask", args[16] if len(args) > 16 else None))
+            self._float_mask(_mha_arg(args, kwargs, "attn_mask"))
         if not self._attn_masks_left or not torch.is_grad_enabled():
             return
-        mask = kwargs.get("key_padding_mask", args[14] if len(args) > 14 else None)
+        mask = _mha_arg(args, kwargs, "key_padding_mask")
         if not torch.is_tensor(mask) or mask.dim() != 2 or not mask.numel():
             return
         self._attn_masks_left -= 1
@@ -2193,9 +2194,7 @@ class Collector:
                 "Decoder" not in type(self._stack[-2]).__name__:
             return  # cross-attention, or attention outside a decoder
         self._causal_checks_left -= 1
-        mask = kwargs.get("attn_mask", args[16] if len(args) > 16 else None)
-        causal = kwargs.get("is_causal", args[24] if len(args) > 24 else False)
-        if mask is not None or causal or q.shape[0] < 2:
+        if _mha_arg(args, kwargs, "attn_mask") is not None or _mha_arg(args, kwargs, "is_causal") or q.shape[0] < 2:
             return
         self._causal_checks_left = 0
         info = self._mods.get(id(self._stack[-1]))
@@ -3381,6 +3380,16 @@ def _classification(fname: str, inp: torch.Tensor, target: torch.Tensor, ignore_
         binary = ((target == 0) | (target == 1)).all()
         return (preds == target).sum() * binary, binary * target.numel(), None
     return None, 0, None
+
+
+#: positions of F.multi_head_attention_forward's arguments read by the attention checks
+_MHA_ARG_AT = {"key_padding_mask": 14, "attn_mask": 16, "is_causal": 24}
+
+
+def _mha_arg(args: tuple, kwargs: dict, name: str) -> Any:
+    """An argument of a ``F.multi_head_attention_forward`` call, given by keyword or by position; None if absent."""
+    i = _MHA_ARG_AT[name]
+    return kwargs.get(name, args[i] if len(args) > i else None)
 
 
 def _keys_sample(state: dict, own: dict) -> list[str]:

@@ -1715,13 +1715,13 @@ def _made_from(ops: list[dict], t: dict, source: dict) -> bool:
 def _ancestors(ops: list[dict], t: dict) -> set[int]:
     """The indices of every op whose output the op-graph input ``t`` is made from."""
     seen: set[int] = set()
-    todo = [(t.get("from") or [None])[0]]
+    todo = [_producer(ops, t, ())]
     while todo:
         j = todo.pop()
-        if j is None or j in seen or j >= len(ops):
+        if j is None or j in seen:
             continue
         seen.add(j)
-        todo.extend((x.get("from") or [None])[0] for x in ops[j].get("in") or [])
+        todo.extend(_producer(ops, x, ()) for x in ops[j].get("in") or [])
     return seen
 
 
@@ -1972,9 +1972,9 @@ class WrongOperator(Check):
                 use = ops[j]
                 ins = use.get("in") or []
                 if use.get("op") not in self.BROADCAST_OPS or len(ins) != 2 or \
-                        not any((t.get("from") or [None])[0] == i for t in ins):
+                        not any(_producer(ops, t, ()) == i for t in ins):
                     continue
-                other = next(t for t in ins if (t.get("from") or [None])[0] != i)
+                other = next(t for t in ins if _producer(ops, t, ()) != i)
                 if (other.get("shape") or [0])[0] != n or _made_from(ops, other, a):
                     continue  # (the number combined with what it was reduced from: centring, scaling)
                 red = op["op"].split(".")[1]
